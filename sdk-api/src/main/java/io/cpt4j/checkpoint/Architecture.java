@@ -1,0 +1,22 @@
+package io.cpt4j.checkpoint;
+
+/**
+ * The decoder families cpt4j runs. Each is one set of tensor names and one code path in the
+ * config-driven decoder; variants within a family (GQA, biases, partial rotary …) are {@link
+ * ModelConfig} fields.
+ */
+public enum Architecture {
+  /** {@code LlamaForCausalLM} and its relatives Mistral ({@code MistralForCausalLM}) and Qwen2. */
+  LLAMA,
+  /** {@code GPTNeoXForCausalLM} (Pythia). */
+  GPT_NEOX;
+
+  /** Family of a Hugging Face {@code architectures[0]} class name, or null if unsupported. */
+  public static Architecture ofHfClass(String className) {
+    return switch (className) {
+      case "LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM" -> LLAMA;
+      case "GPTNeoXForCausalLM" -> GPT_NEOX;
+      default -> null;
+    };
+  }
+}

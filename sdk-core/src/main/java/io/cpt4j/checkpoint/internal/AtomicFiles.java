@@ -1,0 +1,96 @@
+package io.cpt4j.checkpoint.internal;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.concurrent.ThreadLocalRandom;
+
+/** Temp-name-then-rename file writing: a crash never leaves a partial file under the final name. */
+public final class AtomicFiles {
+  private AtomicFiles() {}
+
+  /** Writes a file through a temporary sibling. */
+  @FunctionalInterface
+  public interface Writer {
+    void writeTo(Path temporary) throws IOException;
+  }
+
+  /** A fresh hidden sibling name such as {@code .model.safetensors.tmp-3f2a9c}. */
+  public static Path temporarySibling(Path target, String kind) {
+    Path abs = target.toAbsolutePath();
+    String suffix = Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffffffL);
+    return abs.resolveSibling("." + abs.getFileName() + "." + kind + "-" + suffix);
+  }
+
+  /** Runs {@code writer} on a temp sibling, fsyncs it and renames it over {@code target}. */
+  public static void write(Path target, Writer writer) throws IOException {
+    Path tmp = temporarySibling(target, "tmp");
+    try {
+      writer.writeTo(tmp);
+      fsync(tmp);
+      move(tmp, target);
+      fsyncDirectory(target.toAbsolutePath().getParent());
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+
+  /** Writes bytes atomically. */
+  public static void write(Path target, byte[] content) throws IOException {
+    write(target, tmp -> Files.write(tmp, content, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE));
+  }
+
+  /** Atomic rename, replacing the target if it is a file. */
+  public static void move(Path from, Path to) throws IOException {
+    try {
+      Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (AtomicMoveNotSupportedException e) {
+      throw new IOException("the file system cannot rename " + from + " to " + to + " atomically", e);
+    }
+  }
+
+  public static void fsync(Path file) throws IOException {
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+      ch.force(true);
+    }
+  }
+
+  /** Makes a rename durable. Best effort: some file systems refuse to open directories. */
+  public static void fsyncDirectory(Path dir) {
+    if (dir == null) {
+      return;
+    }
+    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+      ch.force(true);
+    } catch (IOException | UnsupportedOperationException e) {
+      // Not supported here (e.g. some network file systems); the rename itself is still atomic.
+    }
+  }
+
+  /** Deletes a file tree, quietly skipping what is already gone. */
+  public static void deleteTree(Path root) throws IOException {
+    if (!Files.exists(root)) {
+      return;
+    }
+    Files.walkFileTree(root, new SimpleFileVisitor<>() {
+      @Override
+      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+        Files.deleteIfExists(file);
+        return FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
+        Files.deleteIfExists(dir);
+        return FileVisitResult.CONTINUE;
+      }
+    });
+  }
+}

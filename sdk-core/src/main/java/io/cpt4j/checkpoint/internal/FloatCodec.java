@@ -1,0 +1,109 @@
+package io.cpt4j.checkpoint.internal;
+
+import io.cpt4j.checkpoint.DType;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/**
+ * Conversions between stored float formats (little-endian, as in safetensors) and Java floats.
+ * Widening F16 and BF16 is exact; narrowing rounds to nearest, ties to even (NaN stays NaN,
+ * overflow becomes infinity), as PyTorch's {@code .to(dtype)} does.
+ */
+public final class FloatCodec {
+  private FloatCodec() {}
+
+  static final ValueLayout.OfFloat LE_FLOAT =
+      ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+  static final ValueLayout.OfDouble LE_DOUBLE =
+      ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+  static final ValueLayout.OfShort LE_SHORT =
+      ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+  private static final int CHUNK = 8192;
+
+  /** bfloat16 bits to float: the upper half of a float32, so exact. */
+  public static float bf16ToFloat(short bits) {
+    return Float.intBitsToFloat(bits << 16);
+  }
+
+  /** float to bfloat16 bits, round-to-nearest-even; NaN becomes a quiet NaN with the same sign. */
+  public static short floatToBf16(float f) {
+    int bits = Float.floatToRawIntBits(f);
+    if ((bits & 0x7fffffff) > 0x7f800000) {
+      return (short) ((bits >>> 16) | 0x0040);
+    }
+    int rounded = bits + 0x7fff + ((bits >>> 16) & 1);
+    return (short) (rounded >>> 16);
+  }
+
+  /**
+   * Reads {@code n} elements of type {@code type} starting at byte {@code byteOffset} of {@code src}
+   * into {@code dst[off..off+n)} as floats.
+   */
+  public static void decode(DType type, MemorySegment src, long byteOffset, float[] dst, int off, int n) {
+    switch (type) {
+      case F32 -> MemorySegment.copy(src, LE_FLOAT, byteOffset, dst, off, n);
+      case F16, BF16 -> {
+        short[] scratch = new short[Math.min(n, CHUNK)];
+        boolean bf = type == DType.BF16;
+        for (int done = 0; done < n; ) {
+          int m = Math.min(scratch.length, n - done);
+          MemorySegment.copy(src, LE_SHORT, byteOffset + 2L * done, scratch, 0, m);
+          int base = off + done;
+          if (bf) {
+            for (int i = 0; i < m; i++) {
+              dst[base + i] = Float.intBitsToFloat(scratch[i] << 16);
+            }
+          } else {
+            for (int i = 0; i < m; i++) {
+              dst[base + i] = Float.float16ToFloat(scratch[i]);
+            }
+          }
+          done += m;
+        }
+      }
+      case F64 -> {
+        for (int i = 0; i < n; i++) {
+          dst[off + i] = (float) src.get(LE_DOUBLE, byteOffset + 8L * i);
+        }
+      }
+      default -> throw new UnsupportedOperationException(type + " tensors cannot be read as floats; read bytes()");
+    }
+  }
+
+  /**
+   * Writes {@code n} floats from {@code src[off..]} as {@code type} into {@code dst} at byte {@code
+   * byteOffset} (little-endian, narrowing with round-to-nearest-even).
+   */
+  public static void encode(DType type, float[] src, int off, int n, MemorySegment dst, long byteOffset) {
+    switch (type) {
+      case F32 -> MemorySegment.copy(src, off, dst, LE_FLOAT, byteOffset, n);
+      case F16, BF16 -> {
+        short[] scratch = new short[Math.min(n, CHUNK)];
+        boolean bf = type == DType.BF16;
+        for (int done = 0; done < n; ) {
+          int m = Math.min(scratch.length, n - done);
+          int base = off + done;
+          if (bf) {
+            for (int i = 0; i < m; i++) {
+              scratch[i] = floatToBf16(src[base + i]);
+            }
+          } else {
+            for (int i = 0; i < m; i++) {
+              scratch[i] = Float.floatToFloat16(src[base + i]);
+            }
+          }
+          MemorySegment.copy(scratch, 0, dst, LE_SHORT, byteOffset + 2L * done, m);
+          done += m;
+        }
+      }
+      case F64 -> {
+        for (int i = 0; i < n; i++) {
+          dst.set(LE_DOUBLE, byteOffset + 8L * i, src[off + i]);
+        }
+      }
+      default -> throw new UnsupportedOperationException("cannot write floats as " + type);
+    }
+  }
+}

@@ -1,0 +1,262 @@
+package io.cpt4j.checkpoint.internal;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cpt4j.checkpoint.Architecture;
+import io.cpt4j.checkpoint.CheckpointException;
+import io.cpt4j.checkpoint.ConfigException;
+import io.cpt4j.checkpoint.ModelConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads and writes Hugging Face {@code config.json} for the supported families, with the defaults
+ * transformers applies when a field is absent ({@code LlamaConfig}, {@code MistralConfig}, {@code
+ * Qwen2Config}, {@code GPTNeoXConfig}).
+ */
+public final class HfConfigCodec {
+  private HfConfigCodec() {}
+
+  static final ObjectMapper JSON =
+      JsonMapper.builder()
+          .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+          .enable(SerializationFeature.INDENT_OUTPUT)
+          .build();
+
+  private static final Map<String, String> CLASS_OF_MODEL_TYPE = Map.of(
+      "llama", "LlamaForCausalLM", "mistral", "MistralForCausalLM", "qwen2", "Qwen2ForCausalLM",
+      "gpt_neox", "GPTNeoXForCausalLM");
+
+  /** Reads the tree of a JSON object file. */
+  static ObjectNode readTree(Path file) {
+    try {
+      JsonNode root = JSON.readTree(Files.readAllBytes(file));
+      if (root == null || !root.isObject()) {
+        throw new ConfigException(file, "not a JSON object");
+      }
+      return (ObjectNode) root;
+    } catch (NoSuchFileException e) {
+      throw new ConfigException(file, "no such file");
+    } catch (IOException e) {
+      throw new ConfigException(file, "not valid JSON: " + ShardedSafetensors.firstLine(e.getMessage()));
+    }
+  }
+
+  public static ModelConfig read(Path file) {
+    ObjectNode root = readTree(file);
+    try {
+      return parse(root);
+    } catch (ConfigException e) {
+      throw new ConfigException(file, e.getMessage());
+    }
+  }
+
+  static ModelConfig parse(ObjectNode c) {
+    String hfClass = hfClass(c);
+    Architecture arch = Architecture.ofHfClass(hfClass);
+    if (arch == null) {
+      throw new ConfigException("unsupported architecture " + hfClass
+          + " (supported: LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, GPTNeoXForCausalLM)");
+    }
+    boolean llama = arch == Architecture.LLAMA;
+    String modelType = text(c, "model_type", llama ? "llama" : "gpt_neox");
+    int heads = integer(c, "num_attention_heads", null);
+    ModelConfig.Builder b = ModelConfig.builder(arch)
+        .hfClass(hfClass)
+        .modelType(modelType)
+        .vocabSize(integer(c, "vocab_size", null))
+        .hiddenSize(integer(c, "hidden_size", null))
+        .intermediateSize(integer(c, "intermediate_size", null))
+        .numLayers(integer(c, "num_hidden_layers", null))
+        .numHeads(heads)
+        .numKvHeads(integer(c, "num_key_value_heads", heads))
+        .maxPositionEmbeddings(integer(c, "max_position_embeddings", 2048))
+        .tieWordEmbeddings(bool(c, "tie_word_embeddings", false))
+        .torchDtype(text(c, "torch_dtype", text(c, "dtype", "float32")));
+    if (c.hasNonNull("head_dim")) {
+      b.headDim(integer(c, "head_dim", null));
+    }
+    if (llama) {
+      boolean qwen2 = hfClass.equals("Qwen2ForCausalLM");
+      boolean attentionBias = bool(c, "attention_bias", false);
+      b.ropeTheta(number(c, "rope_theta", 10000.0))
+          .rotaryPct(1.0)
+          .normEps(number(c, "rms_norm_eps", 1e-6))
+          .qkvBias(qwen2 || attentionBias)
+          .attentionOutputBias(!qwen2 && attentionBias)
+          .mlpBias(bool(c, "mlp_bias", false))
+          .parallelResidual(false)
+          .hiddenAct(text(c, "hidden_act", "silu"));
+    } else {
+      boolean bias = bool(c, "attention_bias", true);
+      b.ropeTheta(number(c, "rope_theta", number(c, "rotary_emb_base", 10000.0)))
+          .rotaryPct(number(c, "rotary_pct", number(c, "partial_rotary_factor", 0.25)))
+          .normEps(number(c, "layer_norm_eps", 1e-5))
+          .qkvBias(bias)
+          .attentionOutputBias(bias)
+          .mlpBias(true)
+          .parallelResidual(bool(c, "use_parallel_residual", true))
+          .hiddenAct(text(c, "hidden_act", "gelu"));
+    }
+    JsonNode bos = c.get("bos_token_id");
+    if (bos != null && !bos.isNull()) {
+      b.bosTokenId(tokenInt("bos_token_id", bos));
+    }
+    JsonNode eos = c.get("eos_token_id");
+    List<Integer> eosIds = new ArrayList<>();
+    if (eos != null && eos.isArray()) {
+      for (JsonNode e : eos) {
+        eosIds.add(tokenInt("eos_token_id", e));
+      }
+    } else if (eos != null && !eos.isNull()) {
+      eosIds.add(tokenInt("eos_token_id", eos));
+    }
+    b.eosTokenIds(eosIds);
+    JsonNode rs = c.get("rope_scaling");
+    if (rs != null && !rs.isNull()) {
+      if (!rs.isObject()) {
+        throw new ConfigException("rope_scaling must be an object or null, got " + rs);
+      }
+      b.ropeScaling(JSON.convertValue(rs, new TypeReference<Map<String, Object>>() {}));
+    }
+    return b.build();
+  }
+
+  private static String hfClass(ObjectNode c) {
+    JsonNode archs = c.get("architectures");
+    if (archs != null && archs.isArray() && !archs.isEmpty() && archs.get(0).isTextual()) {
+      return archs.get(0).textValue();
+    }
+    if (archs != null && !archs.isNull() && !archs.isArray()) {
+      throw new ConfigException("architectures must be a list of class names, got " + archs);
+    }
+    String type = text(c, "model_type", null);
+    if (type == null) {
+      throw new ConfigException("neither architectures nor model_type is set");
+    }
+    String cls = CLASS_OF_MODEL_TYPE.get(type);
+    if (cls == null) {
+      throw new ConfigException("unsupported model_type '" + type + "' (supported: " + CLASS_OF_MODEL_TYPE.keySet() + ")");
+    }
+    return cls;
+  }
+
+  private static int tokenInt(String field, JsonNode n) {
+    if (!n.isIntegralNumber() || !n.canConvertToInt()) {
+      throw new ConfigException(field + " must be an integer or a list of integers, got " + n);
+    }
+    return n.intValue();
+  }
+
+  private static int integer(ObjectNode c, String field, Integer dflt) {
+    JsonNode n = c.get(field);
+    if (n == null || n.isNull()) {
+      if (dflt == null) {
+        throw new ConfigException("missing required field " + field);
+      }
+      return dflt;
+    }
+    if (!n.isIntegralNumber() || !n.canConvertToInt()) {
+      throw new ConfigException(field + " must be an integer, got " + n);
+    }
+    return n.intValue();
+  }
+
+  private static double number(ObjectNode c, String field, double dflt) {
+    JsonNode n = c.get(field);
+    if (n == null || n.isNull()) {
+      return dflt;
+    }
+    if (!n.isNumber()) {
+      throw new ConfigException(field + " must be a number, got " + n);
+    }
+    return n.doubleValue();
+  }
+
+  private static boolean bool(ObjectNode c, String field, boolean dflt) {
+    JsonNode n = c.get(field);
+    if (n == null || n.isNull()) {
+      return dflt;
+    }
+    if (!n.isBoolean()) {
+      throw new ConfigException(field + " must be true or false, got " + n);
+    }
+    return n.booleanValue();
+  }
+
+  private static String text(ObjectNode c, String field, String dflt) {
+    JsonNode n = c.get(field);
+    if (n == null || n.isNull()) {
+      return dflt;
+    }
+    if (!n.isTextual()) {
+      throw new ConfigException(field + " must be a string, got " + n);
+    }
+    return n.textValue();
+  }
+
+  /** A config.json for {@code c} with the fields transformers reads for its family. */
+  public static ObjectNode toJson(ModelConfig c) {
+    ObjectNode o = JSON.createObjectNode();
+    o.putArray("architectures").add(c.hfClass());
+    o.put("model_type", c.modelType());
+    o.put("vocab_size", c.vocabSize());
+    o.put("hidden_size", c.hiddenSize());
+    o.put("intermediate_size", c.intermediateSize());
+    o.put("num_hidden_layers", c.numLayers());
+    o.put("num_attention_heads", c.numHeads());
+    o.put("max_position_embeddings", c.maxPositionEmbeddings());
+    o.put("hidden_act", c.hiddenAct());
+    o.put("tie_word_embeddings", c.tieWordEmbeddings());
+    o.put("torch_dtype", c.torchDtype());
+    if (c.architecture() == Architecture.LLAMA) {
+      o.put("num_key_value_heads", c.numKvHeads());
+      o.put("head_dim", c.headDim());
+      o.put("rope_theta", c.ropeTheta());
+      o.put("rms_norm_eps", c.normEps());
+      if (!c.modelType().equals("qwen2")) {
+        o.put("attention_bias", c.qkvBias());
+        o.put("mlp_bias", c.mlpBias());
+      }
+    } else {
+      o.put("rotary_pct", c.rotaryPct());
+      o.put("rotary_emb_base", c.ropeTheta());
+      o.put("rope_theta", c.ropeTheta());
+      o.put("layer_norm_eps", c.normEps());
+      o.put("use_parallel_residual", c.parallelResidual());
+      o.put("attention_bias", c.qkvBias());
+    }
+    if (c.bosTokenId().isPresent()) {
+      o.put("bos_token_id", c.bosTokenId().getAsInt());
+    }
+    if (c.eosTokenIds().size() == 1) {
+      o.put("eos_token_id", c.eosTokenIds().getFirst());
+    } else if (!c.eosTokenIds().isEmpty()) {
+      ArrayNode eos = o.putArray("eos_token_id");
+      c.eosTokenIds().forEach(eos::add);
+    }
+    if (!c.ropeScaling().isEmpty()) {
+      o.set("rope_scaling", JSON.valueToTree(c.ropeScaling()));
+    }
+    return o;
+  }
+
+  static byte[] bytes(ObjectNode node) {
+    try {
+      return JSON.writeValueAsBytes(node);
+    } catch (IOException e) {
+      throw new CheckpointException(null, "cannot serialise config.json: " + e.getMessage(), e);
+    }
+  }
+}

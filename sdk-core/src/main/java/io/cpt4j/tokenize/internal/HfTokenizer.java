@@ -1,0 +1,130 @@
+package io.cpt4j.tokenize.internal;
+
+import ai.djl.huggingface.tokenizers.Encoding;
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cpt4j.checkpoint.CheckpointException;
+import io.cpt4j.tokenize.Tokenizer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+
+/**
+ * A {@code tokenizer.json} run by DJL's binding of the HF tokenizers library, with truncation,
+ * padding and special tokens off. The vocabulary (for {@link #vocabSize()} and {@link #tokenId}) is
+ * read from the same JSON, which DJL does not expose.
+ */
+public final class HfTokenizer implements Tokenizer {
+  private final HuggingFaceTokenizer native_;
+  private final Map<String, Integer> vocab;
+  private final int vocabSize;
+
+  private HfTokenizer(HuggingFaceTokenizer tokenizer, Map<String, Integer> vocab) {
+    this.native_ = tokenizer;
+    this.vocab = vocab;
+    this.vocabSize = vocab.values().stream().mapToInt(Integer::intValue).max().orElse(-1) + 1;
+  }
+
+  public static HfTokenizer open(Path file) {
+    if (!Files.isRegularFile(file)) {
+      throw new CheckpointException(file, "no such tokenizer file");
+    }
+    Map<String, Integer> vocab = readVocab(file);
+    DjlSupport.offline();
+    try {
+      HuggingFaceTokenizer t = HuggingFaceTokenizer.builder()
+          .optTokenizerPath(file)
+          .optAddSpecialTokens(false)
+          .optTruncation(false)
+          .optPadding(false)
+          .build();
+      return new HfTokenizer(t, vocab);
+    } catch (IOException | RuntimeException e) {
+      throw new CheckpointException(file, "not a loadable tokenizer.json: " + e.getMessage(), e);
+    }
+  }
+
+  private static Map<String, Integer> readVocab(Path file) {
+    JsonNode root;
+    try {
+      root = new ObjectMapper().readTree(file.toFile());
+    } catch (IOException e) {
+      throw new CheckpointException(file, "tokenizer.json is not valid JSON: " + e.getMessage(), e);
+    }
+    Map<String, Integer> vocab = new HashMap<>();
+    JsonNode v = root.path("model").path("vocab");
+    if (v.isObject()) { // BPE, WordPiece, WordLevel
+      Iterator<Map.Entry<String, JsonNode>> it = v.fields();
+      while (it.hasNext()) {
+        Map.Entry<String, JsonNode> e = it.next();
+        vocab.put(e.getKey(), e.getValue().asInt());
+      }
+    } else if (v.isArray()) { // Unigram: [[piece, score], ...], id = position
+      for (int i = 0; i < v.size(); i++) {
+        vocab.put(v.get(i).path(0).asText(), i);
+      }
+    }
+    for (JsonNode t : root.path("added_tokens")) {
+      vocab.put(t.path("content").asText(), t.path("id").asInt());
+    }
+    if (vocab.isEmpty()) {
+      throw new CheckpointException(file, "tokenizer.json has no model.vocab");
+    }
+    return vocab;
+  }
+
+  @Override
+  public int[] encode(String text) {
+    return toInts(native_.encode(text, false, false).getIds());
+  }
+
+  @Override
+  public List<int[]> encodeBatch(List<String> texts) {
+    Encoding[] encodings = native_.batchEncode(texts, false, false);
+    List<int[]> out = new ArrayList<>(encodings.length);
+    for (Encoding e : encodings) {
+      out.add(toInts(e.getIds()));
+    }
+    return out;
+  }
+
+  private static int[] toInts(long[] ids) {
+    int[] out = new int[ids.length];
+    for (int i = 0; i < ids.length; i++) {
+      out[i] = (int) ids[i];
+    }
+    return out;
+  }
+
+  @Override
+  public String decode(int[] ids) {
+    long[] l = new long[ids.length];
+    for (int i = 0; i < ids.length; i++) {
+      l[i] = ids[i];
+    }
+    return native_.decode(l, false);
+  }
+
+  @Override
+  public int vocabSize() {
+    return vocabSize;
+  }
+
+  @Override
+  public OptionalInt tokenId(String token) {
+    Integer id = vocab.get(token);
+    return id == null ? OptionalInt.empty() : OptionalInt.of(id);
+  }
+
+  @Override
+  public void close() {
+    native_.close();
+  }
+}
