@@ -32,6 +32,7 @@ import java.util.Optional;
  * @param overwrite replace an existing non-empty directory (the old one is removed only after the
  *     new one is in place)
  * @param progress told of bytes written; never null
+ * @param extraFiles files copied into the checkpoint under their own names (e.g. a tokenizer.json)
  */
 public record CheckpointWriter(
     Path directory,
@@ -41,7 +42,8 @@ public record CheckpointWriter(
     Optional<ModelConfig> config,
     Optional<Checkpoint> copyFrom,
     boolean overwrite,
-    Progress progress) {
+    Progress progress,
+    List<Path> extraFiles) {
 
   /** Receives bytes written so far out of the total; called from the writing thread. */
   @FunctionalInterface
@@ -57,6 +59,7 @@ public record CheckpointWriter(
     Objects.requireNonNull(config, "config");
     Objects.requireNonNull(copyFrom, "copyFrom");
     Objects.requireNonNull(progress, "progress");
+    extraFiles = List.copyOf(extraFiles);
     if (maxShardSize <= 0) {
       throw new IllegalArgumentException("maxShardSize must be positive, got " + maxShardSize);
     }
@@ -66,43 +69,50 @@ public record CheckpointWriter(
   public static CheckpointWriter to(Path directory) {
     return new CheckpointWriter(
         directory, null, Long.MAX_VALUE, Map.of("format", "pt"), Optional.empty(), Optional.empty(), false,
-        Progress.NONE);
+        Progress.NONE, List.of());
   }
 
   public CheckpointWriter dtype(DType newDtype) {
     if (newDtype != null && !newDtype.isFloatingPoint()) {
       throw new IllegalArgumentException("output dtype must be floating point, got " + newDtype);
     }
-    return new CheckpointWriter(directory, newDtype, maxShardSize, metadata, config, copyFrom, overwrite, progress);
+    return new CheckpointWriter(directory, newDtype, maxShardSize, metadata, config, copyFrom, overwrite, progress, extraFiles);
   }
 
   public CheckpointWriter maxShardSize(long bytes) {
-    return new CheckpointWriter(directory, dtype, bytes, metadata, config, copyFrom, overwrite, progress);
+    return new CheckpointWriter(directory, dtype, bytes, metadata, config, copyFrom, overwrite, progress, extraFiles);
   }
 
   /** Adds entries to {@code __metadata__} (the "format" entry stays unless replaced). */
   public CheckpointWriter metadata(Map<String, String> extra) {
     Map<String, String> m = new LinkedHashMap<>(metadata);
     m.putAll(extra);
-    return new CheckpointWriter(directory, dtype, maxShardSize, m, config, copyFrom, overwrite, progress);
+    return new CheckpointWriter(directory, dtype, maxShardSize, m, config, copyFrom, overwrite, progress, extraFiles);
   }
 
   public CheckpointWriter config(ModelConfig newConfig) {
     return new CheckpointWriter(
-        directory, dtype, maxShardSize, metadata, Optional.of(newConfig), copyFrom, overwrite, progress);
+        directory, dtype, maxShardSize, metadata, Optional.of(newConfig), copyFrom, overwrite, progress, extraFiles);
   }
 
   public CheckpointWriter copyFilesFrom(Checkpoint source) {
     return new CheckpointWriter(
-        directory, dtype, maxShardSize, metadata, config, Optional.of(source), overwrite, progress);
+        directory, dtype, maxShardSize, metadata, config, Optional.of(source), overwrite, progress, extraFiles);
   }
 
   public CheckpointWriter overwrite(boolean replace) {
-    return new CheckpointWriter(directory, dtype, maxShardSize, metadata, config, copyFrom, replace, progress);
+    return new CheckpointWriter(directory, dtype, maxShardSize, metadata, config, copyFrom, replace, progress, extraFiles);
   }
 
   public CheckpointWriter progress(Progress listener) {
-    return new CheckpointWriter(directory, dtype, maxShardSize, metadata, config, copyFrom, overwrite, listener);
+    return new CheckpointWriter(directory, dtype, maxShardSize, metadata, config, copyFrom, overwrite, listener, extraFiles);
+  }
+
+  /** Also copies {@code file} into the checkpoint under its file name (replacing a copied one). */
+  public CheckpointWriter copyFile(Path file) {
+    List<Path> files = new java.util.ArrayList<>(extraFiles);
+    files.add(file);
+    return new CheckpointWriter(directory, dtype, maxShardSize, metadata, config, copyFrom, overwrite, progress, files);
   }
 
   /**

@@ -34,6 +34,9 @@ public interface Tensor {
   /**
    * The stored data as read-only little-endian bytes, exactly as in the safetensors buffer ({@link
    * TensorInfo#byteSize()} bytes). This is how integer and boolean tensors are read.
+   *
+   * @throws UnsupportedOperationException if a floating-point tensor only produces values through
+   *     {@link #readFloats} (e.g. generated data); writers then stream it through readFloats
    */
   MemorySegment bytes();
 

@@ -83,6 +83,14 @@ public final class CheckpointWriting {
           }
         }
       }
+      for (Path extra : w.extraFiles()) {
+        Path dst = staging.resolve(extra.getFileName().toString());
+        Files.copy(extra, dst, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        AtomicFiles.fsync(dst);
+        if (!written.contains(target.resolve(dst.getFileName()))) {
+          written.add(target.resolve(dst.getFileName()));
+        }
+      }
       AtomicFiles.fsyncDirectory(staging);
       replace(target, staging);
       return List.copyOf(written);

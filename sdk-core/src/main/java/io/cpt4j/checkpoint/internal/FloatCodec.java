@@ -17,6 +17,9 @@ public final class FloatCodec {
       ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
   static final ValueLayout.OfDouble LE_DOUBLE =
       ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+  static final ValueLayout.OfInt LE_INT =
+      ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+  static final ValueLayout.OfInt NE_INT = ValueLayout.JAVA_INT_UNALIGNED;
   static final ValueLayout.OfShort LE_SHORT =
       ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
@@ -44,21 +47,15 @@ public final class FloatCodec {
   public static void decode(DType type, MemorySegment src, long byteOffset, float[] dst, int off, int n) {
     switch (type) {
       case F32 -> MemorySegment.copy(src, LE_FLOAT, byteOffset, dst, off, n);
-      case F16, BF16 -> {
+      case BF16 -> decodeBf16(src, byteOffset, dst, off, n);
+      case F16 -> {
         short[] scratch = new short[Math.min(n, CHUNK)];
-        boolean bf = type == DType.BF16;
         for (int done = 0; done < n; ) {
           int m = Math.min(scratch.length, n - done);
           MemorySegment.copy(src, LE_SHORT, byteOffset + 2L * done, scratch, 0, m);
           int base = off + done;
-          if (bf) {
-            for (int i = 0; i < m; i++) {
-              dst[base + i] = Float.intBitsToFloat(scratch[i] << 16);
-            }
-          } else {
-            for (int i = 0; i < m; i++) {
-              dst[base + i] = Float.float16ToFloat(scratch[i]);
-            }
+          for (int i = 0; i < m; i++) {
+            dst[base + i] = Float.float16ToFloat(scratch[i]);
           }
           done += m;
         }
@@ -69,6 +66,24 @@ public final class FloatCodec {
         }
       }
       default -> throw new UnsupportedOperationException(type + " tensors cannot be read as floats; read bytes()");
+    }
+  }
+
+  /**
+   * BF16 widening: each value is the upper half of a float32's bits. Reads two values per int and
+   * writes the float bits through an int view of the destination, a loop C2 vectorises.
+   */
+  private static void decodeBf16(MemorySegment src, long byteOffset, float[] dst, int off, int n) {
+    MemorySegment out = MemorySegment.ofArray(dst);
+    long o = 4L * off;
+    int pairs = n / 2;
+    for (int i = 0; i < pairs; i++) {
+      int v = src.get(LE_INT, byteOffset + 4L * i);
+      out.set(NE_INT, o + 8L * i, v << 16);
+      out.set(NE_INT, o + 8L * i + 4, v & 0xffff0000);
+    }
+    if ((n & 1) != 0) {
+      dst[off + n - 1] = bf16ToFloat(src.get(LE_SHORT, byteOffset + 2L * (n - 1)));
     }
   }
 

@@ -83,15 +83,21 @@ public final class SafetensorsWriter {
 
   private static void writeTensor(FileChannel ch, Tensor t, DType out, ByteBuffer buffer, LongConsumer written)
       throws IOException {
-    if (out == t.dtype()) {
-      MemorySegment src = t.bytes();
+    MemorySegment src = out == t.dtype() ? rawBytes(t) : null;
+    if (src != null) {
       long size = src.byteSize();
       if (size != t.info().byteSize()) {
         throw new IOException("tensor " + t.name() + " supplies " + size + " bytes, its shape needs " + t.info().byteSize());
       }
       for (long pos = 0; pos < size; ) {
         long n = Math.min(BUFFER_BYTES, size - pos);
-        writeFully(ch, src.asSlice(pos, n).asByteBuffer());
+        if (src.isNative()) { // mapped or off-heap: hand the pages to the channel without a copy
+          writeFully(ch, src.asSlice(pos, n).asByteBuffer());
+        } else { // heap segments of non-byte arrays cannot be viewed as a ByteBuffer
+          buffer.clear().limit((int) n);
+          MemorySegment.copy(src, pos, MemorySegment.ofBuffer(buffer), 0, n);
+          writeFully(ch, buffer);
+        }
         written.accept(n);
         pos += n;
       }
@@ -109,6 +115,18 @@ public final class SafetensorsWriter {
       writeFully(ch, buffer);
       written.accept((long) n * width);
       e += n;
+    }
+  }
+
+  /** The stored bytes, or null for a float tensor that only supplies floats (generated data). */
+  private static MemorySegment rawBytes(Tensor t) {
+    try {
+      return t.bytes();
+    } catch (UnsupportedOperationException e) {
+      if (!t.dtype().isFloatingPoint()) {
+        throw e;
+      }
+      return null;
     }
   }
 
