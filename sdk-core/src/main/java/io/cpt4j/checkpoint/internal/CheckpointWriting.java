@@ -94,7 +94,7 @@ public final class CheckpointWriting {
       AtomicFiles.fsyncDirectory(staging);
       replace(target, staging);
       return List.copyOf(written);
-    } catch (IOException e) {
+    } catch (IOException | java.io.UncheckedIOException e) { // unchecked: a tensor source failed to read
       throw new CheckpointException(target, "writing failed, nothing was changed: " + e.getMessage(), e);
     } finally {
       try {

@@ -48,7 +48,7 @@ public final class CoreFormatProvider implements FormatProvider {
     }
     try {
       AtomicFiles.write(file, tmp -> SafetensorsWriter.write(tmp, tensors, dtype, metadata, n -> {}));
-    } catch (IOException e) {
+    } catch (IOException | java.io.UncheckedIOException e) { // unchecked: a tensor source failed to read
       throw new CheckpointException(file, "writing failed, nothing was changed: " + e.getMessage(), e);
     }
   }

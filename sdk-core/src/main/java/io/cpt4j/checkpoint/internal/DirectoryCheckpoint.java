@@ -24,6 +24,7 @@ public final class DirectoryCheckpoint implements Checkpoint {
   private final TensorStore store;
   private Tokenizer tokenizer;
   private boolean tokenizerLoaded;
+  private boolean closed;
 
   private DirectoryCheckpoint(Path directory, ModelConfig config, TensorStore store) {
     this.directory = directory;
@@ -92,6 +93,9 @@ public final class DirectoryCheckpoint implements Checkpoint {
 
   @Override
   public synchronized Optional<Tokenizer> tokenizer() {
+    if (closed) {
+      throw new CheckpointException(directory, "checkpoint is closed");
+    }
     if (!tokenizerLoaded) {
       Path file = directory.resolve(CheckpointFiles.TOKENIZER);
       tokenizer = Files.isRegularFile(file) ? HfTokenizer.open(file) : null;
@@ -127,6 +131,7 @@ public final class DirectoryCheckpoint implements Checkpoint {
 
   @Override
   public synchronized void close() {
+    closed = true;
     store.close();
     if (tokenizer != null) {
       tokenizer.close();

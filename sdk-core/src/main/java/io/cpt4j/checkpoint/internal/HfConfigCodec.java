@@ -31,6 +31,7 @@ public final class HfConfigCodec {
   static final ObjectMapper JSON =
       JsonMapper.builder()
           .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+          .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
           .enable(SerializationFeature.INDENT_OUTPUT)
           .build();
 
@@ -128,7 +129,9 @@ public final class HfConfigCodec {
       if (!rs.isObject()) {
         throw new ConfigException("rope_scaling must be an object or null, got " + rs);
       }
-      b.ropeScaling(JSON.convertValue(rs, new TypeReference<Map<String, Object>>() {}));
+      Map<String, Object> scaling = JSON.convertValue(rs, new TypeReference<Map<String, Object>>() {});
+      scaling.values().removeIf(java.util.Objects::isNull); // "key": null means unset; Map.copyOf rejects nulls
+      b.ropeScaling(scaling);
     }
     return b.build();
   }

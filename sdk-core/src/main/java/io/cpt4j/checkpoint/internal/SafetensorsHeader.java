@@ -40,6 +40,8 @@ public record SafetensorsHeader(List<Entry> entries, Map<String, String> metadat
       JsonMapper.builder()
           .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
           .disable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+          // Only the space padding may follow the object (as the reference implementation).
+          .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
           .build();
 
   static {

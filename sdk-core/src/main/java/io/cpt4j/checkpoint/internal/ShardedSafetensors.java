@@ -1,9 +1,6 @@
 package io.cpt4j.checkpoint.internal;
 
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.cpt4j.checkpoint.CheckpointException;
 import io.cpt4j.checkpoint.MalformedCheckpointException;
 import io.cpt4j.checkpoint.Tensor;
@@ -28,9 +25,6 @@ import java.util.Set;
  * in the index's directory.
  */
 public final class ShardedSafetensors implements TensorStore {
-  private static final ObjectMapper JSON =
-      JsonMapper.builder().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION).build();
-
   private final List<MappedSafetensors> shards;
   private final Map<String, MappedSafetensors> owner;
 
@@ -48,7 +42,11 @@ public final class ShardedSafetensors implements TensorStore {
     Map<String, MappedSafetensors> owner = new LinkedHashMap<>();
     try {
       for (String name : fileNames) {
-        MappedSafetensors shard = MappedSafetensors.open(dir.resolve(name));
+        Path shardFile = dir.resolve(name);
+        if (!Files.isRegularFile(shardFile)) {
+          throw new MalformedCheckpointException(index, "shard " + name + " listed in the weight_map is missing");
+        }
+        MappedSafetensors shard = MappedSafetensors.open(shardFile);
         shards.add(shard);
         for (TensorInfo t : shard.tensors()) {
           String listed = weightMap.get(t.name());
@@ -79,7 +77,7 @@ public final class ShardedSafetensors implements TensorStore {
   static Map<String, String> readWeightMap(Path index) {
     JsonNode root;
     try {
-      root = JSON.readTree(Files.readAllBytes(index));
+      root = HfConfigCodec.JSON.readTree(Files.readAllBytes(index));
     } catch (NoSuchFileException e) {
       throw new CheckpointException(index, "no such file");
     } catch (IOException e) {
