@@ -22,8 +22,9 @@ import java.util.Map;
  * and F16 copies, then reads every tensor widened to float in 64K-element chunks (256 KB, cache-sized) (the way the merge engine and
  * the model loader stream). Prints best-of-N seconds and GB/s, and the ratio to cat.
  *
- * <p>Run: {@code ./mvnw -B -q install -DskipTests && java -cp "sdk-examples/target/classes:sdk-cli/target/lib/*"
- * io.cpt4j.examples.bench.ReadThroughputBenchmark [WORK_DIR] [REPEATS]}
+ * <p>Run: {@code ./mvnw -B -q install -DskipTests && java --enable-native-access=ALL-UNNAMED -cp
+ * "sdk-examples/target/classes:sdk-cli/target/lib/*" io.cpt4j.examples.bench.ReadThroughputBenchmark
+ * [WORK_DIR] [REPEATS]}
  */
 public final class ReadThroughputBenchmark {
   private ReadThroughputBenchmark() {}
@@ -60,11 +61,13 @@ public final class ReadThroughputBenchmark {
       }
       cat(files); // warm the page cache
       double catSeconds = best(repeats, () -> cat(files));
-      double readSeconds = best(repeats, () -> readAll(dir));
+      double readSeconds = best(repeats, () -> readAll(dir, false));
+      double parallelSeconds = best(repeats, () -> readAll(dir, true));
       double rawSeconds = best(repeats, () -> touchBytes(dir));
       String name = dir.getFileName().toString();
       row("cat " + name, catSeconds, bytes, catSeconds);
       row("readFloats " + name, readSeconds, bytes, catSeconds);
+      row("readFloats " + name + " ||" + threads(), parallelSeconds, bytes, catSeconds);
       row("bytes() copy " + name, rawSeconds, bytes, catSeconds);
     }
   }
@@ -98,21 +101,30 @@ public final class ReadThroughputBenchmark {
 
   static double sink;
 
-  /** Opens the checkpoint and reads every tensor as floats, chunk by chunk. */
-  private static void readAll(Path dir) {
-    float[] chunk = new float[1 << 16];
-    double sum = 0;
+  private static int threads() {
+    return Runtime.getRuntime().availableProcessors();
+  }
+
+  /**
+   * Opens the checkpoint and reads every tensor as floats, chunk by chunk; in parallel across
+   * tensors (common pool, all cores) if asked, as a model loader or the merge engine would.
+   */
+  private static void readAll(Path dir, boolean parallel) {
     try (Checkpoint c = Checkpoint.open(dir)) {
-      for (TensorInfo info : c.tensors()) {
-        Tensor t = c.tensor(info.name());
-        for (long e = 0; e < t.elementCount(); e += chunk.length) {
-          int n = (int) Math.min(chunk.length, t.elementCount() - e);
-          t.readFloats(e, chunk, 0, n);
-          sum += chunk[0] + chunk[n - 1];
-        }
-      }
+      var infos = parallel ? c.tensors().parallelStream() : c.tensors().stream();
+      sink += infos.mapToDouble(info -> readTensor(c.tensor(info.name()))).sum();
     }
-    sink += sum;
+  }
+
+  private static double readTensor(Tensor t) {
+    float[] chunk = new float[(int) Math.min(1 << 16, Math.max(1, t.elementCount()))];
+    double sum = 0;
+    for (long e = 0; e < t.elementCount(); e += chunk.length) {
+      int n = (int) Math.min(chunk.length, t.elementCount() - e);
+      t.readFloats(e, chunk, 0, n);
+      sum += chunk[0] + chunk[n - 1];
+    }
+    return sum;
   }
 
   /** Opens the checkpoint and copies every tensor's raw bytes to the heap, chunk by chunk. */
