@@ -1,0 +1,67 @@
+package io.cpt4j.backend;
+
+/**
+ * AdamW (Loshchilov &amp; Hutter, "Decoupled Weight Decay Regularization", 2019) with global-norm
+ * gradient clipping. The learning rate is not part of it: the caller passes it to every step (a
+ * schedule decides it). Immutable.
+ *
+ * <p>Update for a parameter {@code p} with gradient {@code g} at step {@code t} (1-based): {@code
+ * m = β1·m + (1-β1)·g}, {@code v = β2·v + (1-β2)·g²}, {@code p -= lr·(m/(1-β1^t)) /
+ * (sqrt(v/(1-β2^t)) + eps) + lr·weightDecay·p}; decay only applies to the decay group.
+ *
+ * <p>Groups: 1-D parameters (biases, norm weights) never decay; embedding and LM-head matrices
+ * decay only if {@code decayEmbeddings}; every other matrix decays.
+ *
+ * @param beta1 first-moment decay (default 0.9)
+ * @param beta2 second-moment decay (default 0.95, the usual choice for LM pre-training)
+ * @param eps denominator term (default 1e-8)
+ * @param weightDecay decoupled decay coefficient (default 0.1)
+ * @param decayEmbeddings whether embeddings and the LM head decay (default true)
+ * @param maxGradNorm clip gradients to this global L2 norm; 0 or less disables clipping (default 1.0)
+ */
+public record AdamW(double beta1, double beta2, double eps, double weightDecay, boolean decayEmbeddings,
+    double maxGradNorm) {
+
+  public AdamW {
+    if (!(beta1 >= 0 && beta1 < 1)) {
+      throw new IllegalArgumentException("beta1 must be in [0, 1), got " + beta1);
+    }
+    if (!(beta2 >= 0 && beta2 < 1)) {
+      throw new IllegalArgumentException("beta2 must be in [0, 1), got " + beta2);
+    }
+    if (!(eps > 0)) {
+      throw new IllegalArgumentException("eps must be positive, got " + eps);
+    }
+    if (!(weightDecay >= 0)) {
+      throw new IllegalArgumentException("weightDecay must be >= 0, got " + weightDecay);
+    }
+    if (Double.isNaN(maxGradNorm)) {
+      throw new IllegalArgumentException("maxGradNorm must be a number");
+    }
+  }
+
+  /** β = (0.9, 0.95), eps 1e-8, weight decay 0.1 (embeddings included), clipping at 1.0. */
+  public static AdamW defaults() {
+    return new AdamW(0.9, 0.95, 1e-8, 0.1, true, 1.0);
+  }
+
+  public AdamW withBetas(double b1, double b2) {
+    return new AdamW(b1, b2, eps, weightDecay, decayEmbeddings, maxGradNorm);
+  }
+
+  public AdamW withWeightDecay(double wd) {
+    return new AdamW(beta1, beta2, eps, wd, decayEmbeddings, maxGradNorm);
+  }
+
+  public AdamW withDecayEmbeddings(boolean decay) {
+    return new AdamW(beta1, beta2, eps, weightDecay, decay, maxGradNorm);
+  }
+
+  public AdamW withMaxGradNorm(double norm) {
+    return new AdamW(beta1, beta2, eps, weightDecay, decayEmbeddings, norm);
+  }
+
+  public AdamW withEps(double e) {
+    return new AdamW(beta1, beta2, e, weightDecay, decayEmbeddings, maxGradNorm);
+  }
+}

@@ -1,0 +1,35 @@
+package io.cpt4j.backend;
+
+/**
+ * Dynamic loss scaling for {@link Precision#FP16_MIXED}, as in PyTorch's {@code GradScaler}: the
+ * loss is multiplied by {@code scale} before backward; if any gradient is then infinite or NaN the
+ * step is skipped and the scale multiplied by {@code backoffFactor}; after {@code growthInterval}
+ * clean steps in a row it is multiplied by {@code growthFactor}. Immutable.
+ *
+ * @param initialScale starting scale (default 65536)
+ * @param growthFactor factor after a run of clean steps (default 2)
+ * @param backoffFactor factor after an overflow (default 0.5)
+ * @param growthInterval clean steps before growing (default 2000)
+ */
+public record LossScaling(double initialScale, double growthFactor, double backoffFactor, int growthInterval) {
+
+  public LossScaling {
+    if (!(initialScale > 0) || Double.isInfinite(initialScale)) {
+      throw new IllegalArgumentException("initialScale must be positive and finite, got " + initialScale);
+    }
+    if (!(growthFactor >= 1)) {
+      throw new IllegalArgumentException("growthFactor must be >= 1, got " + growthFactor);
+    }
+    if (!(backoffFactor > 0 && backoffFactor < 1)) {
+      throw new IllegalArgumentException("backoffFactor must be in (0, 1), got " + backoffFactor);
+    }
+    if (growthInterval < 1) {
+      throw new IllegalArgumentException("growthInterval must be >= 1, got " + growthInterval);
+    }
+  }
+
+  /** PyTorch's defaults: 65536, ×2 every 2000 clean steps, ×0.5 on overflow. */
+  public static LossScaling defaults() {
+    return new LossScaling(65536, 2, 0.5, 2000);
+  }
+}

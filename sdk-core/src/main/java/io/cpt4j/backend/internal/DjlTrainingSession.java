@@ -1,0 +1,191 @@
+package io.cpt4j.backend.internal;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.training.GradientCollector;
+import io.cpt4j.backend.Batch;
+import io.cpt4j.backend.BackendException;
+import io.cpt4j.backend.Precision;
+import io.cpt4j.backend.SessionOptions;
+import io.cpt4j.backend.StepResult;
+import io.cpt4j.backend.TrainingSession;
+import io.cpt4j.checkpoint.Checkpoint;
+import io.cpt4j.checkpoint.ModelConfig;
+import io.cpt4j.checkpoint.Tensor;
+import io.cpt4j.model.internal.Decoder;
+import io.cpt4j.model.internal.ModelPass;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A training session on DJL's PyTorch engine. Master weights are float32 leaves that collect
+ * gradients; in FP16_MIXED they are cast to float16 where they are used, so gradients flow back
+ * through the cast into float32. Every step runs in an {@link NDScope}: all per-step arrays
+ * (activations, gradient handles, temporaries) are freed when it ends.
+ */
+final class DjlTrainingSession implements TrainingSession {
+  private final Engine engine;
+  private final NDManager manager;
+  private final ModelConfig config;
+  private final ModelParameters params;
+  private final ModelPass pass;
+  private final SessionOptions options;
+  private final AdamWUpdate optimizer;
+  private final LossScaler scaler;
+  private boolean closed;
+
+  DjlTrainingSession(Engine engine, Checkpoint checkpoint, SessionOptions options, DataType masterType) {
+    this.engine = engine;
+    this.config = checkpoint.config();
+    this.options = options;
+    Decoder decoder = new Decoder(config);
+    this.manager = engine.newBaseManager();
+    try {
+      this.params = ModelParameters.load(manager, checkpoint, masterType);
+    } catch (RuntimeException e) {
+      manager.close();
+      throw e;
+    }
+    for (NDArray p : params.all().values()) {
+      p.setRequiresGradient(true);
+    }
+    DataType compute = options.precision() == Precision.FP16_MIXED ? DataType.FLOAT16 : masterType;
+    this.pass = new ModelPass(decoder, params.all(), compute);
+    this.optimizer = new AdamWUpdate(options.optimizer(), manager);
+    this.scaler = new LossScaler(options.lossScaling(), options.precision() == Precision.FP16_MIXED);
+  }
+
+  @Override
+  public ModelConfig config() {
+    return config;
+  }
+
+  @Override
+  public long parameterCount() {
+    return params.count();
+  }
+
+  @Override
+  public long steps() {
+    return optimizer.steps();
+  }
+
+  @Override
+  public StepResult step(List<Batch> microBatches, double learningRate) {
+    ensureOpen();
+    if (microBatches.isEmpty()) {
+      throw new IllegalArgumentException("a step needs at least one micro-batch");
+    }
+    if (!(learningRate >= 0) || Double.isInfinite(learningRate)) {
+      throw new IllegalArgumentException("learning rate must be finite and >= 0, got " + learningRate);
+    }
+    double totalWeight = 0;
+    long tokens = 0;
+    for (Batch b : microBatches) {
+      totalWeight += b.totalWeight();
+      for (int i = 0; i < b.targets().length; i++) {
+        tokens += b.targets()[i] != Batch.IGNORE && b.weights()[i] > 0 ? 1 : 0;
+      }
+    }
+    if (!(totalWeight > 0)) {
+      throw new IllegalArgumentException("the micro-batches carry no loss (every target ignored or weight 0)");
+    }
+    double scale = scaler.scale();
+    try (NDScope scope = new NDScope()) {
+      double lossSum = 0;
+      try (GradientCollector collector = engine.newGradientCollector()) {
+        for (Batch b : microBatches) {
+          lossSum += options.activationCheckpointing()
+              ? pass.backwardCheckpointed(collector, b, scale / totalWeight)
+              : pass.backward(collector, b, scale / totalWeight);
+        }
+      }
+      Map<String, NDArray> grads = new HashMap<>();
+      NDArray sumSquares = null;
+      for (Map.Entry<String, NDArray> e : params.all().entrySet()) {
+        NDArray g = e.getValue().getGradient();
+        if (scale != 1.0) {
+          g = g.div(scale);
+        }
+        grads.put(e.getKey(), g);
+        NDArray s = g.toType(DataType.FLOAT64, false).square().sum();
+        sumSquares = sumSquares == null ? s : sumSquares.add(s);
+      }
+      double norm = Math.sqrt(sumSquares.getDouble());
+      boolean finite = Double.isFinite(norm);
+      scaler.update(finite);
+      if (finite) {
+        double max = options.optimizer().maxGradNorm();
+        if (max > 0 && norm > max) {
+          double clip = max / (norm + 1e-6);
+          grads.replaceAll((name, g) -> g.mul(clip));
+        }
+        optimizer.apply(config, params.all(), grads, learningRate);
+      }
+      zeroGradients();
+      return new StepResult(lossSum / totalWeight, norm, tokens, !finite, scale);
+    }
+  }
+
+  private void zeroGradients() {
+    for (NDArray p : params.all().values()) {
+      p.getGradient().set(new NDIndex("..."), 0f);
+    }
+  }
+
+  @Override
+  public double loss(Batch batch) {
+    ensureOpen();
+    double w = batch.totalWeight();
+    if (!(w > 0)) {
+      throw new IllegalArgumentException("the batch carries no loss (every target ignored or weight 0)");
+    }
+    try (NDScope scope = new NDScope()) {
+      return pass.weightedNllSum(batch) / w;
+    }
+  }
+
+  @Override
+  public float[] tokenLosses(Batch batch) {
+    ensureOpen();
+    try (NDScope scope = new NDScope()) {
+      return pass.tokenNll(batch);
+    }
+  }
+
+  @Override
+  public float[] logits(Batch batch) {
+    ensureOpen();
+    try (NDScope scope = new NDScope()) {
+      return pass.logits(batch);
+    }
+  }
+
+  @Override
+  public List<Tensor> weights() {
+    ensureOpen();
+    try (NDScope scope = new NDScope()) {
+      return params.toTensors();
+    }
+  }
+
+  private void ensureOpen() {
+    if (closed) {
+      throw new BackendException("the training session is closed");
+    }
+  }
+
+  @Override
+  public void close() {
+    if (!closed) {
+      closed = true;
+      optimizer.close();
+      manager.close();
+    }
+  }
+}

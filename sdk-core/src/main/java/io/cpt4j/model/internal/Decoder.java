@@ -1,0 +1,193 @@
+package io.cpt4j.model.internal;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import io.cpt4j.backend.Batch;
+import io.cpt4j.checkpoint.Architecture;
+import io.cpt4j.checkpoint.ModelConfig;
+import java.util.function.Function;
+
+/**
+ * The one decoder: Llama family and GPT-NeoX from {@link ModelConfig} flags, computing what Hugging
+ * Face transformers computes. Stateless: parameters come from a lookup by HF name per call, so the
+ * same code runs float32 weights, float16 working copies or float64 (tests).
+ *
+ * <p>Shapes: B rows, T positions, H hidden, nh / nkv heads, hd head width, V vocabulary.
+ */
+public final class Decoder {
+  private final ModelConfig c;
+  private final boolean llama;
+  private final double[] invFreq;
+
+  public Decoder(ModelConfig config) {
+    this.c = config;
+    this.llama = config.architecture() == Architecture.LLAMA;
+    this.invFreq = Rope.inverseFrequencies(config);
+    String act = config.hiddenAct();
+    boolean supported = llama ? act.equals("silu") || act.equals("swish") : act.equals("gelu");
+    if (!supported) {
+      throw new io.cpt4j.checkpoint.ConfigException("hidden_act '" + act + "' is not supported for "
+          + config.hfClass() + " (supported: " + (llama ? "silu" : "gelu, the exact erf form") + ")");
+    }
+  }
+
+  public ModelConfig config() {
+    return c;
+  }
+
+  /** Engine arrays for a batch; attach them to the step's scope. */
+  BatchInputs inputs(NDManager m, Batch b, DataType dtype) {
+    for (int id : b.inputIds()) {
+      if (id >= c.vocabSize()) {
+        throw new IllegalArgumentException("input id " + id + " is outside the vocabulary [0, " + c.vocabSize() + ")");
+      }
+    }
+    for (int id : b.targets()) {
+      if (id >= c.vocabSize()) {
+        throw new IllegalArgumentException("target id " + id + " is outside the vocabulary [0, " + c.vocabSize() + ")");
+      }
+    }
+    return new BatchInputs(m, b, invFreq, dtype);
+  }
+
+  /** Token embeddings, (B, T, H). */
+  NDArray embed(Function<String, NDArray> w, BatchInputs in) {
+    NDArray table = w.apply(llama ? "model.embed_tokens.weight" : "gpt_neox.embed_in.weight");
+    return table.get(in.ids).reshape(in.rows, in.length, c.hiddenSize());
+  }
+
+  /** Decoder block {@code layer}: (B, T, H) → (B, T, H). */
+  NDArray block(Function<String, NDArray> w, int layer, NDArray x, BatchInputs in) {
+    String p = (llama ? "model.layers." : "gpt_neox.layers.") + layer + ".";
+    if (llama) {
+      NDArray h = x.add(attention(w, p, rmsNorm(x, w.apply(p + "input_layernorm.weight")), in));
+      return h.add(mlp(w, p, rmsNorm(h, w.apply(p + "post_attention_layernorm.weight"))));
+    }
+    NDArray attn = attention(w, p, layerNorm(w, p + "input_layernorm", x), in);
+    if (c.parallelResidual()) {
+      return x.add(attn).add(mlp(w, p, layerNorm(w, p + "post_attention_layernorm", x)));
+    }
+    NDArray h = x.add(attn);
+    return h.add(mlp(w, p, layerNorm(w, p + "post_attention_layernorm", h)));
+  }
+
+  /** Final norm and LM head: (B, T, H) → logits (B·T, V) in float32. */
+  NDArray head(Function<String, NDArray> w, NDArray x) {
+    NDArray normed = llama
+        ? rmsNorm(x, w.apply("model.norm.weight"))
+        : layerNorm(w, "gpt_neox.final_layer_norm", x);
+    String headName = c.tieWordEmbeddings()
+        ? (llama ? "model.embed_tokens.weight" : "gpt_neox.embed_in.weight")
+        : (llama ? "lm_head.weight" : "embed_out.weight");
+    NDArray flat = normed.reshape(-1, c.hiddenSize());
+    return flat.matMul(w.apply(headName).transpose()).toType(DataType.FLOAT32, false);
+  }
+
+  /** Full forward: logits (B·T, V), float32. */
+  public NDArray logits(Function<String, NDArray> w, BatchInputs in) {
+    NDArray x = embed(w, in);
+    for (int l = 0; l < c.numLayers(); l++) {
+      x = block(w, l, x, in);
+    }
+    return head(w, x);
+  }
+
+  /** Per-position negative log-likelihood of the targets times their weights, (B·T), float32. */
+  static NDArray weightedNll(NDArray logits, BatchInputs in) {
+    NDArray logp = logits.logSoftmax(-1);
+    return logp.gather(in.targets, 1).reshape(-1).neg().mul(in.weights);
+  }
+
+  /** Unweighted per-position NLL (0 where the target is ignored). */
+  static NDArray nll(NDArray logits, BatchInputs in) {
+    NDArray logp = logits.logSoftmax(-1);
+    NDArray picked = logp.gather(in.targets, 1).reshape(-1).neg();
+    return picked.mul(in.weights.gt(0).toType(DataType.FLOAT32, false));
+  }
+
+  // ----------------------------------------------------------------------------- pieces
+
+  private NDArray linear(Function<String, NDArray> w, String name, NDArray x, boolean bias) {
+    NDArray y = x.matMul(w.apply(name + ".weight").transpose());
+    return bias ? y.add(w.apply(name + ".bias")) : y;
+  }
+
+  /** RMSNorm in float32 (as HF), then back to the input's dtype. */
+  private NDArray rmsNorm(NDArray x, NDArray weight) {
+    NDArray x32 = x.toType(DataType.FLOAT32, false);
+    if (x.getDataType() == DataType.FLOAT64) {
+      x32 = x;
+    }
+    NDArray variance = x32.square().mean(new int[] {-1}, true);
+    NDArray normed = x32.div(variance.add(c.normEps()).sqrt()).toType(x.getDataType(), false);
+    return normed.mul(weight.toType(x.getDataType(), false));
+  }
+
+  /** LayerNorm with weight and bias over the last axis, statistics in float32. */
+  private NDArray layerNorm(Function<String, NDArray> w, String name, NDArray x) {
+    NDArray x32 = x.getDataType() == DataType.FLOAT64 ? x : x.toType(DataType.FLOAT32, false);
+    NDArray mean = x32.mean(new int[] {-1}, true);
+    NDArray centered = x32.sub(mean);
+    NDArray variance = centered.square().mean(new int[] {-1}, true);
+    NDArray normed = centered.div(variance.add(c.normEps()).sqrt()).toType(x.getDataType(), false);
+    return normed.mul(w.apply(name + ".weight").toType(x.getDataType(), false))
+        .add(w.apply(name + ".bias").toType(x.getDataType(), false));
+  }
+
+  private NDArray attention(Function<String, NDArray> w, String p, NDArray x, BatchInputs in) {
+    int b = in.rows;
+    int t = in.length;
+    int hd = c.headDim();
+    NDArray q;
+    NDArray k;
+    NDArray v;
+    if (llama) {
+      q = linear(w, p + "self_attn.q_proj", x, c.qkvBias()).reshape(b, t, c.numHeads(), hd).transpose(0, 2, 1, 3);
+      k = linear(w, p + "self_attn.k_proj", x, c.qkvBias()).reshape(b, t, c.numKvHeads(), hd).transpose(0, 2, 1, 3);
+      v = linear(w, p + "self_attn.v_proj", x, c.qkvBias()).reshape(b, t, c.numKvHeads(), hd).transpose(0, 2, 1, 3);
+    } else { // fused, per head [q | k | v] as HF's view(B, T, nh, 3·hd)
+      NDArray qkv = linear(w, p + "attention.query_key_value", x, c.qkvBias()).reshape(b, t, c.numHeads(), 3 * hd);
+      q = qkv.get("..., :" + hd).transpose(0, 2, 1, 3);
+      k = qkv.get("..., " + hd + ":" + 2 * hd).transpose(0, 2, 1, 3);
+      v = qkv.get("..., " + 2 * hd + ":").transpose(0, 2, 1, 3);
+    }
+    q = rotate(q, in); // (B, nh, T, hd)
+    k = rotate(k, in); // (B, nkv, T, hd)
+    if (c.numKvHeads() != c.numHeads()) { // kv head j serves query heads j·g … j·g+g-1
+      k = k.repeat(1, c.queriesPerKvHead());
+      v = v.repeat(1, c.queriesPerKvHead());
+    }
+    NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).div(Math.sqrt(hd));
+    DataType softmaxType = x.getDataType() == DataType.FLOAT64 ? DataType.FLOAT64 : DataType.FLOAT32;
+    NDArray probs = scores.toType(softmaxType, false).add(in.mask.toType(softmaxType, false))
+        .softmax(-1).toType(x.getDataType(), false);
+    NDArray out = probs.matMul(v).transpose(0, 2, 1, 3).reshape(b, t, (long) c.numHeads() * hd);
+    return linear(w, p + (llama ? "self_attn.o_proj" : "attention.dense"), out, c.attentionOutputBias());
+  }
+
+  /** Rotary embedding over the first rotaryDim channels of each head (all of them for Llama). */
+  private NDArray rotate(NDArray x, BatchInputs in) {
+    int rd = c.rotaryDim();
+    int half = rd / 2;
+    boolean partial = rd < c.headDim();
+    NDArray rot = partial ? x.get("..., :" + rd) : x;
+    NDArray rotated = rot.get("..., " + half + ":").neg().concat(rot.get("..., :" + half), -1);
+    NDArray cos = in.cos.toType(x.getDataType(), false);
+    NDArray sin = in.sin.toType(x.getDataType(), false);
+    NDArray embedded = rot.mul(cos).add(rotated.mul(sin));
+    return partial ? embedded.concat(x.get("..., " + rd + ":"), -1) : embedded;
+  }
+
+  private NDArray mlp(Function<String, NDArray> w, String p, NDArray x) {
+    if (llama) {
+      NDArray gate = linear(w, p + "mlp.gate_proj", x, c.mlpBias());
+      NDArray up = linear(w, p + "mlp.up_proj", x, c.mlpBias());
+      NDArray silu = gate.mul(gate.neg().exp().add(1).pow(-1));
+      return linear(w, p + "mlp.down_proj", silu.mul(up), c.mlpBias());
+    }
+    NDArray h = linear(w, p + "mlp.dense_h_to_4h", x, c.mlpBias());
+    NDArray gelu = h.mul(0.5).mul(h.div(Math.sqrt(2)).erf().add(1));
+    return linear(w, p + "mlp.dense_4h_to_h", gelu, c.mlpBias());
+  }
+}

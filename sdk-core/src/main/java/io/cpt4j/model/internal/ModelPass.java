@@ -1,0 +1,139 @@
+package io.cpt4j.model.internal;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.training.GradientCollector;
+import io.cpt4j.backend.Batch;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Forward and backward passes of a {@link Decoder} over master parameters, in a compute dtype
+ * (float32, float64, or float16 working copies cast from the masters where used, so gradients
+ * reach the float32 masters through the cast). Callers hold an {@link NDScope}; each micro-batch
+ * and each recomputed block runs in a nested scope, so activations are freed as soon as their
+ * backward is done.
+ */
+public final class ModelPass {
+  private final Decoder decoder;
+  private final Map<String, NDArray> masters;
+  private final DataType compute;
+  private final NDManager manager;
+
+  public ModelPass(Decoder decoder, Map<String, NDArray> masters, DataType compute) {
+    this.decoder = decoder;
+    this.masters = masters;
+    this.compute = compute;
+    this.manager = masters.values().iterator().next().getManager();
+  }
+
+  /** Parameter lookup for one pass: the masters, or per-pass casts of them. */
+  private Function<String, NDArray> weights() {
+    DataType master = masters.values().iterator().next().getDataType();
+    if (compute == master) {
+      return masters::get;
+    }
+    Map<String, NDArray> cast = new HashMap<>();
+    return name -> cast.computeIfAbsent(name, n -> masters.get(n).toType(compute, false));
+  }
+
+  /**
+   * Forward and backward of one micro-batch with the graph kept whole; gradients accumulate into
+   * the masters, multiplied by {@code factor}. Returns the batch's weighted NLL sum.
+   */
+  public double backward(GradientCollector collector, Batch b, double factor) {
+    try (NDScope scope = new NDScope()) {
+      BatchInputs in = decoder.inputs(manager, b, compute);
+      NDArray sum = Decoder.weightedNll(decoder.logits(weights(), in), in).sum();
+      double value = sum.toType(DataType.FLOAT64, false).getDouble();
+      collector.backward(sum.mul(factor));
+      return value;
+    }
+  }
+
+  /**
+   * The same gradients with activation checkpointing: a forward without autograd keeps only each
+   * block's input; then the head and each block, last to first, are recomputed with autograd and
+   * back-propagated one at a time, chaining the gradient with respect to the block input.
+   */
+  public double backwardCheckpointed(GradientCollector collector, Batch b, double factor) {
+    try (NDScope scope = new NDScope()) {
+      BatchInputs in = decoder.inputs(manager, b, compute);
+      int layers = decoder.config().numLayers();
+      NDArray[] inputs = new NDArray[layers + 1];
+      boolean gradMode = JniUtils.isGradMode();
+      JniUtils.setGradMode(false);
+      try {
+        Function<String, NDArray> w = weights();
+        inputs[0] = decoder.embed(w, in);
+        for (int l = 0; l < layers; l++) {
+          try (NDScope blockScope = new NDScope()) {
+            inputs[l + 1] = decoder.block(w, l, inputs[l], in);
+            NDScope.unregister(inputs[l + 1]);
+          }
+        }
+      } finally {
+        JniUtils.setGradMode(gradMode);
+      }
+      double value;
+      NDArray upstream;
+      try (NDScope headScope = new NDScope()) {
+        NDArray x = leaf(inputs[layers]);
+        NDArray sum = Decoder.weightedNll(decoder.head(weights(), x), in).sum();
+        value = sum.toType(DataType.FLOAT64, false).getDouble();
+        collector.backward(sum.mul(factor));
+        upstream = x.getGradient();
+        NDScope.unregister(upstream);
+      }
+      for (int l = layers - 1; l >= 0; l--) {
+        try (NDScope blockScope = new NDScope()) {
+          NDArray x = leaf(inputs[l]);
+          NDArray y = decoder.block(weights(), l, x, in);
+          collector.backward(y.mul(upstream).sum());
+          upstream.close();
+          upstream = x.getGradient();
+          NDScope.unregister(upstream);
+        }
+      }
+      try (NDScope embedScope = new NDScope()) {
+        collector.backward(decoder.embed(weights(), in).mul(upstream).sum());
+        upstream.close();
+      }
+      return value;
+    }
+  }
+
+  private static NDArray leaf(NDArray stored) {
+    NDArray x = stored.stopGradient();
+    x.setRequiresGradient(true);
+    return x;
+  }
+
+  /** Σ weight·NLL of a batch, without autograd. */
+  public double weightedNllSum(Batch b) {
+    try (NDScope scope = new NDScope()) {
+      BatchInputs in = decoder.inputs(manager, b, compute);
+      return Decoder.weightedNll(decoder.logits(weights(), in), in).sum().toType(DataType.FLOAT64, false).getDouble();
+    }
+  }
+
+  /** Per-position NLL (0 where ignored), without autograd. */
+  public float[] tokenNll(Batch b) {
+    try (NDScope scope = new NDScope()) {
+      BatchInputs in = decoder.inputs(manager, b, compute);
+      return Decoder.nll(decoder.logits(weights(), in), in).toFloatArray();
+    }
+  }
+
+  /** Logits rows × length × vocab, without autograd. */
+  public float[] logits(Batch b) {
+    try (NDScope scope = new NDScope()) {
+      BatchInputs in = decoder.inputs(manager, b, compute);
+      return decoder.logits(weights(), in).toFloatArray();
+    }
+  }
+}
