@@ -81,7 +81,7 @@ public final class Decoder {
         ? (llama ? "model.embed_tokens.weight" : "gpt_neox.embed_in.weight")
         : (llama ? "lm_head.weight" : "embed_out.weight");
     NDArray flat = normed.reshape(-1, c.hiddenSize());
-    return flat.matMul(w.apply(headName).transpose()).toType(DataType.FLOAT32, false);
+    return Casts.cast(flat.matMul(w.apply(headName).transpose()), DataType.FLOAT32);
   }
 
   /** Full forward: logits (B·T, V), float32. */
@@ -115,24 +115,21 @@ public final class Decoder {
 
   /** RMSNorm in float32 (as HF), then back to the input's dtype. */
   private NDArray rmsNorm(NDArray x, NDArray weight) {
-    NDArray x32 = x.toType(DataType.FLOAT32, false);
-    if (x.getDataType() == DataType.FLOAT64) {
-      x32 = x;
-    }
+    NDArray x32 = x.getDataType() == DataType.FLOAT64 ? x : Casts.cast(x, DataType.FLOAT32);
     NDArray variance = x32.square().mean(new int[] {-1}, true);
-    NDArray normed = x32.div(variance.add(c.normEps()).sqrt()).toType(x.getDataType(), false);
-    return normed.mul(weight.toType(x.getDataType(), false));
+    NDArray normed = Casts.cast(x32.div(variance.add(c.normEps()).sqrt()), x.getDataType());
+    return normed.mul(Casts.cast(weight, x.getDataType()));
   }
 
   /** LayerNorm with weight and bias over the last axis, statistics in float32. */
   private NDArray layerNorm(Function<String, NDArray> w, String name, NDArray x) {
-    NDArray x32 = x.getDataType() == DataType.FLOAT64 ? x : x.toType(DataType.FLOAT32, false);
+    NDArray x32 = x.getDataType() == DataType.FLOAT64 ? x : Casts.cast(x, DataType.FLOAT32);
     NDArray mean = x32.mean(new int[] {-1}, true);
     NDArray centered = x32.sub(mean);
     NDArray variance = centered.square().mean(new int[] {-1}, true);
-    NDArray normed = centered.div(variance.add(c.normEps()).sqrt()).toType(x.getDataType(), false);
-    return normed.mul(w.apply(name + ".weight").toType(x.getDataType(), false))
-        .add(w.apply(name + ".bias").toType(x.getDataType(), false));
+    NDArray normed = Casts.cast(centered.div(variance.add(c.normEps()).sqrt()), x.getDataType());
+    return normed.mul(Casts.cast(w.apply(name + ".weight"), x.getDataType()))
+        .add(Casts.cast(w.apply(name + ".bias"), x.getDataType()));
   }
 
   private NDArray attention(Function<String, NDArray> w, String p, NDArray x, BatchInputs in) {
@@ -160,8 +157,8 @@ public final class Decoder {
     }
     NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).div(Math.sqrt(hd));
     DataType softmaxType = x.getDataType() == DataType.FLOAT64 ? DataType.FLOAT64 : DataType.FLOAT32;
-    NDArray probs = scores.toType(softmaxType, false).add(in.mask.toType(softmaxType, false))
-        .softmax(-1).toType(x.getDataType(), false);
+    NDArray probs = Casts.cast(Casts.cast(scores, softmaxType).add(in.mask.toType(softmaxType, false))
+        .softmax(-1), x.getDataType());
     NDArray out = probs.matMul(v).transpose(0, 2, 1, 3).reshape(b, t, (long) c.numHeads() * hd);
     return linear(w, p + (llama ? "self_attn.o_proj" : "attention.dense"), out, c.attentionOutputBias());
   }

@@ -38,7 +38,7 @@ public final class ModelPass {
       return masters::get;
     }
     Map<String, NDArray> cast = new HashMap<>();
-    return name -> cast.computeIfAbsent(name, n -> masters.get(n).toType(compute, false));
+    return name -> cast.computeIfAbsent(name, n -> Casts.cast(masters.get(n), compute));
   }
 
   /**
