@@ -41,7 +41,8 @@ final class ErrorReporter implements IExecutionExceptionHandler, IParameterExcep
   public int handleParseException(ParameterException ex, String[] args) {
     CommandLine cmd = ex.getCommandLine();
     PrintWriter err = cmd.getErr();
-    err.println("error: " + oneLine(ex.getMessage()));
+    // picocli's argument-group messages start with their own "Error: "
+    err.println("error: " + oneLine(ex.getMessage()).replaceFirst("^Error: ", ""));
     if (ex instanceof UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
       err.println("Did you mean: " + String.join(", ", u.getSuggestions()) + "?");
     }

@@ -22,6 +22,7 @@ import picocli.CommandLine.Spec;
     subcommands = {
       InspectCommand.class,
       ConvertCommand.class,
+      ScoreCommand.class,
       CommandLine.HelpCommand.class,
     },
     footer = {"", "Run 'cpt4j COMMAND --help' for a command's options. Set CPT4J_DEBUG=1 for stack traces."})

@@ -47,10 +47,16 @@ final class TestCheckpoints {
 
   /** Writes a single-file F32 checkpoint; with a placeholder tokenizer.json if asked. */
   static Path write(Path dir, ModelConfig config, boolean withTokenizer) throws IOException {
-    CheckpointWriter.to(dir).config(config).write(tensors(config, 42));
+    write(dir, config, tensors(config, 42));
     if (withTokenizer) {
       Files.writeString(dir.resolve("tokenizer.json"), "{\"placeholder\": true}");
     }
+    return dir;
+  }
+
+  /** Writes a single-file F32 checkpoint of these tensors (no tokenizer). */
+  static Path write(Path dir, ModelConfig config, List<Tensor> tensors) throws IOException {
+    CheckpointWriter.to(dir).config(config).write(tensors);
     return dir;
   }
 }
