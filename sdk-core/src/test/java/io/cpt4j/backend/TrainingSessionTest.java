@@ -18,39 +18,13 @@ import org.junit.jupiter.api.io.TempDir;
 class TrainingSessionTest {
   @TempDir Path tmp;
 
-  static Checkpoint tinyCheckpoint(Path dir, ModelConfig config, long seed) {
-    Random r = new Random(seed);
-    List<Tensor> tensors = config.expectedTensors().entrySet().stream().map(e -> {
-      long[] dims = e.getValue().stream().mapToLong(Long::longValue).toArray();
-      float[] data = new float[(int) java.util.Arrays.stream(dims).reduce(1, Math::multiplyExact)];
-      boolean norm = e.getKey().contains("norm") && e.getKey().endsWith(".weight");
-      for (int i = 0; i < data.length; i++) {
-        data[i] = norm ? 1f : (float) (r.nextGaussian() * 0.05);
-      }
-      return Tensor.ofFloats(e.getKey(), dims, data);
-    }).toList();
-    CheckpointWriter.to(dir).config(config).write(tensors);
-    return Checkpoint.open(dir);
-  }
-
-  static Batch randomBatch(int vocab, int rows, int length, long seed) {
-    Random r = new Random(seed);
-    int[][] seqs = new int[rows][length + 1];
-    for (int[] s : seqs) {
-      for (int i = 0; i < s.length; i++) {
-        s[i] = r.nextInt(vocab);
-      }
-    }
-    return Batch.causalLm(seqs);
-  }
-
   @Test
   void aTinyLlamaMemorisesAFixedBatch() {
     ModelConfig config = TestCheckpoints.tinyLlamaGqa();
-    try (Checkpoint ckpt = tinyCheckpoint(tmp.resolve("m"), config, 1);
+    try (Checkpoint ckpt = TestSessions.tinyCheckpoint(tmp.resolve("m"), config, 1);
         TrainingSession s = Backends.cpu().open(ckpt, SessionOptions.defaults()
             .withOptimizer(AdamW.defaults().withWeightDecay(0)))) {
-      Batch batch = randomBatch(config.vocabSize(), 2, 16, 2);
+      Batch batch = TestSessions.randomBatch(config.vocabSize(), 2, 16, 2);
       double first = s.loss(batch);
       StepResult last = null;
       int steps = 0;
@@ -104,7 +78,7 @@ class TrainingSessionTest {
 
   private double[] oneStepDelta(ModelConfig config, SessionOptions options, List<Batch> batches, String name,
       double lr) {
-    try (Checkpoint ckpt = tinyCheckpoint(tmp.resolve(name), config, 3);
+    try (Checkpoint ckpt = TestSessions.tinyCheckpoint(tmp.resolve(name), config, 3);
         TrainingSession s = Backends.cpu().open(ckpt, options)) {
       List<Tensor> before = s.weights();
       s.step(batches, lr);
@@ -152,8 +126,8 @@ class TrainingSessionTest {
   @Test
   void accumulatingMicroBatchesEqualsOneBatchOfAllRows() {
     ModelConfig config = TestCheckpoints.tinyNeox();
-    Batch a = randomBatch(config.vocabSize(), 1, 12, 5);
-    Batch b = randomBatch(config.vocabSize(), 1, 12, 6).withWeights(constant(12, 0.5f));
+    Batch a = TestSessions.randomBatch(config.vocabSize(), 1, 12, 5);
+    Batch b = TestSessions.randomBatch(config.vocabSize(), 1, 12, 6).withWeights(constant(12, 0.5f));
     SessionOptions opts = SessionOptions.defaults();
     double[] accumulated = oneStepDelta(config, opts, List.of(a, b), "acc");
     double[] whole = oneStepDelta(config, opts, List.of(concatRows(a, b)), "whole");
@@ -164,7 +138,7 @@ class TrainingSessionTest {
   @Test
   void activationCheckpointingGivesTheSameUpdate() {
     for (ModelConfig config : List.of(TestCheckpoints.tinyLlamaGqa(), TestCheckpoints.tinyNeox())) {
-      Batch batch = randomBatch(config.vocabSize(), 2, 10, 7);
+      Batch batch = TestSessions.randomBatch(config.vocabSize(), 2, 10, 7);
       SessionOptions opts = SessionOptions.defaults().withOptimizer(LINEAR);
       double[] plain = oneStepDelta(config, opts, List.of(batch), "plain-" + config.modelType(), LINEAR_LR);
       double[] recomputed = oneStepDelta(config, opts.withActivationCheckpointing(true), List.of(batch),
@@ -176,10 +150,10 @@ class TrainingSessionTest {
   @Test
   void clippingScalesTheGradientToTheMaximumNorm() {
     ModelConfig config = TestCheckpoints.tinyLlama();
-    Batch batch = randomBatch(config.vocabSize(), 2, 10, 8);
+    Batch batch = TestSessions.randomBatch(config.vocabSize(), 2, 10, 8);
     AdamW linear = LINEAR;
     double norm;
-    try (Checkpoint ckpt = tinyCheckpoint(tmp.resolve("n"), config, 3);
+    try (Checkpoint ckpt = TestSessions.tinyCheckpoint(tmp.resolve("n"), config, 3);
         TrainingSession s = Backends.cpu().open(ckpt, SessionOptions.defaults().withOptimizer(linear))) {
       norm = s.step(List.of(batch), LINEAR_LR).gradNorm();
     }
@@ -198,7 +172,7 @@ class TrainingSessionTest {
     Batch batch = Batch.causalLm(seq);
     for (boolean decayEmbeddings : new boolean[] {true, false}) {
       AdamW opt = AdamW.defaults().withWeightDecay(0.1).withDecayEmbeddings(decayEmbeddings);
-      try (Checkpoint ckpt = tinyCheckpoint(tmp.resolve("wd" + decayEmbeddings), config, 4);
+      try (Checkpoint ckpt = TestSessions.tinyCheckpoint(tmp.resolve("wd" + decayEmbeddings), config, 4);
           TrainingSession s = Backends.cpu().open(ckpt, SessionOptions.defaults().withOptimizer(opt))) {
         float[] before = s.weights().getFirst().toFloatArray();
         s.step(List.of(batch), 0.5);
@@ -218,10 +192,10 @@ class TrainingSessionTest {
   @Test
   void mixedPrecisionTrainsAndTracksTheFloat32Loss() {
     ModelConfig config = TestCheckpoints.tinyLlamaGqa();
-    Batch batch = randomBatch(config.vocabSize(), 2, 16, 9);
+    Batch batch = TestSessions.randomBatch(config.vocabSize(), 2, 16, 9);
     SessionOptions fp16 = SessionOptions.defaults().withPrecision(Precision.FP16_MIXED)
         .withOptimizer(AdamW.defaults().withWeightDecay(0));
-    try (Checkpoint ckpt = tinyCheckpoint(tmp.resolve("h"), config, 1);
+    try (Checkpoint ckpt = TestSessions.tinyCheckpoint(tmp.resolve("h"), config, 1);
         TrainingSession half = Backends.cpu().open(ckpt, fp16);
         TrainingSession full = Backends.cpu().open(ckpt, SessionOptions.defaults())) {
       assertThat(half.loss(batch)).isCloseTo(full.loss(batch), org.assertj.core.data.Offset.offset(1e-2));
@@ -238,10 +212,10 @@ class TrainingSessionTest {
   @Test
   void anOverflowSkipsTheStepAndHalvesTheScaleThenCleanStepsGrowIt() {
     ModelConfig config = TestCheckpoints.tinyLlama();
-    Batch batch = randomBatch(config.vocabSize(), 1, 8, 10);
+    Batch batch = TestSessions.randomBatch(config.vocabSize(), 1, 8, 10);
     SessionOptions opts = SessionOptions.defaults().withPrecision(Precision.FP16_MIXED)
         .withLossScaling(new LossScaling(Math.pow(2, 40), 2, 0.5, 3));
-    try (Checkpoint ckpt = tinyCheckpoint(tmp.resolve("o"), config, 1);
+    try (Checkpoint ckpt = TestSessions.tinyCheckpoint(tmp.resolve("o"), config, 1);
         TrainingSession s = Backends.cpu().open(ckpt, opts)) {
       List<Tensor> before = s.weights();
       StepResult first = s.step(List.of(batch), 1e-3);
@@ -266,8 +240,8 @@ class TrainingSessionTest {
   @Test
   void savedWeightsReloadToTheSameLoss() {
     ModelConfig config = TestCheckpoints.tinyNeox();
-    Batch batch = randomBatch(config.vocabSize(), 2, 8, 11);
-    try (Checkpoint ckpt = tinyCheckpoint(tmp.resolve("s"), config, 2);
+    Batch batch = TestSessions.randomBatch(config.vocabSize(), 2, 8, 11);
+    try (Checkpoint ckpt = TestSessions.tinyCheckpoint(tmp.resolve("s"), config, 2);
         TrainingSession s = Backends.cpu().open(ckpt, SessionOptions.defaults())) {
       s.step(List.of(batch), 1e-2);
       CheckpointWriter.to(tmp.resolve("saved")).copyFilesFrom(ckpt).write(s.weights());
@@ -282,15 +256,15 @@ class TrainingSessionTest {
   @Test
   void badInputIsRejectedWithAClearError() {
     ModelConfig config = TestCheckpoints.tinyLlama();
-    try (Checkpoint ckpt = tinyCheckpoint(tmp.resolve("e"), config, 1)) {
+    try (Checkpoint ckpt = TestSessions.tinyCheckpoint(tmp.resolve("e"), config, 1)) {
       TrainingSession s = Backends.cpu().open(ckpt, SessionOptions.defaults());
       assertThatThrownBy(() -> s.step(List.of(), 1e-3)).hasMessageContaining("at least one micro-batch");
       assertThatThrownBy(() -> s.step(List.of(Batch.causalLm(new int[][] {{1, config.vocabSize()}})), 1e-3))
           .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("outside the vocabulary");
-      assertThatThrownBy(() -> s.step(List.of(randomBatch(config.vocabSize(), 1, 4, 1)), Double.NaN))
+      assertThatThrownBy(() -> s.step(List.of(TestSessions.randomBatch(config.vocabSize(), 1, 4, 1)), Double.NaN))
           .hasMessageContaining("learning rate");
       s.close();
-      assertThatThrownBy(() -> s.loss(randomBatch(config.vocabSize(), 1, 4, 1)))
+      assertThatThrownBy(() -> s.loss(TestSessions.randomBatch(config.vocabSize(), 1, 4, 1)))
           .isInstanceOf(BackendException.class).hasMessageContaining("closed");
     }
   }

@@ -174,6 +174,11 @@ final class DjlTrainingSession implements TrainingSession {
     }
   }
 
+  /** Engine arrays this session holds (parameters, optimizer moments); constant across steps. */
+  int liveArrays() {
+    return manager.getManagedArrays().size();
+  }
+
   private void ensureOpen() {
     if (closed) {
       throw new BackendException("the training session is closed");

@@ -75,6 +75,7 @@ public final class ModelPass {
             inputs[l + 1] = decoder.block(w, l, inputs[l], in);
             NDScope.unregister(inputs[l + 1]);
           }
+          NDScope.register(inputs[l + 1]); // owned by the micro-batch scope from here
         }
       } finally {
         JniUtils.setGradMode(gradMode);
