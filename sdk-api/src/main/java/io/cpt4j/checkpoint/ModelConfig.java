@@ -101,6 +101,14 @@ public record ModelConfig(
     if (!(normEps > 0 && normEps < 1)) {
       throw new ConfigException("norm epsilon must be in (0, 1), got " + normEps);
     }
+    if (architecture == Architecture.GPT_NEOX && numKvHeads != numHeads) {
+      throw new ConfigException("GPT-NeoX has no grouped-query attention: num_key_value_heads (" + numKvHeads
+          + ") must equal num_attention_heads (" + numHeads + ")");
+    }
+    if (architecture == Architecture.GPT_NEOX && (long) headDim * numHeads != hiddenSize) {
+      throw new ConfigException("GPT-NeoX heads must split the hidden size: head_dim " + headDim + " × "
+          + numHeads + " heads ≠ hidden_size " + hiddenSize);
+    }
     if (architecture == Architecture.LLAMA && parallelResidual) {
       throw new ConfigException("parallel residual is a GPT-NeoX option; Llama blocks are sequential");
     }

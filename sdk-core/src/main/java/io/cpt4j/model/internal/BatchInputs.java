@@ -20,6 +20,7 @@ final class BatchInputs {
   final NDArray mask; // (B, 1, T, T) additive: 0 or -inf
   final NDArray targets; // (B*T, 1) int64, IGNORE replaced by 0
   final NDArray weights; // (B*T) weight, 0 where IGNORE
+  final NDArray hasTarget; // (B*T) 1 where the target is not IGNORE, else 0
 
   BatchInputs(NDManager m, Batch b, double[] invFreq, DataType dtype) {
     rows = b.rows();
@@ -28,18 +29,19 @@ final class BatchInputs {
     long[] idl = new long[n];
     long[] tgt = new long[n];
     float[] w = new float[n];
-    int[] positions = new int[n];
+    float[] valid = new float[n];
     for (int i = 0; i < n; i++) {
       idl[i] = b.inputIds()[i];
       boolean ignore = b.targets()[i] == Batch.IGNORE;
       tgt[i] = ignore ? 0 : b.targets()[i];
       w[i] = ignore ? 0f : b.weights()[i];
-      boolean docStart = i % length == 0 || b.documentIds()[i] != b.documentIds()[i - 1];
-      positions[i] = docStart ? 0 : positions[i - 1] + 1;
+      valid[i] = ignore ? 0f : 1f;
     }
+    int[] positions = positions(b);
     ids = m.create(idl);
     targets = m.create(tgt, new Shape(n, 1));
     weights = m.create(w);
+    hasTarget = m.create(valid);
     float[][] tables = Rope.tables(invFreq, positions);
     int rd = invFreq.length * 2;
     cos = m.create(tables[0], new Shape(rows, 1, length, rd)).toType(dtype, false);
@@ -55,5 +57,15 @@ final class BatchInputs {
       }
     }
     mask = m.create(maskData, new Shape(rows, 1, length, length));
+  }
+
+  /** Position ids: 0 at the start of each row and wherever the document id changes, then +1. */
+  static int[] positions(Batch b) {
+    int[] positions = new int[b.rows() * b.length()];
+    for (int i = 0; i < positions.length; i++) {
+      boolean docStart = i % b.length() == 0 || b.documentIds()[i] != b.documentIds()[i - 1];
+      positions[i] = docStart ? 0 : positions[i - 1] + 1;
+    }
+    return positions;
   }
 }

@@ -72,7 +72,7 @@ public final class Decoder {
     return h.add(mlp(w, p, layerNorm(w, p + "post_attention_layernorm", h)));
   }
 
-  /** Final norm and LM head: (B, T, H) → logits (B·T, V) in float32. */
+  /** Final norm and LM head: (B, T, H) → logits (B·T, V), float32 (float64 in a float64 pass). */
   NDArray head(Function<String, NDArray> w, NDArray x) {
     NDArray normed = llama
         ? rmsNorm(x, w.apply("model.norm.weight"))
@@ -81,10 +81,11 @@ public final class Decoder {
         ? (llama ? "model.embed_tokens.weight" : "gpt_neox.embed_in.weight")
         : (llama ? "lm_head.weight" : "embed_out.weight");
     NDArray flat = normed.reshape(-1, c.hiddenSize());
-    return Casts.cast(flat.matMul(w.apply(headName).transpose()), DataType.FLOAT32);
+    NDArray logits = flat.matMul(w.apply(headName).transpose());
+    return logits.getDataType() == DataType.FLOAT64 ? logits : Casts.cast(logits, DataType.FLOAT32);
   }
 
-  /** Full forward: logits (B·T, V), float32. */
+  /** Full forward: logits (B·T, V), float32 (float64 in a float64 pass). */
   public NDArray logits(Function<String, NDArray> w, BatchInputs in) {
     NDArray x = embed(w, in);
     for (int l = 0; l < c.numLayers(); l++) {
@@ -103,7 +104,7 @@ public final class Decoder {
   static NDArray nll(NDArray logits, BatchInputs in) {
     NDArray logp = logits.logSoftmax(-1);
     NDArray picked = logp.gather(in.targets, 1).reshape(-1).neg();
-    return picked.mul(in.weights.gt(0).toType(DataType.FLOAT32, false));
+    return picked.mul(in.hasTarget);
   }
 
   // ----------------------------------------------------------------------------- pieces

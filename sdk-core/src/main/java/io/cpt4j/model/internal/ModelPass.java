@@ -126,7 +126,7 @@ public final class ModelPass {
   public float[] tokenNll(Batch b) {
     try (NDScope scope = new NDScope()) {
       BatchInputs in = decoder.inputs(manager, b, compute);
-      return Decoder.nll(decoder.logits(weights(), in), in).toFloatArray();
+      return Decoder.nll(decoder.logits(weights(), in), in).toType(DataType.FLOAT32, false).toFloatArray();
     }
   }
 
@@ -134,7 +134,7 @@ public final class ModelPass {
   public float[] logits(Batch b) {
     try (NDScope scope = new NDScope()) {
       BatchInputs in = decoder.inputs(manager, b, compute);
-      return decoder.logits(weights(), in).toFloatArray();
+      return decoder.logits(weights(), in).toType(DataType.FLOAT32, false).toFloatArray();
     }
   }
 }
