@@ -18,7 +18,8 @@ public final class Backends {
   }
 
   /**
-   * The CPU backend with {@code threads} intra-op threads (0 = available cores).
+   * The CPU backend with {@code threads} intra-op threads (0 = available cores). PyTorch's
+   * intra-op thread pool is process-wide: the count set by the last opened session applies to all.
    *
    * @throws BackendException if sdk-core is not on the class path
    */
