@@ -6,14 +6,16 @@ import io.cpt4j.checkpoint.DType;
 import io.cpt4j.checkpoint.ModelConfig;
 import io.cpt4j.checkpoint.Tensor;
 import io.cpt4j.checkpoint.TensorStore;
+import io.cpt4j.tokenize.BpeTrainer;
 import io.cpt4j.tokenize.Tokenizer;
+import io.cpt4j.tokenize.TrainedTokenizer;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
 /**
  * Service-provider interface behind {@link Checkpoint#open}, {@link CheckpointWriter}, {@link
- * ModelConfig#read} and {@link Tokenizer#open}. {@code sdk-core} registers the implementation in
+ * ModelConfig#read}, {@link Tokenizer#open} and {@link BpeTrainer#train}. {@code sdk-core} registers the implementation in
  * {@code META-INF/services}; users do not implement it.
  */
 public interface FormatProvider {
@@ -28,4 +30,6 @@ public interface FormatProvider {
   ModelConfig readConfig(Path configJson);
 
   Tokenizer openTokenizer(Path tokenizerJson);
+
+  TrainedTokenizer trainBpe(BpeTrainer options, Iterable<String> texts, Path tokenizerJson);
 }

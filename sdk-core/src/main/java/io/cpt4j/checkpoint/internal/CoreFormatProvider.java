@@ -8,7 +8,10 @@ import io.cpt4j.checkpoint.ModelConfig;
 import io.cpt4j.checkpoint.Tensor;
 import io.cpt4j.checkpoint.TensorStore;
 import io.cpt4j.spi.FormatProvider;
+import io.cpt4j.tokenize.BpeTrainer;
 import io.cpt4j.tokenize.Tokenizer;
+import io.cpt4j.tokenize.TrainedTokenizer;
+import io.cpt4j.tokenize.internal.ByteLevelBpeTrainer;
 import io.cpt4j.tokenize.internal.HfTokenizer;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -66,5 +69,10 @@ public final class CoreFormatProvider implements FormatProvider {
   @Override
   public Tokenizer openTokenizer(Path tokenizerJson) {
     return HfTokenizer.open(tokenizerJson);
+  }
+
+  @Override
+  public TrainedTokenizer trainBpe(BpeTrainer options, Iterable<String> texts, Path tokenizerJson) {
+    return ByteLevelBpeTrainer.train(options, texts, tokenizerJson);
   }
 }
