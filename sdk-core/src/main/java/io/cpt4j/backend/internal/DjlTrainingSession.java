@@ -105,25 +105,27 @@ final class DjlTrainingSession implements TrainingSession {
               : pass.backward(collector, b, scale / totalWeight);
         }
       }
+      // Unscaling and clipping work in place on the gradient tensors (zeroed after the step anyway):
+      // no per-parameter copies. Each tensor's sum of squares is reduced by the engine (pairwise,
+      // in its own dtype) and accumulated here in double.
       Map<String, NDArray> grads = new HashMap<>();
-      NDArray sumSquares = null;
+      double sumSquares = 0;
       for (Map.Entry<String, NDArray> e : params.all().entrySet()) {
         NDArray g = e.getValue().getGradient();
         if (scale != 1.0) {
-          g = g.div(scale);
+          g.divi(scale);
         }
         grads.put(e.getKey(), g);
-        NDArray s = g.toType(DataType.FLOAT64, false).square().sum();
-        sumSquares = sumSquares == null ? s : sumSquares.add(s);
+        sumSquares += g.square().sum().toType(DataType.FLOAT64, false).getDouble();
       }
-      double norm = Math.sqrt(sumSquares.getDouble());
+      double norm = Math.sqrt(sumSquares);
       boolean finite = Double.isFinite(norm);
       scaler.update(finite);
       if (finite) {
         double max = options.optimizer().maxGradNorm();
         if (max > 0 && norm > max) {
           double clip = max / (norm + 1e-6);
-          grads.replaceAll((name, g) -> g.mul(clip));
+          grads.values().forEach(g -> g.muli(clip));
         }
         optimizer.apply(config, params.all(), grads, learningRate);
       }
