@@ -2,6 +2,8 @@ package io.cpt4j.backend.internal;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import io.cpt4j.backend.AdamW;
 import io.cpt4j.checkpoint.ModelConfig;
 import java.util.HashMap;
@@ -10,7 +12,7 @@ import java.util.Map;
 /**
  * AdamW with decoupled weight decay, in place on the parameters, as PyTorch's {@code
  * torch.optim.AdamW} (non-fused): {@code p ← p·(1 − lr·wd)}, then {@code p ← p − lr · m̂ / (√v̂ +
- * eps)}. Moments live in the session's long-lived manager; temporaries in the caller's scope.
+ * eps)}, with the moments computed from the gradient as given (after unscaling and clipping). Moments live in the session's long-lived manager; temporaries in the caller's scope.
  */
 final class AdamWUpdate {
   private final AdamW settings;
@@ -39,28 +41,28 @@ final class AdamWUpdate {
   }
 
   /**
-   * One update of every parameter from its gradient {@code grads.get(name)} (already unscaled and
-   * clipped).
+   * One update of every parameter from its gradient {@code grads.get(name)} times {@code
+   * gradientFactor} (the loss-scale reciprocal and the clipping factor folded into one number, so
+   * the gradients are never rewritten). One native call per parameter (DJL's {@code adamUpdate} in
+   * its AdamW mode: {@code p ← p − lr·wd·p}, the moment updates, then {@code p ← p − lr·√bc2/bc1 ·
+   * m / (√v + eps·√bc2)}, which equals PyTorch's {@code p − lr · m̂ / (√v̂ + eps)}).
    */
-  void apply(ModelConfig c, Map<String, NDArray> params, Map<String, NDArray> grads, double lr) {
+  void apply(ModelConfig c, Map<String, NDArray> params, Map<String, NDArray> grads, double lr, double gradientFactor) {
     t++;
     double b1 = settings.beta1();
     double b2 = settings.beta2();
     double bc1 = 1 - Math.pow(b1, t);
-    double bc2 = 1 - Math.pow(b2, t);
+    double sqrtBc2 = Math.sqrt(1 - Math.pow(b2, t));
     for (Map.Entry<String, NDArray> e : params.entrySet()) {
       String name = e.getKey();
       NDArray p = e.getValue();
       NDArray g = grads.get(name);
       NDArray m = firstMoment.computeIfAbsent(name, n -> zerosLike(p));
       NDArray v = secondMoment.computeIfAbsent(name, n -> zerosLike(p));
-      m.muli(b1).addi(g.mul(1 - b1));
-      v.muli(b2).addi(g.square().muli(1 - b2));
-      if (settings.weightDecay() > 0 && decays(c, name, p)) {
-        p.muli(1 - lr * settings.weightDecay());
-      }
-      NDArray denom = v.div(bc2).sqrt().addi(settings.eps());
-      p.subi(m.div(denom).muli(lr / bc1));
+      double wd = settings.weightDecay() > 0 && decays(c, name, p) ? settings.weightDecay() : 0;
+      JniUtils.adamUpdate((PtNDArray) p, (PtNDArray) g, (PtNDArray) m, (PtNDArray) v,
+          (float) lr, (float) (lr * sqrtBc2 / bc1), (float) wd, (float) gradientFactor, -1f,
+          (float) b1, (float) b2, (float) (settings.eps() * sqrtBc2), true);
     }
   }
 

@@ -105,29 +105,24 @@ final class DjlTrainingSession implements TrainingSession {
               : pass.backward(collector, b, scale / totalWeight);
         }
       }
-      // Unscaling and clipping work in place on the gradient tensors (zeroed after the step anyway):
-      // no per-parameter copies. Each tensor's sum of squares is reduced by the engine (pairwise,
-      // in its own dtype) and accumulated here in double.
+      // The norm is taken of the scaled gradients (one fused reduction per tensor, accumulated
+      // here in double) and divided by the scale; unscaling and clipping become one factor that
+      // the optimizer applies as it reads each gradient, so no gradient is rewritten or copied.
       Map<String, NDArray> grads = new HashMap<>();
       double sumSquares = 0;
       for (Map.Entry<String, NDArray> e : params.all().entrySet()) {
         NDArray g = e.getValue().getGradient();
-        if (scale != 1.0) {
-          g.divi(scale);
-        }
         grads.put(e.getKey(), g);
-        sumSquares += g.square().sum().toType(DataType.FLOAT64, false).getDouble();
+        double n = g.norm().toType(DataType.FLOAT64, false).getDouble();
+        sumSquares += n * n;
       }
-      double norm = Math.sqrt(sumSquares);
+      double norm = Math.sqrt(sumSquares) / scale;
       boolean finite = Double.isFinite(norm);
       scaler.update(finite);
       if (finite) {
         double max = options.optimizer().maxGradNorm();
-        if (max > 0 && norm > max) {
-          double clip = max / (norm + 1e-6);
-          grads.values().forEach(g -> g.muli(clip));
-        }
-        optimizer.apply(config, params.all(), grads, learningRate);
+        double clip = max > 0 && norm > max ? max / (norm + 1e-6) : 1.0;
+        optimizer.apply(config, params.all(), grads, learningRate, clip / scale);
       }
       zeroGradients();
       return new StepResult(lossSum / totalWeight, norm, tokens, !finite, scale);

@@ -16,7 +16,7 @@ final class BatchInputs {
   final int length;
   final NDArray ids; // (B*T) int64
   final NDArray cos; // (B, 1, T, rd)
-  final NDArray sin; // (B, 1, T, rd)
+  final NDArray signedSin; // (B, 1, T, rd): -sin on the first half, sin on the second
   final NDArray mask; // (B, 1, T, T) additive: 0 or -inf
   final NDArray targets; // (B*T, 1) int64, IGNORE replaced by 0
   final NDArray weights; // (B*T) weight, 0 where IGNORE
@@ -45,7 +45,13 @@ final class BatchInputs {
     float[][] tables = Rope.tables(invFreq, positions);
     int rd = invFreq.length * 2;
     cos = m.create(tables[0], new Shape(rows, 1, length, rd)).toType(dtype, false);
-    sin = m.create(tables[1], new Shape(rows, 1, length, rd)).toType(dtype, false);
+    float[] signed = tables[1];
+    for (int i = 0; i < signed.length; i += rd) {
+      for (int j = 0; j < rd / 2; j++) {
+        signed[i + j] = -signed[i + j];
+      }
+    }
+    signedSin = m.create(signed, new Shape(rows, 1, length, rd)).toType(dtype, false);
     float[] maskData = new float[rows * length * length];
     for (int r = 0; r < rows; r++) {
       for (int i = 0; i < length; i++) {

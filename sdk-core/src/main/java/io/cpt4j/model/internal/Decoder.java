@@ -3,6 +3,9 @@ package io.cpt4j.model.internal;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import io.cpt4j.backend.Batch;
 import io.cpt4j.checkpoint.Architecture;
 import io.cpt4j.checkpoint.ModelConfig;
@@ -109,9 +112,11 @@ public final class Decoder {
 
   // ----------------------------------------------------------------------------- pieces
 
+  /** {@code x·Wᵀ + b} as one engine call (torch.nn.functional.linear). */
   private NDArray linear(Function<String, NDArray> w, String name, NDArray x, boolean bias) {
-    NDArray y = x.matMul(w.apply(name + ".weight").transpose());
-    return bias ? y.add(w.apply(name + ".bias")) : y;
+    PtNDArray weight = (PtNDArray) w.apply(name + ".weight");
+    PtNDArray b = bias ? (PtNDArray) w.apply(name + ".bias") : null;
+    return JniUtils.linear((PtNDArray) x, weight, b);
   }
 
   /** RMSNorm in float32 (as HF), then back to the input's dtype. */
@@ -156,7 +161,8 @@ public final class Decoder {
       k = k.repeat(1, c.queriesPerKvHead());
       v = v.repeat(1, c.queriesPerKvHead());
     }
-    NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).div(Math.sqrt(hd));
+    // q scaled by 1/√hd before the product: (B, nh, T, hd) elements instead of the (B, nh, T, T) scores
+    NDArray scores = q.mul(1 / Math.sqrt(hd)).matMul(k.transpose(0, 1, 3, 2));
     DataType softmaxType = x.getDataType() == DataType.FLOAT64 ? DataType.FLOAT64 : DataType.FLOAT32;
     NDArray probs = Casts.cast(Casts.cast(scores, softmaxType).add(in.mask.toType(softmaxType, false))
         .softmax(-1), x.getDataType());
@@ -170,10 +176,13 @@ public final class Decoder {
     int half = rd / 2;
     boolean partial = rd < c.headDim();
     NDArray rot = partial ? x.get("..., :" + rd) : x;
-    NDArray rotated = rot.get("..., " + half + ":").neg().concat(rot.get("..., :" + half), -1);
+    // rotate_half(x)·sin = [x2, x1]·[-sin, sin]: the halves swapped by one flip, times a signed table
+    Shape shape = rot.getShape();
+    NDArray swapped = JniUtils.flip((PtNDArray) rot.reshape(shape.get(0), shape.get(1), shape.get(2), 2, half),
+        new long[] {3}).reshape(shape);
     NDArray cos = in.cos.toType(x.getDataType(), false);
-    NDArray sin = in.sin.toType(x.getDataType(), false);
-    NDArray embedded = rot.mul(cos).add(rotated.mul(sin));
+    NDArray sin = in.signedSin.toType(x.getDataType(), false);
+    NDArray embedded = rot.mul(cos).add(swapped.mul(sin));
     return partial ? embedded.concat(x.get("..., " + rd + ":"), -1) : embedded;
   }
 
@@ -181,11 +190,11 @@ public final class Decoder {
     if (llama) {
       NDArray gate = linear(w, p + "mlp.gate_proj", x, c.mlpBias());
       NDArray up = linear(w, p + "mlp.up_proj", x, c.mlpBias());
-      NDArray silu = gate.mul(gate.neg().exp().add(1).pow(-1));
+      NDArray silu = gate.mul(JniUtils.sigmoid((PtNDArray) gate));
       return linear(w, p + "mlp.down_proj", silu.mul(up), c.mlpBias());
     }
     NDArray h = linear(w, p + "mlp.dense_h_to_4h", x, c.mlpBias());
-    NDArray gelu = h.mul(0.5).mul(h.div(Math.sqrt(2)).erf().add(1));
+    NDArray gelu = JniUtils.gelu((PtNDArray) h); // exact erf form, torch's default
     return linear(w, p + "mlp.dense_4h_to_h", gelu, c.mlpBias());
   }
 }
