@@ -3,17 +3,18 @@ package io.cpt4j.spi;
 import io.cpt4j.Cpt4jException;
 import java.util.ServiceLoader;
 
-/** Finds the registered {@link FormatProvider}. Thread-safe; looks it up once. */
+/** Finds the registered {@link FormatProvider} and {@link DataProvider}. Thread-safe; looks them up once. */
 public final class Providers {
   private Providers() {}
 
   private static final class Holder {
-    static final FormatProvider FORMAT = load();
+    static final FormatProvider FORMAT = load(FormatProvider.class);
+    static final DataProvider DATA = load(DataProvider.class);
 
-    private static FormatProvider load() {
-      return ServiceLoader.load(FormatProvider.class, Providers.class.getClassLoader())
+    private static <T> T load(Class<T> type) {
+      return ServiceLoader.load(type, Providers.class.getClassLoader())
           .findFirst()
-          .or(() -> ServiceLoader.load(FormatProvider.class).findFirst())
+          .or(() -> ServiceLoader.load(type).findFirst())
           .orElse(null);
     }
   }
@@ -28,6 +29,20 @@ public final class Providers {
     if (p == null) {
       throw new Cpt4jException(
           "no checkpoint implementation found: add the io.cpt4j:sdk-core dependency next to sdk-api");
+    }
+    return p;
+  }
+
+  /**
+   * The data-pipeline implementation from {@code sdk-core}.
+   *
+   * @throws Cpt4jException if sdk-core is not on the class path
+   */
+  public static DataProvider data() {
+    DataProvider p = Holder.DATA;
+    if (p == null) {
+      throw new Cpt4jException(
+          "no data-pipeline implementation found: add the io.cpt4j:sdk-core dependency next to sdk-api");
     }
     return p;
   }

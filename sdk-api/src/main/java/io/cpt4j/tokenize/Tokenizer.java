@@ -38,6 +38,12 @@ public interface Tokenizer extends AutoCloseable {
   /** Id of a token string (e.g. {@code "<|endoftext|>"}), if it is in the vocabulary. */
   OptionalInt tokenId(String token);
 
+  /**
+   * A hash (hex SHA-256) of the {@code tokenizer.json} bytes: equal fingerprints encode equally.
+   * Token shards store it to know when they must be rebuilt.
+   */
+  String fingerprint();
+
   @Override
   void close();
 }

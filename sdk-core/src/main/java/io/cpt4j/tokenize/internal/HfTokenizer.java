@@ -25,10 +25,12 @@ public final class HfTokenizer implements Tokenizer {
   private final HuggingFaceTokenizer native_;
   private final Map<String, Integer> vocab;
   private final int vocabSize;
+  private final String fingerprint;
 
-  private HfTokenizer(HuggingFaceTokenizer tokenizer, Map<String, Integer> vocab) {
+  private HfTokenizer(HuggingFaceTokenizer tokenizer, Map<String, Integer> vocab, String fingerprint) {
     this.native_ = tokenizer;
     this.vocab = vocab;
+    this.fingerprint = fingerprint;
     this.vocabSize = vocab.values().stream().mapToInt(Integer::intValue).max().orElse(-1) + 1;
   }
 
@@ -37,6 +39,15 @@ public final class HfTokenizer implements Tokenizer {
       throw new CheckpointException(file, "no such tokenizer file");
     }
     Map<String, Integer> vocab = readVocab(file);
+    String fingerprint;
+    try {
+      fingerprint = java.util.HexFormat.of().formatHex(
+          java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+    } catch (IOException e) {
+      throw new CheckpointException(file, "cannot read: " + e.getMessage(), e);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
     DjlSupport.offline();
     try {
       HuggingFaceTokenizer t = HuggingFaceTokenizer.builder()
@@ -45,7 +56,7 @@ public final class HfTokenizer implements Tokenizer {
           .optTruncation(false)
           .optPadding(false)
           .build();
-      return new HfTokenizer(t, vocab);
+      return new HfTokenizer(t, vocab, fingerprint);
     } catch (IOException | RuntimeException e) {
       throw new CheckpointException(file, "not a loadable tokenizer.json: " + e.getMessage(), e);
     }
@@ -78,6 +89,11 @@ public final class HfTokenizer implements Tokenizer {
       throw new CheckpointException(file, "tokenizer.json has no model.vocab");
     }
     return vocab;
+  }
+
+  @Override
+  public String fingerprint() {
+    return fingerprint;
   }
 
   @Override

@@ -1,0 +1,42 @@
+package io.cpt4j.data;
+
+/**
+ * How documents become fixed-length rows of a {@link io.cpt4j.backend.Batch}. Immutable.
+ *
+ * <p><b>Packed</b> (the default of pre-training): a source's documents, each followed by {@code
+ * eosId}, form one token stream that is cut into rows of {@code sequenceLength + 1} tokens (inputs
+ * are the first {@code sequenceLength}, targets the last); the next row starts with the last token
+ * of the previous one, so every token is a target once. Each position carries its document's id, so
+ * the model restarts positions and masks attention at document boundaries; the target of the
+ * position where one document ends and the next begins (predicting the next document's first token
+ * from the previous document's EOS) is ignored, as it crosses the boundary.
+ *
+ * <p><b>Unpacked</b>: one document per row, its first {@code sequenceLength + 1} tokens (the rest is
+ * dropped and counted), EOS appended when it fits, padded with {@code padId} whose targets are
+ * ignored. For comparisons of padding waste.
+ *
+ * @param sequenceLength positions per row, at least 1
+ * @param packed whether documents are packed
+ * @param eosId the end-of-document token appended to every document
+ * @param padId the padding token of unpacked rows (never a target)
+ */
+public record Packing(int sequenceLength, boolean packed, int eosId, int padId) {
+  public Packing {
+    if (sequenceLength < 1) {
+      throw new IllegalArgumentException("sequence length must be >= 1, got " + sequenceLength);
+    }
+    if (eosId < 0 || padId < 0) {
+      throw new IllegalArgumentException("token ids must be >= 0, got eos " + eosId + ", pad " + padId);
+    }
+  }
+
+  /** Packed rows of {@code sequenceLength} positions with {@code eosId} between documents. */
+  public static Packing packed(int sequenceLength, int eosId) {
+    return new Packing(sequenceLength, true, eosId, eosId);
+  }
+
+  /** One document per row, padded with {@code padId}. */
+  public static Packing unpacked(int sequenceLength, int eosId, int padId) {
+    return new Packing(sequenceLength, false, eosId, padId);
+  }
+}
