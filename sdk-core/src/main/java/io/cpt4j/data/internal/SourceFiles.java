@@ -23,7 +23,7 @@ import java.util.function.Predicate;
  *   <li>A file: that file; its relative path is its file name.
  *   <li>A directory: every regular file below it, recursively, skipping hidden files and hidden
  *       directories (and, for JSONL, files not named {@code *.jsonl} or {@code *.jsonl.gz}).
- *   <li>A glob (any of {@code * ? [ {} in the location): the root is the directory part before the
+ *   <li>A glob (any of <code>* ? [ &#123;</code> in the location): the root is the directory part before the
  *       first wildcard character; the rest is a {@code glob:} pattern of {@link
  *       java.nio.file.FileSystem#getPathMatcher} matched against paths relative to that root.
  *       Hidden files and directories below the root are skipped here too.
