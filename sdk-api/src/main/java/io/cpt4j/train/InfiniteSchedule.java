@@ -88,6 +88,12 @@ public record InfiniteSchedule(double startLr, double maxLr, long warmupSteps, l
         annealStart, annealShape);
   }
 
+  /** A copy that anneals to {@code minLr} over {@code annealSteps} steps with the given shape. */
+  public InfiniteSchedule withAnneal(double minLr, long annealSteps, DecayShape shape) {
+    return new InfiniteSchedule(startLr, maxLr, warmupSteps, cooldownSteps, constantLr, minLr, annealSteps,
+        annealStart, shape);
+  }
+
   /** A copy whose anneal starts at step {@code step} ({@link #AT_END}: the last steps of a known run). */
   public InfiniteSchedule withAnnealStart(long step) {
     return new InfiniteSchedule(startLr, maxLr, warmupSteps, cooldownSteps, constantLr, minLr, annealSteps,
@@ -125,7 +131,7 @@ public record InfiniteSchedule(double startLr, double maxLr, long warmupSteps, l
     // 2) cosine cooldown from maxLr (step W) to constantLr (step W + C)
     long intoCooldown = step - warmupSteps;
     if (intoCooldown < cooldownSteps) {
-      return constantLr + (maxLr - constantLr) * 0.5 * (1 + Math.cos(Math.PI * intoCooldown / cooldownSteps));
+      return DecayShape.COSINE.at(maxLr, constantLr, (double) intoCooldown / cooldownSteps);
     }
     // 3) constant until the anneal
     long a = annealStartFor(totalSteps);

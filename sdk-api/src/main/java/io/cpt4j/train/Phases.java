@@ -54,6 +54,10 @@ final class Phases {
 
   /** The warmup length of a run; it must leave at least one step after it. */
   static long warmupSteps(Span warmup, long totalSteps) {
+    if (totalSteps < 1) {
+      throw new IllegalArgumentException(
+          "totalSteps must be >= 1 (or LrSchedule.UNBOUNDED when unknown), got " + totalSteps);
+    }
     long w = warmup.resolve("warmup", totalSteps);
     if (totalSteps != LrSchedule.UNBOUNDED && w >= totalSteps) {
       throw new IllegalArgumentException("warmup (" + w + " steps) must be shorter than the run ("
