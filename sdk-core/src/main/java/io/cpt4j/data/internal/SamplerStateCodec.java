@@ -111,9 +111,12 @@ final class SamplerStateCodec {
 
   /** Replaces {@code s}'s state with the one in {@code json}; on any error {@code s} is left unchanged. */
   static void restore(BlendedSampler s, String json) {
+    if (json == null || json.isBlank()) {
+      throw new DataException("sampler state is empty");
+    }
     JsonNode root;
     try {
-      root = JSON.readTree(json == null ? "" : json);
+      root = JSON.readTree(json);
     } catch (IOException e) {
       throw new DataException("sampler state is not valid JSON: " + firstLine(e.getMessage()));
     }
