@@ -3,11 +3,12 @@ package io.cpt4j.data;
 /**
  * Per-source limits inside a {@link Mixture}. Immutable.
  *
- * <p>A source is <em>exhausted</em> when a pass over its documents ends and {@code epochs} passes
- * are done, or when it has contributed {@code tokenBudget} tokens. Then {@code onExhausted}
- * decides: {@link Exhaustion#RESTART} starts another pass (reshuffled), {@link Exhaustion#STOP} ends
- * the whole mixture, {@link Exhaustion#DROP} removes the source and renormalises the others'
- * weights. RESTART with a finite limit would ignore the limit, so it is refused: a budget or more
+ * <p>A source is <em>exhausted</em> when a pass over its documents ends (its last document's EOS is
+ * placed) and {@code epochs} passes are done, or when it has contributed {@code tokenBudget} tokens
+ * (never more: the row in which the budget is met ends there, the rest is padding). Then {@code
+ * onExhausted} decides: {@link Exhaustion#RESTART} starts another pass (reshuffled), {@link
+ * Exhaustion#STOP} ends the whole mixture, {@link Exhaustion#DROP} removes the source and
+ * renormalises the others' weights. RESTART with a finite limit would ignore the limit, so it is refused: a budget or more
  * than one epoch needs STOP or DROP.
  *
  * <p>Defaults ({@link #none()}): no budget, all documents, one epoch, RESTART — the source repeats,

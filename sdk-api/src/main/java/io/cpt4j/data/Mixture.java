@@ -16,10 +16,11 @@ import java.util.Objects;
  * }</pre>
  *
  * <p>Weights are relative (normalised to sum 1) and measured in tokens: over any window of 100 or
- * more batches the realised token shares are within 1 % of the scheduled weights. The schedule is
- * piecewise-linear in the fraction of planned tokens produced, between knots: the weights given with
- * the sources are the knot at progress 0, and {@link #at} adds knots (one weight per component, in
- * order); after the last knot the weights stay constant.
+ * more batches the realised token shares are within 1 % of the scheduled weights, for batches of at
+ * least as many packed rows as there are sources (the bound is given in {@link MixtureSampler}).
+ * The schedule is piecewise-linear in the fraction of planned tokens produced, between knots: the
+ * weights given with the sources are the knot at progress 0, and {@link #at} adds knots (one weight
+ * per component, in order); after the last knot the weights stay constant.
  *
  * <p>Defaults: seed 0, no metadata conditioning.
  */
@@ -136,6 +137,12 @@ public final class Mixture {
    * each document that has a metadata prefix in its {@link TokenDataset} (see {@link
    * ShardOptions#metadataTemplate()}) is preceded by it, with no loss on the prefix; afterwards
    * documents are plain. 0 turns it off (the default).
+   *
+   * <p>Precisely: a document begun in a row whose progress (before the row) is below {@code
+   * fraction} is read as prefix, document, EOS. Every target that is a prefix token is ignored; the
+   * first document token is predicted from the last prefix token (that target is kept: it is the
+   * conditioning). The prefix belongs to its document (same document id, so the document attends to
+   * it) and counts as tokens of its source.
    */
   public Mixture metadataConditioning(double fraction) {
     if (!(fraction >= 0 && fraction <= 1)) {

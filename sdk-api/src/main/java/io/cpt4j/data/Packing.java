@@ -3,13 +3,19 @@ package io.cpt4j.data;
 /**
  * How documents become fixed-length rows of a {@link io.cpt4j.backend.Batch}. Immutable.
  *
+ * <p>In both modes a row is at most {@code sequenceLength + 1} tokens: position {@code t} has input
+ * token {@code t} and target token {@code t + 1}; every real target has loss weight 1, every ignored
+ * one ({@link io.cpt4j.backend.Batch#IGNORE}) weight 0.
+ *
  * <p><b>Packed</b> (the default of pre-training): a source's documents, each followed by {@code
  * eosId}, form one token stream that is cut into rows of {@code sequenceLength + 1} tokens (inputs
  * are the first {@code sequenceLength}, targets the last); the next row starts with the last token
  * of the previous one, so every token is a target once. Each position carries its document's id, so
  * the model restarts positions and masks attention at document boundaries; the target of the
  * position where one document ends and the next begins (predicting the next document's first token
- * from the previous document's EOS) is ignored, as it crosses the boundary.
+ * from the previous document's EOS) is ignored, as it crosses the boundary. Document ids start at 0
+ * in each row. When a source is exhausted (STOP or DROP) in the middle of a row, the rest of that
+ * row is padding ({@code padId}, targets ignored, a document id of its own).
  *
  * <p><b>Unpacked</b>: one document per row, its first {@code sequenceLength + 1} tokens (the rest is
  * dropped and counted), EOS appended when it fits, padded with {@code padId} whose targets are

@@ -14,7 +14,8 @@ import java.util.Map;
  * @param truncatedTokens tokens dropped because an unpacked document was longer than a row
  * @param sources per source name, in mixture order
  * @param events exhaustion, restart, drop and stop events in order, e.g. {@code "row 1200: source
- *     'general' exhausted after 1 epoch: dropped"}
+ *     'general' exhausted after 1 epoch: dropped"}, rows counted from 0; of the pass ends that
+ *     continue (restart, next epoch) the first 1,000 are listed, then a line counting the rest
  */
 public record SamplerStats(long rows, long positions, long paddingPositions, long ignoredTargets,
     long truncatedTokens, Map<String, SourceStats> sources, List<String> events) {
