@@ -10,6 +10,7 @@ public final class Providers {
   private static final class Holder {
     static final FormatProvider FORMAT = load(FormatProvider.class);
     static final DataProvider DATA = load(DataProvider.class);
+    static final TrainerProvider TRAINER = load(TrainerProvider.class);
 
     private static <T> T load(Class<T> type) {
       return ServiceLoader.load(type, Providers.class.getClassLoader())
@@ -43,6 +44,19 @@ public final class Providers {
     if (p == null) {
       throw new Cpt4jException(
           "no data-pipeline implementation found: add the io.cpt4j:sdk-core dependency next to sdk-api");
+    }
+    return p;
+  }
+
+  /**
+   * The trainer implementation from {@code sdk-core}.
+   *
+   * @throws Cpt4jException if sdk-core is not on the class path
+   */
+  public static TrainerProvider trainer() {
+    TrainerProvider p = Holder.TRAINER;
+    if (p == null) {
+      throw new Cpt4jException("no trainer implementation found: add the io.cpt4j:sdk-core dependency next to sdk-api");
     }
     return p;
   }

@@ -1,0 +1,276 @@
+package io.cpt4j.train;
+
+import io.cpt4j.backend.AdamW;
+import io.cpt4j.backend.Backend;
+import io.cpt4j.backend.Precision;
+import io.cpt4j.checkpoint.Checkpoint;
+import io.cpt4j.data.Mixture;
+import io.cpt4j.data.Source;
+import io.cpt4j.spi.Providers;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Continual pre-training of a Hugging Face checkpoint: re-warmed learning rate, new-domain data
+ * mixed with replayed general data, evaluation of forgetting and of the stability gap, atomic
+ * checkpoints with exact resume.
+ *
+ * <pre>{@code
+ * TrainingReport report = ContinualPretrainer.from(Path.of("models/base"))
+ *     .rewarm(Rewarm.to(3e-4).warmupFraction(0.01).cosineTo(3e-5))
+ *     .mix(Mixture.of(Source.text("data/finance"), 0.9).replay(Source.text("data/general"), 0.1))
+ *     .tokens(50_000_000).sequenceLength(1024).batchTokens(65_536)
+ *     .validateOn("general", Source.text("val/general")).validateOn("finance", Source.text("val/finance"))
+ *     .output(Path.of("runs/finance-cpt"))
+ *     .train();
+ * }</pre>
+ *
+ * <p>The run directory holds {@code run.json} (the resolved {@link RunConfig}), {@code
+ * metrics.jsonl} (training lines with {@code step}, {@code tokens}, {@code lr}, {@code loss};
+ * evaluation lines with {@code step} and {@code eval}), {@code checkpoints/step-N/} (an HF
+ * checkpoint plus {@code trainer-state/}), {@code final/} (the trained model), {@code plots/} and
+ * {@code report.json}. {@link #resume(Path, TrainingListener...)} continues an interrupted run from
+ * its last checkpoint, bit-exactly on the CPU.
+ *
+ * <p>Defaults are those of {@link RunConfig}; AdamW defaults from {@link AdamW#defaults()}, FP32, the
+ * CPU backend, seed 0. Invalid combinations fail in {@link #train()} before any work, with a {@link
+ * TrainingException} naming the field. A builder is not thread-safe; {@code train()} may be called
+ * once per builder state (each call is a new run).
+ */
+public final class ContinualPretrainer {
+  private final Path base;
+  private Path tokenizer;
+  private LrSchedule schedule;
+  private Mixture mixture;
+  private long tokens;
+  private long steps;
+  private int sequenceLength;
+  private long batchTokens;
+  private long microBatchTokens;
+  private AdamW optimizer = AdamW.defaults();
+  private Precision precision = Precision.FP32;
+  private boolean activationCheckpointing;
+  private String backend = "cpu";
+  private Backend backendInstance;
+  private final Map<String, Source> validation = new LinkedHashMap<>();
+  private long validationTokens;
+  private long evaluateEvery;
+  private long checkpointEvery;
+  private int keepLastCheckpoints;
+  private long seed;
+  private Path output;
+  private Path dataCache;
+  private int maxBadSteps;
+  private final List<TrainingListener> listeners = new ArrayList<>();
+
+  private ContinualPretrainer(Path base) {
+    this.base = Objects.requireNonNull(base, "base");
+  }
+
+  /** Starts from the checkpoint directory {@code base} (Hugging Face layout). */
+  public static ContinualPretrainer from(Path base) {
+    return new ContinualPretrainer(base);
+  }
+
+  /** Starts from an open checkpoint (its directory is what the run records and reopens). */
+  public static ContinualPretrainer from(Checkpoint base) {
+    return new ContinualPretrainer(base.directory());
+  }
+
+  /** A builder holding a configuration, e.g. one read from a YAML run file. */
+  public static ContinualPretrainer from(RunConfig config) {
+    ContinualPretrainer p = new ContinualPretrainer(config.base());
+    p.tokenizer = config.tokenizer();
+    p.schedule = config.schedule();
+    p.mixture = config.mixture();
+    p.tokens = config.tokens();
+    p.steps = config.steps();
+    p.sequenceLength = config.sequenceLength();
+    p.batchTokens = config.batchTokens();
+    p.microBatchTokens = config.microBatchTokens();
+    p.optimizer = config.optimizer();
+    p.precision = config.precision();
+    p.activationCheckpointing = config.activationCheckpointing();
+    p.backend = config.backend();
+    p.validation.putAll(config.validation());
+    p.validationTokens = config.validationTokens();
+    p.evaluateEvery = config.evaluateEvery();
+    p.checkpointEvery = config.checkpointEvery();
+    p.keepLastCheckpoints = config.keepLastCheckpoints();
+    p.seed = config.seed();
+    p.output = config.output();
+    p.dataCache = config.dataCache();
+    p.maxBadSteps = config.maxBadSteps();
+    return p;
+  }
+
+  /** Reads a YAML run file with the fields of {@link RunConfig} (see the README for the format). */
+  public static ContinualPretrainer fromYaml(Path runFile) {
+    return from(Providers.trainer().readRunFile(runFile));
+  }
+
+  /**
+   * Continues the run in {@code runDirectory} from its last complete checkpoint, with the
+   * configuration in its {@code run.json}; metrics after that checkpoint are discarded and
+   * recomputed (identically, on the CPU).
+   *
+   * @throws TrainingException if the directory holds no resumable run
+   */
+  public static TrainingReport resume(Path runDirectory, TrainingListener... listeners) {
+    return Providers.trainer().resume(runDirectory, List.of(listeners));
+  }
+
+  /** The learning-rate schedule (the same as {@link #schedule}). */
+  public ContinualPretrainer rewarm(LrSchedule s) {
+    return schedule(s);
+  }
+
+  public ContinualPretrainer schedule(LrSchedule s) {
+    this.schedule = Objects.requireNonNull(s, "schedule");
+    return this;
+  }
+
+  public ContinualPretrainer mix(Mixture m) {
+    this.mixture = Objects.requireNonNull(m, "mixture");
+    return this;
+  }
+
+  /** A single source as the whole mixture. */
+  public ContinualPretrainer data(Source s) {
+    return mix(Mixture.of(s, 1.0));
+  }
+
+  public ContinualPretrainer tokenizer(Path tokenizerJson) {
+    this.tokenizer = tokenizerJson;
+    return this;
+  }
+
+  public ContinualPretrainer tokens(long n) {
+    this.tokens = n;
+    return this;
+  }
+
+  public ContinualPretrainer steps(long n) {
+    this.steps = n;
+    return this;
+  }
+
+  public ContinualPretrainer sequenceLength(int n) {
+    this.sequenceLength = n;
+    return this;
+  }
+
+  public ContinualPretrainer batchTokens(long n) {
+    this.batchTokens = n;
+    return this;
+  }
+
+  /** Positions per forward/backward pass: gradient accumulation = batchTokens / microBatchTokens. */
+  public ContinualPretrainer microBatchTokens(long n) {
+    this.microBatchTokens = n;
+    return this;
+  }
+
+  public ContinualPretrainer optimizer(AdamW settings) {
+    this.optimizer = Objects.requireNonNull(settings, "optimizer");
+    return this;
+  }
+
+  public ContinualPretrainer precision(Precision p) {
+    this.precision = Objects.requireNonNull(p, "precision");
+    return this;
+  }
+
+  public ContinualPretrainer activationCheckpointing(boolean on) {
+    this.activationCheckpointing = on;
+    return this;
+  }
+
+  /** "cpu", "cpu:THREADS", "gpu", "gpu:INDEX" or "auto". */
+  public ContinualPretrainer backend(String spec) {
+    this.backend = Objects.requireNonNull(spec, "backend");
+    this.backendInstance = null;
+    return this;
+  }
+
+  /** A backend instance for this run (run.json records its {@link Backend#name()}). */
+  public ContinualPretrainer backend(Backend b) {
+    this.backendInstance = Objects.requireNonNull(b, "backend");
+    this.backend = b.name();
+    return this;
+  }
+
+  /** A named validation set, evaluated at step 0 and every {@link #evaluateEvery} steps. */
+  public ContinualPretrainer validateOn(String name, Source source) {
+    if (validation.putIfAbsent(Objects.requireNonNull(name, "name"), Objects.requireNonNull(source, "source")) != null) {
+      throw new IllegalArgumentException("validation set '" + name + "' is already defined");
+    }
+    return this;
+  }
+
+  public ContinualPretrainer validationTokens(long n) {
+    this.validationTokens = n;
+    return this;
+  }
+
+  public ContinualPretrainer evaluateEvery(long stepsBetween) {
+    this.evaluateEvery = stepsBetween;
+    return this;
+  }
+
+  public ContinualPretrainer checkpointEvery(long stepsBetween) {
+    this.checkpointEvery = stepsBetween;
+    return this;
+  }
+
+  public ContinualPretrainer keepLastCheckpoints(int k) {
+    this.keepLastCheckpoints = k;
+    return this;
+  }
+
+  public ContinualPretrainer seed(long s) {
+    this.seed = s;
+    return this;
+  }
+
+  public ContinualPretrainer output(Path runDirectory) {
+    this.output = runDirectory;
+    return this;
+  }
+
+  public ContinualPretrainer dataCache(Path directory) {
+    this.dataCache = directory;
+    return this;
+  }
+
+  public ContinualPretrainer maxBadSteps(int n) {
+    this.maxBadSteps = n;
+    return this;
+  }
+
+  public ContinualPretrainer listener(TrainingListener l) {
+    listeners.add(Objects.requireNonNull(l, "listener"));
+    return this;
+  }
+
+  /** The configuration as collected so far (unresolved: zeros are defaults). */
+  public RunConfig config() {
+    return new RunConfig(base, tokenizer, schedule, mixture, tokens, steps, sequenceLength, batchTokens,
+        microBatchTokens, optimizer, precision, activationCheckpointing, backend, validation, validationTokens,
+        evaluateEvery, checkpointEvery, keepLastCheckpoints, seed, output, dataCache, maxBadSteps);
+  }
+
+  /**
+   * Runs to the planned tokens or steps (or until the mixture stops) and returns the report.
+   *
+   * @throws TrainingException for an invalid configuration (before any work) or a run that had to
+   *     stop
+   */
+  public TrainingReport train() {
+    return Providers.trainer().train(config(), backendInstance, List.copyOf(listeners));
+  }
+}
