@@ -84,7 +84,8 @@ final class MappedTokenDataset implements TokenDataset {
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
       long size = ch.size();
       if (size != s.bytes()) {
-        throw corrupt(file, "is " + size + " bytes long but dataset.json says " + s.bytes() + " (truncated or replaced)");
+        throw corrupt(file,
+            "is " + size + " bytes long but dataset.json says " + s.bytes() + " (truncated or replaced)");
       }
       if (size < ShardFormat.HEADER_BYTES) {
         throw corrupt(file, "is truncated: " + size + " bytes cannot hold the " + ShardFormat.HEADER_BYTES

@@ -26,7 +26,8 @@ import java.util.stream.Stream;
  *   <li>the calling thread writes finished batches in document order while later ones tokenize.
  * </ol>
  *
- * At most {@code 2 × threads} batches are in flight, which bounds memory. With DJL's HF tokenizer
+ * At most {@code 2 × threads} batches, and about {@link #MAX_IN_FLIGHT_CHARS} characters, are in
+ * flight, which bounds memory; a batch is cut early at {@link #MAX_BATCH_CHARS}. With DJL's HF tokenizer
  * one {@code encodeBatch} call already runs on the native library's pool (one thread per core);
  * several calls in flight keep that pool busy across the straggler at the end of each batch and
  * run the Java side of each call (copying ids out) in parallel.
@@ -35,6 +36,12 @@ final class ShardBuilder {
   private ShardBuilder() {}
 
   private static final System.Logger LOG = System.getLogger(ShardStore.class.getName());
+
+  /** A batch is cut early when its texts reach this many characters (very long documents). */
+  static final long MAX_BATCH_CHARS = 16L << 20;
+
+  /** Reading waits while the batches in flight hold more characters than this (about 128 MB of text). */
+  static final long MAX_IN_FLIGHT_CHARS = 64L << 20;
 
   /** Progress is logged each time this many more documents have been written. */
   static final long LOG_EVERY_DOCUMENTS = 100_000;
@@ -52,25 +59,34 @@ final class ShardBuilder {
     ExecutorService pool = Executors.newFixedThreadPool(threads,
         Thread.ofPlatform().daemon().name("cpt4j-tokenize-", 0).factory());
     ArrayDeque<Future<Encoded>> inFlight = new ArrayDeque<>();
+    ArrayDeque<Long> inFlightChars = new ArrayDeque<>();
+    long chars = 0;
     Progress progress = new Progress(sourceName);
     try {
       Iterator<Document> it = documents.iterator();
       long submitted = 0;
+      long batchChars = 0;
       List<Document> batch = new ArrayList<>(options.batchDocuments());
       while (true) {
         boolean more = it.hasNext();
         if (more) {
-          batch.add(it.next());
+          Document d = it.next();
+          batch.add(d);
+          batchChars += d.text().length();
         }
-        if (batch.size() == options.batchDocuments() || (!more && !batch.isEmpty())) {
+        if (batch.size() == options.batchDocuments() || batchChars >= MAX_BATCH_CHARS || (!more && !batch.isEmpty())) {
           List<Document> docs = batch;
           long first = submitted;
           inFlight.add(pool.submit(() -> encode(docs, first, tokenizer, template, width)));
+          inFlightChars.add(batchChars);
+          chars += batchChars;
           submitted += docs.size();
           batch = new ArrayList<>(options.batchDocuments());
+          batchChars = 0;
         }
-        while (!inFlight.isEmpty() && (inFlight.size() >= 2 * threads || !more)) {
+        while (!inFlight.isEmpty() && (inFlight.size() >= 2 * threads || chars > MAX_IN_FLIGHT_CHARS || !more)) {
           progress.wrote(write(await(inFlight.poll()), writer));
+          chars -= inFlightChars.poll();
         }
         if (!more) {
           break;
@@ -186,7 +202,8 @@ final class ShardBuilder {
 
     private String line() {
       double s = seconds();
-      return String.format(Locale.ROOT, "tokenized %s: %,d documents, %,d tokens in %.1f s (%,.0f documents/s, %,.0f tokens/s)",
+      return String.format(Locale.ROOT,
+          "tokenized %s: %,d documents, %,d tokens in %.1f s (%,.0f documents/s, %,.0f tokens/s)",
           source, documents, tokens, s, documents / s, tokens / s);
     }
   }

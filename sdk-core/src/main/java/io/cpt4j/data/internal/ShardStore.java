@@ -146,7 +146,8 @@ public final class ShardStore {
       return null;
     }
     if (!Files.isDirectory(target)) {
-      throw new DataException(target + " exists and is not a directory; choose another directory for the token dataset");
+      throw new DataException(
+          target + " exists and is not a directory; choose another directory for the token dataset");
     }
     if (!Files.exists(target.resolve(DatasetManifest.FILE))) {
       try (Stream<Path> entries = Files.list(target)) {
@@ -200,9 +201,9 @@ public final class ShardStore {
       AtomicFiles.fsync(json);
       AtomicFiles.fsyncDirectory(staging);
       AtomicFiles.replaceDirectory(target, staging);
-      LOG.log(Level.INFO, () -> String.format(Locale.ROOT, "wrote token dataset %s: %,d documents, %,d tokens (%s) in %d "
-          + "shards; tokenized and written in %.1f s (%,.0f documents/s, %,.0f tokens/s)", target, totals.documents(),
-          totals.tokens(), manifest.dtype(), shards.size(), totals.seconds(), totals.documents() / totals.seconds(),
+      LOG.log(Level.INFO, () -> String.format(Locale.ROOT, "wrote token dataset %s: %,d documents, %,d tokens (%s) "
+          + "in %d shards; tokenized and written in %.1f s (%,.0f documents/s, %,.0f tokens/s)", target,
+          totals.documents(), totals.tokens(), manifest.dtype(), shards.size(), totals.seconds(), totals.documents() / totals.seconds(),
           totals.tokens() / totals.seconds()));
     } finally {
       deleteQuietly(staging);

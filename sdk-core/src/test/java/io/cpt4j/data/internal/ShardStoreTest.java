@@ -29,7 +29,8 @@ class ShardStoreTest {
   static Path tokenizerJson;
   static List<Document> corpus;
 
-  static final ShardOptions SMALL = ShardOptions.defaults().withThreads(2).withBatchDocuments(7).withMaxShardTokens(500);
+  static final ShardOptions SMALL =
+      ShardOptions.defaults().withThreads(2).withBatchDocuments(7).withMaxShardTokens(500);
 
   @BeforeAll
   static void trainTokenizer() {
@@ -40,7 +41,8 @@ class ShardStoreTest {
 
   /** Sentences of varying length in mixed scripts, with every tenth document empty. */
   static List<Document> corpus(int n, long seed) {
-    String[] words = {"the", "shard", "token", "index", "of", "année", "数据", "🎉", "mmap", "\n\n", "x=1;", "résumé"};
+    String[] words =
+        {"the", "shard", "token", "index", "of", "année", "数据", "🎉", "mmap", "\n\n", "x=1;", "résumé"};
     Random r = new Random(seed);
     List<Document> docs = new ArrayList<>();
     for (int i = 0; i < n; i++) {
