@@ -46,6 +46,7 @@ import java.util.stream.Stream;
  * a complete dataset; a failure leaves the previous dataset as it was. Builds of one directory are
  * serialised, within the JVM and across processes, by a lock on the hidden sibling file {@code
  * .NAME.lock}; holding it, a build removes staging directories that crashed builds left behind. A
+ * current dataset is first looked for without the lock, so datasets on read-only storage open. A
  * directory that is neither empty nor a dataset is never replaced.
  *
  * <p>Thread-safe.
@@ -82,6 +83,18 @@ public final class ShardStore {
     Objects.requireNonNull(options, "options");
     Path target = directory.toAbsolutePath().normalize();
     String fingerprint = fingerprint(sourceFingerprint, tokenizer.fingerprint(), options.metadataTemplate());
+    try {
+      // Without the lock first, so that a current dataset on read-only storage opens; a rebuild
+      // running meanwhile at worst makes it look stale, and the check is repeated under the lock.
+      if (leftovers(target).isEmpty()) {
+        TokenDataset current = current(target, fingerprint, false);
+        if (current != null) {
+          return current;
+        }
+      }
+    } catch (IOException e) {
+      // a rebuild renamed something meanwhile: look again under the lock
+    }
     synchronized (JVM_LOCKS.computeIfAbsent(target, k -> new Object())) {
       try {
         Files.createDirectories(target.getParent());
@@ -89,7 +102,7 @@ public final class ShardStore {
         try (FileChannel lockChannel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
             FileLock ignored = lockChannel.lock()) {
           removeLeftovers(target);
-          TokenDataset current = current(target, fingerprint);
+          TokenDataset current = current(target, fingerprint, true);
           if (current != null) {
             return current;
           }
@@ -141,7 +154,7 @@ public final class ShardStore {
   }
 
   /** The dataset at {@code target} if its fingerprint matches and it opens cleanly, else null. */
-  private static TokenDataset current(Path target, String fingerprint) throws IOException {
+  private static TokenDataset current(Path target, String fingerprint, boolean log) throws IOException {
     if (!Files.exists(target)) {
       return null;
     }
@@ -161,14 +174,19 @@ public final class ShardStore {
     try {
       DatasetManifest m = DatasetManifest.read(target);
       if (!m.fingerprint().equals(fingerprint)) {
-        LOG.log(Level.INFO, "rebuilding token dataset {0}: the source, tokenizer or metadata template changed", target);
+        if (log) {
+          LOG.log(Level.INFO, "rebuilding token dataset {0}: the source, tokenizer or metadata template changed",
+              target);
+        }
         return null;
       }
       TokenDataset ds = MappedTokenDataset.open(target, true);
       LOG.log(Level.INFO, "reusing token dataset {0}", ds);
       return ds;
     } catch (DataException e) {
-      LOG.log(Level.WARNING, "rebuilding token dataset {0}: {1}", target, e.getMessage());
+      if (log) {
+        LOG.log(Level.WARNING, "rebuilding token dataset {0}: {1}", target, e.getMessage());
+      }
       return null;
     }
   }
@@ -210,17 +228,25 @@ public final class ShardStore {
     }
   }
 
-  /** Staging and moved-aside directories of builds that crashed (none runs: the caller holds the lock). */
-  private static void removeLeftovers(Path target) throws IOException {
+  /** Staging and moved-aside directories of builds of {@code target} that are running or crashed. */
+  private static List<Path> leftovers(Path target) throws IOException {
+    if (!Files.isDirectory(target.getParent())) {
+      return List.of();
+    }
     String name = "." + target.getFileName();
     try (Stream<Path> siblings = Files.list(target.getParent())) {
-      for (Path p : siblings.toList()) {
+      return siblings.filter(p -> {
         String n = p.getFileName().toString();
-        if (Files.isDirectory(p) && (n.startsWith(name + ".tmp-") || n.startsWith(name + ".old-"))) {
-          LOG.log(Level.INFO, "removing {0}, left behind by an interrupted token dataset build", p);
-          deleteQuietly(p);
-        }
-      }
+        return (n.startsWith(name + ".tmp-") || n.startsWith(name + ".old-")) && Files.isDirectory(p);
+      }).toList();
+    }
+  }
+
+  /** Removes the {@link #leftovers} of crashed builds (none is running: the caller holds the lock). */
+  private static void removeLeftovers(Path target) throws IOException {
+    for (Path p : leftovers(target)) {
+      LOG.log(Level.INFO, "removing {0}, left behind by an interrupted token dataset build", p);
+      deleteQuietly(p);
     }
   }
 

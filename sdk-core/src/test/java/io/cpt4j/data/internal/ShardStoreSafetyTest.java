@@ -169,6 +169,20 @@ class ShardStoreSafetyTest {
   }
 
   @Test
+  void aCurrentDatasetOpensWhereTheLockCannotBeTaken() throws IOException {
+    Files.delete(tmp.resolve(".ds.lock"));
+    Files.createDirectory(tmp.resolve(".ds.lock")); // cannot be opened for writing, as on read-only storage
+    try (TokenDataset ds = build(DOCS, tokenizer, dir, OPTIONS, "src")) {
+      assertThat(ds.reused()).isTrue();
+    }
+    assertThatThrownBy(() -> build(DOCS, tokenizer, dir, OPTIONS, "changed")).isInstanceOf(DataException.class)
+        .hasMessageContaining("nothing was changed");
+    try (TokenDataset ds = ShardStore.open(dir)) {
+      assertThat(ds.fingerprint()).isEqualTo(ShardStore.fingerprint("src", "fake", null));
+    }
+  }
+
+  @Test
   void aDirectoryThatIsNotADatasetIsNeverReplaced() throws IOException {
     Path mine = Files.createDirectories(tmp.resolve("mine"));
     Files.writeString(mine.resolve("notes.txt"), "keep me");
