@@ -121,6 +121,14 @@ class TokenizerTest {
   }
 
   @Test
+  void anEmptyBatchGivesNoEncodingsAndANullTextIsRefused() {
+    assertThat(tokenizer.encodeBatch(List.of())).isEmpty();
+    assertThatThrownBy(() -> tokenizer.encodeBatch(java.util.Arrays.asList("a", null)))
+        .isInstanceOf(NullPointerException.class).hasMessageContaining("texts[1]");
+    assertThatThrownBy(() -> tokenizer.encode(null)).isInstanceOf(NullPointerException.class);
+  }
+
+  @Test
   void longTextsAreNotTruncatedAt512Tokens() {
     Random r = new Random(11);
     String alphabet = "xyzXYZ0123456789,.;:-+ ";

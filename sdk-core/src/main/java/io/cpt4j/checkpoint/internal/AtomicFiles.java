@@ -74,6 +74,42 @@ public final class AtomicFiles {
     }
   }
 
+  /**
+   * Renames directory {@code staging} to {@code target}. An existing target is renamed aside to a
+   * hidden {@code .old-} sibling first and deleted after (an empty one is just deleted), so the
+   * target name only ever holds a complete directory; a crash between the two renames leaves it
+   * absent, with the old directory under the hidden name. If the second rename fails the old
+   * directory is put back.
+   */
+  public static void replaceDirectory(Path target, Path staging) throws IOException {
+    Files.createDirectories(target.toAbsolutePath().getParent());
+    Path old = null;
+    if (Files.isDirectory(target)) {
+      boolean empty;
+      try (var entries = Files.list(target)) {
+        empty = entries.findAny().isEmpty();
+      }
+      if (empty) {
+        Files.delete(target);
+      } else {
+        old = temporarySibling(target, "old");
+        move(target, old);
+      }
+    }
+    try {
+      Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      if (old != null) {
+        move(old, target);
+      }
+      throw e;
+    }
+    fsyncDirectory(target.toAbsolutePath().getParent());
+    if (old != null) {
+      deleteTree(old);
+    }
+  }
+
   /** Deletes a file tree, quietly skipping what is already gone. */
   public static void deleteTree(Path root) throws IOException {
     if (!Files.exists(root)) {

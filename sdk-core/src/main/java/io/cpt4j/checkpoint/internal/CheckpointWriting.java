@@ -92,7 +92,7 @@ public final class CheckpointWriting {
         }
       }
       AtomicFiles.fsyncDirectory(staging);
-      replace(target, staging);
+      AtomicFiles.replaceDirectory(target, staging);
       return List.copyOf(written);
     } catch (IOException | java.io.UncheckedIOException e) { // unchecked: a tensor source failed to read
       throw new CheckpointException(target, "writing failed, nothing was changed: " + e.getMessage(), e);
@@ -165,32 +165,6 @@ public final class CheckpointWriting {
       return s.findAny().isEmpty();
     } catch (IOException e) {
       throw new CheckpointException(dir, "cannot list: " + e.getMessage(), e);
-    }
-  }
-
-  /** Renames staging to target; an existing target is moved aside first and deleted after. */
-  private static void replace(Path target, Path staging) throws IOException {
-    Files.createDirectories(target.getParent());
-    Path old = null;
-    if (Files.isDirectory(target)) {
-      if (isEmpty(target)) {
-        Files.delete(target);
-      } else {
-        old = AtomicFiles.temporarySibling(target, "old");
-        AtomicFiles.move(target, old);
-      }
-    }
-    try {
-      Files.move(staging, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-    } catch (IOException e) {
-      if (old != null) {
-        AtomicFiles.move(old, target);
-      }
-      throw e;
-    }
-    AtomicFiles.fsyncDirectory(target.getParent());
-    if (old != null) {
-      AtomicFiles.deleteTree(old);
     }
   }
 }
