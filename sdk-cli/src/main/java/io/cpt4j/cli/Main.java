@@ -23,6 +23,7 @@ import picocli.CommandLine.Spec;
       InspectCommand.class,
       ConvertCommand.class,
       ScoreCommand.class,
+      DataCommand.class,
       CommandLine.HelpCommand.class,
     },
     footer = {"", "Run 'cpt4j COMMAND --help' for a command's options. Set CPT4J_DEBUG=1 for stack traces."})

@@ -52,11 +52,16 @@ public final class Corpora {
   }
 
   /**
-   * {@code relative} under the sdk-examples module: from the working directory up, the first
+   * {@code relative} under the sdk-examples module: below the repository root named by the system
+   * property {@code cpt4j.home} if set, else from the working directory up, the first
    * directory that is the module ({@code sdk-examples/relative}) or holds it ({@code
    * dir/sdk-examples/relative}).
    */
   static Path locate(String relative, String hint) {
+    String home = System.getProperty("cpt4j.home"); // the repository root, set by the ./cpt4j launcher
+    if (home != null && Files.exists(Path.of(home, MODULE, relative))) {
+      return Path.of(home, MODULE, relative);
+    }
     for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
       boolean isModule = dir.getFileName() != null && dir.getFileName().toString().equals(MODULE);
       Path candidate = (isModule ? dir : dir.resolve(MODULE)).resolve(relative);
