@@ -24,6 +24,9 @@ import picocli.CommandLine.Spec;
       ConvertCommand.class,
       ScoreCommand.class,
       DataCommand.class,
+      TrainCommand.class,
+      ResumeCommand.class,
+      QuickstartCommand.class,
       CommandLine.HelpCommand.class,
     },
     footer = {"", "Run 'cpt4j COMMAND --help' for a command's options. Set CPT4J_DEBUG=1 for stack traces."})

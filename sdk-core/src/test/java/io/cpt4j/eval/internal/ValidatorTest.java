@@ -286,6 +286,16 @@ class ValidatorTest {
     }
 
     @Override
+    public void saveState(java.nio.file.Path directory) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public void restoreState(java.nio.file.Path directory) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
     public void close() {}
   }
 }

@@ -1,0 +1,40 @@
+package io.cpt4j.cli;
+
+import io.cpt4j.report.internal.ConsoleProgress;
+import io.cpt4j.train.ContinualPretrainer;
+import io.cpt4j.train.TrainingReport;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code cpt4j train RUN.yaml}: a continual pre-training run from a YAML run file. */
+@Command(
+    name = "train",
+    mixinStandardHelpOptions = true,
+    versionProvider = VersionProvider.class,
+    description = {
+      "Continually pre-train a checkpoint as a YAML run file describes (the fields",
+      "of RunConfig in snake_case; relative paths are relative to the file; see the",
+      "README). Writes the run directory: run.json, metrics.jsonl, checkpoints/,",
+      "final/, plots/, report.json. Interrupted runs continue with 'cpt4j resume'."
+    })
+final class TrainCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Parameters(index = "0", paramLabel = "RUN.yaml", description = "The run file.")
+  Path runFile;
+
+  @Override
+  public Integer call() {
+    TrainingReport report = ContinualPretrainer.fromYaml(runFile)
+        .listener(new ConsoleProgress(System.err, ProgressLine.stderrIsTerminal())).train();
+    PrintWriter out = spec.commandLine().getOut();
+    out.print(report.describe());
+    out.flush();
+    return 0;
+  }
+}

@@ -1,0 +1,99 @@
+package io.cpt4j.train.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cpt4j.backend.TrainingSession;
+import io.cpt4j.checkpoint.Checkpoint;
+import io.cpt4j.checkpoint.CheckpointWriter;
+import io.cpt4j.checkpoint.DType;
+import io.cpt4j.data.MixtureSampler;
+import io.cpt4j.data.SamplerStats;
+import io.cpt4j.eval.EvalPoint;
+import io.cpt4j.eval.EvalReport;
+import io.cpt4j.eval.SetReport;
+import io.cpt4j.eval.ValidationCurve;
+import io.cpt4j.train.RunConfig;
+import io.cpt4j.train.TrainingReport;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The end of a run: the final model, the evaluation report from metrics.jsonl, report.json, plots. */
+final class Reports {
+  private Reports() {}
+
+  static TrainingReport finish(RunConfig config, RunDirectory dir, TrainingSession session, Checkpoint base,
+      long tokens, double lastLoss, long skipped, MixtureSampler sampler, double seconds) {
+    CheckpointWriter.to(dir.finalModel()).dtype(DType.F32).copyFilesFrom(base).overwrite(true)
+        .write(session.weights());
+    List<JsonNode> metrics = dir.readMetrics();
+    for (JsonNode line : metrics) { // the last unskipped step's loss, also when this process ran none
+      if (line.has("loss") && !line.path("skipped").asBoolean(false)) {
+        lastLoss = line.get("loss").asDouble();
+      }
+    }
+    EvalReport eval = EvalReport.of(curves(metrics));
+    SamplerStats stats = sampler.stats();
+    Map<String, Long> perSource = new LinkedHashMap<>();
+    stats.sources().forEach((name, s) -> perSource.put(name, s.tokens()));
+    Path plots = dir.plots();
+    Plotting.write(dir.metricsFile(), plots);
+    TrainingReport report = new TrainingReport(dir.root(), dir.finalModel(), session.steps(), tokens, skipped, lastLoss, eval, perSource, seconds, plots);
+    dir.writeJson(dir.root().resolve("report.json"), json(report, stats));
+    return report;
+  }
+
+  /** One curve per validation set from the evaluation lines, in first-seen order. */
+  static List<ValidationCurve> curves(List<JsonNode> metrics) {
+    Map<String, ValidationCurve> curves = new LinkedHashMap<>();
+    for (JsonNode line : metrics) {
+      JsonNode eval = line.get("eval");
+      if (eval == null) {
+        continue;
+      }
+      long step = line.path("step").asLong();
+      long tokens = line.path("tokens").asLong();
+      eval.properties().forEach(e -> {
+        double loss = e.getValue().asDouble();
+        if (!Double.isFinite(loss)) {
+          return; // a diverged evaluation is in metrics.jsonl, not in the curve
+        }
+        ValidationCurve c = curves.get(e.getKey());
+        curves.put(e.getKey(), c == null ? ValidationCurve.start(e.getKey(), loss) : c.plus(new EvalPoint(step, tokens, loss)));
+      });
+    }
+    return new ArrayList<>(curves.values());
+  }
+
+  private static ObjectNode json(TrainingReport r, SamplerStats stats) {
+    ObjectNode o = RunConfigCodec.JSON.createObjectNode();
+    o.put("run_directory", r.runDirectory().toString());
+    o.put("final_model", r.finalModel().toString());
+    o.put("steps", r.steps());
+    o.put("tokens", r.tokens());
+    o.put("skipped_steps", r.skippedSteps());
+    o.put("final_training_loss", r.finalTrainingLoss());
+    o.put("seconds", r.seconds());
+    ObjectNode sets = o.putObject("evaluation");
+    for (SetReport s : r.evaluation().sets()) {
+      ObjectNode n = sets.putObject(s.name());
+      n.put("initial_loss", s.initialLoss()).put("final_loss", s.finalLoss()).put("change", s.change())
+          .put("relative_change", s.relativeChange()).put("min_loss", s.minLoss()).put("min_loss_step", s.minLossStep());
+      ObjectNode gap = n.putObject("stability_gap");
+      gap.put("max_rise", s.gap().maxRise()).put("max_rise_step", s.gap().maxRiseStep())
+          .put("recovered", s.gap().recovered()).put("description", s.gap().describe());
+      s.gap().recoveredStep().ifPresent(v -> gap.put("recovered_step", v));
+    }
+    ObjectNode src = o.putObject("tokens_per_source");
+    r.tokensPerSource().forEach(src::put);
+    ObjectNode packing = o.putObject("packing");
+    packing.put("rows", stats.rows()).put("waste_fraction", stats.wasteFraction())
+        .put("padding_fraction", stats.paddingFraction());
+    var events = packing.putArray("events");
+    stats.events().forEach(events::add);
+    o.put("plots", r.plots().toString());
+    return o;
+  }
+}

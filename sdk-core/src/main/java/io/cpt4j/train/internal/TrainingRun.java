@@ -1,0 +1,264 @@
+package io.cpt4j.train.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cpt4j.backend.Backend;
+import io.cpt4j.backend.Backends;
+import io.cpt4j.backend.Batch;
+import io.cpt4j.backend.SessionOptions;
+import io.cpt4j.backend.StepResult;
+import io.cpt4j.backend.TrainingSession;
+import io.cpt4j.checkpoint.Checkpoint;
+import io.cpt4j.checkpoint.ModelConfig;
+import io.cpt4j.data.Mixture;
+import io.cpt4j.data.MixtureSampler;
+import io.cpt4j.data.Packing;
+import io.cpt4j.data.Source;
+import io.cpt4j.data.TokenDataset;
+import io.cpt4j.eval.internal.Validator;
+import io.cpt4j.tokenize.Tokenizer;
+import io.cpt4j.train.RunConfig;
+import io.cpt4j.train.TrainingException;
+import io.cpt4j.train.TrainingListener;
+import io.cpt4j.train.TrainingReport;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One run (fresh or resumed) of a resolved {@link RunConfig}: data prepared into token shards,
+ * step-0 evaluation, the training loop with evaluations and atomic checkpoints, the final model and
+ * report. Deterministic on the CPU: data order, learning rate and the optimizer state are functions
+ * of the configuration and the step, so a resumed run repeats the uninterrupted one bit for bit.
+ */
+final class TrainingRun {
+  private static final Logger LOG = LoggerFactory.getLogger("io.cpt4j.train");
+
+  private final RunConfig config;
+  private final Backend backend;
+  private final List<TrainingListener> listeners;
+  private final RunDirectory dir;
+
+  TrainingRun(RunConfig resolved, Backend backend, List<TrainingListener> listeners) {
+    this.config = resolved;
+    this.backend = backend != null ? backend : backendFor(resolved.backend());
+    this.listeners = listeners;
+    this.dir = new RunDirectory(resolved.output());
+  }
+
+  static Backend backendFor(String spec) {
+    String[] parts = spec.split(":");
+    int arg = parts.length > 1 ? Integer.parseInt(parts[1]) : 0;
+    return switch (parts[0]) {
+      case "cpu" -> Backends.cpu(arg);
+      case "gpu" -> Backends.gpu(arg);
+      default -> Backends.auto();
+    };
+  }
+
+  /** Runs from step 0, or from {@code resumeFrom} (a complete checkpoint of this run) when not null. */
+  TrainingReport run(Path resumeFrom) {
+    long started = System.nanoTime();
+    Path weights = resumeFrom != null ? resumeFrom : config.base();
+    // The base lends config.json and tokenizer files to every checkpoint written; on resume the weights
+    // come from the checkpoint resumed from, which a later prune may delete.
+    try (Checkpoint base = Checkpoint.open(config.base()); Checkpoint ckpt = Checkpoint.open(weights);
+        Tokenizer tokenizer = Tokenizer.open(config.tokenizer());
+        Datasets data = Datasets.prepare(config, tokenizer, ckpt.config());
+        TrainingSession session = backend.open(ckpt, sessionOptions())) {
+      LOG.info("cpt4j run {}: {} on {}, {} steps of {} tokens, {}", config.output(), ckpt.config().hfClass(),
+          backend.description(), config.steps(), config.batchTokens(), config.mixture());
+      Packing packing = Packing.packed(config.sequenceLength(), data.eosId());
+      MixtureSampler sampler = MixtureSampler.create(config.mixture(), data.train(), packing, config.tokens());
+      long step = 0;
+      long skipped = 0;
+      if (resumeFrom != null) {
+        JsonNode state = Checkpoints.readState(resumeFrom);
+        session.restoreState(resumeFrom.resolve(RunDirectory.TRAINER_STATE));
+        sampler.restoreState(state.get("sampler").toString());
+        step = state.get("step").asLong();
+        skipped = state.path("skipped_steps").asLong();
+        dir.truncateMetricsAfter(step);
+        LOG.info("resumed from {} at step {}", resumeFrom, step);
+      } else {
+        dir.truncateMetricsAfter(-1);
+      }
+      for (TrainingListener l : listeners) {
+        l.onStart(config, step, config.steps());
+      }
+      if (step == 0) {
+        evaluate(session, data.validators(), 0, 0);
+      }
+      long tokens = resumeFrom != null ? Checkpoints.readState(resumeFrom).path("tokens").asLong() : 0;
+      Loop loop = new Loop(session, sampler, data.validators(), base, step, skipped, tokens);
+      loop.run();
+      dir.close();
+      TrainingReport report = Reports.finish(config, dir, session, base, loop.tokens, loop.lastLoss, loop.skipped, sampler,
+          (System.nanoTime() - started) / 1e9);
+      for (TrainingListener l : listeners) {
+        l.onFinish(report);
+      }
+      return report;
+    } finally {
+      dir.close();
+    }
+  }
+
+  private SessionOptions sessionOptions() {
+    return SessionOptions.defaults().withOptimizer(config.optimizer()).withPrecision(config.precision())
+        .withActivationCheckpointing(config.activationCheckpointing()).withSeed(config.seed());
+  }
+
+  /** Losses on every validation set, logged as one metrics line. */
+  private void evaluate(TrainingSession session, Map<String, Validator> validators, long step, long tokens) {
+    if (validators.isEmpty()) {
+      return;
+    }
+    Map<String, Double> losses = new LinkedHashMap<>();
+    validators.forEach((name, v) -> losses.put(name, v.loss(session)));
+    ObjectNode line = RunConfigCodec.JSON.createObjectNode().put("step", step).put("tokens", tokens);
+    ObjectNode eval = line.putObject("eval");
+    losses.forEach(eval::put);
+    dir.appendMetrics(line);
+    LOG.info("step {}: validation {}", step, losses);
+    if (step > 0) {
+      Plotting.write(dir.metricsFile(), dir.plots());
+    }
+    for (TrainingListener l : listeners) {
+      l.onEvaluation(step, tokens, losses);
+    }
+  }
+
+  /** The training loop from a given step to the planned end (or until the mixture stops). */
+  private final class Loop {
+    final TrainingSession session;
+    final MixtureSampler sampler;
+    final Map<String, Validator> validators;
+    final Checkpoint base;
+    long step;
+    long skipped;
+    long tokens;
+    int consecutiveBad;
+    double lastLoss = Double.NaN;
+
+    Loop(TrainingSession session, MixtureSampler sampler, Map<String, Validator> validators, Checkpoint base,
+        long step, long skipped, long tokens) {
+      this.tokens = tokens;
+      this.session = session;
+      this.sampler = sampler;
+      this.validators = validators;
+      this.base = base;
+      this.step = step;
+      this.skipped = skipped;
+    }
+
+    void run() {
+      while (step < config.steps() && sampler.hasNext()) {
+        long t0 = System.nanoTime();
+        double lr = config.schedule().lr(step, config.steps());
+        List<Batch> micro = new ArrayList<>(config.accumulation());
+        for (int m = 0; m < config.accumulation() && sampler.hasNext(); m++) {
+          micro.add(sampler.next(config.microBatchRows()));
+        }
+        StepResult r = session.step(micro, lr);
+        step++;
+        long positions = (long) micro.size() * config.microBatchRows() * config.sequenceLength();
+        tokens += positions;
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        ObjectNode line = RunConfigCodec.JSON.createObjectNode().put("step", step).put("tokens", tokens)
+            .put("lr", lr).put("loss", r.loss()).put("grad_norm", r.gradNorm()).put("skipped", r.skipped());
+        if (r.lossScale() != 1.0) {
+          line.put("loss_scale", r.lossScale());
+        }
+        dir.appendMetrics(line);
+        for (TrainingListener l : listeners) {
+          l.onStep(new TrainingListener.StepEvent(step, config.steps(), tokens, lr, r.loss(), r.gradNorm(),
+              r.skipped(), positions / seconds));
+        }
+        if (r.skipped()) {
+          skipped++;
+          consecutiveBad++;
+          LOG.warn("step {}: non-finite gradient, update skipped ({} in a row)", step, consecutiveBad);
+          if (consecutiveBad >= config.maxBadSteps()) {
+            throw new TrainingException(consecutiveBad + " consecutive steps had a non-finite loss or gradient (last at "
+                + "step " + step + ", loss " + r.loss() + "); the run stopped"
+                + dir.latestCheckpoint().map(p -> "; the last good checkpoint is " + p).orElse(" before any checkpoint"));
+          }
+        } else {
+          consecutiveBad = 0;
+          lastLoss = r.loss();
+        }
+        boolean last = step == config.steps() || !sampler.hasNext();
+        if (step % config.evaluateEvery() == 0 || last) {
+          evaluate(session, validators, step, tokens);
+        }
+        if ((config.checkpointEvery() > 0 && step % config.checkpointEvery() == 0) || last) {
+          Path written = Checkpoints.write(dir, step, tokens, session, base, sampler, skipped);
+          dir.prune(config.keepLastCheckpoints());
+          for (TrainingListener l : listeners) {
+            l.onCheckpoint(step, written);
+          }
+        }
+      }
+      if (!sampler.hasNext() && step < config.steps()) {
+        LOG.info("the mixture stopped at step {} of {}: {}", step, config.steps(), sampler.stats().events());
+      }
+    }
+  }
+
+  /** Token datasets of the mixture's components and the validation sets, and their validators. */
+  record Datasets(List<TokenDataset> train, Map<String, Validator> validators, List<TokenDataset> all, int eosId)
+      implements AutoCloseable {
+    static Datasets prepare(RunConfig c, Tokenizer tokenizer, ModelConfig model) {
+      int eos = eosId(model, tokenizer);
+      List<TokenDataset> all = new ArrayList<>();
+      try {
+        List<TokenDataset> train = new ArrayList<>();
+        for (Mixture.Component comp : c.mixture().components()) {
+          TokenDataset d = TokenDataset.prepare(comp.source(), tokenizer, cacheDir(c, "train", comp.source().name()));
+          all.add(d);
+          train.add(d);
+        }
+        Map<String, Validator> validators = new LinkedHashMap<>();
+        Packing packing = Packing.packed(c.sequenceLength(), eos);
+        for (Map.Entry<String, Source> e : c.validation().entrySet()) {
+          TokenDataset d = TokenDataset.prepare(e.getValue(), tokenizer, cacheDir(c, "validation", e.getKey()));
+          all.add(d);
+          validators.put(e.getKey(), Validator.build(e.getKey(), d, packing, c.microBatchRows(), c.validationTokens()));
+        }
+        return new Datasets(train, validators, all, eos);
+      } catch (RuntimeException e) {
+        all.forEach(TokenDataset::close);
+        throw e;
+      }
+    }
+
+    /** {@code cache/train/NAME} or {@code cache/validation/NAME}, the name made a plain file name. */
+    private static Path cacheDir(RunConfig c, String kind, String name) {
+      String safe = name.replaceAll("[^A-Za-z0-9._-]", "_");
+      return c.dataCache().resolve(kind).resolve(safe.startsWith(".") ? "_" + safe : safe);
+    }
+
+    static int eosId(ModelConfig model, Tokenizer tokenizer) {
+      if (!model.eosTokenIds().isEmpty()) {
+        return model.eosTokenIds().getFirst();
+      }
+      for (String t : new String[] {"<|endoftext|>", "</s>", "<eos>", "<|end_of_text|>"}) {
+        if (tokenizer.tokenId(t).isPresent()) {
+          return tokenizer.tokenId(t).getAsInt();
+        }
+      }
+      throw new TrainingException("no end-of-document token: the base config.json has no eos_token_id and the "
+          + "tokenizer has none of <|endoftext|>, </s>, <eos>, <|end_of_text|>");
+    }
+
+    @Override
+    public void close() {
+      all.forEach(TokenDataset::close);
+    }
+  }
+}
