@@ -2,6 +2,7 @@ package io.cpt4j.backend;
 
 import io.cpt4j.checkpoint.ModelConfig;
 import io.cpt4j.checkpoint.Tensor;
+import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -42,6 +43,57 @@ public interface TrainingSession extends AutoCloseable {
    * ready for {@link io.cpt4j.checkpoint.CheckpointWriter}.
    */
   List<Tensor> weights();
+
+  /**
+   * Writes the optimizer state into {@code directory} (created if missing; files of an earlier save
+   * there are replaced), so that {@link #restoreState} in a session opened on these {@link
+   * #weights()} continues training exactly as this session would. The weights are not part of it:
+   * save them with {@link io.cpt4j.checkpoint.CheckpointWriter} and keep them float32 (the writer's
+   * default for these tensors; a narrower {@code dtype} such as BF16 rounds the master weights and
+   * the resumed run then differs).
+   *
+   * <p>Layout, two files, each written under a temporary name, fsynced and renamed:
+   *
+   * <ul>
+   *   <li>{@code optimizer.safetensors}: for every parameter {@code P} (its Hugging Face name) the
+   *       AdamW moments as F32 tensors of {@code P}'s shape, {@code exp_avg.P} (first moment) and
+   *       {@code exp_avg_sq.P} (second moment), as in PyTorch's {@code AdamW.state_dict()}. Before
+   *       the first step the moments are zeros (what the first step starts from). Its {@code
+   *       __metadata__} holds {@code format=pt} and the {@code save_id} of the save.
+   *   <li>{@code optimizer.json}, written last: {@code format} ({@code "cpt4j-optimizer-state"}),
+   *       {@code version} (1), {@code save_id} (random, the same as in the safetensors file, so
+   *       files of two saves are never mixed), {@code steps} (updates taken, AdamW's {@code t}),
+   *       {@code precision}, {@code optimizer} (the AdamW settings), {@code loss_scaling} (the
+   *       settings), {@code loss_scale} and {@code clean_steps} (the dynamic scale and the clean
+   *       steps counted towards its next growth; 1 and 0 in FP32) and {@code moments} (the
+   *       safetensors file's name).
+   * </ul>
+   *
+   * <p>Doubles are written in their shortest exact decimal form: everything round-trips bit for bit.
+   *
+   * @throws BackendException if the files cannot be written (each file is then the complete earlier
+   *     one or the complete new one, and {@link #restoreState} detects a mix by the save id), or the
+   *     session's master weights are not float32
+   */
+  void saveState(Path directory);
+
+  /**
+   * Replaces this session's optimizer state with the one {@link #saveState} wrote to {@code
+   * directory}; afterwards {@link #steps()} is the saved count. Open the session on the weights
+   * saved at the same step, with the same precision, AdamW settings and (for FP16_MIXED) loss
+   * scaling: restoring into other settings is refused rather than silently continuing a different
+   * run. Activation checkpointing is not checked: with another setting training continues
+   * correctly but only up to rounding (gradients are summed in another order).
+   *
+   * <p>On the CPU backend the continuation is bit-exact when the new session runs with the same
+   * number of threads as the saved one (PyTorch may split a reduction by thread count); checked for
+   * FP32 and FP16_MIXED, with and without gradient accumulation.
+   *
+   * @throws BackendException naming the file if a file is missing, truncated or corrupt, and naming
+   *     the setting or parameter if precision, AdamW or loss-scaling settings, parameter names or
+   *     shapes differ from this session's; the session's state is unchanged then
+   */
+  void restoreState(Path directory);
 
   @Override
   void close();

@@ -40,6 +40,30 @@ final class AdamWUpdate {
     return t;
   }
 
+  /** The first moment of {@code name}, or null before the first update (moments are created then). */
+  NDArray firstMoment(String name) {
+    return firstMoment.get(name);
+  }
+
+  /** The second moment of {@code name}, or null before the first update. */
+  NDArray secondMoment(String name) {
+    return secondMoment.get(name);
+  }
+
+  /**
+   * Replaces the step count and every moment (freeing the current ones); takes ownership of the
+   * arrays, which must live in the state manager, outside any {@code NDScope}, with their
+   * parameters' shapes and dtypes.
+   */
+  void restore(long steps, Map<String, NDArray> first, Map<String, NDArray> second) {
+    close();
+    firstMoment.clear();
+    secondMoment.clear();
+    firstMoment.putAll(first);
+    secondMoment.putAll(second);
+    t = steps;
+  }
+
   /**
    * One update of every parameter from its gradient {@code grads.get(name)} times {@code
    * gradientFactor} (the loss-scale reciprocal and the clipping factor folded into one number, so

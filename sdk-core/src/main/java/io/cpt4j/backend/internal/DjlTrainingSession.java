@@ -18,6 +18,7 @@ import io.cpt4j.checkpoint.ModelConfig;
 import io.cpt4j.checkpoint.Tensor;
 import io.cpt4j.model.internal.Decoder;
 import io.cpt4j.model.internal.ModelPass;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -169,6 +170,18 @@ final class DjlTrainingSession implements TrainingSession {
     try (NDScope scope = new NDScope()) {
       return params.toTensors();
     }
+  }
+
+  @Override
+  public void saveState(Path directory) {
+    ensureOpen();
+    OptimizerStateFiles.save(directory, options, params.all(), optimizer, scaler);
+  }
+
+  @Override
+  public void restoreState(Path directory) {
+    ensureOpen();
+    OptimizerStateFiles.restore(directory, options, params.all(), manager, optimizer, scaler);
   }
 
   /** Engine arrays this session holds (parameters, optimizer moments); constant across steps. */

@@ -19,6 +19,17 @@ final class LossScaler {
     return scale;
   }
 
+  /** Clean steps in a row since the scale last changed (or since the start). */
+  int cleanSteps() {
+    return cleanSteps;
+  }
+
+  /** Sets the state saved from another scaler with the same settings. */
+  void restore(double savedScale, int savedCleanSteps) {
+    this.scale = savedScale;
+    this.cleanSteps = savedCleanSteps;
+  }
+
   /** Records the outcome of a step whose gradients were finite or not. */
   void update(boolean finite) {
     if (!enabled) {

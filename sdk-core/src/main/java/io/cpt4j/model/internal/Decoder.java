@@ -57,7 +57,12 @@ public final class Decoder {
   /** Token embeddings, (B, T, H). */
   NDArray embed(Function<String, NDArray> w, BatchInputs in) {
     NDArray table = w.apply(llama ? "model.embed_tokens.weight" : "gpt_neox.embed_in.weight");
-    return table.get(in.ids).reshape(in.rows, in.length, c.hiddenSize());
+    // torch.embedding rather than advanced indexing: its backward sums each row's gradient in token
+    // order on one thread, while index_put_ adds with parallel atomics (in an order that varies from
+    // run to run) once the gradient has 32768 elements and there are 2+ threads; exact resume needs
+    // the same gradient every time.
+    NDArray rows = JniUtils.embedding((PtNDArray) in.ids, (PtNDArray) table, false);
+    return rows.reshape(in.rows, in.length, c.hiddenSize());
   }
 
   /** Decoder block {@code layer}: (B, T, H) → (B, T, H). */
