@@ -1,0 +1,80 @@
+package io.cpt4j.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.cpt4j.checkpoint.Architecture;
+import io.cpt4j.checkpoint.ModelConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code cpt4j train RUN.yaml} and {@code cpt4j resume RUN_DIR}, and their errors. */
+class TrainCommandTest {
+  @TempDir Path tmp;
+
+  private Path runFile(String output, long steps) throws IOException {
+    ModelConfig config = ModelConfig.builder(Architecture.LLAMA).vocabSize(TestTokenizer.VOCAB_SIZE).hiddenSize(16)
+        .intermediateSize(32).numLayers(1).numHeads(2).maxPositionEmbeddings(64)
+        .eosTokenIds(List.of(TestTokenizer.END_OF_TEXT)).build();
+    Path base = tmp.resolve("base");
+    if (!Files.exists(base)) {
+      TestCheckpoints.write(base, config, TestCheckpoints.tensors(config, 1));
+      TestTokenizer.write(base);
+      Path data = Files.createDirectories(tmp.resolve("data"));
+      for (int i = 0; i < 12; i++) {
+        Files.writeString(data.resolve("d" + i + ".txt"), "hello world ".repeat(3 + i));
+      }
+    }
+    return Files.writeString(tmp.resolve(output + ".yaml"), """
+        base: base
+        output: %s
+        schedule: {type: warmup-decay, max_lr: 1e-3, warmup_steps: 1, min_lr: 1e-4}
+        mixture:
+          sources:
+            - {name: hello, text: data, weight: 1}
+        validation:
+          hello: {text: data}
+        steps: %d
+        sequence_length: 16
+        batch_tokens: 32
+        checkpoint_every: 2
+        """.formatted(output, steps));
+  }
+
+  @Test
+  void trainsFromARunFileAndResumesAFinishedRunToTheSameReport() throws IOException {
+    Cli.Result r = Cli.run("train", runFile("run", 4).toString());
+    assertThat(r.exitCode()).as(r.err()).isZero();
+    assertThat(r.out()).contains("4 steps, 128 tokens").contains("hello").contains("stability gap");
+    assertThat(tmp.resolve("run/final/model.safetensors")).exists();
+    assertThat(tmp.resolve("run/plots/loss.png")).exists();
+    // 4 training lines; evaluations at step 0 and after every step (the default: a tenth of the steps, at least 1)
+    assertThat(Files.readAllLines(tmp.resolve("run/metrics.jsonl"))).hasSize(4 + 5);
+
+    Cli.Result again = Cli.run("resume", tmp.resolve("run").toString());
+    assertThat(again.exitCode()).as(again.err()).isZero();
+    assertThat(again.out()).contains("4 steps, 128 tokens");
+  }
+
+  @Test
+  void badRunFilesAndDirectoriesAreOneErrorLine() throws IOException {
+    Path bad = Files.writeString(tmp.resolve("bad.yaml"), "base: base\nstepz: 3\n");
+    Cli.Result r = Cli.run("train", bad.toString());
+    assertThat(r.exitCode()).isEqualTo(1);
+    assertThat(r.errLines()).hasSize(1);
+    assertThat(r.errLines()[0]).startsWith("error: ").contains("stepz");
+
+    Path twoLimits = Files.writeString(tmp.resolve("two.yaml"), Files.readString(runFile("x", 4)) + "tokens: 64\n");
+    Cli.Result both = Cli.run("train", twoLimits.toString());
+    assertThat(both.exitCode()).isEqualTo(1);
+    assertThat(both.errLines()[0]).contains("tokens and steps are both set");
+
+    Cli.Result notARun = Cli.run("resume", tmp.toString());
+    assertThat(notARun.exitCode()).isEqualTo(1);
+    assertThat(notARun.errLines()).hasSize(1);
+    assertThat(notARun.errLines()[0]).contains("not a cpt4j run directory");
+  }
+}
