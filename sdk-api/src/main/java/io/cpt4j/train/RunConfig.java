@@ -40,7 +40,9 @@ import java.util.Objects;
  * @param optimizer AdamW settings (including gradient clipping)
  * @param precision FP32 or FP16 mixed precision
  * @param activationCheckpointing recompute activations per block in the backward pass
- * @param backend "cpu", "cpu:THREADS", "gpu", "gpu:INDEX" or "auto"
+ * @param backend "cpu", "cpu:THREADS", "gpu", "gpu:INDEX" or "auto"; "cpu" is resolved to "cpu:CORES"
+ *     (the available processors), so a resumed run uses the same thread count and repeats the
+ *     original bit for bit
  * @param validation named validation sets, in evaluation order
  * @param validationTokens input positions evaluated per validation set (0 = default)
  * @param evaluateEvery steps between evaluations (0 = default)

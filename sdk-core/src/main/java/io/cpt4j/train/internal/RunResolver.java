@@ -92,6 +92,11 @@ final class RunResolver {
     if (!backend.matches("cpu(:\\d+)?|gpu(:\\d+)?|auto")) {
       throw bad("backend", "must be cpu, cpu:THREADS, gpu, gpu:INDEX or auto, got '" + backend + "'");
     }
+    if (backend.equals("cpu") || backend.equals("cpu:0")) {
+      // the thread count decides the order of parallel reductions: record it, so a resume (perhaps
+      // on another machine) runs with the same count and repeats the run bit for bit
+      backend = "cpu:" + Runtime.getRuntime().availableProcessors();
+    }
     Path output = c.output().toAbsolutePath().normalize();
     Path cache = c.dataCache() != null ? c.dataCache().toAbsolutePath().normalize() : output.resolve("data");
     return new RunConfig(c.base().toAbsolutePath().normalize(), tokenizer.toAbsolutePath().normalize(), c.schedule(),
