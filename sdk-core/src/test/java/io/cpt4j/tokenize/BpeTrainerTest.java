@@ -159,9 +159,14 @@ class BpeTrainerTest {
         .forEachRemaining(e -> vocab.put(e.getKey(), e.getValue().asInt()));
     List<String> texts = new ArrayList<>(markdown);
     texts.add("public static void main(String[] args) { return café + 日本語 + 42; }\n\n  x");
+    Map<String, Integer> special = new HashMap<>();
+    new ObjectMapper().readTree(trained2k.toFile()).path("added_tokens")
+        .forEach(t -> special.put(t.path("content").asText(), t.path("id").asInt()));
+    texts.add("one document<|endoftext|>and the next");
     try (Tokenizer tok = Tokenizer.open(trained2k)) {
       for (String text : texts) {
-        assertThat(tok.encode(text)).as("encoding of %.40s", text).containsExactly(referenceEncode(text, merges, vocab));
+        assertThat(tok.encode(text)).as("encoding of %.40s", text)
+            .containsExactly(referenceEncodeWithSpecials(text, merges, vocab, special));
       }
     }
   }
@@ -226,6 +231,37 @@ class BpeTrainerTest {
   private static final Pattern SPLIT = Pattern.compile(
       "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+",
       Pattern.UNICODE_CHARACTER_CLASS);
+
+  /**
+   * Special (added) tokens are matched first, as the HF tokenizers library does, and encode to their
+   * own ids; the text between them is encoded by {@link #referenceEncode}.
+   */
+  static int[] referenceEncodeWithSpecials(String text, List<String[]> merges, Map<String, Integer> vocab,
+      Map<String, Integer> special) {
+    List<Integer> ids = new ArrayList<>();
+    int from = 0;
+    while (from <= text.length()) {
+      int next = -1;
+      String which = null;
+      for (String s : special.keySet()) {
+        int at = text.indexOf(s, from);
+        if (at >= 0 && (next < 0 || at < next)) {
+          next = at;
+          which = s;
+        }
+      }
+      String segment = text.substring(from, next < 0 ? text.length() : next);
+      for (int id : referenceEncode(segment, merges, vocab)) {
+        ids.add(id);
+      }
+      if (next < 0) {
+        break;
+      }
+      ids.add(special.get(which));
+      from = next + which.length();
+    }
+    return ids.stream().mapToInt(Integer::intValue).toArray();
+  }
 
   static int[] referenceEncode(String text, List<String[]> merges, Map<String, Integer> vocab) {
     Map<String, Integer> rank = new HashMap<>();
