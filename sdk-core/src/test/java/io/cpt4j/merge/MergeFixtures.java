@@ -12,11 +12,11 @@ import java.util.List;
 import java.util.Random;
 
 /** Tiny random checkpoints for the merge tests. */
-final class MergeFixtures {
+public final class MergeFixtures {
   private MergeFixtures() {}
 
   /** A checkpoint of {@code config} with Gaussian weights (σ = 0.05), written in {@code dtype}. */
-  static Checkpoint random(Path dir, ModelConfig config, long seed, DType dtype, long maxShard) {
+  public static Checkpoint random(Path dir, ModelConfig config, long seed, DType dtype, long maxShard) {
     Random r = new Random(seed);
     List<Tensor> tensors = new ArrayList<>();
     config.expectedTensors().forEach((name, shape) -> {
@@ -31,11 +31,11 @@ final class MergeFixtures {
     return Checkpoint.open(dir);
   }
 
-  static Checkpoint random(Path dir, ModelConfig config, long seed) {
+  public static Checkpoint random(Path dir, ModelConfig config, long seed) {
     return random(dir, config, seed, DType.F32, Long.MAX_VALUE);
   }
 
-  static double[] doubles(Checkpoint c, String name) {
+  public static double[] doubles(Checkpoint c, String name) {
     float[] f = c.tensor(name).toFloatArray();
     double[] d = new double[f.length];
     for (int i = 0; i < f.length; i++) {
