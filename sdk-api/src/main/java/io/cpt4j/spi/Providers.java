@@ -3,7 +3,7 @@ package io.cpt4j.spi;
 import io.cpt4j.Cpt4jException;
 import java.util.ServiceLoader;
 
-/** Finds the registered {@link FormatProvider} and {@link DataProvider}. Thread-safe; looks them up once. */
+/** Finds the registered format, data, trainer and merge providers. Thread-safe; looks them up once. */
 public final class Providers {
   private Providers() {}
 
@@ -11,6 +11,7 @@ public final class Providers {
     static final FormatProvider FORMAT = load(FormatProvider.class);
     static final DataProvider DATA = load(DataProvider.class);
     static final TrainerProvider TRAINER = load(TrainerProvider.class);
+    static final MergeProvider MERGE = load(MergeProvider.class);
 
     private static <T> T load(Class<T> type) {
       return ServiceLoader.load(type, Providers.class.getClassLoader())
@@ -57,6 +58,19 @@ public final class Providers {
     TrainerProvider p = Holder.TRAINER;
     if (p == null) {
       throw new Cpt4jException("no trainer implementation found: add the io.cpt4j:sdk-core dependency next to sdk-api");
+    }
+    return p;
+  }
+
+  /**
+   * The model-merging implementation from {@code sdk-core}.
+   *
+   * @throws Cpt4jException if sdk-core is not on the class path
+   */
+  public static MergeProvider merge() {
+    MergeProvider p = Holder.MERGE;
+    if (p == null) {
+      throw new Cpt4jException("no merge implementation found: add the io.cpt4j:sdk-core dependency next to sdk-api");
     }
     return p;
   }

@@ -1,0 +1,175 @@
+package io.cpt4j.merge;
+
+import io.cpt4j.checkpoint.Checkpoint;
+import io.cpt4j.checkpoint.DType;
+import io.cpt4j.spi.Providers;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * A configured model merge: the method, the base model, the models merged into it and the output
+ * options. Built with {@link #builder}; run with {@link #writeTo}.
+ *
+ * <pre>{@code
+ * Merge.builder(new MergeMethod.Ties(1.0, true), base)
+ *     .model(new MergeInput(math, 1.0, 0.5))
+ *     .model(new MergeInput(code, 1.0, 0.5))
+ *     .dtype(DType.BF16)
+ *     .build()
+ *     .writeTo(Path.of("merged"));
+ * }</pre>
+ *
+ * <p>The merge streams tensor by tensor over the memory-mapped inputs: peak memory is a few tensors,
+ * never the model. Before anything is written, every input must have the base's architecture and
+ * exactly its tensor names and shapes (else a {@link MergeException} lists the first mismatches).
+ * Tensors that a filter leaves out, and non-floating-point tensors, are copied from the target.
+ *
+ * <p>Immutable and thread-safe. Checkpoints are not closed by the merge.
+ *
+ * @param method the merge method
+ * @param base the reference the task vectors are taken against
+ * @param models the merged models, at least one
+ * @param target where the merged vector is added, and where config, tokenizer and unmerged tensors
+ *     come from; default the base ({@link MergeMethod.ChatVector} needs the continually pre-trained
+ *     model here)
+ * @param include only tensors whose full name matches are merged; empty merges all
+ * @param exclude tensors whose full name matches are not merged; empty excludes none
+ *     ({@link MergeMethod.ChatVector} defaults to {@link MergeMethod.ChatVector#DEFAULT_SKIP})
+ * @param dtype output dtype of floating-point tensors; null keeps the target's dtype of each tensor
+ * @param maxShardSize largest output shard in bytes; default one file
+ * @param overwrite replace an existing non-empty output directory; default false
+ */
+public record Merge(
+    MergeMethod method,
+    Checkpoint base,
+    List<MergeInput> models,
+    Checkpoint target,
+    Optional<Pattern> include,
+    Optional<Pattern> exclude,
+    DType dtype,
+    long maxShardSize,
+    boolean overwrite) {
+
+  public Merge {
+    Objects.requireNonNull(method, "method");
+    Objects.requireNonNull(base, "base");
+    Objects.requireNonNull(target, "target");
+    models = List.copyOf(models);
+    if (models.isEmpty()) {
+      throw new MergeException(method.name() + " needs at least one model besides the base");
+    }
+    if (method instanceof MergeMethod.ChatVector && models.size() != 1) {
+      throw new MergeException("chat_vector takes exactly one model (the instruction-tuned one), got " + models.size());
+    }
+    if (dtype != null && !dtype.isFloatingPoint()) {
+      throw new MergeException("output dtype must be floating point, got " + dtype);
+    }
+    if (maxShardSize <= 0) {
+      throw new MergeException("maxShardSize must be positive, got " + maxShardSize);
+    }
+  }
+
+  /** A builder for {@code method} with task vectors taken against {@code base}. */
+  public static Builder builder(MergeMethod method, Checkpoint base) {
+    return new Builder(method, base);
+  }
+
+  /**
+   * Runs the merge and writes the output checkpoint to {@code directory} atomically (under a
+   * temporary name, renamed into place when complete).
+   *
+   * @throws MergeException if the inputs disagree or writing fails
+   */
+  public MergeReport writeTo(Path directory) {
+    return Providers.merge().merge(this, directory);
+  }
+
+  /** Whether the method merges tensor {@code name} (rather than copying it from the target). */
+  public boolean merges(String name) {
+    return include.map(p -> p.matcher(name).matches()).orElse(true)
+        && !exclude.map(p -> p.matcher(name).matches()).orElse(false);
+  }
+
+  /** Collects the parts of a {@link Merge}. Not thread-safe. */
+  public static final class Builder {
+    private final MergeMethod method;
+    private final Checkpoint base;
+    private final List<MergeInput> models = new ArrayList<>();
+    private Checkpoint target;
+    private Pattern include;
+    private Pattern exclude;
+    private boolean excludeSet;
+    private DType dtype;
+    private long maxShardSize = Long.MAX_VALUE;
+    private boolean overwrite;
+
+    private Builder(MergeMethod method, Checkpoint base) {
+      this.method = Objects.requireNonNull(method, "method");
+      this.base = Objects.requireNonNull(base, "base");
+    }
+
+    public Builder model(MergeInput input) {
+      models.add(Objects.requireNonNull(input, "input"));
+      return this;
+    }
+
+    /** Adds {@code checkpoint} with weight 1 and density 1. */
+    public Builder model(Checkpoint checkpoint) {
+      return model(MergeInput.of(checkpoint));
+    }
+
+    /** Adds the merged vector to {@code checkpoint} instead of the base; see {@link Merge#target}. */
+    public Builder onto(Checkpoint checkpoint) {
+      this.target = Objects.requireNonNull(checkpoint, "checkpoint");
+      return this;
+    }
+
+    /** Merges only tensors whose full name matches {@code regex}. */
+    public Builder include(String regex) {
+      this.include = Pattern.compile(regex);
+      return this;
+    }
+
+    /** Copies tensors whose full name matches {@code regex} from the target instead of merging them. */
+    public Builder exclude(String regex) {
+      this.exclude = regex == null ? null : Pattern.compile(regex);
+      this.excludeSet = true;
+      return this;
+    }
+
+    public Builder dtype(DType outputDtype) {
+      this.dtype = outputDtype;
+      return this;
+    }
+
+    public Builder maxShardSize(long bytes) {
+      this.maxShardSize = bytes;
+      return this;
+    }
+
+    public Builder overwrite(boolean replace) {
+      this.overwrite = replace;
+      return this;
+    }
+
+    /**
+     * @throws MergeException if no model was added, or a chat vector lacks its target or has more
+     *     than one model
+     */
+    public Merge build() {
+      if (method instanceof MergeMethod.ChatVector && target == null) {
+        throw new MergeException("chat_vector needs the continually pre-trained model: call onto(cpt)");
+      }
+      Pattern ex = exclude;
+      if (!excludeSet && method instanceof MergeMethod.ChatVector) {
+        ex = Pattern.compile(MergeMethod.ChatVector.DEFAULT_SKIP);
+      }
+      return new Merge(method, base, models, target == null ? base : target, Optional.ofNullable(include),
+          Optional.ofNullable(ex), dtype, maxShardSize, overwrite);
+    }
+  }
+}
