@@ -38,6 +38,20 @@ public interface Tokenizer extends AutoCloseable {
   /** Id of a token string (e.g. {@code "<|endoftext|>"}), if it is in the vocabulary. */
   OptionalInt tokenId(String token);
 
+  /** The usual end-of-document tokens, in the order {@link #endOfDocumentId()} tries them. */
+  List<String> END_OF_DOCUMENT_TOKENS = List.of("<|endoftext|>", "</s>", "<eos>", "<|end_of_text|>");
+
+  /** Id of the first of {@link #END_OF_DOCUMENT_TOKENS} in the vocabulary, if any. */
+  default OptionalInt endOfDocumentId() {
+    for (String t : END_OF_DOCUMENT_TOKENS) {
+      OptionalInt id = tokenId(t);
+      if (id.isPresent()) {
+        return id;
+      }
+    }
+    return OptionalInt.empty();
+  }
+
   /**
    * A hash (hex SHA-256) of the {@code tokenizer.json} bytes: equal fingerprints encode equally.
    * Token shards store it to know when they must be rebuilt.

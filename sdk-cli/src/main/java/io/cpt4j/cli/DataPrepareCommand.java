@@ -3,6 +3,7 @@ package io.cpt4j.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cpt4j.checkpoint.internal.AtomicFiles;
 import io.cpt4j.data.Limits;
 import io.cpt4j.data.Mixture;
 import io.cpt4j.data.MixtureSampler;
@@ -17,13 +18,11 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -147,7 +146,7 @@ final class DataPrepareCommand implements Callable<Integer> {
       }
       packingReport(stats.putObject("packing"), trainSources, train, eosId, totalTokens);
       String text = mapper.writeValueAsString(stats) + "\n";
-      writeAtomically(out.resolve("stats.json"), text);
+      AtomicFiles.write(out.resolve("stats.json"), text.getBytes(StandardCharsets.UTF_8));
       if (json) {
         stdout.print(text);
       } else {
@@ -190,14 +189,8 @@ final class DataPrepareCommand implements Callable<Integer> {
       return tokenizer.tokenId(eos).orElseThrow(() ->
           new IllegalArgumentException("--eos token '" + eos + "' is not in the tokenizer's vocabulary"));
     }
-    for (String candidate : new String[] {"<|endoftext|>", "</s>", "<eos>", "<|end_of_text|>"}) {
-      OptionalInt id = tokenizer.tokenId(candidate);
-      if (id.isPresent()) {
-        return id.getAsInt();
-      }
-    }
-    throw new IllegalArgumentException("the tokenizer has none of <|endoftext|>, </s>, <eos>, <|end_of_text|>: "
-        + "name the end-of-document token with --eos");
+    return tokenizer.endOfDocumentId().orElseThrow(() -> new IllegalArgumentException("the tokenizer has none of "
+        + String.join(", ", Tokenizer.END_OF_DOCUMENT_TOKENS) + ": name the end-of-document token with --eos"));
   }
 
   private static void describe(ObjectNode node, TokenDataset d) {
@@ -250,12 +243,6 @@ final class DataPrepareCommand implements Callable<Integer> {
       n.put("rows", st.rows());
       n.put("tokens", st.tokens());
     });
-  }
-
-  private static void writeAtomically(Path target, String text) throws IOException {
-    Path tmp = target.resolveSibling("." + target.getFileName() + ".tmp-" + ProcessHandle.current().pid());
-    Files.writeString(tmp, text, StandardCharsets.UTF_8);
-    Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
   }
 
   private void printSummary(PrintWriter o, ObjectNode stats) {

@@ -76,8 +76,10 @@ final class TrainingRun {
       MixtureSampler sampler = MixtureSampler.create(config.mixture(), data.train(), packing, config.tokens());
       long step = 0;
       long skipped = 0;
+      long tokens = 0;
       if (resumeFrom != null) {
         JsonNode state = Checkpoints.readState(resumeFrom);
+        tokens = state.path("tokens").asLong();
         session.restoreState(resumeFrom.resolve(RunDirectory.TRAINER_STATE));
         sampler.restoreState(state.get("sampler").toString());
         step = state.get("step").asLong();
@@ -93,7 +95,6 @@ final class TrainingRun {
       if (step == 0) {
         evaluate(session, data.validators(), 0, 0);
       }
-      long tokens = resumeFrom != null ? Checkpoints.readState(resumeFrom).path("tokens").asLong() : 0;
       Loop loop = new Loop(session, sampler, data.validators(), base, step, skipped, tokens);
       loop.run();
       dir.close();
@@ -247,13 +248,8 @@ final class TrainingRun {
       if (!model.eosTokenIds().isEmpty()) {
         return model.eosTokenIds().getFirst();
       }
-      for (String t : new String[] {"<|endoftext|>", "</s>", "<eos>", "<|end_of_text|>"}) {
-        if (tokenizer.tokenId(t).isPresent()) {
-          return tokenizer.tokenId(t).getAsInt();
-        }
-      }
-      throw new TrainingException("no end-of-document token: the base config.json has no eos_token_id and the "
-          + "tokenizer has none of <|endoftext|>, </s>, <eos>, <|end_of_text|>");
+      return tokenizer.endOfDocumentId().orElseThrow(() -> new TrainingException("no end-of-document token: the "
+          + "base config.json has no eos_token_id and the tokenizer has none of " + Tokenizer.END_OF_DOCUMENT_TOKENS));
     }
 
     @Override
