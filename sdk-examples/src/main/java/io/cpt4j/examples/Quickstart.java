@@ -2,6 +2,7 @@ package io.cpt4j.examples;
 
 import io.cpt4j.checkpoint.Architecture;
 import io.cpt4j.checkpoint.ModelConfig;
+import io.cpt4j.checkpoint.internal.AtomicFiles;
 import io.cpt4j.data.Document;
 import io.cpt4j.data.Mixture;
 import io.cpt4j.data.Source;
@@ -83,7 +84,7 @@ public final class Quickstart {
       Path base = baseModel(s, tokenizer, general, listeners, log);
       Path run = s.work().resolve("runs/cpt");
       if (Files.exists(run)) {
-        deleteTree(run);
+        AtomicFiles.deleteTree(run);
       }
       log.printf(Locale.ROOT, "[3/3] continual pre-training on code, 10 %% general replay, %,d tokens -> %s%n",
           s.cptTokens(), run);
@@ -132,7 +133,7 @@ public final class Quickstart {
     DemoCheckpoints.write(init, BASE, null, Long.MAX_VALUE, tokenizer);
     Path run = s.work().resolve("runs/base");
     if (Files.exists(run)) {
-      deleteTree(run);
+      AtomicFiles.deleteTree(run);
     }
     log.printf(Locale.ROOT, "[2/3] base model: pre-training %s on general English, %,d tokens -> %s%n",
         "a 4-layer Llama", s.baseTokens(), base);
@@ -145,17 +146,9 @@ public final class Quickstart {
     listeners.forEach(pretrain::listener);
     TrainingReport r = pretrain.train();
     Files.move(r.finalModel(), base, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-    deleteTree(init);
+    AtomicFiles.deleteTree(init);
     log.printf(Locale.ROOT, "      general loss %.3f -> %.3f%n", r.evaluation().set("general").initialLoss(),
         r.evaluation().set("general").finalLoss());
     return base;
-  }
-
-  private static void deleteTree(Path root) throws IOException {
-    try (Stream<Path> all = Files.walk(root)) {
-      for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
-    }
   }
 }
