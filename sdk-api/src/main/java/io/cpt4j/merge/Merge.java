@@ -42,6 +42,10 @@ import java.util.regex.Pattern;
  * @param dtype output dtype of floating-point tensors; null keeps the target's dtype of each tensor
  * @param maxShardSize largest output shard in bytes; default one file
  * @param overwrite replace an existing non-empty output directory; default false
+ * @param vocabularyFrom when the inputs' vocabulary sizes differ: the checkpoint whose vocabulary the
+ *     output takes. Embedding and LM-head rows shared by all inputs are merged, the extra rows are
+ *     copied from this checkpoint, and the output's {@code vocab_size} and tokenizer files are its.
+ *     Empty (the default): differing vocabulary sizes are an error
  */
 public record Merge(
     MergeMethod method,
@@ -52,7 +56,8 @@ public record Merge(
     Optional<Pattern> exclude,
     DType dtype,
     long maxShardSize,
-    boolean overwrite) {
+    boolean overwrite,
+    Optional<Checkpoint> vocabularyFrom) {
 
   public Merge {
     Objects.requireNonNull(method, "method");
@@ -65,6 +70,14 @@ public record Merge(
     if (method instanceof MergeMethod.ChatVector && models.size() != 1) {
       throw new MergeException("chat_vector takes exactly one model (the instruction-tuned one), got " + models.size());
     }
+    if (method instanceof MergeMethod.Slerp && models.size() != 1) {
+      throw new MergeException("slerp interpolates between the base and exactly one model, got " + models.size());
+    }
+    if (method instanceof MergeMethod.ModelStock && models.size() < 2) {
+      throw new MergeException("model_stock needs at least two fine-tuned models besides the base, got "
+          + models.size());
+    }
+    Objects.requireNonNull(vocabularyFrom, "vocabularyFrom");
     if (dtype != null && !dtype.isFloatingPoint()) {
       throw new MergeException("output dtype must be floating point, got " + dtype);
     }
@@ -106,6 +119,7 @@ public record Merge(
     private DType dtype;
     private long maxShardSize = Long.MAX_VALUE;
     private boolean overwrite;
+    private Checkpoint vocabularyFrom;
 
     private Builder(MergeMethod method, Checkpoint base) {
       this.method = Objects.requireNonNull(method, "method");
@@ -156,6 +170,12 @@ public record Merge(
       return this;
     }
 
+    /** Lets inputs with different vocabulary sizes merge, taking the vocabulary of {@code checkpoint}; see {@link Merge#vocabularyFrom}. */
+    public Builder vocabularyFrom(Checkpoint checkpoint) {
+      this.vocabularyFrom = Objects.requireNonNull(checkpoint, "checkpoint");
+      return this;
+    }
+
     /**
      * @throws MergeException if no model was added, or a chat vector lacks its target or has more
      *     than one model
@@ -169,7 +189,7 @@ public record Merge(
         ex = Pattern.compile(MergeMethod.ChatVector.DEFAULT_SKIP);
       }
       return new Merge(method, base, models, target == null ? base : target, Optional.ofNullable(include),
-          Optional.ofNullable(ex), dtype, maxShardSize, overwrite);
+          Optional.ofNullable(ex), dtype, maxShardSize, overwrite, Optional.ofNullable(vocabularyFrom));
     }
   }
 }

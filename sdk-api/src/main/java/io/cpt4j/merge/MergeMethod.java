@@ -127,6 +127,102 @@ public sealed interface MergeMethod {
   }
 
   /**
+   * Model breadcrumbs: from each task vector drop the largest {@code gamma} fraction of entries by
+   * magnitude (outliers) and then the smallest, keeping the {@code density} fraction ranked just below
+   * the outliers (mergekit's {@code magnitude_outliers}, per tensor), then task arithmetic. With
+   * {@code density + gamma > 1} fewer than {@code density} entries remain. Reference: Davari and
+   * Belilovsky, "Model Breadcrumbs: Scaling Multi-Task Model Merging with Sparse Masks", 2024
+   * (arXiv:2312.06795).
+   *
+   * @param lambda scale of the merged vector; default 1
+   * @param normalize divide by the sum of the weights; default false
+   * @param gamma fraction of largest-magnitude entries dropped, in [0, 1); default 0.01
+   */
+  record Breadcrumbs(double lambda, boolean normalize, double gamma) implements MergeMethod {
+    public Breadcrumbs {
+      requireFinite("lambda", lambda);
+      requireGamma(gamma);
+    }
+
+    public Breadcrumbs() {
+      this(1, false, 0.01);
+    }
+
+    @Override
+    public String name() {
+      return "breadcrumbs";
+    }
+  }
+
+  /**
+   * {@link Breadcrumbs} sparsification followed by TIES sign consensus and disjoint mean ({@code
+   * normalize} defaults to true).
+   */
+  record BreadcrumbsTies(double lambda, boolean normalize, double gamma) implements MergeMethod {
+    public BreadcrumbsTies {
+      requireFinite("lambda", lambda);
+      requireGamma(gamma);
+    }
+
+    public BreadcrumbsTies() {
+      this(1, true, 0.01);
+    }
+
+    @Override
+    public String name() {
+      return "breadcrumbs_ties";
+    }
+  }
+
+  /**
+   * Spherical linear interpolation between the base ({@code t = 0}) and the single merged model
+   * ({@code t = 1}), per tensor, treating each tensor as one vector: the angle comes from the
+   * normalised tensors, the interpolation is applied to the originals. Near-parallel tensors ({@code
+   * |cos| > 0.9995}, mergekit's threshold) are linearly interpolated instead. {@code t} may vary
+   * across layers and by tensor name (mergekit's {@code t: [{filter: self_attn, value: [0, 0.5, 1]},
+   * {value: 0.5}]}). Reference: Shoemake, "Animating rotation with quaternion curves", 1985; mergekit.
+   *
+   * @param t interpolation position; values outside [0, 1] extrapolate
+   */
+  record Slerp(ParamValue t) implements MergeMethod {
+    /** |cos| above which tensors are linearly interpolated. */
+    public static final double DOT_THRESHOLD = 0.9995;
+
+    public Slerp {
+      java.util.Objects.requireNonNull(t, "t");
+    }
+
+    public Slerp(double t) {
+      this(ParamValue.of(t));
+    }
+
+    @Override
+    public String name() {
+      return "slerp";
+    }
+  }
+
+  /**
+   * Model Stock: with {@code N ≥ 2} fine-tuned models, per tensor (or per row when {@code
+   * filterWise}) take the average cosine θ between their task vectors and return {@code r·mean(xᵢ) +
+   * (1 − r)·base} with {@code r = N·cos θ / (1 + (N − 1)·cos θ)}. Weights and densities are ignored.
+   * Reference: Jang et al., "Model Stock: All we need is just a few fine-tuned models", 2024
+   * (arXiv:2403.19522).
+   *
+   * @param filterWise compute the ratio per output row instead of per tensor; default false
+   */
+  record ModelStock(boolean filterWise) implements MergeMethod {
+    public ModelStock() {
+      this(false);
+    }
+
+    @Override
+    public String name() {
+      return "model_stock";
+    }
+  }
+
+  /**
    * The chat/instruction vector: {@code target + ratio·(instruct − base)}, where the target is the
    * continually pre-trained model given with {@link Merge.Builder#onto} and the single merge input
    * is the instruction-tuned model. Tensors matching {@link #DEFAULT_SKIP} (embeddings and LM head,
@@ -151,6 +247,12 @@ public sealed interface MergeMethod {
     @Override
     public String name() {
       return "chat_vector";
+    }
+  }
+
+  private static void requireGamma(double gamma) {
+    if (!(gamma >= 0 && gamma < 1)) {
+      throw new MergeException("gamma must be in [0, 1), got " + gamma);
     }
   }
 
