@@ -28,8 +28,7 @@ final class MergeEngine {
     long start = System.nanoTime();
     checkInputsAgree(merge);
     TaskArithmeticKernel.Rule rule = TaskArithmeticKernel.Rule.of(merge.method());
-    double[] weights = merge.models().stream().mapToDouble(MergeInput::weight).toArray();
-    double[] densities = merge.models().stream().mapToDouble(MergeInput::density).toArray();
+    int numLayers = merge.target().config().numLayers();
     List<Tensor> out = new ArrayList<>();
     int merged = 0;
     long inputBytes = 0;
@@ -41,6 +40,14 @@ final class MergeEngine {
       }
       merged++;
       inputBytes += bytesRead(merge, rule, name);
+      double pos = LayerPosition.of(name, numLayers);
+      double[] weights = merge.models().stream().mapToDouble(m -> m.weight().at(name, pos)).toArray();
+      double[] densities = new double[merge.models().size()];
+      for (int k = 0; k < densities.length; k++) {
+        MergeInput m = merge.models().get(k);
+        densities[k] = m.density().at(name, pos);
+        MergeInput.checkDensity(m.checkpoint(), name, densities[k]);
+      }
       out.add(new MergedTensor(t, () -> {
         float[][] models = new float[merge.models().size()][];
         for (int k = 0; k < models.length; k++) {

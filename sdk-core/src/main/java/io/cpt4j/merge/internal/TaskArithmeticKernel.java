@@ -1,5 +1,6 @@
 package io.cpt4j.merge.internal;
 
+import io.cpt4j.merge.MergeException;
 import io.cpt4j.merge.MergeMethod;
 import java.util.Arrays;
 import java.util.stream.IntStream;
@@ -26,8 +27,16 @@ final class TaskArithmeticKernel {
         case MergeMethod.DareLinear d -> new Rule(false, Sparsify.RANDOM, false, d.normalize(), d.lambda(), d.seed());
         case MergeMethod.DareTies d -> new Rule(false, Sparsify.RANDOM, true, d.normalize(), d.lambda(), d.seed());
         case MergeMethod.ChatVector c -> new Rule(false, Sparsify.NONE, false, false, c.ratio(), 0);
+        case MergeMethod.Breadcrumbs b -> throw notYet(m);
+        case MergeMethod.BreadcrumbsTies b -> throw notYet(m);
+        case MergeMethod.Slerp sl -> throw notYet(m);
+        case MergeMethod.ModelStock ms -> throw notYet(m);
       };
     }
+  }
+
+  private static MergeException notYet(MergeMethod m) {
+    return new MergeException(m.name() + " is not implemented yet");
   }
 
   /** Elements per parallel chunk; smaller tensors are computed on the calling thread. */
