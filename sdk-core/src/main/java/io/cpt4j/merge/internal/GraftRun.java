@@ -1,0 +1,186 @@
+package io.cpt4j.merge.internal;
+
+import io.cpt4j.checkpoint.Checkpoint;
+import io.cpt4j.checkpoint.CheckpointWriter;
+import io.cpt4j.checkpoint.Tensor;
+import io.cpt4j.checkpoint.TensorInfo;
+import io.cpt4j.merge.Graft;
+import io.cpt4j.merge.GraftReport;
+import io.cpt4j.merge.MergeException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
+
+/**
+ * Runs a {@link Graft}: checks the checkpoints agree, plans the mask (thresholds and per-tensor
+ * counts, reading the inputs chunk by chunk), then writes {@code mask ? tuned : base} with the
+ * checkpoint writer (atomic). Stateless.
+ */
+final class GraftRun {
+  /** Elements per chunk of the planning passes. */
+  static final int CHUNK = 1 << 20;
+
+  private GraftRun() {}
+
+  /** The plan of one considered tensor. */
+  private record Planned(TensorInfo info, long grafted, double threshold, Tensor output) {}
+
+  static GraftReport run(Graft graft, Path output) {
+    long start = System.nanoTime();
+    Checkpoint base = graft.base();
+    Checkpoint tuned = graft.tuned();
+    TaskVectorChecks.agree("graft " + tuned.directory() + " onto " + base.directory(), base, tuned);
+    List<TensorInfo> considered = base.tensors().stream()
+        .filter(t -> t.dtype().isFloatingPoint() && graft.considers(t.name())).toList();
+    GraftMaskFile maskFile = graft.mask() instanceof Graft.MaskFile(Path file) ? GraftMaskFile.open(file, base) : null;
+    try {
+      List<Planned> plan = switch (graft.mask()) {
+        case Graft.TopPerTensor(double f) -> perTensor(base, tuned, considered, f);
+        case Graft.TopGlobal(double f) -> global(base, tuned, considered, f);
+        case Graft.MaskFile m -> fromMask(base, tuned, considered, maskFile);
+      };
+      Map<String, Planned> byName = new java.util.HashMap<>();
+      plan.forEach(p -> byName.put(p.info().name(), p));
+      List<Tensor> out = new ArrayList<>();
+      for (TensorInfo t : base.tensors()) {
+        Planned p = byName.get(t.name());
+        out.add(p == null || p.grafted() == 0 ? base.tensor(t.name()) : p.output());
+      }
+      CheckpointWriter writer = CheckpointWriter.to(output).dtype(graft.dtype()).maxShardSize(graft.maxShardSize())
+          .copyFilesFrom(base).overwrite(graft.overwrite())
+          .metadata(Map.of("merge_method", "graft", "graft_mask", describe(graft.mask())));
+      List<Path> files;
+      try {
+        files = writer.write(out);
+      } catch (UnsupportedOperationException | IllegalStateException e) {
+        throw new MergeException("graft into " + output + " failed: " + e.getMessage(), e);
+      }
+      long parameters = 0;
+      long grafted = 0;
+      List<GraftReport.TensorGraft> tensors = new ArrayList<>();
+      for (Planned p : plan) {
+        parameters += p.info().elementCount();
+        grafted += p.grafted();
+        tensors.add(new GraftReport.TensorGraft(p.info().name(), p.info().elementCount(), p.grafted(), p.threshold()));
+      }
+      return new GraftReport(output, files, parameters, grafted, tensors, Duration.ofNanos(System.nanoTime() - start));
+    } finally {
+      if (maskFile != null) {
+        maskFile.close();
+      }
+    }
+  }
+
+  private static String describe(Graft.Mask mask) {
+    return switch (mask) {
+      case Graft.TopPerTensor(double f) -> "top " + f + " per tensor";
+      case Graft.TopGlobal(double f) -> "top " + f + " global";
+      case Graft.MaskFile(Path file) -> "file " + file;
+    };
+  }
+
+  /** {@code ⌊f·n⌋} as mergekit computes it ({@code int(density * numel)}). */
+  static long topCount(double fraction, long n) {
+    return Math.min(n, (long) (fraction * n));
+  }
+
+  private static List<Planned> perTensor(Checkpoint base, Checkpoint tuned, List<TensorInfo> considered, double f) {
+    Planned[] plan = new Planned[considered.size()];
+    IntStream.range(0, plan.length).parallel().forEach(i -> {
+      TensorInfo info = considered.get(i);
+      Tensor b = base.tensor(info.name());
+      Tensor t = tuned.tensor(info.name());
+      long n = info.elementCount();
+      long k = topCount(f, n);
+      if (k == 0) {
+        plan[i] = new Planned(info, 0, Double.NaN, null);
+        return;
+      }
+      MagnitudeSelect.Threshold th = MagnitudeSelect.kthLargest(deltas(List.of(b), List.of(t)), n, k);
+      plan[i] = new Planned(info, k, th.magnitude(), GraftTensor.top(info, b, t, th.magnitude(), th.equalToKeep(k)));
+    });
+    return List.of(plan);
+  }
+
+  private static List<Planned> global(Checkpoint base, Checkpoint tuned, List<TensorInfo> considered, double f) {
+    List<Tensor> bs = considered.stream().map(t -> base.tensor(t.name())).toList();
+    List<Tensor> ts = considered.stream().map(t -> tuned.tensor(t.name())).toList();
+    long total = considered.stream().mapToLong(TensorInfo::elementCount).sum();
+    long k = topCount(f, total);
+    List<Planned> plan = new ArrayList<>();
+    if (k == 0) {
+      considered.forEach(info -> plan.add(new Planned(info, 0, Double.NaN, null)));
+      return plan;
+    }
+    MagnitudeSelect.Threshold th = MagnitudeSelect.kthLargest(deltas(bs, ts), total, k);
+    int thBits = GraftTensor.magnitudeBits(th.magnitude());
+    // per tensor: entries above the threshold and equal to it, so that ties go to the earliest tensors
+    long[][] counts = new long[considered.size()][];
+    IntStream.range(0, counts.length).parallel().forEach(i -> {
+      long[] c = new long[2];
+      deltas(List.of(bs.get(i)), List.of(ts.get(i))).forEachChunk((v, n) -> {
+        for (int j = 0; j < n; j++) {
+          int bits = GraftTensor.magnitudeBits(v[j]);
+          if (bits > thBits) {
+            c[0]++;
+          } else if (bits == thBits) {
+            c[1]++;
+          }
+        }
+      });
+      counts[i] = c;
+    });
+    long equalsLeft = th.equalToKeep(k);
+    for (int i = 0; i < counts.length; i++) {
+      long keepEqual = Math.min(equalsLeft, counts[i][1]);
+      equalsLeft -= keepEqual;
+      long grafted = counts[i][0] + keepEqual;
+      TensorInfo info = considered.get(i);
+      plan.add(new Planned(info, grafted, th.magnitude(),
+          GraftTensor.top(info, bs.get(i), ts.get(i), th.magnitude(), keepEqual)));
+    }
+    return plan;
+  }
+
+  private static List<Planned> fromMask(Checkpoint base, Checkpoint tuned, List<TensorInfo> considered,
+      GraftMaskFile mask) {
+    Planned[] plan = new Planned[considered.size()];
+    IntStream.range(0, plan.length).parallel().forEach(i -> {
+      TensorInfo info = considered.get(i);
+      Tensor m = mask.tensor(info.name());
+      if (m == null) {
+        plan[i] = new Planned(info, 0, Double.NaN, null);
+        return;
+      }
+      long ones = mask.countOnes(m);
+      plan[i] = new Planned(info, ones, Double.NaN,
+          GraftTensor.masked(info, base.tensor(info.name()), tuned.tensor(info.name()), m));
+    });
+    return List.of(plan);
+  }
+
+  /** The float32 deltas {@code t − b} of the given tensor pairs, in order, chunk by chunk. */
+  static MagnitudeSelect.ChunkSource deltas(List<Tensor> bases, List<Tensor> tuned) {
+    return consumer -> {
+      long largest = bases.stream().mapToLong(Tensor::elementCount).max().orElse(1);
+      int chunk = (int) Math.max(1, Math.min(CHUNK, largest));
+      float[] b = new float[chunk];
+      float[] t = new float[chunk];
+      for (int i = 0; i < bases.size(); i++) {
+        long n = bases.get(i).elementCount();
+        for (long e = 0; e < n; e += chunk) {
+          int len = (int) Math.min(chunk, n - e);
+          bases.get(i).readFloats(e, b, 0, len);
+          tuned.get(i).readFloats(e, t, 0, len);
+          for (int j = 0; j < len; j++) {
+            t[j] = t[j] - b[j];
+          }
+          consumer.accept(t, len);
+        }
+      }
+    };
+  }
+}

@@ -1,0 +1,118 @@
+package io.cpt4j.merge.internal;
+
+import io.cpt4j.checkpoint.Checkpoint;
+import io.cpt4j.checkpoint.CheckpointWriter;
+import io.cpt4j.checkpoint.DType;
+import io.cpt4j.checkpoint.Safetensors;
+import io.cpt4j.checkpoint.Tensor;
+import io.cpt4j.checkpoint.TensorInfo;
+import io.cpt4j.checkpoint.TensorStore;
+import io.cpt4j.merge.MergeException;
+import io.cpt4j.merge.MergeReport;
+import io.cpt4j.merge.TaskVector;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Saving, loading and applying task vectors. Stateless. */
+final class TaskVectorIo {
+  /** Metadata keys of a saved vector. */
+  static final String EXPRESSION = "task_vector";
+  static final String BASE = "base";
+  static final String TUNED = "tuned";
+
+  private TaskVectorIo() {}
+
+  static Tensor tensor(TaskVector v, String name) {
+    TensorInfo info = TaskVectorAlgebra.tensors(v).get(name);
+    if (info == null) {
+      throw new MergeException("task vector " + v.expression() + " has no tensor " + name);
+    }
+    return TaskVectorAlgebra.tensor(v, info);
+  }
+
+  static void save(TaskVector v, Path file, DType dtype) {
+    if (dtype == null || !dtype.isFloatingPoint()) {
+      throw new MergeException("a task vector is saved in a floating-point dtype, got " + dtype);
+    }
+    List<Tensor> tensors = new ArrayList<>();
+    for (TensorInfo info : TaskVectorAlgebra.tensors(v).values()) {
+      tensors.add(TaskVectorAlgebra.tensor(v, info));
+    }
+    Map<String, String> metadata = new LinkedHashMap<>();
+    metadata.put("format", "pt");
+    metadata.put(EXPRESSION, v.expression());
+    if (v instanceof TaskVector.Delta(Checkpoint base, Checkpoint tuned)) {
+      metadata.put(BASE, base.directory().toString());
+      metadata.put(TUNED, tuned.directory().toString());
+    }
+    try {
+      Safetensors.write(file, tensors, dtype, metadata);
+    } catch (UnsupportedOperationException | IllegalStateException e) {
+      throw new MergeException("saving task vector to " + file + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  static TaskVector.Stored load(Path file) {
+    TensorStore store = Safetensors.open(file);
+    try {
+      for (TensorInfo t : store.tensors()) {
+        if (!t.dtype().isFloatingPoint()) {
+          throw new MergeException(file + " is not a task vector: tensor " + t.name() + " is " + t.dtype()
+              + " (a task vector holds floating-point tensors only)");
+        }
+      }
+      return new TaskVector.Stored(file, store);
+    } catch (RuntimeException e) {
+      store.close();
+      throw e;
+    }
+  }
+
+  static MergeReport apply(TaskVector.Application a, Path output) {
+    long start = System.nanoTime();
+    Checkpoint target = a.target();
+    Map<String, TensorInfo> vector = TaskVectorAlgebra.tensors(a.vector());
+    Map<String, TensorInfo> own = TaskVectorChecks.byName(target.tensors());
+    List<String> problems = new ArrayList<>();
+    vector.values().forEach(t -> {
+      TensorInfo f = own.get(t.name());
+      if (f == null) {
+        problems.add(target.directory() + " has no tensor " + t.name());
+      } else if (!f.shape().equals(t.shape())) {
+        problems.add(t.name() + " has shape " + t.shape() + " in the vector, " + f.shape() + " in " + target.directory());
+      } else if (!f.dtype().isFloatingPoint()) {
+        problems.add(t.name() + " is " + f.dtype() + " in " + target.directory());
+      }
+    });
+    TaskVectorChecks.fail("cannot apply task vector " + a.vector().expression() + " to " + target.directory(),
+        problems);
+    List<Tensor> out = new ArrayList<>();
+    int computed = 0;
+    long inputBytes = 0;
+    for (TensorInfo t : target.tensors()) {
+      if (vector.containsKey(t.name())) {
+        VectorTensor vt = (VectorTensor) TaskVectorAlgebra.plusTarget(a.vector(), target, t);
+        out.add(vt);
+        computed++;
+        inputBytes += vt.operandBytes();
+      } else {
+        out.add(target.tensor(t.name()));
+      }
+    }
+    CheckpointWriter writer = CheckpointWriter.to(output).dtype(a.dtype()).maxShardSize(a.maxShardSize())
+        .copyFilesFrom(target).overwrite(a.overwrite())
+        .metadata(Map.of("merge_method", "task_vector", EXPRESSION, a.vector().expression()));
+    List<Path> files;
+    try {
+      files = writer.write(out);
+    } catch (UnsupportedOperationException | IllegalStateException e) {
+      throw new MergeException("applying task vector into " + output + " failed: " + e.getMessage(), e);
+    }
+    return new MergeReport(output, files, computed, out.size() - computed, inputBytes,
+        Duration.ofNanos(System.nanoTime() - start));
+  }
+}
