@@ -25,7 +25,8 @@ import java.util.Objects;
  *       with the same sign (0.5 for independent random vectors); NaN when there are none;
  *   <li>top-k overlap: in each tensor of {@code n} elements, {@code Tₐ} is the set of the {@code k =
  *       ⌊topFraction·n⌋} entries of largest {@code |aᵢ|} (ties at the threshold taken in index
- *       order); the overlap is the Jaccard index {@code |Tₐ ∩ T_b| / |Tₐ ∪ T_b|}, pooled over a
+ *       order), without its zero entries (so a sparse vector's mask is not padded with arbitrary
+ *       zeros); the overlap is the Jaccard index {@code |Tₐ ∩ T_b| / |Tₐ ∪ T_b|}, pooled over a
  *       group's tensors as {@code Σ|∩| / Σ|∪|}; NaN when the union is empty.
  * </ul>
  *

@@ -185,7 +185,8 @@ final class SimilarityRun {
           float va = x[a][i];
           sums.squares[a] += (double) va * va;
           int bits = GraftTensor.magnitudeBits(va);
-          top[a] = bits > thresholdBits[a] || (bits == thresholdBits[a] && equalsSeen[a]++ < equalToKeep[a]);
+          boolean selected = bits > thresholdBits[a] || (bits == thresholdBits[a] && equalsSeen[a]++ < equalToKeep[a]);
+          top[a] = selected && bits != 0; // zeros never count as top entries
         }
         for (int a = 0; a < m; a++) {
           float va = x[a][i];
