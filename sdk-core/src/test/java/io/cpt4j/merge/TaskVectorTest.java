@@ -169,6 +169,25 @@ class TaskVectorTest {
   }
 
   @Test
+  void theChatVectorRecipeAgreesWithTheMergeEngine() {
+    // cpt + 0.8·(instruct − base) without embeddings / LM head, once as a task vector, once as a Merge
+    TaskVector v = TaskVector.between(base, a).excluding(MergeMethod.ChatVector.DEFAULT_SKIP).times(0.8);
+    v.applyTo(b).writeTo(dir.resolve("vector"));
+    Merge.builder(new MergeMethod.ChatVector(0.8), base).model(a).onto(b).build().writeTo(dir.resolve("engine"));
+    Checkpoint x = keep(Checkpoint.open(dir.resolve("vector")));
+    Checkpoint y = keep(Checkpoint.open(dir.resolve("engine")));
+    for (TensorInfo t : b.tensors()) {
+      float[] p = x.tensor(t.name()).toFloatArray();
+      float[] q = y.tensor(t.name()).toFloatArray();
+      for (int i = 0; i < p.length; i++) {
+        // float64 with one rounding here, float32 steps in the engine: a few ulps apart at most
+        assertThat(p[i]).as("%s[%d]", t.name(), i)
+            .isCloseTo(q[i], org.assertj.core.data.Offset.offset(4 * Math.ulp(Math.abs(q[i]) + 0.05f)));
+      }
+    }
+  }
+
+  @Test
   void saveAndLoadRoundTripBitExactInF32() {
     TaskVector v = TaskVector.between(base, a);
     Path file = dir.resolve("instruct.safetensors");
