@@ -35,7 +35,8 @@ import java.util.regex.Pattern;
  * <p>In the top-k masks, entries tied at the threshold magnitude are taken in tensor order, then
  * index order, until exactly {@code k} are grafted. Only floating-point tensors that pass the {@code
  * include}/{@code exclude} filters are considered; the others (and everything the mask leaves out)
- * come from the base, as do config.json and the tokenizer files. The inputs are read a few times
+ * come from the base, as do config.json and the tokenizer files. Grafted values are written in the
+ * output dtype (by default the base's: a float32 tuned value grafted into a BF16 base is rounded). The inputs are read a few times
  * (selection, counting, writing), chunk by chunk: memory stays bounded by a few chunks.
  *
  * <p>Immutable and thread-safe; options return modified copies. Checkpoints are not closed.
@@ -48,6 +49,9 @@ import java.util.regex.Pattern;
  * @param dtype output dtype of floating-point tensors; null (the default) keeps the base's
  * @param maxShardSize largest output shard in bytes; default one file
  * @param overwrite replace an existing non-empty output directory; default false
+ * @param maskOutput where to also write the mask used, as a mask file of U8 tensors (one per
+ *     considered tensor; reusable with {@link MaskFile}), atomically after the checkpoint; default
+ *     none
  */
 public record Graft(
     Checkpoint base,
@@ -57,7 +61,8 @@ public record Graft(
     Optional<Pattern> exclude,
     DType dtype,
     long maxShardSize,
-    boolean overwrite) {
+    boolean overwrite,
+    Optional<Path> maskOutput) {
 
   public Graft {
     Objects.requireNonNull(base, "base");
@@ -65,6 +70,7 @@ public record Graft(
     Objects.requireNonNull(mask, "mask");
     Objects.requireNonNull(include, "include");
     Objects.requireNonNull(exclude, "exclude");
+    Objects.requireNonNull(maskOutput, "maskOutput");
     if (dtype != null && !dtype.isFloatingPoint()) {
       throw new MergeException("output dtype must be floating point, got " + dtype);
     }
@@ -126,29 +132,37 @@ public record Graft(
 
   /** A graft with the given mask and the defaults above. */
   public static Graft of(Checkpoint base, Checkpoint tuned, Mask mask) {
-    return new Graft(base, tuned, mask, Optional.empty(), Optional.empty(), null, Long.MAX_VALUE, false);
+    return new Graft(base, tuned, mask, Optional.empty(), Optional.empty(), null, Long.MAX_VALUE, false,
+        Optional.empty());
   }
 
   /** Considers only tensors whose full name matches {@code regex}. */
   public Graft include(String regex) {
-    return new Graft(base, tuned, mask, Optional.of(Pattern.compile(regex)), exclude, dtype, maxShardSize, overwrite);
+    return new Graft(base, tuned, mask, Optional.of(Pattern.compile(regex)), exclude, dtype, maxShardSize, overwrite,
+        maskOutput);
   }
 
   /** Never grafts tensors whose full name matches {@code regex}. */
   public Graft exclude(String regex) {
-    return new Graft(base, tuned, mask, include, Optional.of(Pattern.compile(regex)), dtype, maxShardSize, overwrite);
+    return new Graft(base, tuned, mask, include, Optional.of(Pattern.compile(regex)), dtype, maxShardSize, overwrite,
+        maskOutput);
   }
 
   public Graft dtype(DType outputDtype) {
-    return new Graft(base, tuned, mask, include, exclude, outputDtype, maxShardSize, overwrite);
+    return new Graft(base, tuned, mask, include, exclude, outputDtype, maxShardSize, overwrite, maskOutput);
   }
 
   public Graft maxShardSize(long bytes) {
-    return new Graft(base, tuned, mask, include, exclude, dtype, bytes, overwrite);
+    return new Graft(base, tuned, mask, include, exclude, dtype, bytes, overwrite, maskOutput);
   }
 
   public Graft overwrite(boolean replace) {
-    return new Graft(base, tuned, mask, include, exclude, dtype, maxShardSize, replace);
+    return new Graft(base, tuned, mask, include, exclude, dtype, maxShardSize, replace, maskOutput);
+  }
+
+  /** Also writes the mask used to {@code file} (see {@link #maskOutput}). */
+  public Graft saveMask(Path file) {
+    return new Graft(base, tuned, mask, include, exclude, dtype, maxShardSize, overwrite, Optional.of(file));
   }
 
   /** Whether tensor {@code name} is considered (passes the filters). */

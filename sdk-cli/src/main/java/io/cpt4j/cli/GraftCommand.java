@@ -74,6 +74,10 @@ final class GraftCommand implements Callable<Integer> {
   @Option(names = "--overwrite", description = "Replace OUT if it exists and is not empty.")
   boolean overwrite;
 
+  @Option(names = "--save-mask", paramLabel = "FILE",
+      description = "Also write the mask used (U8 safetensors, reusable with --mask).")
+  Path saveMask;
+
   @Option(names = "--per-tensor", description = "Also print one line per tensor.")
   boolean perTensor;
 
@@ -96,6 +100,9 @@ final class GraftCommand implements Callable<Integer> {
       }
       if (maxShardSize != null) {
         g = g.maxShardSize(maxShardSize);
+      }
+      if (saveMask != null) {
+        g = g.saveMask(saveMask);
       }
       r = g.writeTo(output);
     }

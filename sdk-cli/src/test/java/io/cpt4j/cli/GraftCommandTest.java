@@ -58,11 +58,18 @@ class GraftCommandTest {
     assertThat(graftedEntries(out, base, tuned)).isEqualTo(expected);
 
     Path global = tmp.resolve("global");
-    Cli.Result g = Cli.run("graft", base.toString(), tuned.toString(), global.toString(), "--top", "0.02", "--global");
+    Path savedMask = tmp.resolve("global-mask.safetensors");
+    Cli.Result g = Cli.run("graft", base.toString(), tuned.toString(), global.toString(), "--top", "0.02", "--global",
+        "--save-mask", savedMask.toString());
     assertThat(g.exitCode()).as(g.err()).isZero();
     long k = (long) (0.02 * config.parameterCount());
     assertThat(g.out()).startsWith("grafted " + Numbers.grouped(k) + " of ").contains("top 2% of the model");
     assertThat(graftedEntries(global, base, tuned)).isEqualTo(k);
+    Path again = tmp.resolve("again");
+    Cli.Result m = Cli.run("graft", base.toString(), tuned.toString(), again.toString(), "--mask", savedMask.toString());
+    assertThat(m.exitCode()).as(m.err()).isZero();
+    assertThat(m.out()).startsWith("grafted " + Numbers.grouped(k) + " of ");
+    assertThat(graftedEntries(again, base, tuned)).isEqualTo(k);
   }
 
   @Test

@@ -226,6 +226,33 @@ class GraftTest {
   }
 
   @Test
+  void aSavedTopKMaskReproducesTheGraft() {
+    Path maskFile = dir.resolve("saved-mask.safetensors");
+    GraftReport top = Graft.topGlobal(base, tuned, 0.05).exclude(".*lm_head.*").saveMask(maskFile)
+        .writeTo(dir.resolve("top"));
+    try (var store = Safetensors.open(maskFile)) {
+      assertThat(store.metadata()).containsEntry("graft_mask", "top 0.05 global")
+          .containsEntry("base", base.directory().toString());
+      assertThat(store.tensors()).hasSize(top.tensors().size()).allMatch(t -> t.dtype() == DType.U8);
+      for (GraftReport.TensorGraft t : top.tensors()) {
+        var seg = store.tensor(t.name()).bytes();
+        long ones = 0;
+        for (long i = 0; i < t.elements(); i++) {
+          ones += seg.get(java.lang.foreign.ValueLayout.JAVA_BYTE, i);
+        }
+        assertThat(ones).as(t.name()).isEqualTo(t.grafted());
+      }
+    }
+    GraftReport again = Graft.fromMask(base, tuned, maskFile).writeTo(dir.resolve("again"));
+    assertThat(again.grafted()).isEqualTo(top.grafted());
+    Checkpoint x = keep(Checkpoint.open(dir.resolve("top")));
+    Checkpoint y = keep(Checkpoint.open(dir.resolve("again")));
+    for (TensorInfo t : base.tensors()) {
+      assertThat(y.tensor(t.name()).toFloatArray()).as(t.name()).containsExactly(x.tensor(t.name()).toFloatArray());
+    }
+  }
+
+  @Test
   void badMasksAreRefusedNamingTheTensorAndNothingIsWritten() {
     String name = "model.layers.0.self_attn.q_proj.weight";
     long[] dims = base.tensor(name).info().dims();

@@ -2,6 +2,7 @@ package io.cpt4j.merge.internal;
 
 import io.cpt4j.checkpoint.Checkpoint;
 import io.cpt4j.checkpoint.CheckpointWriter;
+import io.cpt4j.checkpoint.Safetensors;
 import io.cpt4j.checkpoint.Tensor;
 import io.cpt4j.checkpoint.TensorInfo;
 import io.cpt4j.merge.Graft;
@@ -58,6 +59,7 @@ final class GraftRun {
       } catch (UnsupportedOperationException | IllegalStateException e) {
         throw new MergeException("graft into " + output + " failed: " + e.getMessage(), e);
       }
+      graft.maskOutput().ifPresent(file -> writeMask(file, graft, plan));
       long parameters = 0;
       long grafted = 0;
       List<GraftReport.TensorGraft> tensors = new ArrayList<>();
@@ -71,6 +73,35 @@ final class GraftRun {
       if (maskFile != null) {
         maskFile.close();
       }
+    }
+  }
+
+  /** Writes the planned mask of every considered tensor as U8 (zeros where nothing is grafted). */
+  private static void writeMask(Path file, Graft graft, List<Planned> plan) {
+    List<Tensor> tensors = new ArrayList<>();
+    for (Planned p : plan) {
+      TensorInfo info = p.info().withDtype(io.cpt4j.checkpoint.DType.U8);
+      tensors.add(new LazyBytes(info, () -> p.output() instanceof GraftTensor g ? g.maskBytes()
+          : new byte[Math.toIntExact(info.elementCount())]));
+    }
+    Map<String, String> metadata = new java.util.LinkedHashMap<>();
+    metadata.put("format", "pt");
+    metadata.put("graft_mask", describe(graft.mask()));
+    metadata.put("base", graft.base().directory().toString());
+    metadata.put("tuned", graft.tuned().directory().toString());
+    Safetensors.write(file, tensors, null, metadata);
+  }
+
+  /** A byte tensor computed when the writer asks for it (one tensor's bytes held at a time). */
+  private record LazyBytes(TensorInfo info, java.util.function.Supplier<byte[]> data) implements Tensor {
+    @Override
+    public java.lang.foreign.MemorySegment bytes() {
+      return java.lang.foreign.MemorySegment.ofArray(data.get()).asReadOnly();
+    }
+
+    @Override
+    public void readFloats(long fromElement, float[] dst, int offset, int length) {
+      throw new UnsupportedOperationException("mask tensor " + info.name() + " is " + info.dtype());
     }
   }
 

@@ -89,6 +89,36 @@ final class GraftTensor implements Tensor {
     cursor = fromElement + length;
   }
 
+  /** The whole mask of this tensor, 1 = grafted (computed afresh, chunk by chunk). */
+  byte[] maskBytes() {
+    long n = info.elementCount();
+    if (n > Integer.MAX_VALUE - 8) {
+      throw new io.cpt4j.merge.MergeException("tensor " + info.name() + " has " + n
+          + " elements, too many for one mask tensor");
+    }
+    byte[] out = new byte[(int) n];
+    if (maskTensor != null) {
+      MemorySegment.copy(maskTensor.bytes(), ValueLayout.JAVA_BYTE, 0, out, 0, (int) n);
+      return out;
+    }
+    int chunk = (int) Math.min(GraftRun.CHUNK, Math.max(1, n));
+    float[] b = new float[chunk];
+    float[] t = new float[chunk];
+    long equals = 0;
+    for (long e = 0; e < n; e += chunk) {
+      int len = (int) Math.min(chunk, n - e);
+      base.readFloats(e, b, 0, len);
+      tuned.readFloats(e, t, 0, len);
+      for (int i = 0; i < len; i++) {
+        int bits = magnitudeBits(t[i] - b[i]);
+        if (bits > thresholdBits || (bits == thresholdBits && equals++ < equalToKeep)) {
+          out[(int) e + i] = 1;
+        }
+      }
+    }
+    return out;
+  }
+
   /** Entries in {@code [0, end)} whose magnitude equals the threshold. */
   private long countEqual(long end) {
     int chunk = (int) Math.min(GraftRun.CHUNK, Math.max(1, end));
