@@ -73,18 +73,18 @@ final class TaskVectorAlgebra {
   record Term(Tensor source, double coefficient) {}
 
   /** The lazy tensor {@code name} of {@code v} added to {@code target}'s tensor of that name. */
-  static Tensor plusTarget(TaskVector v, Checkpoint target, TensorInfo targetInfo) {
+  static TaskVectorTensor plusTarget(TaskVector v, Checkpoint target, TensorInfo targetInfo) {
     Map<Leaf, Double> acc = new LinkedHashMap<>();
     acc.put(new Leaf(target), 1.0);
     collect(v, targetInfo.name(), 1.0, acc);
-    return new VectorTensor(targetInfo, termsOf(acc, targetInfo.name()));
+    return new TaskVectorTensor(targetInfo, termsOf(acc, targetInfo.name()));
   }
 
   /** The lazy tensor {@code name} of {@code v} (dtype F32). */
   static Tensor tensor(TaskVector v, TensorInfo info) {
     Map<Leaf, Double> acc = new LinkedHashMap<>();
     collect(v, info.name(), 1.0, acc);
-    return new VectorTensor(info, termsOf(acc, info.name()));
+    return new TaskVectorTensor(info, termsOf(acc, info.name()));
   }
 
   private static List<Term> termsOf(Map<Leaf, Double> acc, String name) {

@@ -95,7 +95,7 @@ final class TaskVectorIo {
     long inputBytes = 0;
     for (TensorInfo t : target.tensors()) {
       if (vector.containsKey(t.name())) {
-        VectorTensor vt = (VectorTensor) TaskVectorAlgebra.plusTarget(a.vector(), target, t);
+        TaskVectorTensor vt = TaskVectorAlgebra.plusTarget(a.vector(), target, t);
         out.add(vt);
         computed++;
         inputBytes += vt.operandBytes();

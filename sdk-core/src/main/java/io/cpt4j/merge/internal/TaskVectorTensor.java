@@ -13,7 +13,7 @@ import java.util.stream.IntStream;
  * float32. A single term with coefficient 1 is copied exactly. Holds nothing between calls; large
  * ranges are split into pieces computed in parallel. Thread-safe.
  */
-final class VectorTensor implements Tensor {
+final class TaskVectorTensor implements Tensor {
   /** Elements per piece (and the scratch arrays' size). */
   static final int PIECE = 1 << 16;
 
@@ -21,7 +21,7 @@ final class VectorTensor implements Tensor {
   private final Tensor[] sources;
   private final double[] coefficients;
 
-  VectorTensor(TensorInfo info, List<TaskVectorAlgebra.Term> terms) {
+  TaskVectorTensor(TensorInfo info, List<TaskVectorAlgebra.Term> terms) {
     this.info = info;
     this.sources = terms.stream().map(TaskVectorAlgebra.Term::source).toArray(Tensor[]::new);
     this.coefficients = terms.stream().mapToDouble(TaskVectorAlgebra.Term::coefficient).toArray();
@@ -36,11 +36,6 @@ final class VectorTensor implements Tensor {
   @Override
   public TensorInfo info() {
     return info;
-  }
-
-  /** The stored tensors this one reads. */
-  int operandCount() {
-    return sources.length;
   }
 
   /** Bytes read from the operands to compute the whole tensor once. */
