@@ -21,12 +21,13 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = VersionProvider.class,
     description = {
-      "Graft the fine-tuned values of TUNED onto BASE where a sparse mask says so",
-      "(Panigrahi et al. 2023, skill localization) and write the result to OUT.",
-      "--top F grafts the F largest |TUNED - BASE| of each tensor (with --global: of the",
-      "whole model); --mask FILE reads a safetensors file of BOOL/U8 tensors named and",
-      "shaped like the model's (1 = graft). config.json and the tokenizer come from BASE.",
-      "OUT is written under a temporary name and renamed when complete."
+      "Graft fine-tuned values onto the base where a sparse mask says so.",
+      "Skill localization (Panigrahi et al. 2023): OUT is BASE with the values",
+      "of TUNED where the mask is set. --top F takes the F largest |TUNED - BASE|",
+      "of each tensor (with --global: of the whole model); --mask FILE reads a",
+      "safetensors file of BOOL/U8 tensors named and shaped like the model's",
+      "(1 = graft). config.json and the tokenizer come from BASE. OUT is written",
+      "under a temporary name and renamed when complete."
     })
 final class GraftCommand implements Callable<Integer> {
 

@@ -11,7 +11,10 @@ import picocli.CommandLine.Spec;
     name = "vectors",
     mixinStandardHelpOptions = true,
     versionProvider = VersionProvider.class,
-    description = "Task vectors (tuned - base): save them, and compare several with cosine, sign and top-k overlap.",
+    description = {
+      "Task vectors (tuned - base): save them, and compare several by cosine,",
+      "sign agreement and top-k overlap."
+    },
     synopsisSubcommandLabel = "COMMAND",
     subcommands = {VectorsDiffCommand.class, VectorsSimilarityCommand.class, CommandLine.HelpCommand.class})
 final class VectorsCommand implements Callable<Integer> {

@@ -22,9 +22,10 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = VersionProvider.class,
     description = {
-      "Write the task vector TUNED - BASE to one safetensors file OUT (float32 by default),",
-      "streaming tensor by tensor. Its metadata records the base, the tuned model and the",
-      "expression; load it with TaskVector.load. OUT is written under a temporary name."
+      "Write the task vector TUNED - BASE to a safetensors file.",
+      "OUT is one file (float32 by default) written chunk by chunk, under a",
+      "temporary name renamed when complete. Its metadata records the base, the",
+      "tuned model and the expression; load it with TaskVector.load."
     })
 final class VectorsDiffCommand implements Callable<Integer> {
 

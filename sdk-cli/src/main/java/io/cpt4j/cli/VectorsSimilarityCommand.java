@@ -25,11 +25,12 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = VersionProvider.class,
     description = {
-      "Compare two or more task vectors: norms, pairwise cosine similarity, sign agreement",
-      "(same sign among entries non-zero in both) and the Jaccard overlap of their top-k",
-      "|values| per tensor; for the whole model and per layer (--json adds every tensor).",
-      "Each VECTOR is a checkpoint directory (its vector is VECTOR - BASE) or a task-vector",
-      ".safetensors file written by 'cpt4j vectors diff'."
+      "Compare two or more task vectors.",
+      "Norms, pairwise cosine similarity, sign agreement (same sign among the",
+      "entries non-zero in both) and the Jaccard overlap of the top-k |values|",
+      "per tensor, for the whole model and per layer (--json adds every tensor).",
+      "Each VECTOR is a checkpoint directory (its vector is VECTOR - BASE) or a",
+      "task-vector .safetensors file written by 'cpt4j vectors diff'."
     })
 final class VectorsSimilarityCommand implements Callable<Integer> {
 
