@@ -37,7 +37,7 @@ import java.util.Objects;
  * parallel. Immutable and thread-safe.
  *
  * @param vectors at least two task vectors
- * @param labels one name per vector, used in the report
+ * @param labels one distinct name per vector, used in the report
  * @param topFraction the fraction {@code k/n} of the top-k masks, in (0, 1]; default 0.01
  */
 public record VectorSimilarity(List<TaskVector> vectors, List<String> labels, double topFraction) {
@@ -53,6 +53,9 @@ public record VectorSimilarity(List<TaskVector> vectors, List<String> labels, do
     }
     if (labels.size() != vectors.size()) {
       throw new MergeException(vectors.size() + " task vectors but " + labels.size() + " labels");
+    }
+    if (new java.util.HashSet<>(labels).size() != labels.size()) {
+      throw new MergeException("labels must be distinct, got " + labels);
     }
     if (!(topFraction > 0 && topFraction <= 1)) {
       throw new MergeException("top fraction must be in (0, 1], got " + topFraction);

@@ -217,6 +217,8 @@ class VectorSimilarityTest {
         .hasMessageContaining("at least two");
     assertThatThrownBy(() -> VectorSimilarity.of(List.of(v, v), List.of("x", "y")).topFraction(0))
         .isInstanceOf(MergeException.class);
+    assertThatThrownBy(() -> VectorSimilarity.of(List.of(v, v), List.of("x", "x"))).isInstanceOf(MergeException.class)
+        .hasMessageContaining("distinct");
   }
 
   static List<SimilarityReport.Group> concat(SimilarityReport r) {
