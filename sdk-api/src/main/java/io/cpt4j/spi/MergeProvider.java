@@ -1,6 +1,7 @@
 package io.cpt4j.spi;
 
 import io.cpt4j.merge.Merge;
+import io.cpt4j.merge.MergeConfig;
 import io.cpt4j.merge.MergeReport;
 import java.nio.file.Path;
 
@@ -11,4 +12,7 @@ import java.nio.file.Path;
 public interface MergeProvider {
   /** Runs {@code merge} and writes the result to {@code output}. */
   MergeReport merge(Merge merge, Path output);
+
+  /** Reads a mergekit-style YAML merge configuration and opens its checkpoints ({@link MergeConfig#load}). */
+  MergeConfig loadConfig(Path yaml);
 }

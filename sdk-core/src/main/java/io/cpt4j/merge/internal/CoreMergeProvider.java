@@ -1,6 +1,7 @@
 package io.cpt4j.merge.internal;
 
 import io.cpt4j.merge.Merge;
+import io.cpt4j.merge.MergeConfig;
 import io.cpt4j.merge.MergeReport;
 import io.cpt4j.spi.MergeProvider;
 import java.nio.file.Path;
@@ -12,5 +13,10 @@ public final class CoreMergeProvider implements MergeProvider {
   @Override
   public MergeReport merge(Merge merge, Path output) {
     return engine.run(merge, output);
+  }
+
+  @Override
+  public MergeConfig loadConfig(Path yaml) {
+    return MergeConfigCodec.load(yaml);
   }
 }
