@@ -69,7 +69,7 @@ final class MergeConfigCodec {
       root = new YAMLMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION).readTree(bytes);
     } catch (JsonProcessingException e) {
       int line = e.getLocation() == null ? -1 : e.getLocation().getLineNr();
-      throw new MergeException(file + (line > 0 ? ":" + line : "") + ": not valid YAML: " + e.getOriginalMessage(), e);
+      throw new MergeException(file + (line > 0 ? ":" + line : "") + ": not valid YAML: " + yamlProblem(e.getOriginalMessage()), e);
     } catch (IOException e) {
       throw new MergeException(file + ": cannot read: " + e.getMessage(), e);
     }
@@ -82,6 +82,14 @@ final class MergeConfigCodec {
       throw new MergeException(where(file, lines, b.path) + b.getMessage());
     }
     return open(spec, file, lines);
+  }
+
+  /** SnakeYAML's message without the echoed source lines and marks, on one line. */
+  private static String yamlProblem(String message) {
+    return String.join("; ", message.lines().map(String::strip)
+        .filter(l -> !l.isEmpty() && !l.startsWith("in 'reader'") && !l.matches("\\^+"))
+        .filter(l -> !message.contains("\n    " + l)) // the echoed source line, indented by four
+        .toList());
   }
 
   private static String where(Path file, Map<String, Integer> lines, String path) {
@@ -122,7 +130,7 @@ final class MergeConfigCodec {
       throw new Bad("parameters", "must be a mapping of parameter names to values");
     }
     checkParams(params, "parameters", def.topLevel(), def);
-    Path base = path(dir, text(root, "base_model", def.needsBase()));
+    Path base = path(dir, text(root, "base_model", false));
     if (def.needsBase() && base == null) {
       throw new Bad("base_model", "is required by " + def.name());
     }
