@@ -112,27 +112,21 @@ public final class MergeBenchmark {
       }
     }
     double numpy = Double.NaN;
-    double numpyRss = Double.NaN;
+    double numpyAnon = Double.NaN;
+    double numpyHwm = Double.NaN;
     String compare = "";
     if (!opt.containsKey("no-numpy")) {
       prepare(files, cold);
       Path numpyOut = work.resolve("out-numpy");
-      Path rssFile = work.resolve("numpy-rss.txt");
-      List<String> cmd = new ArrayList<>();
-      boolean timeTool = Files.isExecutable(Path.of("/usr/bin/time"));
-      if (timeTool) {
-        cmd.addAll(List.of("/usr/bin/time", "-f", "%M", "-o", rssFile.toString()));
-      }
-      cmd.addAll(List.of("python3", script.toString()));
+      List<String> cmd = new ArrayList<>(List.of("python3", script.toString()));
       inputs.forEach(p -> cmd.add(p.toString()));
       cmd.addAll(List.of(numpyOut.toString(), "--density", Double.toString(density), "--compare", javaOut.toString()));
       long t0 = System.nanoTime();
-      String output = run(cmd);
+      Ran ran = run(cmd);
       numpy = (System.nanoTime() - t0) / 1e9;
-      compare = output.lines().filter(l -> l.startsWith("compare:")).findFirst().orElse("compare: (none)");
-      if (timeTool) {
-        numpyRss = Double.parseDouble(Files.readString(rssFile).strip()) * 1024;
-      }
+      numpyAnon = ran.peakAnon();
+      numpyHwm = ran.hwm();
+      compare = ran.output().lines().filter(l -> l.startsWith("compare:")).findFirst().orElse("compare: (none)");
     }
 
     double gb = inputBytes / 1e9;
@@ -144,7 +138,8 @@ public final class MergeBenchmark {
     System.out.printf(Locale.ROOT, "%-34s %9s %11s %14s%n", "", "", "", mb(java.get("hwm")) + " VmHWM");
     if (!Double.isNaN(numpy)) {
       System.out.printf(Locale.ROOT, "%-34s %9.2f %11.2f %14s%n", "numpy TIES, BF16 out", numpy, gb / numpy,
-          Double.isNaN(numpyRss) ? "-" : mb(numpyRss) + " maxRSS");
+          mb(numpyAnon) + " anon");
+      System.out.printf(Locale.ROOT, "%-34s %9s %11s %14s%n", "", "", "", mb(numpyHwm) + " VmHWM");
     }
     double budgetF32 = 2.0 * largest * 4 + 256e6;
     double budgetBf16 = 2.0 * largest * 2 + 256e6;
@@ -152,7 +147,7 @@ public final class MergeBenchmark {
     System.out.printf(Locale.ROOT, "speed-up over numpy: %.2fx (goal >= 5x)%n", numpy / wall);
     System.out.printf(Locale.ROOT, "share of sequential read bandwidth: %.0f%% (goal >= 50%%)%n", 100 * read / wall);
     System.out.printf(Locale.ROOT, "peak anonymous memory %s vs goal 2 x largest tensor + 256 MB = %s (float32) / %s "
-        + "(bf16); VmHWM also counts the mapped input pages%n", mb(java.get("peakAnon")), mb(budgetF32), mb(budgetBf16));
+        + "(bf16); anon = peak RssAnon sampled every 20 ms; VmHWM also counts the mapped input pages%n", mb(java.get("peakAnon")), mb(budgetF32), mb(budgetBf16));
     System.out.println(compare);
   }
 
@@ -213,7 +208,8 @@ public final class MergeBenchmark {
     cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), MergeBenchmark.class.getName(), "--child",
         Double.toString(density), out.toString()));
     inputs.forEach(p -> cmd.add(p.toString()));
-    String output = run(cmd);
+    Ran ran = run(cmd);
+    String output = ran.output();
     String line = output.lines().filter(l -> l.startsWith("RESULT ")).findFirst()
         .orElseThrow(() -> new IOException("the merge child printed no result:\n" + output));
     Map<String, Double> r = new LinkedHashMap<>();
@@ -221,6 +217,8 @@ public final class MergeBenchmark {
       String[] p = kv.split("=");
       r.put(p[0], Double.parseDouble(p[1]));
     }
+    r.put("peakAnon", (double) ran.peakAnon());
+    r.put("hwm", (double) ran.hwm());
     return r;
   }
 
@@ -228,17 +226,6 @@ public final class MergeBenchmark {
   private static void child(String[] args) throws Exception {
     double density = Double.parseDouble(args[1]);
     Path out = Path.of(args[2]);
-    long[] peak = new long[2]; // RssAnon, VmRSS
-    Thread sampler = Thread.ofPlatform().daemon().start(() -> {
-      while (!Thread.currentThread().isInterrupted()) {
-        sample(peak);
-        try {
-          Thread.sleep(20);
-        } catch (InterruptedException e) {
-          return;
-        }
-      }
-    });
     long t0 = System.nanoTime();
     MergeReport report;
     try (Checkpoint base = Checkpoint.open(Path.of(args[3])); Checkpoint a = Checkpoint.open(Path.of(args[4]));
@@ -248,22 +235,13 @@ public final class MergeBenchmark {
           .overwrite(true).build().writeTo(out);
     }
     double wall = (System.nanoTime() - t0) / 1e9;
-    sampler.interrupt();
-    sampler.join();
-    sample(peak);
-    System.out.printf(Locale.ROOT, "RESULT wall=%.4f elapsed=%.4f peakAnon=%d peakRss=%d hwm=%d%n", wall,
-        report.elapsed().toNanos() / 1e9, peak[0], peak[1], status("VmHWM"));
+    System.out.printf(Locale.ROOT, "RESULT wall=%.4f elapsed=%.4f%n", wall, report.elapsed().toNanos() / 1e9);
   }
 
-  private static void sample(long[] peak) {
-    peak[0] = Math.max(peak[0], status("RssAnon"));
-    peak[1] = Math.max(peak[1], status("VmRSS"));
-  }
-
-  /** A field of /proc/self/status in bytes (0 where there is none). */
-  private static long status(String field) {
+  /** A field of /proc/PID/status in bytes (0 where there is none, e.g. once the process has exited). */
+  private static long status(long pid, String field) {
     try {
-      for (String l : Files.readAllLines(Path.of("/proc/self/status"))) {
+      for (String l : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
         if (l.startsWith(field + ":")) {
           return Long.parseLong(l.substring(field.length() + 1).replace("kB", "").strip()) * 1024;
         }
@@ -302,13 +280,31 @@ public final class MergeBenchmark {
     run(cmd);
   }
 
-  private static String run(List<String> cmd) throws IOException, InterruptedException {
+  /** A finished process: its output, peak RssAnon (sampled every 20 ms) and last VmHWM seen. */
+  record Ran(String output, long peakAnon, long hwm) {}
+
+  private static Ran run(List<String> cmd) throws IOException, InterruptedException {
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    String output = new String(p.getInputStream().readAllBytes());
+    StringBuilder output = new StringBuilder();
+    Thread reader = Thread.ofPlatform().start(() -> {
+      try {
+        output.append(new String(p.getInputStream().readAllBytes()));
+      } catch (IOException e) {
+        output.append(e);
+      }
+    });
+    long anon = 0;
+    long hwm = 0;
+    while (p.isAlive()) {
+      anon = Math.max(anon, status(p.pid(), "RssAnon"));
+      hwm = Math.max(hwm, status(p.pid(), "VmHWM"));
+      Thread.sleep(20);
+    }
+    reader.join();
     if (p.waitFor() != 0) {
       throw new IOException(String.join(" ", cmd.subList(0, Math.min(3, cmd.size()))) + " failed:\n" + output);
     }
-    return output;
+    return new Ran(output.toString(), anon, hwm);
   }
 
   private static Map<String, String> options(String[] args) {
