@@ -79,6 +79,10 @@ class MergeConfigTest {
 
   @Test
   void linearTaskArithmeticSlerpModelStockAndChatVector() throws IOException {
+    try (MergeConfig c = load("merge_method: breadcrumbs_ties\n" + TWO.replace("density: 0.5", "density: 0.5, gamma: 0.1")
+        .replace("density: 0.25", "density: 0.25, gamma: 0.1"))) {
+      assertThat(c.merge().method()).isEqualTo(new MergeMethod.BreadcrumbsTies(1, true, 0.1)); // per-model, all agree
+    }
     try (MergeConfig c = load("merge_method: task_arithmetic\nparameters: {lambda: 0.5, normalize: true, "
         + "int8_mask: true}\n" + TWO.replace(", density: 0.5", "").replace(", density: 0.25", ""))) {
       assertThat(c.merge().method()).isEqualTo(new MergeMethod.TaskArithmetic(0.5, true));
@@ -240,6 +244,12 @@ class MergeConfigTest {
     expect("merge_method: slerp\nparameters: {t: 0.5}\n" + TWO.replaceAll("\n    parameters.*", ""),
         "models: slerp takes exactly one model besides base_model, got 2");
     expect("merge_method: chat_vector\nbase_model: models/base\nmodels: [{model: models/a}]\n", "onto: is required");
+    expect("merge_method: slerp\nparameters: {t: 0.5}\nbase_model: models/base\n"
+        + "models: [{model: models/a, parameters: {weight: 1}}]\n",
+        "merge.yaml:4: models[0].parameters.weight: slerp takes no parameters here");
+    expect("merge_method: breadcrumbs\nparameters: {gamma: 0.02}\n"
+        + TWO.replace("density: 0.25", "density: 0.25, gamma: 0.03"),
+        "merge.yaml:9: models[2].parameters.gamma: is 0.03 but parameters.gamma is 0.02: cpt4j takes one gamma");
     expect("merge_method: model_stock\nbase_model: models/base\nmodels: [{model: models/a}]\n",
         "model_stock needs at least two models");
     expect("merge_method: ties\nslices: []\n" + TWO, "merge.yaml:2: slices: slices (layer ranges) are not supported");
