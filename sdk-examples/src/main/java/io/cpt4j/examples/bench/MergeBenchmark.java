@@ -144,7 +144,9 @@ public final class MergeBenchmark {
     double budgetF32 = 2.0 * largest * 4 + 256e6;
     double budgetBf16 = 2.0 * largest * 2 + 256e6;
     System.out.printf(Locale.ROOT, "cpt4j merge step alone (MergeReport.elapsed): %.2f s%n", java.get("elapsed"));
-    System.out.printf(Locale.ROOT, "speed-up over numpy: %.2fx (goal >= 5x)%n", numpy / wall);
+    if (!Double.isNaN(numpy)) {
+      System.out.printf(Locale.ROOT, "speed-up over numpy: %.2fx (goal >= 5x)%n", numpy / wall);
+    }
     System.out.printf(Locale.ROOT, "share of sequential read bandwidth: %.0f%% (goal >= 50%%)%n", 100 * read / wall);
     System.out.printf(Locale.ROOT, "peak anonymous memory %s vs goal 2 x largest tensor + 256 MB = %s (float32) / %s "
         + "(bf16); anon = peak RssAnon sampled every 20 ms; VmHWM also counts the mapped input pages%n", mb(java.get("peakAnon")), mb(budgetF32), mb(budgetBf16));
