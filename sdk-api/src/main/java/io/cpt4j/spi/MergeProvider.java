@@ -6,6 +6,7 @@ import io.cpt4j.checkpoint.TensorInfo;
 import io.cpt4j.merge.Graft;
 import io.cpt4j.merge.GraftReport;
 import io.cpt4j.merge.Merge;
+import io.cpt4j.merge.MergeConfig;
 import io.cpt4j.merge.MergeReport;
 import io.cpt4j.merge.SimilarityReport;
 import io.cpt4j.merge.TaskVector;
@@ -50,4 +51,7 @@ public interface MergeProvider {
 
   /** See {@link SimilarityReport#toTable}. */
   String similarityTable(SimilarityReport report);
+
+  /** Reads a mergekit-style YAML merge configuration and opens its checkpoints ({@link MergeConfig#load}). */
+  MergeConfig loadConfig(Path yaml);
 }

@@ -29,6 +29,7 @@ import picocli.CommandLine.Spec;
       QuickstartCommand.class,
       VectorsCommand.class,
       GraftCommand.class,
+      MergeCommand.class,
       CommandLine.HelpCommand.class,
     },
     footer = {"", "Run 'cpt4j COMMAND --help' for a command's options. Set CPT4J_DEBUG=1 for stack traces."})

@@ -6,6 +6,7 @@ import io.cpt4j.checkpoint.TensorInfo;
 import io.cpt4j.merge.Graft;
 import io.cpt4j.merge.GraftReport;
 import io.cpt4j.merge.Merge;
+import io.cpt4j.merge.MergeConfig;
 import io.cpt4j.merge.MergeReport;
 import io.cpt4j.merge.SimilarityReport;
 import io.cpt4j.merge.TaskVector;
@@ -68,5 +69,10 @@ public final class CoreMergeProvider implements MergeProvider {
   @Override
   public String similarityTable(SimilarityReport report) {
     return SimilarityFormat.table(report);
+  }
+
+  @Override
+  public MergeConfig loadConfig(Path yaml) {
+    return MergeConfigCodec.load(yaml);
   }
 }
