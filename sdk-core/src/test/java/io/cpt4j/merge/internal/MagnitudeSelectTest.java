@@ -9,15 +9,8 @@ import org.junit.jupiter.api.Test;
 
 class MagnitudeSelectTest {
 
-  private static MagnitudeSelect.ChunkSource chunks(float[] data, int chunk) {
-    return consumer -> {
-      float[] buf = new float[chunk];
-      for (int from = 0; from < data.length; from += chunk) {
-        int n = Math.min(chunk, data.length - from);
-        System.arraycopy(data, from, buf, 0, n);
-        consumer.accept(buf, n);
-      }
-    };
+  private static MagnitudeSelect.RangeSource chunks(float[] data, int chunk) {
+    return (from, n, dst, scratch) -> System.arraycopy(data, (int) from, dst, 0, n);
   }
 
   @Test
