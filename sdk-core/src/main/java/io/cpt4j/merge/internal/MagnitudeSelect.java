@@ -55,6 +55,30 @@ final class MagnitudeSelect {
       int b = Float.floatToRawIntBits(value) & 0x7fffffff;
       return b > bits || (b == bits && index < cutoff);
     }
+
+    /** Zeroes the entries of {@code d[0..n)} (indices {@code from..}) that are not in the set. */
+    void retain(float[] d, long from, int n) {
+      int lim = (int) Math.clamp(cutoff - from, 0, n);
+      int t = bits;
+      for (int i = 0; i < lim; i++) {
+        d[i] = (Float.floatToRawIntBits(d[i]) & 0x7fffffff) >= t ? d[i] : 0;
+      }
+      for (int i = lim; i < n; i++) {
+        d[i] = (Float.floatToRawIntBits(d[i]) & 0x7fffffff) > t ? d[i] : 0;
+      }
+    }
+
+    /** Zeroes the entries of {@code d[0..n)} (indices {@code from..}) that are in the set. */
+    void zeroHeld(float[] d, long from, int n) {
+      int lim = (int) Math.clamp(cutoff - from, 0, n);
+      int t = bits;
+      for (int i = 0; i < lim; i++) {
+        d[i] = (Float.floatToRawIntBits(d[i]) & 0x7fffffff) >= t ? 0 : d[i];
+      }
+      for (int i = lim; i < n; i++) {
+        d[i] = (Float.floatToRawIntBits(d[i]) & 0x7fffffff) > t ? 0 : d[i];
+      }
+    }
   }
 
   /**
@@ -126,11 +150,13 @@ final class MagnitudeSelect {
     r.run((task, from, to) -> {
       long[][] l = new long[distinct.length][BUCKETS];
       r.stream(source, from, to, (v, n) -> {
-        for (int i = 0; i < n; i++) {
-          int bits = Float.floatToRawIntBits(v[i]) & 0x7fffffff;
-          for (int d = 0; d < distinct.length; d++) {
-            if (bits >>> 16 == distinct[d]) {
-              l[d][bits & 0xffff]++;
+        for (int d = 0; d < distinct.length; d++) {
+          long[] ld = l[d];
+          int bucketBits = distinct[d];
+          for (int i = 0; i < n; i++) {
+            int bits = Float.floatToRawIntBits(v[i]) & 0x7fffffff;
+            if (bits >>> 16 == bucketBits) {
+              ld[bits & 0xffff]++;
             }
           }
         }

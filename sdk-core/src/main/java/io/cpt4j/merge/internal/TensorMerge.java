@@ -69,11 +69,17 @@ final class TensorMerge {
     final float[][] x;
     final float[] b;
     final float[] t;
+    final float[] sum;
+    final float[] mixed;
+    final float[] div;
 
     Scratch(int models, int length) {
       x = new float[models][length];
       b = new float[length];
       t = new float[length];
+      sum = new float[length];
+      mixed = new float[length];
+      div = new float[length];
     }
   }
 
@@ -152,30 +158,18 @@ final class TensorMerge {
         d[i] -= b[i];
       }
       if (densities[k] < 1) {
-        sparsify(k, d, from, n, m[k]);
+        sparsify(k, d, from, n, m[k], s);
       }
     }
-    combine(x, t, n, out, off);
+    combine(x, t, n, out, off, s);
   }
 
-  private void sparsify(int k, float[] d, long from, int n, TopMask[] mask) {
+  private void sparsify(int k, float[] d, long from, int n, TopMask[] mask, Scratch s) {
     switch (rule.sparsify()) {
-      case MAGNITUDE -> {
-        TopMask keep = mask[0];
-        for (int i = 0; i < n; i++) {
-          if (!keep.holds(d[i], from + i)) {
-            d[i] = 0;
-          }
-        }
-      }
+      case MAGNITUDE -> mask[0].retain(d, from, n);
       case OUTLIERS -> {
-        TopMask keep = mask[0];
-        TopMask drop = mask[1];
-        for (int i = 0; i < n; i++) {
-          if (!keep.holds(d[i], from + i) || drop.holds(d[i], from + i)) {
-            d[i] = 0;
-          }
-        }
+        mask[1].zeroHeld(d, from, n);
+        mask[0].retain(d, from, n);
       }
       case RANDOM -> {
         double density = densities[k];
@@ -189,38 +183,59 @@ final class TensorMerge {
     }
   }
 
-  private void combine(float[][] d, float[] target, int n, float[] out, int off) {
+  /**
+   * Per element, the same float32 operations in the same order as the scalar rule (sum over models
+   * in model order, then the division and λ), arranged as loops over elements so they vectorise.
+   */
+  private void combine(float[][] d, float[] target, int n, float[] out, int off, Scratch s) {
     float lambda = (float) rule.lambda();
-    for (int i = 0; i < n; i++) {
-      float mixed = 0;
-      float div;
-      if (rule.consensus()) {
-        float s = 0;
-        for (int k = 0; k < d.length; k++) {
-          s += w[k] * d[k][i];
+    float[] mixed = s.mixed;
+    float[] div = s.div;
+    if (rule.consensus()) {
+      float[] sum = s.sum;
+      java.util.Arrays.fill(sum, 0, n, 0);
+      for (int k = 0; k < d.length; k++) {
+        float wk = w[k];
+        float[] dk = d[k];
+        for (int i = 0; i < n; i++) {
+          sum[i] += wk * dk[i];
         }
-        float majority = s >= 0 ? 1 : -1;
-        div = 0;
-        for (int k = 0; k < d.length; k++) {
-          float wd = w[k] * d[k][i];
-          if (Math.signum(wd) == majority) {
-            mixed += wd;
-            div += w[k];
-          }
+      }
+      java.util.Arrays.fill(mixed, 0, n, 0);
+      java.util.Arrays.fill(div, 0, n, 0);
+      for (int k = 0; k < d.length; k++) {
+        float wk = w[k];
+        float[] dk = d[k];
+        for (int i = 0; i < n; i++) {
+          float wd = wk * dk[i];
+          // the elected sign is + when the sum is ≥ 0; zero entries never agree (signum 0)
+          boolean agrees = sum[i] >= 0 ? wd > 0 : wd < 0;
+          mixed[i] += agrees ? wd : 0;
+          div[i] += agrees ? wk : 0;
         }
-        if (div == 0) {
-          div = 1;
-        }
-      } else {
-        for (int k = 0; k < d.length; k++) {
-          mixed += w[k] * d[k][i];
-        }
-        div = plainDiv;
       }
       if (rule.normalize()) {
-        mixed /= div;
+        for (int i = 0; i < n; i++) {
+          mixed[i] /= div[i] == 0 ? 1 : div[i];
+        }
       }
-      out[off + i] = target[i] + lambda * mixed;
+    } else {
+      java.util.Arrays.fill(mixed, 0, n, 0);
+      for (int k = 0; k < d.length; k++) {
+        float wk = w[k];
+        float[] dk = d[k];
+        for (int i = 0; i < n; i++) {
+          mixed[i] += wk * dk[i];
+        }
+      }
+      if (rule.normalize()) {
+        for (int i = 0; i < n; i++) {
+          mixed[i] /= plainDiv;
+        }
+      }
+    }
+    for (int i = 0; i < n; i++) {
+      out[off + i] = target[i] + lambda * mixed[i];
     }
   }
 }
