@@ -16,11 +16,15 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.LongConsumer;
+import java.util.stream.IntStream;
 
 /**
- * Writes one safetensors file by streaming tensors in chunks: only a fixed-size buffer is ever
- * held, whatever the tensor sizes. Header keys follow the tensor order and the header is padded
+ * Writes one safetensors file by streaming tensors in chunks: only fixed-size buffers are ever
+ * held, whatever the tensor sizes. Tensors that only supply floats are pipelined: while one chunk is
+ * written, the next is read (a merged tensor computes it then) and encoded in parallel. Header keys follow the tensor order and the header is padded
  * with spaces so the data starts at a multiple of 8 bytes.
  */
 public final class SafetensorsWriter {
@@ -74,15 +78,16 @@ public final class SafetensorsWriter {
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
       writeFully(ch, ByteBuffer.wrap(header(infos, metadata)));
       ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+      Chunk[] chunks = new Chunk[2]; // allocated on first use, reused for every tensor of the file
       for (int i = 0; i < tensors.size(); i++) {
-        writeTensor(ch, tensors.get(i), infos.get(i).dtype(), buffer, written);
+        writeTensor(ch, tensors.get(i), infos.get(i).dtype(), buffer, chunks, written);
       }
       ch.force(true);
     }
   }
 
-  private static void writeTensor(FileChannel ch, Tensor t, DType out, ByteBuffer buffer, LongConsumer written)
-      throws IOException {
+  private static void writeTensor(FileChannel ch, Tensor t, DType out, ByteBuffer buffer, Chunk[] chunks,
+      LongConsumer written) throws IOException {
     MemorySegment src = out == t.dtype() ? rawBytes(t) : null;
     if (src != null) {
       long size = src.byteSize();
@@ -105,16 +110,81 @@ public final class SafetensorsWriter {
     }
     int width = out.byteSize();
     int chunk = BUFFER_BYTES / Math.max(width, 4);
-    float[] floats = new float[(int) Math.min(chunk, Math.max(1, t.elementCount()))];
-    MemorySegment seg = MemorySegment.ofBuffer(buffer.clear());
-    for (long e = 0; e < t.elementCount(); ) {
-      int n = (int) Math.min(floats.length, t.elementCount() - e);
-      t.readFloats(e, floats, 0, n);
-      FloatCodec.encode(out, floats, 0, n, seg, 0);
+    long total = t.elementCount();
+    if (total <= chunk) {
+      float[] floats = new float[(int) Math.max(1, total)];
+      int n = (int) total;
+      t.readFloats(0, floats, 0, n);
+      FloatCodec.encode(out, floats, 0, n, MemorySegment.ofBuffer(buffer.clear()), 0);
       buffer.clear().limit(n * width);
       writeFully(ch, buffer);
       written.accept((long) n * width);
-      e += n;
+      return;
+    }
+    // Two chunks in flight: the next one is read (e.g. computed by a merge) and encoded in parallel
+    // on the common pool while this thread writes the current one.
+    for (int i = 0; i < chunks.length; i++) {
+      if (chunks[i] == null) {
+        chunks[i] = new Chunk();
+      }
+    }
+    CompletableFuture<Chunk> next = chunks[0].fillAsync(t, out, 0, chunk);
+    try {
+      for (int i = 1; next != null; i++) {
+        Chunk c = join(next);
+        long after = c.from + c.n;
+        next = after < total ? chunks[i % 2].fillAsync(t, out, after, chunk) : null;
+        c.bytes.clear().limit(c.n * c.width);
+        writeFully(ch, c.bytes);
+        written.accept((long) c.n * width);
+      }
+    } finally {
+      if (next != null) { // failed while the next chunk was being filled: let it finish first
+        next.handle((c, e) -> c).join();
+      }
+    }
+  }
+
+  /** Elements encoded per parallel task. */
+  private static final int ENCODE_PIECE = 1 << 16;
+
+  /** One chunk of a float-streamed tensor: its floats and their encoding. */
+  private static final class Chunk {
+    final float[] floats = new float[BUFFER_BYTES / 4];
+    final ByteBuffer bytes = ByteBuffer.allocateDirect(BUFFER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    int width;
+    long from;
+    int n;
+
+    /** Reads and encodes up to {@code elements} (at most {@code BUFFER_BYTES / max(width, 4)}). */
+    CompletableFuture<Chunk> fillAsync(Tensor t, DType out, long start, int elements) {
+      return CompletableFuture.supplyAsync(() -> {
+        width = out.byteSize();
+        from = start;
+        n = (int) Math.min(elements, t.elementCount() - start);
+        t.readFloats(start, floats, 0, n);
+        MemorySegment seg = MemorySegment.ofBuffer(bytes.clear());
+        int pieces = (n + ENCODE_PIECE - 1) / ENCODE_PIECE;
+        IntStream.range(0, pieces).parallel().forEach(p -> {
+          int off = p * ENCODE_PIECE;
+          FloatCodec.encode(out, floats, off, Math.min(ENCODE_PIECE, n - off), seg, (long) off * width);
+        });
+        return this;
+      });
+    }
+  }
+
+  private static Chunk join(CompletableFuture<Chunk> f) throws IOException {
+    try {
+      return f.join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      if (e.getCause() instanceof Error err) {
+        throw err;
+      }
+      throw new IOException(e.getCause());
     }
   }
 

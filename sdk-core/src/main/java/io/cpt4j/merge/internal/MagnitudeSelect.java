@@ -1,6 +1,8 @@
 package io.cpt4j.merge.internal;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.stream.IntStream;
 
 /**
@@ -12,8 +14,10 @@ import java.util.stream.IntStream;
  * the first one dropped. Entries are ranked by magnitude, ties by index (earlier first), so the
  * selection keeps exactly {@code k}. NaN magnitudes rank above +∞.
  *
- * <p>Passes run in parallel over contiguous ranges; memory is two buffers of {@link #BLOCK} floats
- * and one or two 65,536-entry histograms per task. Stateless and thread-safe.
+ * <p>Several value streams of the same length (the task vectors of several models, which share the
+ * base they are taken against) are selected together, so each pass reads every input once. Passes
+ * run in parallel over contiguous block-aligned ranges; memory per task is one block per stream
+ * and one or two 65,536-entry histograms per stream. Stateless and thread-safe.
  */
 final class MagnitudeSelect {
   private static final int BUCKETS = 1 << 16;
@@ -24,12 +28,13 @@ final class MagnitudeSelect {
   private MagnitudeSelect() {}
 
   /**
-   * Supplies the ranked values of range {@code [from, from + length)} into {@code dst[0..length)};
-   * {@code scratch} is a second buffer of at least {@code length} floats it may use. Called from
-   * several threads at once, and several times for the same range: it must return the same values.
+   * Supplies range {@code [from, from + length)} of every stream: stream {@code s} into {@code
+   * dst[s][0..length)}; {@code scratch} is a spare buffer of at least {@code length} floats. Called
+   * from several threads at once, and several times for the same range: it must return the same
+   * values.
    */
   interface RangeSource {
-    void read(long from, int length, float[] dst, float[] scratch);
+    void read(long from, int length, float[][] dst, float[] scratch);
   }
 
   /** The k-th largest magnitude and how many values are strictly greater. */
@@ -82,7 +87,7 @@ final class MagnitudeSelect {
   }
 
   /**
-   * The {@code k}-th largest {@code |x|} (1-based: {@code k = 1} is the maximum).
+   * The {@code k}-th largest {@code |x|} of one stream (1-based: {@code k = 1} is the maximum).
    *
    * @throws IllegalArgumentException unless {@code 1 ≤ k ≤ count}
    */
@@ -90,145 +95,190 @@ final class MagnitudeSelect {
     if (k < 1 || k > count) {
       throw new IllegalArgumentException("k = " + k + " outside [1, " + count + "]");
     }
-    Selection s = select(source, count, BLOCK, new long[] {k});
-    return new Threshold(Float.intBitsToFloat(s.bits[0]), s.greater[0]);
+    Selection s = select(source, 1, count, BLOCK, new long[][] {{k}});
+    return new Threshold(Float.intBitsToFloat(s.bits[0][0]), s.greater[0][0]);
   }
 
   /**
-   * For each {@code k} of {@code ks} the set of the {@code k} entries of largest magnitude ({@code
-   * k ≤ 0}: none; {@code k ≥ count}: all). Reads the source two or three times.
+   * For stream {@code s} and each {@code k} of {@code ks[s]}, the set of the {@code k} entries of
+   * largest magnitude ({@code k ≤ 0}: none; {@code k ≥ count}: all). Reads the source two or three
+   * times (not at all when every set is trivial).
+   *
+   * @param streams the streams the source supplies
+   * @param block elements per read
    */
-  static TopMask[] top(RangeSource source, long count, int block, long... ks) {
-    TopMask[] out = new TopMask[ks.length];
-    long[] inner = Arrays.stream(ks).filter(k -> k > 0 && k < count).toArray();
-    Selection s = inner.length == 0 ? null : select(source, count, block, inner);
-    long[] cutoffs = s == null ? null : cutoffs(source, count, block, inner, s);
-    for (int j = 0, i = 0; j < ks.length; j++) {
-      if (ks[j] <= 0) {
-        out[j] = TopMask.NONE;
-      } else if (ks[j] >= count) {
-        out[j] = TopMask.ALL;
-      } else {
-        out[j] = new TopMask(s.bits[i], cutoffs[i]);
-        i++;
+  static TopMask[][] top(RangeSource source, int streams, long count, int block, long[][] ks) {
+    long[][] inner = new long[streams][];
+    boolean any = false;
+    for (int s = 0; s < streams; s++) {
+      inner[s] = Arrays.stream(ks[s]).filter(k -> k > 0 && k < count).toArray();
+      any |= inner[s].length > 0;
+    }
+    Selection sel = any ? select(source, streams, count, block, inner) : null;
+    long[][] cutoffs = any ? cutoffs(source, streams, count, block, inner, sel) : null;
+    TopMask[][] out = new TopMask[streams][];
+    for (int s = 0; s < streams; s++) {
+      out[s] = new TopMask[ks[s].length];
+      for (int j = 0, i = 0; j < ks[s].length; j++) {
+        long k = ks[s][j];
+        out[s][j] = k <= 0 ? TopMask.NONE : k >= count ? TopMask.ALL : new TopMask(sel.bits[s][i], cutoffs[s][i++]);
       }
     }
     return out;
   }
 
-  /** Thresholds: per k its magnitude bits, the count strictly greater and the count equal. */
-  private record Selection(int[] bits, long[] greater, long[] equal) {}
+  /** Per stream and k: threshold magnitude bits, the count strictly greater and the count equal. */
+  private record Selection(int[][] bits, long[][] greater, long[][] equal) {}
 
-  private static Selection select(RangeSource source, long count, int block, long[] ks) {
-    Ranges r = new Ranges(count, block);
-    long[][] highs = new long[r.tasks][];
+  private static Selection select(RangeSource source, int streams, long count, int block, long[][] ks) {
+    Ranges r = new Ranges(count, block, streams);
+    long[][][] highs = new long[r.tasks][][];
     r.run((task, from, to) -> {
-      long[] h = new long[BUCKETS];
-      r.stream(source, from, to, (v, n) -> {
-        for (int i = 0; i < n; i++) {
-          h[(Float.floatToRawIntBits(v[i]) & 0x7fffffff) >>> 16]++;
+      long[][] h = new long[streams][];
+      for (int s = 0; s < streams; s++) {
+        h[s] = ks[s].length == 0 ? null : new long[BUCKETS];
+      }
+      r.stream(source, from, to, (v, at, n) -> {
+        for (int s = 0; s < streams; s++) {
+          long[] hs = h[s];
+          float[] vs = v[s];
+          if (hs != null) {
+            for (int i = 0; i < n; i++) {
+              hs[(Float.floatToRawIntBits(vs[i]) & 0x7fffffff) >>> 16]++;
+            }
+          }
         }
       });
       highs[task] = h;
     });
-    long[] high = sum(highs);
-    int m = ks.length;
-    int[] bucket = new int[m];
-    long[] above = new long[m];
-    for (int j = 0; j < m; j++) {
-      int hb = BUCKETS - 1;
-      long a = 0;
-      while (a + high[hb] < ks[j]) {
-        a += high[hb];
-        hb--;
+    int[][] bucket = new int[streams][];
+    long[][] above = new long[streams][];
+    int[][] distinct = new int[streams][];
+    for (int s = 0; s < streams; s++) {
+      final int ss = s;
+      long[] high = ks[s].length == 0 ? null : sum(Arrays.stream(highs).map(h -> h[ss]).toArray(long[][]::new));
+      bucket[s] = new int[ks[s].length];
+      above[s] = new long[ks[s].length];
+      for (int j = 0; j < ks[s].length; j++) {
+        int hb = BUCKETS - 1;
+        long a = 0;
+        while (a + high[hb] < ks[s][j]) {
+          a += high[hb];
+          hb--;
+        }
+        bucket[s][j] = hb;
+        above[s][j] = a;
       }
-      bucket[j] = hb;
-      above[j] = a;
+      distinct[s] = Arrays.stream(bucket[s]).distinct().toArray();
     }
-    int[] distinct = Arrays.stream(bucket).distinct().toArray();
-    long[][][] lows = new long[r.tasks][][];
+    long[][][][] lows = new long[r.tasks][][][];
     r.run((task, from, to) -> {
-      long[][] l = new long[distinct.length][BUCKETS];
-      r.stream(source, from, to, (v, n) -> {
-        for (int d = 0; d < distinct.length; d++) {
-          long[] ld = l[d];
-          int bucketBits = distinct[d];
-          for (int i = 0; i < n; i++) {
-            int bits = Float.floatToRawIntBits(v[i]) & 0x7fffffff;
-            if (bits >>> 16 == bucketBits) {
-              ld[bits & 0xffff]++;
+      long[][][] l = new long[streams][][];
+      for (int s = 0; s < streams; s++) {
+        l[s] = new long[distinct[s].length][BUCKETS];
+      }
+      r.stream(source, from, to, (v, at, n) -> {
+        for (int s = 0; s < streams; s++) {
+          float[] vs = v[s];
+          for (int d = 0; d < distinct[s].length; d++) {
+            long[] ld = l[s][d];
+            int bucketBits = distinct[s][d];
+            for (int i = 0; i < n; i++) {
+              int bits = Float.floatToRawIntBits(vs[i]) & 0x7fffffff;
+              if (bits >>> 16 == bucketBits) {
+                ld[bits & 0xffff]++;
+              }
             }
           }
         }
       });
       lows[task] = l;
     });
-    int[] bits = new int[m];
-    long[] greater = new long[m];
-    long[] equal = new long[m];
-    for (int j = 0; j < m; j++) {
-      int d = 0;
-      while (distinct[d] != bucket[j]) {
-        d++;
+    int[][] bits = new int[streams][];
+    long[][] greater = new long[streams][];
+    long[][] equal = new long[streams][];
+    for (int s = 0; s < streams; s++) {
+      int m = ks[s].length;
+      bits[s] = new int[m];
+      greater[s] = new long[m];
+      equal[s] = new long[m];
+      for (int j = 0; j < m; j++) {
+        int d = 0;
+        while (distinct[s][d] != bucket[s][j]) {
+          d++;
+        }
+        final int ss = s;
+        final int dd = d;
+        long[] low = sum(Arrays.stream(lows).map(l -> l[ss][dd]).toArray(long[][]::new));
+        long g = above[s][j];
+        int lb = BUCKETS - 1;
+        while (g + low[lb] < ks[s][j]) {
+          g += low[lb];
+          lb--;
+        }
+        bits[s][j] = (bucket[s][j] << 16) | lb;
+        greater[s][j] = g;
+        equal[s][j] = low[lb];
       }
-      final int dd = d;
-      long[] low = sum(Arrays.stream(lows).map(l -> l[dd]).toArray(long[][]::new));
-      long g = above[j];
-      int lb = BUCKETS - 1;
-      while (g + low[lb] < ks[j]) {
-        g += low[lb];
-        lb--;
-      }
-      bits[j] = (bucket[j] << 16) | lb;
-      greater[j] = g;
-      equal[j] = low[lb];
     }
     return new Selection(bits, greater, equal);
   }
 
-  /** Per k the index of the first threshold-equal entry not kept ({@code count} if all are kept). */
-  private static long[] cutoffs(RangeSource source, long count, int block, long[] ks, Selection s) {
-    long[] cut = new long[ks.length];
-    for (int j = 0; j < ks.length; j++) {
-      long toKeep = ks[j] - s.greater[j];
-      if (toKeep >= s.equal[j]) {
-        cut[j] = count;
-        continue;
-      }
-      int bits = s.bits[j];
-      int blocks = (int) ((count + block - 1) / block);
-      long[] perBlock = new long[blocks];
-      Ranges r = new Ranges(count, block);
-      r.run((task, from, to) -> r.stream(source, from, to, new Ranges.Chunks() {
-        long at = from;
-
-        @Override
-        public void accept(float[] v, int n) {
-          long c = 0;
-          for (int i = 0; i < n; i++) {
-            c += (Float.floatToRawIntBits(v[i]) & 0x7fffffff) == bits ? 1 : 0;
-          }
-          perBlock[(int) (at / block)] = c;
-          at += n;
+  /**
+   * Per stream and k the index of the first threshold-equal entry not kept ({@code count} if all
+   * are kept): one pass counts the equal entries per block for every split threshold, then one
+   * block per threshold is read again to find the entry.
+   */
+  private static long[][] cutoffs(RangeSource source, int streams, long count, int block, long[][] ks,
+      Selection sel) {
+    long[][] cut = new long[streams][];
+    List<int[]> split = new ArrayList<>(); // {stream, j}
+    for (int s = 0; s < streams; s++) {
+      cut[s] = new long[ks[s].length];
+      for (int j = 0; j < ks[s].length; j++) {
+        cut[s][j] = count;
+        if (ks[s][j] - sel.greater[s][j] < sel.equal[s][j]) {
+          split.add(new int[] {s, j});
         }
-      }));
+      }
+    }
+    if (split.isEmpty()) {
+      return cut;
+    }
+    int blocks = (int) ((count + block - 1) / block);
+    long[][] perBlock = new long[split.size()][blocks];
+    Ranges r = new Ranges(count, block, streams);
+    r.run((task, from, to) -> r.stream(source, from, to, (v, at, n) -> {
+      for (int q = 0; q < split.size(); q++) {
+        float[] vs = v[split.get(q)[0]];
+        int bits = sel.bits[split.get(q)[0]][split.get(q)[1]];
+        long c = 0;
+        for (int i = 0; i < n; i++) {
+          c += (Float.floatToRawIntBits(vs[i]) & 0x7fffffff) == bits ? 1 : 0;
+        }
+        perBlock[q][(int) (at / block)] = c;
+      }
+    }));
+    for (int q = 0; q < split.size(); q++) {
+      int s = split.get(q)[0];
+      int j = split.get(q)[1];
+      long toKeep = ks[s][j] - sel.greater[s][j];
+      int bits = sel.bits[s][j];
       long seen = 0;
       int b = 0;
-      while (seen + perBlock[b] <= toKeep) {
-        seen += perBlock[b];
+      while (seen + perBlock[q][b] <= toKeep) {
+        seen += perBlock[q][b];
         b++;
       }
       long from = (long) b * block;
       int n = (int) Math.min(block, count - from);
-      float[] v = new float[n];
+      float[][] v = new float[streams][n];
       source.read(from, n, v, new float[n]);
       int i = 0;
-      for (; ; i++) {
-        if ((Float.floatToRawIntBits(v[i]) & 0x7fffffff) == bits && seen++ == toKeep) {
-          break;
-        }
+      while ((Float.floatToRawIntBits(v[s][i]) & 0x7fffffff) != bits || seen++ != toKeep) {
+        i++;
       }
-      cut[j] = from + i;
+      cut[s][j] = from + i;
     }
     return cut;
   }
@@ -246,21 +296,24 @@ final class MagnitudeSelect {
   /** {@code [0, count)} split into block-aligned contiguous ranges, a few per core. */
   private static final class Ranges {
     final long count;
+    final int block;
+    final int streams;
     final int tasks;
     final long perTask;
-    final int block;
 
     interface Body {
       void run(int task, long from, long to);
     }
 
-    interface Chunks {
-      void accept(float[] values, int length);
+    interface Blocks {
+      /** Block {@code [at, at + n)} of every stream in {@code values[s][0..n)}. */
+      void accept(float[][] values, long at, int n);
     }
 
-    Ranges(long count, int block) {
+    Ranges(long count, int block, int streams) {
       this.count = count;
       this.block = block;
+      this.streams = streams;
       long blocks = (count + block - 1) / block;
       int want = (int) Math.max(1, Math.min(blocks, 4L * Runtime.getRuntime().availableProcessors()));
       long blocksPerTask = (blocks + want - 1) / want;
@@ -274,14 +327,14 @@ final class MagnitudeSelect {
     }
 
     /** Reads {@code [from, to)} block by block (blocks start at multiples of {@link #block}). */
-    void stream(RangeSource source, long from, long to, Chunks sink) {
+    void stream(RangeSource source, long from, long to, Blocks sink) {
       int len = (int) Math.min(block, to - from);
-      float[] v = new float[len];
+      float[][] v = new float[streams][len];
       float[] scratch = new float[len];
       for (long at = from; at < to; at += block) {
         int n = (int) Math.min(block, to - at);
         source.read(at, n, v, scratch);
-        sink.accept(v, n);
+        sink.accept(v, at, n);
       }
     }
   }

@@ -87,7 +87,7 @@ final class TaskArithmeticKernel {
    */
   static void keepLargest(float[] d, int k) {
     MagnitudeSelect.TopMask keep = MagnitudeSelect.top((from, n, dst, scratch) ->
-        System.arraycopy(d, (int) from, dst, 0, n), d.length, MagnitudeSelect.BLOCK, k)[0];
+        System.arraycopy(d, (int) from, dst[0], 0, n), 1, d.length, MagnitudeSelect.BLOCK, new long[][] {{k}})[0][0];
     for (int i = 0; i < d.length; i++) {
       if (!keep.holds(d[i], i)) {
         d[i] = 0;

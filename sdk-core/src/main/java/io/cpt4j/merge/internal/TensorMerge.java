@@ -3,6 +3,7 @@ package io.cpt4j.merge.internal;
 import io.cpt4j.checkpoint.Tensor;
 import io.cpt4j.merge.internal.MagnitudeSelect.TopMask;
 import io.cpt4j.merge.internal.TaskArithmeticKernel.Rule;
+import java.util.stream.IntStream;
 
 /**
  * The merge of one tensor, computed chunk by chunk from the memory-mapped inputs. {@link #prepare}
@@ -70,6 +71,7 @@ final class TensorMerge {
     final float[] b;
     final float[] t;
     final float[] sum;
+    final float[] sign;
     final float[] mixed;
     final float[] div;
 
@@ -78,6 +80,7 @@ final class TensorMerge {
       b = new float[length];
       t = new float[length];
       sum = new float[length];
+      sign = new float[length];
       mixed = new float[length];
       div = new float[length];
     }
@@ -93,23 +96,14 @@ final class TensorMerge {
         return;
       }
       TopMask[][] m = new TopMask[models.length][];
-      boolean trims = rule.sparsify() == TaskArithmeticKernel.Sparsify.MAGNITUDE
-          || rule.sparsify() == TaskArithmeticKernel.Sparsify.OUTLIERS;
-      for (int k = 0; k < models.length && trims && !rule.linear(); k++) {
-        if (densities[k] >= 1) {
-          continue;
-        }
-        Tensor x = models[k];
-        MagnitudeSelect.RangeSource delta = (from, n, dst, scratch) -> {
-          x.readFloats(from, dst, 0, n);
-          base.readFloats(from, scratch, 0, n);
-          for (int i = 0; i < n; i++) {
-            dst[i] -= scratch[i];
-          }
-        };
-        long keep = (long) (densities[k] * count);
+      boolean trims = !rule.linear() && (rule.sparsify() == TaskArithmeticKernel.Sparsify.MAGNITUDE
+          || rule.sparsify() == TaskArithmeticKernel.Sparsify.OUTLIERS);
+      int[] trimmed = IntStream.range(0, models.length).filter(k -> trims && densities[k] < 1).toArray();
+      long[][] ks = new long[trimmed.length][];
+      for (int s = 0; s < trimmed.length; s++) {
+        long keep = (long) (densities[trimmed[s]] * count);
         if (rule.sparsify() == TaskArithmeticKernel.Sparsify.MAGNITUDE) {
-          m[k] = MagnitudeSelect.top(delta, count, block, keep);
+          ks[s] = new long[] {keep};
         } else {
           // mergekit's magnitude_outliers: drop the gamma fraction of largest entries, then the
           // smallest so that density remains; fewer outliers are dropped if both do not fit
@@ -118,7 +112,24 @@ final class TensorMerge {
           if (bottom < 0) {
             top += bottom;
           }
-          m[k] = MagnitudeSelect.top(delta, count, block, top + keep, top);
+          ks[s] = new long[] {top + keep, top};
+        }
+      }
+      if (trimmed.length > 0) {
+        // the task vectors of all trimmed models, reading the base once per block
+        MagnitudeSelect.RangeSource deltas = (from, n, dst, scratch) -> {
+          base.readFloats(from, scratch, 0, n);
+          for (int s = 0; s < trimmed.length; s++) {
+            float[] d = dst[s];
+            models[trimmed[s]].readFloats(from, d, 0, n);
+            for (int i = 0; i < n; i++) {
+              d[i] -= scratch[i];
+            }
+          }
+        };
+        TopMask[][] found = MagnitudeSelect.top(deltas, trimmed.length, count, block, ks);
+        for (int s = 0; s < trimmed.length; s++) {
+          m[trimmed[s]] = found[s];
         }
       }
       masks = m;
@@ -193,6 +204,7 @@ final class TensorMerge {
     float[] div = s.div;
     if (rule.consensus()) {
       float[] sum = s.sum;
+      float[] sign = s.sign;
       java.util.Arrays.fill(sum, 0, n, 0);
       for (int k = 0; k < d.length; k++) {
         float wk = w[k];
@@ -201,22 +213,33 @@ final class TensorMerge {
           sum[i] += wk * dk[i];
         }
       }
+      for (int i = 0; i < n; i++) {
+        sign[i] = Math.copySign(1f, sum[i]); // the elected sign: + for a sum ≥ 0 (a sum is never −0)
+      }
       java.util.Arrays.fill(mixed, 0, n, 0);
       java.util.Arrays.fill(div, 0, n, 0);
       for (int k = 0; k < d.length; k++) {
         float wk = w[k];
         float[] dk = d[k];
         for (int i = 0; i < n; i++) {
+          // branch-free "if sign(wd) == elected: mixed += wd, div += wk" (agree ⇔ wd·sign > 0);
+          // sign·p is exactly wd when it agrees, ±0 otherwise, and adding ±0 to a sum started at +0
+          // changes nothing, so the sums equal the scalar rule's
           float wd = wk * dk[i];
-          // the elected sign is + when the sum is ≥ 0; zero entries never agree (signum 0)
-          boolean agrees = sum[i] >= 0 ? wd > 0 : wd < 0;
-          mixed[i] += agrees ? wd : 0;
-          div[i] += agrees ? wk : 0;
+          float p = Math.max(wd * sign[i], 0f);
+          mixed[i] += sign[i] * p;
+          div[i] += wk * Math.signum(p);
+        }
+      }
+      for (int i = 0; i < n; i++) {
+        if (Float.isNaN(mixed[i]) || Float.isNaN(sum[i])) {
+          consensusScalar(d, i, mixed, div); // NaN inputs: the scalar rule's exact treatment
         }
       }
       if (rule.normalize()) {
         for (int i = 0; i < n; i++) {
-          mixed[i] /= div[i] == 0 ? 1 : div[i];
+          float dv = div[i];
+          mixed[i] /= dv + (1 - Math.signum(Math.abs(dv))); // a zero divisor counts as 1
         }
       }
     } else {
@@ -237,5 +260,25 @@ final class TensorMerge {
     for (int i = 0; i < n; i++) {
       out[off + i] = target[i] + lambda * mixed[i];
     }
+  }
+
+  /** Entry {@code i} of the sign-consensus sum, element by element as the rule states it. */
+  private void consensusScalar(float[][] d, int i, float[] mixed, float[] div) {
+    float sum = 0;
+    for (int k = 0; k < d.length; k++) {
+      sum += w[k] * d[k][i];
+    }
+    float majority = sum >= 0 ? 1 : -1;
+    float m = 0;
+    float dv = 0;
+    for (int k = 0; k < d.length; k++) {
+      float wd = w[k] * d[k][i];
+      if (Math.signum(wd) == majority) {
+        m += wd;
+        dv += w[k];
+      }
+    }
+    mixed[i] = m;
+    div[i] = dv;
   }
 }

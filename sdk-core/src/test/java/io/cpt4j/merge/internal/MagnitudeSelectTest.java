@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 class MagnitudeSelectTest {
 
   private static MagnitudeSelect.RangeSource chunks(float[] data, int chunk) {
-    return (from, n, dst, scratch) -> System.arraycopy(data, (int) from, dst, 0, n);
+    return (from, n, dst, scratch) -> System.arraycopy(data, (int) from, dst[0], 0, n);
   }
 
   @Test
@@ -54,5 +54,40 @@ class MagnitudeSelectTest {
         .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> MagnitudeSelect.kthLargest(chunks(data, 2), 5, 6))
         .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void topSetsOfSeveralStreamsMatchSortingWithTiesInIndexOrder() {
+    SplittableRandom r = new SplittableRandom(3);
+    int n = 3001;
+    float[][] data = new float[2][n];
+    for (float[] d : data) {
+      for (int i = 0; i < n; i++) {
+        d[i] = (r.nextInt(21) - 10) * 0.5f; // 11 magnitudes: every threshold is tied
+      }
+    }
+    long[][] ks = {{1, 150, 1500, 2999, 0, n}, {7, 3000}};
+    MagnitudeSelect.TopMask[][] masks = MagnitudeSelect.top((from, len, dst, scratch) -> {
+      for (int s = 0; s < 2; s++) {
+        System.arraycopy(data[s], (int) from, dst[s], 0, len);
+      }
+    }, 2, n, 64, ks);
+    for (int s = 0; s < 2; s++) {
+      float[] d = data[s];
+      Integer[] order = java.util.stream.IntStream.range(0, n).boxed().toArray(Integer[]::new);
+      Arrays.sort(order, java.util.Comparator.comparingDouble((Integer i) -> -Math.abs(d[i])).thenComparing(i -> i));
+      for (int j = 0; j < ks[s].length; j++) {
+        boolean[] in = new boolean[n];
+        for (int q = 0; q < Math.min(n, ks[s][j]); q++) {
+          in[order[q]] = true;
+        }
+        int kept = 0;
+        for (int i = 0; i < n; i++) {
+          assertThat(masks[s][j].holds(d[i], i)).as("stream %d k=%d i=%d", s, ks[s][j], i).isEqualTo(in[i]);
+          kept += in[i] ? 1 : 0;
+        }
+        assertThat(kept).isEqualTo((int) Math.min(n, ks[s][j]));
+      }
+    }
   }
 }
