@@ -63,25 +63,32 @@ final class MagnitudeSelect {
 
     /** Zeroes the entries of {@code d[0..n)} (indices {@code from..}) that are not in the set. */
     void retain(float[] d, long from, int n) {
-      int lim = (int) Math.clamp(cutoff - from, 0, n);
-      int t = bits;
-      for (int i = 0; i < lim; i++) {
-        d[i] = (Float.floatToRawIntBits(d[i]) & 0x7fffffff) >= t ? d[i] : 0;
-      }
-      for (int i = lim; i < n; i++) {
-        d[i] = (Float.floatToRawIntBits(d[i]) & 0x7fffffff) > t ? d[i] : 0;
-      }
+      apply(d, from, n, 0);
     }
 
     /** Zeroes the entries of {@code d[0..n)} (indices {@code from..}) that are in the set. */
     void zeroHeld(float[] d, long from, int n) {
+      apply(d, from, n, -1);
+    }
+
+    /**
+     * Masks entries branch-free (so the loops vectorise): an int mask of all ones for entries in the
+     * set, xor {@code flip}; entries whose mask is 0 become +0. Before the cutoff an entry is in the
+     * set when its magnitude bits are ≥ {@link #bits} (sign of {@code bits − 1 − b}), after it when
+     * they are > {@link #bits}; no overflow since the first loop only runs for {@code bits ≥ 0}.
+     */
+    private void apply(float[] d, long from, int n, int flip) {
       int lim = (int) Math.clamp(cutoff - from, 0, n);
       int t = bits;
       for (int i = 0; i < lim; i++) {
-        d[i] = (Float.floatToRawIntBits(d[i]) & 0x7fffffff) >= t ? 0 : d[i];
+        int x = Float.floatToRawIntBits(d[i]);
+        int in = ((t - 1 - (x & 0x7fffffff)) >> 31) ^ flip;
+        d[i] = Float.intBitsToFloat(x & in);
       }
       for (int i = lim; i < n; i++) {
-        d[i] = (Float.floatToRawIntBits(d[i]) & 0x7fffffff) > t ? 0 : d[i];
+        int x = Float.floatToRawIntBits(d[i]);
+        int in = ((t - (x & 0x7fffffff)) >> 31) ^ flip;
+        d[i] = Float.intBitsToFloat(x & in);
       }
     }
   }
@@ -101,27 +108,58 @@ final class MagnitudeSelect {
 
   /**
    * For stream {@code s} and each {@code k} of {@code ks[s]}, the set of the {@code k} entries of
-   * largest magnitude ({@code k ≤ 0}: none; {@code k ≥ count}: all). Reads the source two or three
-   * times (not at all when every set is trivial).
+   * largest magnitude ({@code k ≤ 0}: none; {@code k ≥ count}: all). Tries {@link BracketSelect}
+   * first (a sample plus one read); thresholds it misses take the radix passes (two or three more
+   * reads). Reads nothing when every set is trivial.
    *
    * @param streams the streams the source supplies
    * @param block elements per read
    */
   static TopMask[][] top(RangeSource source, int streams, long count, int block, long[][] ks) {
+    return top(source, streams, count, block, ks, CANDIDATE_SHARE);
+  }
+
+  /** Bracketed candidates are capped at {@code count / CANDIDATE_SHARE} per threshold. */
+  static final int CANDIDATE_SHARE = 32;
+
+  /**
+   * {@link #top(RangeSource, int, long, int, long[][])} trying {@link BracketSelect} first with
+   * candidates capped at {@code count / share}; {@code share = 0} uses the radix passes only.
+   */
+  static TopMask[][] top(RangeSource source, int streams, long count, int block, long[][] ks, int share) {
     long[][] inner = new long[streams][];
     boolean any = false;
     for (int s = 0; s < streams; s++) {
       inner[s] = Arrays.stream(ks[s]).filter(k -> k > 0 && k < count).toArray();
       any |= inner[s].length > 0;
     }
-    Selection sel = any ? select(source, streams, count, block, inner) : null;
-    long[][] cutoffs = any ? cutoffs(source, streams, count, block, inner, sel) : null;
+    TopMask[][] fast = any && share > 0 ? BracketSelect.find(source, streams, count, block, inner, share) : null;
+    // the radix passes for the thresholds the bracket missed (all of them when share is 0)
+    long[][] slow = new long[streams][];
+    boolean anySlow = false;
+    for (int s = 0; s < streams; s++) {
+      final int ss = s;
+      slow[s] = IntStream.range(0, inner[s].length).filter(i -> fast == null || fast[ss][i] == null)
+          .mapToLong(i -> inner[ss][i]).toArray();
+      anySlow |= slow[s].length > 0;
+    }
+    Selection sel = anySlow ? select(source, streams, count, block, slow) : null;
+    long[][] cutoffs = anySlow ? cutoffs(source, streams, count, block, slow, sel) : null;
     TopMask[][] out = new TopMask[streams][];
     for (int s = 0; s < streams; s++) {
       out[s] = new TopMask[ks[s].length];
-      for (int j = 0, i = 0; j < ks[s].length; j++) {
+      for (int j = 0, i = 0, q = 0; j < ks[s].length; j++) {
         long k = ks[s][j];
-        out[s][j] = k <= 0 ? TopMask.NONE : k >= count ? TopMask.ALL : new TopMask(sel.bits[s][i], cutoffs[s][i++]);
+        if (k <= 0) {
+          out[s][j] = TopMask.NONE;
+        } else if (k >= count) {
+          out[s][j] = TopMask.ALL;
+        } else if (fast != null && fast[s][i] != null) {
+          out[s][j] = fast[s][i++];
+        } else {
+          out[s][j] = new TopMask(sel.bits[s][q], cutoffs[s][q++]);
+          i++;
+        }
       }
     }
     return out;
@@ -294,7 +332,7 @@ final class MagnitudeSelect {
   }
 
   /** {@code [0, count)} split into block-aligned contiguous ranges, a few per core. */
-  private static final class Ranges {
+  static final class Ranges {
     final long count;
     final int block;
     final int streams;

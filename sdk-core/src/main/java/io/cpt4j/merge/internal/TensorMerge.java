@@ -231,9 +231,16 @@ final class TensorMerge {
           div[i] += wk * Math.signum(p);
         }
       }
+      int nan = 0; // any NaN among the sums (branch-free or-reduction over the magnitude bits)
       for (int i = 0; i < n; i++) {
-        if (Float.isNaN(mixed[i]) || Float.isNaN(sum[i])) {
-          consensusScalar(d, i, mixed, div); // NaN inputs: the scalar rule's exact treatment
+        nan |= (0x7f800000 - (Float.floatToRawIntBits(mixed[i]) & 0x7fffffff))
+            | (0x7f800000 - (Float.floatToRawIntBits(sum[i]) & 0x7fffffff));
+      }
+      if (nan < 0) {
+        for (int i = 0; i < n; i++) {
+          if (Float.isNaN(mixed[i]) || Float.isNaN(sum[i])) {
+            consensusScalar(d, i, mixed, div); // NaN inputs: the scalar rule's exact treatment
+          }
         }
       }
       if (rule.normalize()) {
