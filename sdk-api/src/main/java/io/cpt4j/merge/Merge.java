@@ -23,10 +23,14 @@ import java.util.regex.Pattern;
  *     .writeTo(Path.of("merged"));
  * }</pre>
  *
- * <p>The merge streams tensor by tensor over the memory-mapped inputs: peak memory is a few tensors,
- * never the model. Before anything is written, every input must have the base's architecture and
- * exactly its tensor names and shapes (else a {@link MergeException} lists the first mismatches).
- * Tensors that a filter leaves out, and non-floating-point tensors, are copied from the target.
+ * <p>The merge streams over the memory-mapped inputs, computing each output tensor in chunks as it
+ * is written (in parallel): the heap holds a few chunks per thread, never a whole tensor or the
+ * model, and tensors may have more than {@code Integer.MAX_VALUE} elements. Methods that need
+ * whole-tensor statistics (TIES and breadcrumbs trimming thresholds) read their inputs once more
+ * per tensor to find them exactly. Before anything is written, every input must have the base's
+ * architecture and exactly its tensor names and shapes (else a {@link MergeException} lists the
+ * first mismatches; see {@link #vocabularyFrom} for differing vocabularies). Tensors that a filter
+ * leaves out, and non-floating-point tensors, are copied from the target.
  *
  * <p>Immutable and thread-safe. Checkpoints are not closed by the merge.
  *
