@@ -12,8 +12,11 @@ import java.util.stream.IntStream;
  * generous margin; one pass then counts the entries above {@code hi} and collects the magnitudes in
  * the bracket (4 bytes each, in index order, with per-block counts). If the k-th largest is inside
  * the bracket, it is found exactly among the candidates, and the tie cutoff from the candidates'
- * order plus one re-read block. A bracket that misses, or that holds more than {@code count /
- * share} candidates, is reported as null so the caller falls back to the radix passes. Stateless.
+ * order plus one re-read block. When the sample predicts more than {@code count / share}
+ * candidates (a few heavily repeated values), the pass instead counts the entries above and equal
+ * to the sample's estimate of the threshold, which is exact when the k-th largest has that value.
+ * A threshold found neither way is reported as null so the caller falls back to the radix passes.
+ * Stateless.
  */
 final class BracketSelect {
   private BracketSelect() {}
@@ -51,6 +54,7 @@ final class BracketSelect {
     int[] pj = new int[pairs];
     int[] lo = new int[pairs];
     int[] hi = new int[pairs];
+    boolean[] point = new boolean[pairs]; // few distinct values: guess the threshold value itself
     long cap = Math.min(Integer.MAX_VALUE - 8, Math.max(block, count / share));
     AtomicLongArray total = new AtomicLongArray(pairs);
     boolean anyTried = false;
@@ -68,10 +72,12 @@ final class BracketSelect {
         // the sample predicts the candidates; heavily tied data would overflow the cap: skip the pass
         double predicted = (lowerBoundAbove(sample[s], hi[p]) - lowerBound(sample[s], lo[p])) / (double) m;
         if (predicted * count > 0.8 * cap) {
-          total.set(p, Long.MAX_VALUE);
-        } else {
-          anyTried = true;
+          // the bracket is a few heavily repeated values: count above and equal to the sample's
+          // estimate of the threshold instead of collecting
+          point[p] = true;
+          lo[p] = hi[p] = sample[s][Math.clamp(m - 1 - (long) rank, 0, m - 1)];
         }
+        anyTried = true;
       }
     }
     TopMask[][] out = new TopMask[streams][];
@@ -97,6 +103,18 @@ final class BracketSelect {
           float[] x = v[ps[p]];
           int h = hi[p];
           int l = lo[p];
+          if (point[p]) {
+            long a = 0;
+            int eq = 0;
+            for (int e = 0; e < n; e++) {
+              int b = Float.floatToRawIntBits(x[e]) & 0x7fffffff;
+              a += (h - b) >>> 31; // b > h
+              eq += ((b ^ h) - 1) >>> 31; // b == h (b ^ h ≥ 0)
+            }
+            up[p] += a;
+            perBlock[p][(int) (at / block)] = eq;
+            continue;
+          }
           if (list[p].length < size[p] + n + 1) {
             list[p] = Arrays.copyOf(list[p], Math.max(2 * list[p].length, size[p] + n + 1));
           }
@@ -128,6 +146,17 @@ final class BracketSelect {
       long greater = 0;
       for (long[] a : above) {
         greater += a[p];
+      }
+      if (point[p]) {
+        long equal = Arrays.stream(perBlock[p]).asLongStream().sum();
+        long k = ks[ps[p]][pj[p]];
+        if (greater < k && k <= greater + equal) {
+          long toKeep = k - greater;
+          long cutoff = toKeep < equal
+              ? cutoff(source, streams, count, block, ps[p], hi[p], hi[p], perBlock[p], toKeep) : count;
+          out[ps[p]][pj[p]] = new TopMask(hi[p], cutoff);
+        }
+        continue;
       }
       int c = (int) total.get(p);
       long k = ks[ps[p]][pj[p]];
@@ -164,20 +193,29 @@ final class BracketSelect {
     while (all[pos] != t || seen++ != toKeep) {
       pos++;
     }
+    return cutoff(source, streams, count, block, stream, lo, hi, perBlock, pos);
+  }
+
+  /**
+   * The index of the entry of ordinal {@code ordinal} (0-based, index order) among those with
+   * magnitude bits in {@code [lo, hi]}, given their count per block: one block is read again.
+   */
+  private static long cutoff(RangeSource source, int streams, long count, int block, int stream, int lo, int hi,
+      int[] perBlock, long ordinal) {
     int b = 0;
-    int before = 0;
-    while (before + perBlock[b] <= pos) {
+    long before = 0;
+    while (before + perBlock[b] <= ordinal) {
       before += perBlock[b];
       b++;
     }
-    int ordinal = pos - before; // among this block's candidates
+    long inBlock = ordinal - before;
     long from = (long) b * block;
     int n = (int) Math.min(block, count - from);
     float[][] v = new float[streams][n];
     source.read(from, n, v, new float[n]);
     for (int e = 0, c = 0; e < n; e++) {
       int bits = Float.floatToRawIntBits(v[stream][e]) & 0x7fffffff;
-      if (bits <= hi && bits >= lo && c++ == ordinal) {
+      if (bits <= hi && bits >= lo && c++ == inBlock) {
         return from + e;
       }
     }
