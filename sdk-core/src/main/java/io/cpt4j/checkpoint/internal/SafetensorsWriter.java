@@ -7,6 +7,7 @@ import io.cpt4j.checkpoint.DType;
 import io.cpt4j.checkpoint.Tensor;
 import io.cpt4j.checkpoint.TensorInfo;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -18,13 +19,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.function.LongConsumer;
 import java.util.stream.IntStream;
 
 /**
  * Writes one safetensors file by streaming tensors in chunks: only fixed-size buffers are ever
- * held, whatever the tensor sizes. Tensors that only supply floats are pipelined: while one chunk is
- * written, the next is read (a merged tensor computes it then) and encoded in parallel. Header keys follow the tensor order and the header is padded
+ * held, whatever the tensor sizes. Tensors that only supply floats are pipelined: while a background
+ * thread writes one chunk, the calling thread reads the next (a merged tensor computes it then, in
+ * parallel) and encodes it in parallel. Header keys follow the tensor order and the header is padded
  * with spaces so the data starts at a multiple of 8 bytes.
  */
 public final class SafetensorsWriter {
@@ -121,26 +125,42 @@ public final class SafetensorsWriter {
       written.accept((long) n * width);
       return;
     }
-    // Two chunks in flight: the next one is read (e.g. computed by a merge) and encoded in parallel
-    // on the common pool while this thread writes the current one.
+    // Two chunks in flight: this thread reads the next chunk (a merge computes it then, in parallel
+    // with this thread taking part) and encodes it, while a background thread writes the current one.
     for (int i = 0; i < chunks.length; i++) {
       if (chunks[i] == null) {
         chunks[i] = new Chunk();
       }
     }
-    CompletableFuture<Chunk> next = chunks[0].fillAsync(t, out, 0, chunk);
-    try {
-      for (int i = 1; next != null; i++) {
-        Chunk c = join(next);
-        long after = c.from + c.n;
-        next = after < total ? chunks[i % 2].fillAsync(t, out, after, chunk) : null;
-        c.bytes.clear().limit(c.n * c.width);
-        writeFully(ch, c.bytes);
-        written.accept((long) c.n * width);
-      }
-    } finally {
-      if (next != null) { // failed while the next chunk was being filled: let it finish first
-        next.handle((c, e) -> c).join();
+    CompletableFuture<Void> pending = null;
+    long pendingBytes = 0;
+    try (ExecutorService io = Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().factory())) {
+      try {
+        for (long from = 0, i = 0; from < total; i++) {
+          Chunk c = chunks[(int) (i % 2)];
+          c.fill(t, out, from, chunk); // the other chunk may still be being written
+          if (pending != null) {
+            join(pending);
+            written.accept(pendingBytes);
+          }
+          ByteBuffer bytes = c.bytes.clear().limit(c.n * width);
+          pending = CompletableFuture.runAsync(() -> {
+            try {
+              writeFully(ch, bytes);
+            } catch (IOException e) {
+              throw new UncheckedIOException(e);
+            }
+          }, io);
+          pendingBytes = (long) c.n * width;
+          from += c.n;
+        }
+        join(pending);
+        written.accept(pendingBytes);
+        pending = null;
+      } finally {
+        if (pending != null) { // failed while a chunk was being written: let the write end first
+          pending.handle((v, e) -> v).join();
+        }
       }
     }
   }
@@ -153,31 +173,29 @@ public final class SafetensorsWriter {
     final float[] floats = new float[BUFFER_BYTES / 4];
     final ByteBuffer bytes = ByteBuffer.allocateDirect(BUFFER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
     int width;
-    long from;
     int n;
 
     /** Reads and encodes up to {@code elements} (at most {@code BUFFER_BYTES / max(width, 4)}). */
-    CompletableFuture<Chunk> fillAsync(Tensor t, DType out, long start, int elements) {
-      return CompletableFuture.supplyAsync(() -> {
-        width = out.byteSize();
-        from = start;
-        n = (int) Math.min(elements, t.elementCount() - start);
-        t.readFloats(start, floats, 0, n);
-        MemorySegment seg = MemorySegment.ofBuffer(bytes.clear());
-        int pieces = (n + ENCODE_PIECE - 1) / ENCODE_PIECE;
-        IntStream.range(0, pieces).parallel().forEach(p -> {
-          int off = p * ENCODE_PIECE;
-          FloatCodec.encode(out, floats, off, Math.min(ENCODE_PIECE, n - off), seg, (long) off * width);
-        });
-        return this;
+    void fill(Tensor t, DType out, long start, int elements) {
+      width = out.byteSize();
+      n = (int) Math.min(elements, t.elementCount() - start);
+      t.readFloats(start, floats, 0, n);
+      MemorySegment seg = MemorySegment.ofBuffer(bytes.clear());
+      int pieces = (n + ENCODE_PIECE - 1) / ENCODE_PIECE;
+      IntStream.range(0, pieces).parallel().forEach(p -> {
+        int off = p * ENCODE_PIECE;
+        FloatCodec.encode(out, floats, off, Math.min(ENCODE_PIECE, n - off), seg, (long) off * width);
       });
     }
   }
 
-  private static Chunk join(CompletableFuture<Chunk> f) throws IOException {
+  private static void join(CompletableFuture<Void> f) throws IOException {
     try {
-      return f.join();
+      f.join();
     } catch (CompletionException e) {
+      if (e.getCause() instanceof UncheckedIOException u) {
+        throw u.getCause();
+      }
       if (e.getCause() instanceof RuntimeException r) {
         throw r;
       }
