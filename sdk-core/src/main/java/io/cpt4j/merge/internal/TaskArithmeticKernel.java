@@ -1,8 +1,8 @@
 package io.cpt4j.merge.internal;
 
+import io.cpt4j.checkpoint.Tensor;
 import io.cpt4j.merge.MergeException;
 import io.cpt4j.merge.MergeMethod;
-import io.cpt4j.checkpoint.Tensor;
 import java.util.stream.IntStream;
 
 /**
