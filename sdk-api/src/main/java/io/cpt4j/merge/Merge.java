@@ -23,10 +23,14 @@ import java.util.regex.Pattern;
  *     .writeTo(Path.of("merged"));
  * }</pre>
  *
- * <p>The merge streams tensor by tensor over the memory-mapped inputs: peak memory is a few tensors,
- * never the model. Before anything is written, every input must have the base's architecture and
- * exactly its tensor names and shapes (else a {@link MergeException} lists the first mismatches).
- * Tensors that a filter leaves out, and non-floating-point tensors, are copied from the target.
+ * <p>The merge streams over the memory-mapped inputs, computing each output tensor in chunks as it
+ * is written (in parallel): the heap holds a few chunks per thread, never a whole tensor or the
+ * model, and tensors may have more than {@code Integer.MAX_VALUE} elements. Methods that need
+ * whole-tensor statistics (TIES and breadcrumbs trimming thresholds) read their inputs once more
+ * per tensor to find them exactly. Before anything is written, every input must have the base's
+ * architecture and exactly its tensor names and shapes (else a {@link MergeException} lists the
+ * first mismatches; see {@link #vocabularyFrom} for differing vocabularies). Tensors that a filter
+ * leaves out, and non-floating-point tensors, are copied from the target.
  *
  * <p>Immutable and thread-safe. Checkpoints are not closed by the merge.
  *
@@ -43,9 +47,15 @@ import java.util.regex.Pattern;
  * @param maxShardSize largest output shard in bytes; default one file
  * @param overwrite replace an existing non-empty output directory; default false
  * @param vocabularyFrom when the inputs' vocabulary sizes differ: the checkpoint whose vocabulary the
- *     output takes. Embedding and LM-head rows shared by all inputs are merged, the extra rows are
- *     copied from this checkpoint, and the output's {@code vocab_size} and tokenizer files are its.
- *     Empty (the default): differing vocabulary sizes are an error
+ *     output takes; it must be one of the merged checkpoints (base, target or a model). In the
+ *     vocabulary tensors (dimension 0 is the vocabulary: {@code embed_tokens}, {@code lm_head},
+ *     {@code embed_in}, {@code embed_out}, {@code wte}; their other dimensions must agree) the rows
+ *     shared by all inputs (the smallest vocabulary) are merged (sparsification statistics such as
+ *     TIES thresholds are taken over those rows), the extra rows are copied from this checkpoint, and
+ *     the output has its shape; vocabulary tensors left unmerged by a filter are copied from it
+ *     whole. The output's {@code config.json} (hence {@code vocab_size}) and tokenizer files are its.
+ *     Ignored when all vocabularies agree. Empty (the default): differing vocabulary sizes are an
+ *     error naming the sizes and the tensors
  */
 public record Merge(
     MergeMethod method,

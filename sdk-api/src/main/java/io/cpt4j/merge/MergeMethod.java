@@ -129,8 +129,13 @@ public sealed interface MergeMethod {
   /**
    * Model breadcrumbs: from each task vector drop the largest {@code gamma} fraction of entries by
    * magnitude (outliers) and then the smallest, keeping the {@code density} fraction ranked just below
-   * the outliers (mergekit's {@code magnitude_outliers}, per tensor), then task arithmetic. With
-   * {@code density + gamma > 1} fewer than {@code density} entries remain. Reference: Davari and
+   * the outliers (mergekit's {@code magnitude_outliers}, per tensor), then task arithmetic. Counts as
+   * in mergekit: of {@code n} entries {@code ⌊density·n⌋} are kept after dropping the {@code
+   * ⌊gamma·n⌋} largest; when both do not fit ({@code density + gamma > 1}) fewer outliers are dropped
+   * so that {@code ⌊density·n⌋} remain; with {@code density = 1} nothing is dropped. Magnitudes are
+   * ranked with ties broken by index (earlier entries rank higher); kept entries are not rescaled.
+   * (Where mergekit drops no outlier, {@code ⌊gamma·n⌋ = 0}, its slice {@code indices[n_bot:-0]}
+   * keeps nothing; here it keeps the {@code density} fraction, as with {@code gamma > 0}.) Reference: Davari and
    * Belilovsky, "Model Breadcrumbs: Scaling Multi-Task Model Merging with Sparse Masks", 2024
    * (arXiv:2312.06795).
    *

@@ -8,11 +8,11 @@ import java.util.Objects;
  * constant, a gradient of anchor values interpolated across the model's layers, or a list of
  * name-filtered alternatives (the first whose filter occurs in the tensor name wins).
  *
- * <p>The position {@code t ∈ [0, 1]} of a tensor follows mergekit: tensors of decoder layer {@code
- * i} of {@code N} have {@code t = i / (N − 1)} ({@code 0} when {@code N = 1}); tensors before the
- * first layer (embeddings) have {@code t = 0}, tensors after the last (final norm, LM head) {@code
- * t = 1}. A gradient of {@code m} anchors takes the value at {@code t·(m − 1)} by linear
- * interpolation between neighbouring anchors.
+ * <p>The position {@code t ∈ [0, 1]} of a tensor follows mergekit ({@code MergePlanner}): tensors of
+ * decoder layer {@code i} of {@code N} have {@code t = i / (N − 1)} ({@code 1} when {@code N = 1});
+ * tensors before the first layer (embeddings) have {@code t = 0}, tensors after the last (final
+ * norm, LM head) {@code t = 1}. A gradient of {@code m} anchors takes the value at {@code t·(m − 1)}
+ * by linear interpolation between neighbouring anchors (mergekit's {@code evaluate_setting}).
  *
  * <p>All implementations are immutable records and thread-safe.
  */
@@ -86,7 +86,8 @@ public sealed interface ParamValue {
 
   /**
    * Alternatives chosen by tensor name: the first rule whose {@code filter} occurs in the tensor's
-   * name (or whose filter is null, matching every tensor) gives the value.
+   * name (or whose filter is null or {@code "*"}, matching every tensor, as in mergekit) gives the
+   * value.
    *
    * @param rules at least one rule; the last one usually has a null filter (the default)
    */
@@ -101,7 +102,7 @@ public sealed interface ParamValue {
     @Override
     public double at(String tensorName, double t) {
       for (Rule r : rules) {
-        if (r.filter() == null || tensorName.contains(r.filter())) {
+        if (r.filter() == null || r.filter().equals("*") || tensorName.contains(r.filter())) {
           return r.value().at(tensorName, t);
         }
       }
@@ -113,8 +114,8 @@ public sealed interface ParamValue {
   /**
    * One alternative of a {@link Filtered} value.
    *
-   * @param filter a substring of the tensor name (mergekit matches {@code *filter*}); null matches
-   *     every tensor
+   * @param filter a substring of the tensor name (mergekit tests {@code filter in name}); null or
+   *     {@code "*"} matches every tensor
    * @param value the value where the filter matches
    */
   record Rule(String filter, ParamValue value) {

@@ -7,6 +7,7 @@ import io.cpt4j.checkpoint.DType;
 import io.cpt4j.checkpoint.Tensor;
 import io.cpt4j.checkpoint.TensorInfo;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -16,11 +17,18 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.function.LongConsumer;
+import java.util.stream.IntStream;
 
 /**
- * Writes one safetensors file by streaming tensors in chunks: only a fixed-size buffer is ever
- * held, whatever the tensor sizes. Header keys follow the tensor order and the header is padded
+ * Writes one safetensors file by streaming tensors in chunks: only fixed-size buffers are ever
+ * held, whatever the tensor sizes. Tensors that only supply floats are pipelined: while a background
+ * thread writes one chunk, the calling thread reads the next (a merged tensor computes it then, in
+ * parallel) and encodes it in parallel. Header keys follow the tensor order and the header is padded
  * with spaces so the data starts at a multiple of 8 bytes.
  */
 public final class SafetensorsWriter {
@@ -74,15 +82,16 @@ public final class SafetensorsWriter {
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
       writeFully(ch, ByteBuffer.wrap(header(infos, metadata)));
       ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+      Chunk[] chunks = new Chunk[2]; // allocated on first use, reused for every tensor of the file
       for (int i = 0; i < tensors.size(); i++) {
-        writeTensor(ch, tensors.get(i), infos.get(i).dtype(), buffer, written);
+        writeTensor(ch, tensors.get(i), infos.get(i).dtype(), buffer, chunks, written);
       }
       ch.force(true);
     }
   }
 
-  private static void writeTensor(FileChannel ch, Tensor t, DType out, ByteBuffer buffer, LongConsumer written)
-      throws IOException {
+  private static void writeTensor(FileChannel ch, Tensor t, DType out, ByteBuffer buffer, Chunk[] chunks,
+      LongConsumer written) throws IOException {
     MemorySegment src = out == t.dtype() ? rawBytes(t) : null;
     if (src != null) {
       long size = src.byteSize();
@@ -105,16 +114,95 @@ public final class SafetensorsWriter {
     }
     int width = out.byteSize();
     int chunk = BUFFER_BYTES / Math.max(width, 4);
-    float[] floats = new float[(int) Math.min(chunk, Math.max(1, t.elementCount()))];
-    MemorySegment seg = MemorySegment.ofBuffer(buffer.clear());
-    for (long e = 0; e < t.elementCount(); ) {
-      int n = (int) Math.min(floats.length, t.elementCount() - e);
-      t.readFloats(e, floats, 0, n);
-      FloatCodec.encode(out, floats, 0, n, seg, 0);
+    long total = t.elementCount();
+    if (total <= chunk) {
+      float[] floats = new float[(int) Math.max(1, total)];
+      int n = (int) total;
+      t.readFloats(0, floats, 0, n);
+      FloatCodec.encode(out, floats, 0, n, MemorySegment.ofBuffer(buffer.clear()), 0);
       buffer.clear().limit(n * width);
       writeFully(ch, buffer);
       written.accept((long) n * width);
-      e += n;
+      return;
+    }
+    // Two chunks in flight: this thread reads the next chunk (a merge computes it then, in parallel
+    // with this thread taking part) and encodes it, while a background thread writes the current one.
+    for (int i = 0; i < chunks.length; i++) {
+      if (chunks[i] == null) {
+        chunks[i] = new Chunk();
+      }
+    }
+    CompletableFuture<Void> pending = null;
+    long pendingBytes = 0;
+    try (ExecutorService io = Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().factory())) {
+      try {
+        for (long from = 0, i = 0; from < total; i++) {
+          Chunk c = chunks[(int) (i % 2)];
+          c.fill(t, out, from, chunk); // the other chunk may still be being written
+          if (pending != null) {
+            join(pending);
+            written.accept(pendingBytes);
+          }
+          ByteBuffer bytes = c.bytes.clear().limit(c.n * width);
+          pending = CompletableFuture.runAsync(() -> {
+            try {
+              writeFully(ch, bytes);
+            } catch (IOException e) {
+              throw new UncheckedIOException(e);
+            }
+          }, io);
+          pendingBytes = (long) c.n * width;
+          from += c.n;
+        }
+        join(pending);
+        written.accept(pendingBytes);
+        pending = null;
+      } finally {
+        if (pending != null) { // failed while a chunk was being written: let the write end first
+          pending.handle((v, e) -> v).join();
+        }
+      }
+    }
+  }
+
+  /** Elements encoded per parallel task. */
+  private static final int ENCODE_PIECE = 1 << 16;
+
+  /** One chunk of a float-streamed tensor: its floats and their encoding. */
+  private static final class Chunk {
+    final float[] floats = new float[BUFFER_BYTES / 4];
+    final ByteBuffer bytes = ByteBuffer.allocateDirect(BUFFER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    int width;
+    int n;
+
+    /** Reads and encodes up to {@code elements} (at most {@code BUFFER_BYTES / max(width, 4)}). */
+    void fill(Tensor t, DType out, long start, int elements) {
+      width = out.byteSize();
+      n = (int) Math.min(elements, t.elementCount() - start);
+      t.readFloats(start, floats, 0, n);
+      MemorySegment seg = MemorySegment.ofBuffer(bytes.clear());
+      int pieces = (n + ENCODE_PIECE - 1) / ENCODE_PIECE;
+      IntStream.range(0, pieces).parallel().forEach(p -> {
+        int off = p * ENCODE_PIECE;
+        FloatCodec.encode(out, floats, off, Math.min(ENCODE_PIECE, n - off), seg, (long) off * width);
+      });
+    }
+  }
+
+  private static void join(CompletableFuture<Void> f) throws IOException {
+    try {
+      f.join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof UncheckedIOException u) {
+        throw u.getCause();
+      }
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      if (e.getCause() instanceof Error err) {
+        throw err;
+      }
+      throw new IOException(e.getCause());
     }
   }
 

@@ -11,56 +11,74 @@ import io.cpt4j.merge.MergeReport;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
- * Runs a {@link Merge}: checks the inputs agree, then hands the checkpoint writer one lazy tensor
- * per output tensor (in the target's order) whose values are computed from the memory-mapped inputs
- * when written. Stateless; one instance may run several merges at once.
+ * Runs a {@link Merge}: checks the inputs agree ({@link InputCheck}), then hands the checkpoint
+ * writer one lazy tensor per output tensor (in the target's order) whose values are computed from
+ * the memory-mapped inputs, chunk by chunk, as they are written ({@link MergedTensor}). Memory is
+ * bounded by a few chunks per thread, whatever the tensor sizes. Stateless; one instance may run
+ * several merges at once.
  */
 final class MergeEngine {
-  /** Mismatches listed in an error before it says "and N more". */
-  static final int LISTED_MISMATCHES = 5;
+  /** Default elements per chunk: per input buffer, per parallel task, per phase-1 read. */
+  static final int DEFAULT_CHUNK = 1 << 16;
+
+  private final int chunk;
+
+  MergeEngine() {
+    this(DEFAULT_CHUNK);
+  }
+
+  /** An engine computing in chunks of {@code chunk} elements (small values exercise chunking in tests). */
+  MergeEngine(int chunk) {
+    if (chunk < 1) {
+      throw new IllegalArgumentException("chunk must be positive, got " + chunk);
+    }
+    this.chunk = chunk;
+  }
 
   MergeReport run(Merge merge, Path output) {
     long start = System.nanoTime();
-    checkInputsAgree(merge);
+    InputCheck.Vocabulary vocab = InputCheck.check(merge);
     TaskArithmeticKernel.Rule rule = TaskArithmeticKernel.Rule.of(merge.method());
     int numLayers = merge.target().config().numLayers();
+    ConcurrentLinkedQueue<TensorMerge.Scratch> buffers = new ConcurrentLinkedQueue<>();
     List<Tensor> out = new ArrayList<>();
     int merged = 0;
     long inputBytes = 0;
     for (TensorInfo t : merge.target().tensors()) {
       String name = t.name();
+      boolean vocabRows = vocab.differs() && InputCheck.isVocabularyTensor(name);
+      Tensor source = vocabRows ? vocab.from().tensor(name) : merge.target().tensor(name);
       if (!t.dtype().isFloatingPoint() || !merge.merges(name)) {
-        out.add(merge.target().tensor(name));
+        out.add(source);
         continue;
       }
       merged++;
-      inputBytes += bytesRead(merge, rule, name);
+      long count = vocabRows ? vocab.sharedElements(t) : t.elementCount();
+      inputBytes += bytesRead(merge, rule, name, count);
       double pos = LayerPosition.of(name, numLayers);
-      double[] weights = merge.models().stream().mapToDouble(m -> m.weight().at(name, pos)).toArray();
+      double[] weights = new double[merge.models().size()];
       double[] densities = new double[merge.models().size()];
+      Tensor[] models = new Tensor[merge.models().size()];
       for (int k = 0; k < densities.length; k++) {
         MergeInput m = merge.models().get(k);
+        weights[k] = m.weight().at(name, pos);
         densities[k] = m.density().at(name, pos);
         MergeInput.checkDensity(m.checkpoint(), name, densities[k]);
+        models[k] = m.checkpoint().tensor(name);
       }
-      out.add(new MergedTensor(t, () -> {
-        float[][] models = new float[merge.models().size()][];
-        for (int k = 0; k < models.length; k++) {
-          models[k] = merge.models().get(k).checkpoint().tensor(name).toFloatArray();
-        }
-        float[] target = merge.target().tensor(name).toFloatArray();
-        float[] base = rule.linear() ? null
-            : merge.base() == merge.target() ? target : merge.base().tensor(name).toFloatArray();
-        return TaskArithmeticKernel.compute(rule, name, base, target, models, weights, densities);
-      }));
+      Tensor target = merge.target().tensor(name);
+      Tensor base = merge.base() == merge.target() ? target : merge.base().tensor(name);
+      TensorMerge tm = new TensorMerge(rule, name, base, target, models, weights, densities, count, chunk);
+      TensorInfo info = new TensorInfo(name, t.dtype(), source.shape());
+      out.add(new MergedTensor(info, tm, count < info.elementCount() ? source : null, chunk, buffers));
     }
     CheckpointWriter writer = CheckpointWriter.to(output).dtype(merge.dtype()).maxShardSize(merge.maxShardSize())
-        .copyFilesFrom(merge.target()).overwrite(merge.overwrite())
+        .copyFilesFrom(vocab.differs() ? vocab.from() : merge.target()).overwrite(merge.overwrite())
         .metadata(Map.of("merge_method", merge.method().name()));
     List<Path> files;
     try {
@@ -72,70 +90,26 @@ final class MergeEngine {
         Duration.ofNanos(System.nanoTime() - start));
   }
 
-  private static long bytesRead(Merge merge, TaskArithmeticKernel.Rule rule, String name) {
-    long n = merge.target().tensor(name).info().byteSize();
+  /** Bytes of the inputs read for {@code count} elements of tensor {@code name}. */
+  private static long bytesRead(Merge merge, TaskArithmeticKernel.Rule rule, String name, long count) {
+    long n = count * merge.target().tensor(name).dtype().byteSize();
     if (!rule.linear() && merge.base() != merge.target()) {
-      n += merge.base().tensor(name).info().byteSize();
+      n += count * merge.base().tensor(name).dtype().byteSize();
     }
     for (MergeInput m : merge.models()) {
-      n += m.checkpoint().tensor(name).info().byteSize();
+      n += count * m.checkpoint().tensor(name).dtype().byteSize();
     }
     return n;
   }
 
-  /**
-   * Every input must have the base's architecture and exactly its tensor names and shapes.
-   *
-   * @throws MergeException listing the first mismatches
-   */
-  static void checkInputsAgree(Merge merge) {
-    List<String> problems = new ArrayList<>();
-    List<Checkpoint> others = new ArrayList<>();
+  /** Checkpoints taking part: the base, the target if different, the models. */
+  static List<Checkpoint> inputs(Merge merge) {
+    List<Checkpoint> all = new ArrayList<>();
+    all.add(merge.base());
     if (merge.target() != merge.base()) {
-      others.add(merge.target());
+      all.add(merge.target());
     }
-    merge.models().forEach(m -> others.add(m.checkpoint()));
-    Checkpoint base = merge.base();
-    Map<String, TensorInfo> expected = byName(base);
-    for (Checkpoint c : others) {
-      if (c.config().architecture() != base.config().architecture()) {
-        problems.add(c.directory() + " is " + c.config().architecture() + ", the base " + base.directory() + " is "
-            + base.config().architecture());
-        continue;
-      }
-      Map<String, TensorInfo> found = byName(c);
-      for (TensorInfo t : expected.values()) {
-        TensorInfo f = found.get(t.name());
-        if (f == null) {
-          problems.add(c.directory() + " has no tensor " + t.name());
-        } else if (!f.shape().equals(t.shape())) {
-          problems.add(t.name() + " has shape " + f.shape() + " in " + c.directory() + ", " + t.shape() + " in the base");
-        } else if (f.dtype().isFloatingPoint() != t.dtype().isFloatingPoint()) {
-          problems.add(t.name() + " is " + f.dtype() + " in " + c.directory() + ", " + t.dtype() + " in the base");
-        }
-      }
-      for (String name : found.keySet()) {
-        if (!expected.containsKey(name)) {
-          problems.add(c.directory() + " has tensor " + name + ", which the base lacks");
-        }
-      }
-    }
-    if (!problems.isEmpty()) {
-      StringBuilder msg = new StringBuilder("cannot " + merge.method().name() + ": the checkpoints do not match ("
-          + problems.size() + " mismatch" + (problems.size() == 1 ? "" : "es") + "): ");
-      msg.append(String.join("; ", problems.subList(0, Math.min(LISTED_MISMATCHES, problems.size()))));
-      if (problems.size() > LISTED_MISMATCHES) {
-        msg.append("; and ").append(problems.size() - LISTED_MISMATCHES).append(" more");
-      }
-      throw new MergeException(msg.toString());
-    }
-  }
-
-  private static Map<String, TensorInfo> byName(Checkpoint c) {
-    Map<String, TensorInfo> m = new LinkedHashMap<>();
-    for (TensorInfo t : c.tensors()) {
-      m.put(t.name(), t);
-    }
-    return m;
+    merge.models().forEach(m -> all.add(m.checkpoint()));
+    return all;
   }
 }

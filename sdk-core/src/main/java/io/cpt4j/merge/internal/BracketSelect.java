@@ -1,0 +1,244 @@
+package io.cpt4j.merge.internal;
+
+import io.cpt4j.merge.internal.MagnitudeSelect.RangeSource;
+import io.cpt4j.merge.internal.MagnitudeSelect.TopMask;
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.stream.IntStream;
+
+/**
+ * The fast path of {@link MagnitudeSelect#top}: exact top-k sets in about one read of the data. A
+ * sample of evenly spaced blocks brackets each threshold {@code [lo, hi]} (magnitude bits) with a
+ * generous margin; one pass then counts the entries above {@code hi} and collects the magnitudes in
+ * the bracket (4 bytes each, in index order, with per-block counts). If the k-th largest is inside
+ * the bracket, it is found exactly among the candidates, and the tie cutoff from the candidates'
+ * order plus one re-read block. When the sample predicts more than {@code count / share}
+ * candidates (a few heavily repeated values), the pass instead counts the entries above and equal
+ * to the sample's estimate of the threshold, which is exact when the k-th largest has that value.
+ * A threshold found neither way is reported as null so the caller falls back to the radix passes.
+ * Stateless.
+ */
+final class BracketSelect {
+  private BracketSelect() {}
+
+  /** Blocks read for the sample (evenly spaced; all blocks of small tensors). */
+  static final int SAMPLE_BLOCKS = 32;
+
+  /**
+   * Per stream and k (all {@code 0 < k < count}) the top-k set, or null where the bracket failed.
+   *
+   * @param share candidates are capped at {@code count / share} (at least one block) per threshold
+   */
+  static TopMask[][] find(RangeSource source, int streams, long count, int block, long[][] ks, int share) {
+    int blocks = (int) ((count + block - 1) / block);
+    int stride = Math.max(8, blocks / SAMPLE_BLOCKS); // at most an eighth of the data
+    int[] sampled = IntStream.iterate(0, b -> b < blocks, b -> b + stride).toArray();
+    int[] offset = new int[sampled.length + 1];
+    for (int i = 0; i < sampled.length; i++) {
+      offset[i + 1] = offset[i] + (int) Math.min(block, count - (long) sampled[i] * block);
+    }
+    int[][] sample = new int[streams][offset[sampled.length]];
+    IntStream.range(0, sampled.length).parallel().forEach(i -> {
+      int n = offset[i + 1] - offset[i];
+      float[][] v = new float[streams][n];
+      source.read((long) sampled[i] * block, n, v, new float[n]);
+      for (int s = 0; s < streams; s++) {
+        for (int e = 0; e < n; e++) {
+          sample[s][offset[i] + e] = Float.floatToRawIntBits(v[s][e]) & 0x7fffffff;
+        }
+      }
+    });
+    // brackets, as pairs p = (stream, j)
+    int pairs = Arrays.stream(ks).mapToInt(k -> k.length).sum();
+    int[] ps = new int[pairs];
+    int[] pj = new int[pairs];
+    int[] lo = new int[pairs];
+    int[] hi = new int[pairs];
+    boolean[] point = new boolean[pairs]; // few distinct values: guess the threshold value itself
+    long cap = Math.min(Integer.MAX_VALUE - 8, Math.max(block, count / share));
+    AtomicLongArray total = new AtomicLongArray(pairs);
+    boolean anyTried = false;
+    for (int s = 0, p = 0; s < streams; s++) {
+      Arrays.parallelSort(sample[s]);
+      int m = sample[s].length;
+      for (int j = 0; j < ks[s].length; j++, p++) {
+        ps[p] = s;
+        pj[p] = j;
+        double q = ks[s][j] / (double) count;
+        double rank = q * m; // from the top
+        double margin = 4 * Math.sqrt(m * q * (1 - q)) + 0.002 * m + 8;
+        hi[p] = rank - margin < 0 ? Integer.MAX_VALUE : sample[s][m - 1 - (int) Math.floor(rank - margin)];
+        lo[p] = rank + margin >= m - 1 ? 0 : sample[s][m - 1 - (int) Math.ceil(rank + margin)];
+        // the sample predicts the candidates; heavily tied data would overflow the cap: skip the pass
+        double predicted = (lowerBoundAbove(sample[s], hi[p]) - lowerBound(sample[s], lo[p])) / (double) m;
+        if (predicted * count > 0.8 * cap) {
+          // the bracket is a few heavily repeated values: count above and equal to the sample's
+          // estimate of the threshold instead of collecting
+          point[p] = true;
+          lo[p] = hi[p] = sample[s][Math.clamp(m - 1 - (long) rank, 0, m - 1)];
+        }
+        anyTried = true;
+      }
+    }
+    TopMask[][] out = new TopMask[streams][];
+    for (int s = 0; s < streams; s++) {
+      out[s] = new TopMask[ks[s].length];
+    }
+    if (!anyTried) {
+      return out;
+    }
+    MagnitudeSelect.Ranges r = new MagnitudeSelect.Ranges(count, block, streams);
+    long[][] above = new long[r.tasks][pairs];
+    int[][][] found = new int[r.tasks][pairs][];
+    int[][] perBlock = new int[pairs][blocks];
+    r.run((task, from, to) -> {
+      int[][] list = new int[pairs][1024];
+      int[] size = new int[pairs];
+      long[] up = new long[pairs];
+      r.stream(source, from, to, (v, at, n) -> {
+        for (int p = 0; p < pairs; p++) {
+          if (total.get(p) > cap) {
+            continue; // gave up on this threshold
+          }
+          float[] x = v[ps[p]];
+          int h = hi[p];
+          int l = lo[p];
+          if (point[p]) {
+            long a = 0;
+            int eq = 0;
+            for (int e = 0; e < n; e++) {
+              int b = Float.floatToRawIntBits(x[e]) & 0x7fffffff;
+              a += (h - b) >>> 31; // b > h
+              eq += ((b ^ h) - 1) >>> 31; // b == h (b ^ h ≥ 0)
+            }
+            up[p] += a;
+            perBlock[p][(int) (at / block)] = eq;
+            continue;
+          }
+          if (list[p].length < size[p] + n + 1) {
+            list[p] = Arrays.copyOf(list[p], Math.max(2 * list[p].length, size[p] + n + 1));
+          }
+          int[] into = list[p];
+          int at0 = size[p];
+          int sz = at0;
+          long a = 0;
+          for (int e = 0; e < n; e++) {
+            int b = Float.floatToRawIntBits(x[e]) & 0x7fffffff;
+            a += (h - b) >>> 31; // b > h (both in [0, 2³¹): no overflow)
+            into[sz] = b; // branch-free compaction: kept only when l ≤ b ≤ h
+            sz += 1 - (((b - l) | (h - b)) >>> 31);
+          }
+          size[p] = sz;
+          up[p] += a;
+          perBlock[p][(int) (at / block)] = sz - at0;
+          total.addAndGet(p, sz - at0);
+        }
+      });
+      above[task] = up;
+      for (int p = 0; p < pairs; p++) {
+        found[task][p] = Arrays.copyOf(list[p], size[p]);
+      }
+    });
+    for (int p = 0; p < pairs; p++) {
+      if (total.get(p) > cap) {
+        continue;
+      }
+      long greater = 0;
+      for (long[] a : above) {
+        greater += a[p];
+      }
+      if (point[p]) {
+        long equal = Arrays.stream(perBlock[p]).asLongStream().sum();
+        long k = ks[ps[p]][pj[p]];
+        if (greater < k && k <= greater + equal) {
+          long toKeep = k - greater;
+          long cutoff = toKeep < equal
+              ? cutoff(source, streams, count, block, ps[p], hi[p], hi[p], perBlock[p], toKeep) : count;
+          out[ps[p]][pj[p]] = new TopMask(hi[p], cutoff);
+        }
+        continue;
+      }
+      int c = (int) total.get(p);
+      long k = ks[ps[p]][pj[p]];
+      if (k <= greater || k > greater + c) {
+        continue; // the threshold is outside the bracket
+      }
+      int[] all = new int[c];
+      int at = 0;
+      for (int[][] f : found) {
+        System.arraycopy(f[p], 0, all, at, f[p].length);
+        at += f[p].length;
+      }
+      int[] sorted = all.clone();
+      Arrays.parallelSort(sorted);
+      int t = sorted[c - (int) (k - greater)];
+      int firstEqual = lowerBound(sorted, t);
+      int firstAbove = t == Integer.MAX_VALUE ? c : lowerBound(sorted, t + 1);
+      long toKeep = k - greater - (c - firstAbove);
+      long equal = firstAbove - firstEqual;
+      long cutoff = count;
+      if (toKeep < equal) {
+        cutoff = cutoff(source, streams, count, block, ps[p], lo[p], hi[p], all, perBlock[p], t, toKeep);
+      }
+      out[ps[p]][pj[p]] = new TopMask(t, cutoff);
+    }
+    return out;
+  }
+
+  /** The index of the equal entry of ordinal {@code toKeep} (0-based) in index order. */
+  private static long cutoff(RangeSource source, int streams, long count, int block, int stream, int lo, int hi,
+      int[] all, int[] perBlock, int t, long toKeep) {
+    long seen = 0;
+    int pos = 0;
+    while (all[pos] != t || seen++ != toKeep) {
+      pos++;
+    }
+    return cutoff(source, streams, count, block, stream, lo, hi, perBlock, pos);
+  }
+
+  /**
+   * The index of the entry of ordinal {@code ordinal} (0-based, index order) among those with
+   * magnitude bits in {@code [lo, hi]}, given their count per block: one block is read again.
+   */
+  private static long cutoff(RangeSource source, int streams, long count, int block, int stream, int lo, int hi,
+      int[] perBlock, long ordinal) {
+    int b = 0;
+    long before = 0;
+    while (before + perBlock[b] <= ordinal) {
+      before += perBlock[b];
+      b++;
+    }
+    long inBlock = ordinal - before;
+    long from = (long) b * block;
+    int n = (int) Math.min(block, count - from);
+    float[][] v = new float[streams][n];
+    source.read(from, n, v, new float[n]);
+    for (int e = 0, c = 0; e < n; e++) {
+      int bits = Float.floatToRawIntBits(v[stream][e]) & 0x7fffffff;
+      if (bits <= hi && bits >= lo && c++ == inBlock) {
+        return from + e;
+      }
+    }
+    throw new IllegalStateException("a source returned different values on a second read");
+  }
+
+  /** The first index of {@code sorted} holding a value > {@code key}. */
+  private static int lowerBoundAbove(int[] sorted, int key) {
+    return key == Integer.MAX_VALUE ? sorted.length : lowerBound(sorted, key + 1);
+  }
+
+  /** The first index of {@code sorted} holding a value ≥ {@code key}. */
+  private static int lowerBound(int[] sorted, int key) {
+    int a = 0;
+    int b = sorted.length;
+    while (a < b) {
+      int mid = (a + b) >>> 1;
+      if (sorted[mid] < key) {
+        a = mid + 1;
+      } else {
+        b = mid;
+      }
+    }
+    return a;
+  }
+}
