@@ -27,7 +27,8 @@ final class MergeEngine {
   MergeReport run(Merge merge, Path output) {
     long start = System.nanoTime();
     checkInputsAgree(merge);
-    TaskArithmeticKernel.Rule rule = TaskArithmeticKernel.Rule.of(merge.method());
+    boolean interpolation = InterpolationMerges.handles(merge); // slerp, model_stock (whole-tensor wiring)
+    TaskArithmeticKernel.Rule rule = interpolation ? null : TaskArithmeticKernel.Rule.of(merge.method());
     int numLayers = merge.target().config().numLayers();
     List<Tensor> out = new ArrayList<>();
     int merged = 0;
@@ -39,6 +40,11 @@ final class MergeEngine {
         continue;
       }
       merged++;
+      if (interpolation) {
+        inputBytes += InterpolationMerges.bytesRead(merge, name);
+        out.add(new MergedTensor(t, InterpolationMerges.values(merge, name, numLayers)));
+        continue;
+      }
       inputBytes += bytesRead(merge, rule, name);
       double pos = LayerPosition.of(name, numLayers);
       double[] weights = merge.models().stream().mapToDouble(m -> m.weight().at(name, pos)).toArray();
