@@ -45,9 +45,8 @@ final class ModelStockKernel {
     final long rowLength;
     final int models;
     final int pairs;
-    private long firstRow;
-    private int rows;
-    private double[] sums; // row-major: (row − firstRow)·pairs + pair
+    private long windowStart; // the row of sums[0]
+    private double[] sums; // row-major: (row − windowStart)·pairs + pair; rows never touched are 0
     private long added;
 
     Stats(long elementCount, long rowLength, int models) {
@@ -94,36 +93,40 @@ final class ModelStockKernel {
         throw new IllegalArgumentException("statistics of different tensors");
       }
       if (other.sums != null) {
-        slot(other.firstRow + other.rows - 1);
-        int at = slot(other.firstRow);
-        for (int k = 0; k < other.rows * pairs; k++) {
+        int rows = other.sums.length / pairs;
+        slot(other.windowStart + rows - 1);
+        int at = slot(other.windowStart);
+        for (int k = 0; k < rows * pairs; k++) {
           sums[at + k] += other.sums[k];
         }
       }
       added += other.added;
     }
 
-    /** The index in {@link #sums} of {@code row}'s first pair, growing the window to hold it. */
+    /**
+     * The index in {@link #sums} of {@code row}'s first pair, growing the window (at least doubling
+     * it, towards the side the row lies on, so chunks in any order cost amortised linear copying).
+     */
     private int slot(long row) {
+      long total = totalRows();
       if (sums == null) {
-        firstRow = row;
-        rows = 1;
-        sums = new double[pairs * (int) Math.min(4, totalRows())];
-        return 0;
+        int capacity = (int) Math.min(4, total);
+        windowStart = Math.min(row, total - capacity);
+        sums = new double[capacity * pairs];
       }
-      long lo = Math.min(firstRow, row);
-      long hi = Math.max(firstRow + rows - 1, row);
       int capacity = sums.length / pairs;
-      if (lo < firstRow || hi - lo + 1 > capacity) {
-        int need = Math.toIntExact(hi - lo + 1);
-        long grownRows = Math.max(need, Math.min(2L * capacity, totalRows()));
+      if (row < windowStart || row >= windowStart + capacity) {
+        long lo = Math.min(windowStart, row);
+        long hi = Math.max(windowStart + capacity - 1, row);
+        long grownRows = Math.min(Math.max(hi - lo + 1, 2L * capacity), total);
+        long start = row < windowStart ? hi + 1 - grownRows : lo;
+        start = Math.max(0, Math.min(start, total - grownRows));
         double[] grown = new double[Math.multiplyExact(Math.toIntExact(grownRows), pairs)];
-        System.arraycopy(sums, 0, grown, Math.toIntExact((firstRow - lo) * pairs), rows * pairs);
+        System.arraycopy(sums, 0, grown, Math.toIntExact((windowStart - start) * pairs), capacity * pairs);
         sums = grown;
-        firstRow = lo;
+        windowStart = start;
       }
-      rows = (int) (hi - lo + 1);
-      return (int) (row - firstRow) * pairs;
+      return (int) (row - windowStart) * pairs;
     }
 
     long totalRows() {
@@ -131,7 +134,8 @@ final class ModelStockKernel {
     }
 
     double sum(long row, int pair) {
-      return sums == null || row < firstRow || row >= firstRow + rows ? 0 : sums[(int) (row - firstRow) * pairs + pair];
+      return sums == null || row < windowStart || row >= windowStart + sums.length / pairs ? 0
+          : sums[(int) (row - windowStart) * pairs + pair];
     }
   }
 

@@ -240,6 +240,26 @@ class ModelStockKernelTest {
   }
 
   @Test
+  void chunksInDescendingOrderGrowTheRowWindowForwardsAndGiveTheSameSums() {
+    Random r = new Random(25);
+    int rows = 50, cols = 8, total = rows * cols;
+    float[] base = gaussian(r, total, 0.05);
+    float[][] x = {gaussian(r, total, 0.05), gaussian(r, total, 0.05)};
+    ModelStockKernel.Stats one = stats(base, x, cols);
+    ModelStockKernel.Stats down = new ModelStockKernel.Stats(total, cols, 2);
+    for (int from = total - 12; from > -12; from -= 12) {
+      int start = Math.max(0, from), len = from + 12 - start;
+      down.add(start, slice(base, start, len), slices(x, start, len), len);
+    }
+    for (int row = 0; row < rows; row++) {
+      double[] want = ModelStockKernel.rowSums(one, row), got = ModelStockKernel.rowSums(down, row);
+      for (int p = 0; p < want.length; p++) {
+        assertThat(got[p]).as("row %d pair %d", row, p).isCloseTo(want[p], within(1e-12 * (want[0] + want[2])));
+      }
+    }
+  }
+
+  @Test
   void ratiosRefuseStatisticsThatMissPartOfTheTensor() {
     float[] base = new float[8];
     ModelStockKernel.Stats s = new ModelStockKernel.Stats(8, 4, 2);
