@@ -83,6 +83,10 @@ public record Merge(
     if (method instanceof MergeMethod.Slerp && models.size() != 1) {
       throw new MergeException("slerp interpolates between the base and exactly one model, got " + models.size());
     }
+    if ((method instanceof MergeMethod.Slerp || method instanceof MergeMethod.ModelStock) && target != base) {
+      throw new MergeException(method.name() + " interpolates between the base and the models; onto("
+          + target.directory() + ") is not supported");
+    }
     if (method instanceof MergeMethod.ModelStock && models.size() < 2) {
       throw new MergeException("model_stock needs at least two fine-tuned models besides the base, got "
           + models.size());

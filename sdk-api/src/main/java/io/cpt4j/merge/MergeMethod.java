@@ -185,7 +185,7 @@ public sealed interface MergeMethod {
    * normalised tensors, the interpolation is applied to the originals. Near-parallel tensors ({@code
    * |cos| > 0.9995}, mergekit's threshold) are linearly interpolated instead. {@code t} may vary
    * across layers and by tensor name (mergekit's {@code t: [{filter: self_attn, value: [0, 0.5, 1]},
-   * {value: 0.5}]}). Reference: Shoemake, "Animating rotation with quaternion curves", 1985; mergekit.
+   * {value: 0.5}]}). The models' weights and densities are ignored. Reference: Shoemake, "Animating rotation with quaternion curves", 1985; mergekit.
    *
    * @param t interpolation position; values outside [0, 1] extrapolate
    */

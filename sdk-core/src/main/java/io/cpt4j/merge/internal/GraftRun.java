@@ -150,20 +150,7 @@ final class GraftRun {
     int thBits = GraftTensor.magnitudeBits(th.magnitude());
     // per tensor: entries above the threshold and equal to it, so that ties go to the earliest tensors
     long[][] counts = new long[considered.size()][];
-    IntStream.range(0, counts.length).parallel().forEach(i -> {
-      long[] c = new long[2];
-      deltas(List.of(bs.get(i)), List.of(ts.get(i))).forEachChunk((v, n) -> {
-        for (int j = 0; j < n; j++) {
-          int bits = GraftTensor.magnitudeBits(v[j]);
-          if (bits > thBits) {
-            c[0]++;
-          } else if (bits == thBits) {
-            c[1]++;
-          }
-        }
-      });
-      counts[i] = c;
-    });
+    IntStream.range(0, counts.length).parallel().forEach(i -> counts[i] = countAround(bs.get(i), ts.get(i), thBits));
     long equalsLeft = th.equalToKeep(k);
     for (int i = 0; i < counts.length; i++) {
       long keepEqual = Math.min(equalsLeft, counts[i][1]);
@@ -193,25 +180,55 @@ final class GraftRun {
     return List.of(plan);
   }
 
-  /** The float32 deltas {@code t − b} of the given tensor pairs, in order, chunk by chunk. */
-  static MagnitudeSelect.ChunkSource deltas(List<Tensor> bases, List<Tensor> tuned) {
-    return consumer -> {
-      long largest = bases.stream().mapToLong(Tensor::elementCount).max().orElse(1);
-      int chunk = (int) Math.max(1, Math.min(CHUNK, largest));
-      float[] b = new float[chunk];
-      float[] t = new float[chunk];
-      for (int i = 0; i < bases.size(); i++) {
-        long n = bases.get(i).elementCount();
-        for (long e = 0; e < n; e += chunk) {
-          int len = (int) Math.min(chunk, n - e);
-          bases.get(i).readFloats(e, b, 0, len);
-          tuned.get(i).readFloats(e, t, 0, len);
-          for (int j = 0; j < len; j++) {
-            t[j] = t[j] - b[j];
-          }
-          consumer.accept(t, len);
+  /**
+   * The float32 deltas {@code t − b} of the given tensor pairs as one stream (their concatenation in
+   * order), readable by range from several threads.
+   */
+  static MagnitudeSelect.RangeSource deltas(List<Tensor> bases, List<Tensor> tuned) {
+    long[] starts = new long[bases.size() + 1];
+    for (int i = 0; i < bases.size(); i++) {
+      starts[i + 1] = starts[i] + bases.get(i).elementCount();
+    }
+    return (from, length, dst, scratch) -> {
+      float[] d = dst[0];
+      int i = java.util.Arrays.binarySearch(starts, from);
+      i = i < 0 ? -i - 2 : i;
+      for (int pos = 0; pos < length; i++) {
+        long at = from + pos;
+        if (starts[i + 1] <= at) {
+          continue; // an empty tensor, or one before the range
         }
+        int n = (int) Math.min(length - pos, starts[i + 1] - at);
+        tuned.get(i).readFloats(at - starts[i], d, pos, n);
+        bases.get(i).readFloats(at - starts[i], scratch, pos, n);
+        for (int j = pos; j < pos + n; j++) {
+          d[j] -= scratch[j];
+        }
+        pos += n;
       }
     };
+  }
+
+  /** How many deltas {@code t − b} have magnitude bits above {@code thBits}, and how many equal. */
+  private static long[] countAround(Tensor b, Tensor t, int thBits) {
+    MagnitudeSelect.RangeSource source = deltas(List.of(b), List.of(t));
+    long n = b.elementCount();
+    int chunk = (int) Math.max(1, Math.min(CHUNK, n));
+    float[][] v = new float[1][chunk];
+    float[] scratch = new float[chunk];
+    long[] c = new long[2];
+    for (long e = 0; e < n; e += chunk) {
+      int len = (int) Math.min(chunk, n - e);
+      source.read(e, len, v, scratch);
+      for (int j = 0; j < len; j++) {
+        int bits = GraftTensor.magnitudeBits(v[0][j]);
+        if (bits > thBits) {
+          c[0]++;
+        } else if (bits == thBits) {
+          c[1]++;
+        }
+      }
+    }
+    return c;
   }
 }

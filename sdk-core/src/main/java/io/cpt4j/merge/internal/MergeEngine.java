@@ -7,6 +7,7 @@ import io.cpt4j.checkpoint.TensorInfo;
 import io.cpt4j.merge.Merge;
 import io.cpt4j.merge.MergeException;
 import io.cpt4j.merge.MergeInput;
+import io.cpt4j.merge.MergeMethod;
 import io.cpt4j.merge.MergeReport;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -43,7 +44,8 @@ final class MergeEngine {
   MergeReport run(Merge merge, Path output) {
     long start = System.nanoTime();
     InputCheck.Vocabulary vocab = InputCheck.check(merge);
-    TaskArithmeticKernel.Rule rule = TaskArithmeticKernel.Rule.of(merge.method());
+    boolean interpolation = merge.method() instanceof MergeMethod.Slerp || merge.method() instanceof MergeMethod.ModelStock;
+    TaskArithmeticKernel.Rule rule = interpolation ? null : TaskArithmeticKernel.Rule.of(merge.method());
     int numLayers = merge.target().config().numLayers();
     ConcurrentLinkedQueue<TensorMerge.Scratch> buffers = new ConcurrentLinkedQueue<>();
     List<Tensor> out = new ArrayList<>();
@@ -73,7 +75,8 @@ final class MergeEngine {
       }
       Tensor target = merge.target().tensor(name);
       Tensor base = merge.base() == merge.target() ? target : merge.base().tensor(name);
-      TensorMerge tm = new TensorMerge(rule, name, base, target, models, weights, densities, count, chunk);
+      ChunkedMerge tm = interpolation ? interpolation(merge, name, t, base, models, pos, count)
+          : new TensorMerge(rule, name, base, target, models, weights, densities, count, chunk);
       TensorInfo info = new TensorInfo(name, t.dtype(), source.shape());
       out.add(new MergedTensor(info, tm, count < info.elementCount() ? source : null, chunk, buffers));
     }
@@ -90,10 +93,21 @@ final class MergeEngine {
         Duration.ofNanos(System.nanoTime() - start));
   }
 
+  /** slerp's {@code t} for this tensor, or model_stock's rows; the statistics come in phase 1. */
+  private ChunkedMerge interpolation(Merge merge, String name, TensorInfo t, Tensor base, Tensor[] models,
+      double pos, long count) {
+    return switch (merge.method()) {
+      case MergeMethod.Slerp s -> new InterpolationMerge(s, name, base, models, s.t().at(name, pos), 1, count, chunk);
+      case MergeMethod.ModelStock ms -> new InterpolationMerge(ms, name, base, models, 0,
+          ms.filterWise() ? ModelStockKernel.rowLength(t.shape(), true) : count, count, chunk);
+      default -> throw new IllegalArgumentException(merge.method().name());
+    };
+  }
+
   /** Bytes of the inputs read for {@code count} elements of tensor {@code name}. */
   private static long bytesRead(Merge merge, TaskArithmeticKernel.Rule rule, String name, long count) {
     long n = count * merge.target().tensor(name).dtype().byteSize();
-    if (!rule.linear() && merge.base() != merge.target()) {
+    if ((rule == null || !rule.linear()) && merge.base() != merge.target()) {
       n += count * merge.base().tensor(name).dtype().byteSize();
     }
     for (MergeInput m : merge.models()) {

@@ -11,13 +11,13 @@ import java.util.stream.IntStream;
  * An output tensor whose values are computed on demand, range by range, when the checkpoint writer
  * reads them: nothing of the tensor is held besides its phase-1 statistics (a few numbers per
  * model) and per-thread buffers of {@code chunk} elements per input. The first read runs {@link
- * TensorMerge#prepare}; every read computes its range in parallel sub-chunks of {@code chunk}
+ * ChunkedMerge#prepare}; every read computes its range in parallel sub-chunks of {@code chunk}
  * elements. Elements past the merged ones (the extra vocabulary rows of {@link
  * io.cpt4j.merge.Merge#vocabularyFrom}) are copied from {@code tail}. Thread-safe.
  */
 final class MergedTensor implements Tensor {
   private final TensorInfo info;
-  private final TensorMerge merge;
+  private final ChunkedMerge merge;
   private final Tensor tail;
   private final int chunk;
   private final ConcurrentLinkedQueue<TensorMerge.Scratch> buffers;
@@ -31,7 +31,7 @@ final class MergedTensor implements Tensor {
    * @param buffers idle buffers of {@code chunk} elements for {@code merge.models()} models, shared by
    *     the tensors of one merge so that their number is bounded by the threads, not the tensors
    */
-  MergedTensor(TensorInfo info, TensorMerge merge, Tensor tail, int chunk,
+  MergedTensor(TensorInfo info, ChunkedMerge merge, Tensor tail, int chunk,
       ConcurrentLinkedQueue<TensorMerge.Scratch> buffers) {
     if (tail == null && merge.count() != info.elementCount()) {
       throw new IllegalArgumentException(info.name() + ": merge covers " + merge.count() + " of "

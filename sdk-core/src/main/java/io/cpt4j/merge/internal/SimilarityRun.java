@@ -158,14 +158,8 @@ final class SimilarityRun {
         continue;
       }
       Tensor t = tensors.get(v);
-      MagnitudeSelect.Threshold th = MagnitudeSelect.kthLargest(consumer -> {
-        float[] x = new float[(int) Math.min(GraftRun.CHUNK, Math.max(1, n))];
-        for (long e = 0; e < n; e += x.length) {
-          int len = (int) Math.min(x.length, n - e);
-          t.readFloats(e, x, 0, len);
-          consumer.accept(x, len);
-        }
-      }, n, k);
+      MagnitudeSelect.Threshold th =
+          MagnitudeSelect.kthLargest((from, len, dst, scratch) -> t.readFloats(from, dst[0], 0, len), n, k);
       thresholdBits[v] = GraftTensor.magnitudeBits(th.magnitude());
       equalToKeep[v] = th.equalToKeep(k);
     }

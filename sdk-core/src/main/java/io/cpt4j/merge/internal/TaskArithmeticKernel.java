@@ -39,14 +39,14 @@ final class TaskArithmeticKernel {
         case MergeMethod.BreadcrumbsTies b ->
             new Rule(false, Sparsify.OUTLIERS, true, b.normalize(), b.lambda(), 0, b.gamma());
         case MergeMethod.ChatVector c -> new Rule(false, Sparsify.NONE, false, false, c.ratio(), 0, 0);
-        case MergeMethod.Slerp sl -> throw notYet(m);
-        case MergeMethod.ModelStock ms -> throw notYet(m);
+        case MergeMethod.Slerp sl -> throw interpolation(m);
+        case MergeMethod.ModelStock ms -> throw interpolation(m);
       };
     }
   }
 
-  private static MergeException notYet(MergeMethod m) {
-    return new MergeException(m.name() + " is not implemented yet");
+  private static IllegalArgumentException interpolation(MergeMethod m) {
+    return new IllegalArgumentException(m.name() + " is an interpolation (InterpolationMerge), not task arithmetic");
   }
 
   /** Elements per parallel chunk of the whole-array helpers. */

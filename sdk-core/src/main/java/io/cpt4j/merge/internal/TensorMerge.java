@@ -17,7 +17,7 @@ import java.util.stream.IntStream;
  * <p>Thread-safe: {@link #compute} may run on many threads at once, each with its own {@link
  * Scratch}.
  */
-final class TensorMerge {
+final class TensorMerge implements ChunkedMerge {
   private final Rule rule;
   private final String name;
   private final Tensor base;
@@ -57,11 +57,13 @@ final class TensorMerge {
     this.plainDiv = Math.abs(wsum) < 1e-8f ? 1 : wsum;
   }
 
-  long count() {
+  @Override
+  public long count() {
     return count;
   }
 
-  int models() {
+  @Override
+  public int models() {
     return models.length;
   }
 
@@ -87,7 +89,8 @@ final class TensorMerge {
   }
 
   /** Phase 1: the whole-tensor statistics of the method; idempotent, thread-safe. */
-  void prepare() {
+  @Override
+  public void prepare() {
     if (masks != null) {
       return;
     }
@@ -140,7 +143,8 @@ final class TensorMerge {
    * Phase 2: elements {@code [from, from + n)} into {@code out[off..off+n)}; needs {@link #prepare}
    * first and {@code n} at most the scratch length.
    */
-  void compute(long from, int n, float[] out, int off, Scratch s) {
+  @Override
+  public void compute(long from, int n, float[] out, int off, Scratch s) {
     float[][] x = s.x;
     for (int k = 0; k < models.length; k++) {
       models[k].readFloats(from, x[k], 0, n);
