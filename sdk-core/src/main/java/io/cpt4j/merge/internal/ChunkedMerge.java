@@ -18,4 +18,7 @@ interface ChunkedMerge {
 
   /** Phase 2: elements {@code [from, from + n)} into {@code out[off..off+n)}; {@code n} ≤ the scratch length. */
   void compute(long from, int n, float[] out, int off, TensorMerge.Scratch s);
+
+  /** Elements {@code [from, from + n)} will not be computed again: their input pages may go ({@link InputPages}). */
+  void release(long from, long n);
 }

@@ -79,12 +79,19 @@ final class InterpolationMerge implements ChunkedMerge {
           ms.add(from, b, x, n);
         }
       }
+      release(0, count); // phase 2 reads block by block; do not keep phase 1's pages resident
       if (isSlerp) {
         slerp = SlerpKernel.coefficients(ss, t);
       } else {
         ratios = ModelStockKernel.ratios(ms, name);
       }
     }
+  }
+
+  @Override
+  public void release(long from, long n) {
+    InputPages.release(from, n, models);
+    InputPages.release(from, n, base);
   }
 
   @Override

@@ -63,6 +63,7 @@ final class MergedTensor implements Tensor {
     if (merged > 0) {
       merge.prepare();
       computeParallel(fromElement, (int) merged, dst, offset);
+      merge.release(fromElement, merged);
     }
     if (merged < length) {
       tail.readFloats(fromElement + merged, dst, offset + (int) merged, length - (int) merged);

@@ -134,9 +134,16 @@ final class TensorMerge implements ChunkedMerge {
         for (int s = 0; s < trimmed.length; s++) {
           m[trimmed[s]] = found[s];
         }
+        release(0, count); // phase 2 reads block by block; do not keep phase 1's pages resident
       }
       masks = m;
     }
+  }
+
+  @Override
+  public void release(long from, long n) {
+    InputPages.release(from, n, models);
+    InputPages.release(from, n, base, target == base ? null : target);
   }
 
   /**
