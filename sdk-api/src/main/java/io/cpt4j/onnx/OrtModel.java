@@ -1,0 +1,60 @@
+package io.cpt4j.onnx;
+
+import io.cpt4j.checkpoint.ModelConfig;
+import io.cpt4j.spi.Providers;
+import java.nio.file.Path;
+
+/**
+ * A model exported by {@link OnnxExport}, loaded into an ONNX Runtime session on the CPU.
+ *
+ * <pre>{@code
+ * try (OrtModel model = OrtModel.load(Path.of("models/finance-instruct-onnx"))) {
+ *   Logits logits = model.logits(new int[][] {{1, 306, 4658}});
+ * }
+ * }</pre>
+ *
+ * <p>Thread-safety: {@link #forward} and {@link #logits} may be called from several threads at once
+ * (ONNX Runtime sessions are thread-safe); a {@link KvCache} belongs to one caller. {@link #close()}
+ * must not race with calls.
+ */
+public interface OrtModel extends AutoCloseable {
+
+  /**
+   * Loads an exported directory ({@code model.onnx}, {@code config.json}; {@code
+   * model.onnx_data} if the weights are external) with ONNX Runtime's default thread count and all
+   * graph optimizations.
+   *
+   * @throws OnnxException if a file is missing or ONNX Runtime cannot load the model
+   */
+  static OrtModel load(Path directory) {
+    return Providers.onnx().load(directory);
+  }
+
+  /** The directory the model was loaded from. */
+  Path directory();
+
+  /** The exported model's {@code config.json}. */
+  ModelConfig config();
+
+  /** Whether the graph takes {@code past_key_values} and returns {@code present} tensors. */
+  boolean hasKvCache();
+
+  /**
+   * One forward pass. With a cache model, {@code past} is the cache of the previous call (its
+   * length must equal {@code inputs.totalLength() - inputs.length()}), or null for an empty one.
+   *
+   * @throws OnnxException if the inputs do not fit the model or the cache, or ONNX Runtime fails
+   */
+  Forward forward(OrtInputs inputs, KvCache past);
+
+  /** Logits of rows of equal length, no padding, no cache (any cache returned is closed). */
+  default Logits logits(int[][] ids) {
+    Forward f = forward(OrtInputs.of(ids), null);
+    f.cache().ifPresent(KvCache::close);
+    return f.logits();
+  }
+
+  /** Releases the session. Idempotent. */
+  @Override
+  void close();
+}
