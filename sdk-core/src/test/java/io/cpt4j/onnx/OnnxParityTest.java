@@ -57,7 +57,7 @@ class OnnxParityTest {
   }
 
   /** Feeds the rows chunk by chunk through the cache; returns the largest difference from the full forward. */
-  private static double chunked(OrtModel m, int[][] rows, float[] expected, int v, int[] chunks) {
+  static double chunked(OrtModel m, int[][] rows, float[] expected, int v, int[] chunks) {
     int b = rows.length;
     int length = rows[0].length;
     double worst = 0;
