@@ -54,6 +54,23 @@ public interface OrtModel extends AutoCloseable {
     return f.logits();
   }
 
+  /**
+   * Generates a continuation of {@code prompt}: with the key/value cache the prompt is processed
+   * once and each new token costs one single-token forward; without it every step re-runs the
+   * whole sequence. Stops after {@link Generation#maxNewTokens()}, at a stop token (which is
+   * included), or at the model's context length.
+   *
+   * @param onToken told of each new token as soon as it is chosen (for streaming); may be null
+   * @return the new tokens, without the prompt
+   * @throws OnnxException if the prompt is empty, has ids outside the vocabulary, or fills the context
+   */
+  int[] generate(int[] prompt, Generation generation, java.util.function.IntConsumer onToken);
+
+  /** {@link #generate(int[], Generation, java.util.function.IntConsumer)} without streaming. */
+  default int[] generate(int[] prompt, Generation generation) {
+    return generate(prompt, generation, null);
+  }
+
   /** Releases the session. Idempotent. */
   @Override
   void close();

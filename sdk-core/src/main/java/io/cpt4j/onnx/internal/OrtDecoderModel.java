@@ -138,6 +138,11 @@ final class OrtDecoderModel implements OrtModel {
     }
   }
 
+  @Override
+  public int[] generate(int[] prompt, io.cpt4j.onnx.Generation generation, java.util.function.IntConsumer onToken) {
+    return OrtGeneration.generate(this, prompt, generation, onToken);
+  }
+
   private void check(OrtInputs in, KvCache past, int pastLength) {
     for (long id : in.inputIds()) {
       if (id < 0 || id >= config.vocabSize()) {
