@@ -27,6 +27,8 @@ import picocli.CommandLine.Spec;
       TrainCommand.class,
       ResumeCommand.class,
       QuickstartCommand.class,
+      ExportCommand.class,
+      GenerateCommand.class,
       CommandLine.HelpCommand.class,
     },
     footer = {"", "Run 'cpt4j COMMAND --help' for a command's options. Set CPT4J_DEBUG=1 for stack traces."})

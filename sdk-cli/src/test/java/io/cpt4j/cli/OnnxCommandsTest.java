@@ -1,0 +1,93 @@
+package io.cpt4j.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cpt4j.checkpoint.ModelConfig;
+import io.cpt4j.onnx.Generation;
+import io.cpt4j.onnx.OrtModel;
+import io.cpt4j.tokenize.Tokenizer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code cpt4j export onnx} and {@code cpt4j generate}: files, output lines, streaming, errors. */
+class OnnxCommandsTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  @TempDir Path tmp;
+
+  /** Tiny Llama over the test tokenizer's vocabulary, EOS = <|endoftext|>, with tokenizer.json. */
+  private Path checkpoint() throws Exception {
+    ModelConfig config = TestCheckpoints.tinyLlama().toBuilder().vocabSize(TestTokenizer.VOCAB_SIZE)
+        .eosTokenIds(List.of(TestTokenizer.END_OF_TEXT)).build();
+    Path dir = TestCheckpoints.write(tmp.resolve("ckpt"), config, TestCheckpoints.tensors(config, 42));
+    TestTokenizer.write(dir);
+    return dir;
+  }
+
+  @Test
+  void exportWritesTheModelAndGenaiConfig() throws Exception {
+    Path ckpt = checkpoint();
+    Path out = tmp.resolve("onnx");
+    Cli.Result r = Cli.run("export", "onnx", ckpt.toString(), out.toString());
+    assertThat(r.exitCode()).as(r.err()).isZero();
+    assertThat(r.out()).startsWith("exported " + ckpt + " (float32, with KV cache) to ONNX: 4 files").contains("-> " + out);
+    assertThat(TestCheckpoints.class).isNotNull();
+    assertThat(Files.list(out).map(p -> p.getFileName().toString()).sorted().toList())
+        .containsExactly("config.json", "genai_config.json", "model.onnx", "tokenizer.json");
+    Cli.Result again = Cli.run("export", "onnx", ckpt.toString(), out.toString());
+    assertThat(again.exitCode()).isEqualTo(1);
+    assertThat(again.err()).startsWith("error: ").contains("--overwrite");
+    Cli.Result plain = Cli.run("export", "onnx", ckpt.toString(), out.toString(), "--no-kv-cache", "--fp16",
+        "--external-data", "always", "--overwrite");
+    assertThat(plain.exitCode()).as(plain.err()).isZero();
+    assertThat(plain.out()).contains("(float16, no KV cache)");
+    assertThat(out.resolve("model.onnx_data")).exists();
+    try (OrtModel m = OrtModel.load(out)) {
+      assertThat(m.hasKvCache()).isFalse();
+    }
+    Cli.Result missing = Cli.run("export", "onnx", tmp.resolve("nope").toString(), tmp.resolve("x").toString());
+    assertThat(missing.exitCode()).isEqualTo(1);
+    assertThat(missing.errLines()).hasSize(1);
+    assertThat(Cli.run("export").exitCode()).isEqualTo(2);
+  }
+
+  @Test
+  void generateStreamsTheTextOfTheGeneratedTokens() throws Exception {
+    Path ckpt = checkpoint();
+    Path out = tmp.resolve("onnx");
+    assertThat(Cli.run("export", "onnx", ckpt.toString(), out.toString()).exitCode()).isZero();
+    int[] expected;
+    String text;
+    try (OrtModel m = OrtModel.load(out); Tokenizer tok = Tokenizer.open(out.resolve("tokenizer.json"))) {
+      expected = m.generate(tok.encode("hello world"), Generation.greedy(12));
+      int[] visible = Arrays.stream(expected).filter(t -> t != TestTokenizer.END_OF_TEXT).toArray();
+      text = tok.decode(visible);
+    }
+    Cli.Result r = Cli.run("generate", out.toString(), "--prompt", "hello world", "--max-new-tokens", "12");
+    assertThat(r.exitCode()).as(r.err()).isZero();
+    assertThat(r.out()).isEqualTo(text + System.lineSeparator());
+    assertThat(r.err()).startsWith("generated " + expected.length + " tokens in ").contains("tokens/s), stopped by ");
+
+    Cli.Result j = Cli.run("generate", out.toString(), "--tokens", TestTokenizer.HELLO + "," + TestTokenizer.SPACE_WORLD,
+        "--max-new-tokens", "12", "--temperature", "0.8", "--top-p", "0.9", "--seed", "3", "--json");
+    assertThat(j.exitCode()).as(j.err()).isZero();
+    JsonNode json = JSON.readTree(j.out());
+    assertThat(json.get("prompt_tokens").toString()).isEqualTo("[" + TestTokenizer.HELLO + "," + TestTokenizer.SPACE_WORLD + "]");
+    assertThat(json.get("tokens").size()).isBetween(1, 12);
+    assertThat(Cli.run("generate", out.toString(), "--tokens", TestTokenizer.HELLO + "," + TestTokenizer.SPACE_WORLD,
+        "--max-new-tokens", "12", "--temperature", "0.8", "--top-p", "0.9", "--seed", "3", "--json").out())
+        .as("same seed, same tokens").contains(json.get("tokens").toString());
+
+    Cli.Result bad = Cli.run("generate", out.toString(), "--prompt", "x", "--top-p", "0");
+    assertThat(bad.exitCode()).isEqualTo(2);
+    assertThat(bad.err()).contains("topP");
+    Cli.Result notOnnx = Cli.run("generate", ckpt.toString(), "--tokens", "1,2");
+    assertThat(notOnnx.exitCode()).isEqualTo(1);
+    assertThat(notOnnx.err()).startsWith("error: ").contains("model.onnx");
+  }
+}
