@@ -71,6 +71,18 @@ public interface OrtModel extends AutoCloseable {
     return generate(prompt, generation, null);
   }
 
+  /**
+   * Negative log-likelihood (nats) of each token given the ones before it: {@code nll[i] = -log
+   * p(tokens[i + 1] | tokens[0..i])}, so {@code tokens.length - 1} values; their mean is the log of
+   * the perplexity. A sequence longer than the context length is scored with a sliding window of the
+   * context length advanced by half of it: every token is scored once, with at least half a context
+   * of history (the first window's tokens with all that precedes them). With the key/value cache a
+   * window is fed in chunks, so memory holds the logits of one chunk, not of the window.
+   *
+   * @throws OnnxException if there are fewer than 2 tokens or an id is outside the vocabulary
+   */
+  float[] tokenNll(int[] tokens);
+
   /** Releases the session. Idempotent. */
   @Override
   void close();

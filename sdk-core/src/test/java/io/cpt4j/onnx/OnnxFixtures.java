@@ -29,7 +29,7 @@ import org.junit.jupiter.params.provider.Arguments;
  * DecoderParityTest / HfGoldenTest), random checkpoints on disk, and the DJL decoder (validated
  * against transformers by HfGoldenTest) as the reference for logits.
  */
-final class OnnxFixtures {
+public final class OnnxFixtures {
   private OnnxFixtures() {}
 
   static final Map<String, Object> LLAMA3 = Map.of("rope_type", "llama3", "factor", 8.0, "low_freq_factor", 1.0,
@@ -58,7 +58,7 @@ final class OnnxFixtures {
    * scaled by 4 (norm weights kept), so logits span a few units rather than hundredths and the
    * 1e-4 bound is a real test.
    */
-  static Checkpoint checkpoint(ModelConfig c, Path dir, long seed) {
+  public static Checkpoint checkpoint(ModelConfig c, Path dir, long seed) {
     Map<String, float[]> w = weights(c, seed);
     List<Tensor> tensors = new ArrayList<>();
     c.expectedTensors().forEach((name, shape) ->
@@ -80,12 +80,12 @@ final class OnnxFixtures {
   }
 
   /** The DJL decoder in float32 over a checkpoint's weights. */
-  static final class Reference implements AutoCloseable {
+  public static final class Reference implements AutoCloseable {
     private final NDManager manager;
     private final ModelPass pass;
     private final int vocab;
 
-    Reference(Checkpoint ckpt) {
+    public Reference(Checkpoint ckpt) {
       DjlSupport.offline();
       manager = Engine.getEngine("PyTorch").newBaseManager();
       ModelConfig c = ckpt.config();
@@ -97,7 +97,7 @@ final class OnnxFixtures {
     }
 
     /** Logits (rows · length · vocab) of plain causal rows of equal length. */
-    float[] logits(int[][] rows) {
+    public float[] logits(int[][] rows) {
       int length = rows[0].length;
       int n = rows.length * length;
       int[] ids = new int[n];
@@ -113,6 +113,11 @@ final class OnnxFixtures {
       return pass.logits(new Batch(rows.length, length, ids, targets, new float[n], docs));
     }
 
+    /** Per-token NLL of one sequence: nll[i] = −log p(seq[i + 1] | seq[0..i]). */
+    public float[] tokenNll(int[] seq) {
+      return pass.tokenNll(Batch.causalLm(new int[][] {seq}));
+    }
+
     int vocab() {
       return vocab;
     }
@@ -123,7 +128,7 @@ final class OnnxFixtures {
     }
   }
 
-  static int[][] randomRows(int rows, int length, int vocab, long seed) {
+  public static int[][] randomRows(int rows, int length, int vocab, long seed) {
     Random r = new Random(seed);
     int[][] out = new int[rows][length];
     for (int[] row : out) {
@@ -135,7 +140,7 @@ final class OnnxFixtures {
   }
 
   /** Largest |a[aOff + i] - b[bOff + i]| over {@code n} values. */
-  static double maxDiff(float[] a, int aOff, float[] b, int bOff, int n) {
+  public static double maxDiff(float[] a, int aOff, float[] b, int bOff, int n) {
     double worst = 0;
     for (int i = 0; i < n; i++) {
       worst = Math.max(worst, Math.abs((double) a[aOff + i] - b[bOff + i]));

@@ -143,6 +143,16 @@ final class OrtDecoderModel implements OrtModel {
     return OrtGeneration.generate(this, prompt, generation, onToken);
   }
 
+  @Override
+  public float[] tokenNll(int[] tokens) {
+    for (int id : tokens) {
+      if (id < 0 || id >= config.vocabSize()) {
+        throw new OnnxException("token id " + id + " is outside the vocabulary [0, " + config.vocabSize() + ")");
+      }
+    }
+    return OrtScoring.tokenNll(this, tokens, config.maxPositionEmbeddings(), OrtScoring.CHUNK);
+  }
+
   private void check(OrtInputs in, KvCache past, int pastLength) {
     for (long id : in.inputIds()) {
       if (id < 0 || id >= config.vocabSize()) {
