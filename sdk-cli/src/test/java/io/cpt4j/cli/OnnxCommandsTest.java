@@ -90,4 +90,26 @@ class OnnxCommandsTest {
     assertThat(notOnnx.exitCode()).isEqualTo(1);
     assertThat(notOnnx.err()).startsWith("error: ").contains("model.onnx");
   }
+
+  @Test
+  void scoreOnAnExportGivesTheCheckpointsNll() throws Exception {
+    Path ckpt = checkpoint();
+    Path out = tmp.resolve("onnx");
+    assertThat(Cli.run("export", "onnx", ckpt.toString(), out.toString()).exitCode()).isZero();
+    Cli.Result a = Cli.run("score", ckpt.toString(), "--text", "hello world hello", "--json");
+    Cli.Result b = Cli.run("score", out.toString(), "--text", "hello world hello", "--json");
+    assertThat(a.exitCode()).as(a.err()).isZero();
+    assertThat(b.exitCode()).as(b.err()).isZero();
+    JsonNode ja = JSON.readTree(a.out());
+    JsonNode jb = JSON.readTree(b.out());
+    assertThat(jb.get("tokens")).isEqualTo(ja.get("tokens"));
+    assertThat(jb.get("nll").size()).isEqualTo(ja.get("nll").size()).isPositive();
+    for (int i = 0; i < ja.get("nll").size(); i++) {
+      assertThat(jb.get("nll").get(i).asDouble()).isCloseTo(ja.get("nll").get(i).asDouble(),
+          org.assertj.core.data.Offset.offset(1e-4));
+    }
+    Cli.Result human = Cli.run("score", out.toString(), "--text", "hello world hello");
+    assertThat(human.exitCode()).as(human.err()).isZero();
+    assertThat(human.out()).contains("mean NLL:").contains("perplexity:").contains("TOKEN");
+  }
 }
