@@ -27,7 +27,21 @@ public interface OrtModel extends AutoCloseable {
    * @throws OnnxException if a file is missing or ONNX Runtime cannot load the model
    */
   static OrtModel load(Path directory) {
-    return Providers.onnx().load(directory);
+    return load(directory, 0);
+  }
+
+  /**
+   * Loads an exported directory with {@code threads} intra-op threads (0: ONNX Runtime's default,
+   * one per physical core).
+   *
+   * @throws OnnxException if a file is missing or ONNX Runtime cannot load the model
+   * @throws IllegalArgumentException if {@code threads} is negative
+   */
+  static OrtModel load(Path directory, int threads) {
+    if (threads < 0) {
+      throw new IllegalArgumentException("threads must be >= 0 (0 = ONNX Runtime's default), got " + threads);
+    }
+    return Providers.onnx().load(directory, threads);
   }
 
   /** The directory the model was loaded from. */

@@ -13,6 +13,6 @@ public interface OnnxProvider {
   /** Runs {@code export} into {@code directory}; returns the files written. */
   List<Path> export(OnnxExport export, Path directory);
 
-  /** Loads an exported directory. */
-  OrtModel load(Path directory);
+  /** Loads an exported directory with {@code threads} intra-op threads (0: ONNX Runtime's default). */
+  OrtModel load(Path directory, int threads);
 }

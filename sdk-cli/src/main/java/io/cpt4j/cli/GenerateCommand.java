@@ -74,11 +74,18 @@ final class GenerateCommand implements Callable<Integer> {
   @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "Sampling seed (default: ${DEFAULT-VALUE}).")
   long seed;
 
+  @Option(names = "--threads", paramLabel = "N", defaultValue = "0",
+      description = "CPU threads (default: 0 = ONNX Runtime's default, one per physical core).")
+  int threads;
+
   @Option(names = "--json", description = "Print one JSON object at the end (tokens, text, timing) instead of streaming.")
   boolean json;
 
   @Override
   public Integer call() throws Exception {
+    if (threads < 0) {
+      throw new ParameterException(spec.commandLine(), "--threads must be >= 0 (0 = default), got " + threads);
+    }
     Generation generation;
     try {
       generation = Generation.greedy(maxNewTokens).temperature(temperature).topK(topK).topP(topP).seed(seed);
@@ -92,7 +99,7 @@ final class GenerateCommand implements Callable<Integer> {
     if (needTokenizer && !Files.isRegularFile(tokenizerFile)) {
       throw new OnnxException(directory + " has no tokenizer.json, so --prompt cannot be encoded (pass ids with --tokens)");
     }
-    try (OrtModel model = OrtModel.load(directory);
+    try (OrtModel model = OrtModel.load(directory, threads);
         Tokenizer tokenizer = Files.isRegularFile(tokenizerFile) ? Tokenizer.open(tokenizerFile) : null) {
       int[] prompt = needTokenizer ? tokenizer.encode(input.prompt) : input.tokens.ids();
       Set<Integer> stops = new HashSet<>(model.config().eosTokenIds());

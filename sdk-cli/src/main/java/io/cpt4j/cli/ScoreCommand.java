@@ -136,7 +136,7 @@ final class ScoreCommand implements Callable<Integer> {
     if (input.text != null && !Files.isRegularFile(tokenizerFile)) {
       throw new OnnxException(directory + " has no tokenizer.json, so --text cannot be encoded (pass token ids with --tokens)");
     }
-    try (OrtModel model = OrtModel.load(directory);
+    try (OrtModel model = OrtModel.load(directory, threads);
         Tokenizer tokenizer = Files.isRegularFile(tokenizerFile) ? Tokenizer.open(tokenizerFile) : null) {
       int[] tokens = input.text != null ? tokenizer.encode(input.text) : input.tokens.ids();
       validateIds(tokens, model.config());

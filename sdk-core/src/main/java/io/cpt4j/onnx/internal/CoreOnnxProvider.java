@@ -14,7 +14,7 @@ public final class CoreOnnxProvider implements OnnxProvider {
   }
 
   @Override
-  public OrtModel load(Path directory) {
-    return new OrtDecoderModel(directory);
+  public OrtModel load(Path directory, int threads) {
+    return new OrtDecoderModel(directory, threads);
   }
 }

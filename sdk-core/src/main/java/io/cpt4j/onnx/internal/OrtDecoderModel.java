@@ -37,7 +37,7 @@ final class OrtDecoderModel implements OrtModel {
   private final OnnxJavaType cacheType;
   private volatile boolean closed;
 
-  OrtDecoderModel(Path directory) {
+  OrtDecoderModel(Path directory, int threads) {
     this.directory = directory.toAbsolutePath();
     Path model = this.directory.resolve(OnnxModelWriter.MODEL);
     Path configFile = this.directory.resolve("config.json");
@@ -52,6 +52,9 @@ final class OrtDecoderModel implements OrtModel {
     try {
       opts = new OrtSession.SessionOptions();
       opts.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+      if (threads > 0) {
+        opts.setIntraOpNumThreads(threads);
+      }
       s = env.createSession(model.toString(), opts);
       Map<String, NodeInfo> inputs = s.getInputInfo();
       for (String required : List.of(DecoderGraph.INPUT_IDS, DecoderGraph.ATTENTION_MASK, DecoderGraph.POSITION_IDS)) {
