@@ -101,6 +101,7 @@ class OnnxExportTest {
       assertThat(signature(model.getGraph().getOutputList()).keySet()).containsExactly("logits");
       JsonNode genai = JSON.readTree(tmp.resolve("onnx/genai_config.json").toFile());
       assertThat(genai.at("/model/decoder/inputs").has("past_key_names")).isFalse();
+      assertThat(genai.at("/model/type").asText()).as("GenAI has no gpt_neox type").isEqualTo("decoder");
     }
   }
 

@@ -51,7 +51,7 @@ final class GenAiConfig {
       eos.forEach(a::add);
     }
     model.put("pad_token_id", padTokenId(c, hfConfig));
-    model.put("type", c.modelType());
+    model.put("type", genAiType(c.modelType()));
     model.put("vocab_size", c.vocabSize());
     ObjectNode search = root.putObject("search");
     search.put("diversity_penalty", 0.0);
@@ -69,6 +69,17 @@ final class GenAiConfig {
     search.put("top_k", 1);
     search.put("top_p", 1.0);
     return root;
+  }
+
+  /** Model types ONNX Runtime GenAI runs as a plain decoder under their own name. */
+  static final java.util.Set<String> GENAI_TYPES = java.util.Set.of("llama", "mistral", "qwen2");
+
+  /**
+   * The GenAI {@code type}: the HF model type where GenAI knows it as a decoder-only LLM, else its
+   * generic "decoder" (GPT-NeoX has no type of its own there).
+   */
+  static String genAiType(String modelType) {
+    return GENAI_TYPES.contains(modelType) ? modelType : "decoder";
   }
 
   /** {@code pad_token_id} of config.json if it is an integer, else the first end-of-sequence id, else 0. */
