@@ -64,6 +64,15 @@ final class ScoreCommand implements Callable<Integer> {
 
     @Option(names = "--text", paramLabel = "TEXT", description = "Text to encode with the checkpoint's tokenizer.")
     String text;
+
+    @Option(names = "--file", paramLabel = "FILE", description = "A UTF-8 text file to encode, like --text"
+        + " (with an ONNX directory, files longer than the context are scored with a sliding window).")
+    Path file;
+
+    /** The text of --text or --file; null when ids were given. */
+    String text() throws IOException {
+      return file != null ? Files.readString(file) : text;
+    }
   }
 
   @Option(names = "--json", description = "Print JSON: nll (one per predicted token), mean_nll, tokens, perplexity.")
@@ -105,8 +114,9 @@ final class ScoreCommand implements Callable<Integer> {
       return 0;
     }
     try (Checkpoint ckpt = Checkpoint.open(directory)) {
-      Optional<Tokenizer> tokenizer = input.text != null ? Optional.of(requireTokenizer(ckpt)) : Optional.empty();
-      int[] tokens = tokenizer.isPresent() ? tokenizer.get().encode(input.text) : input.tokens.ids();
+      String text = input.text();
+      Optional<Tokenizer> tokenizer = text != null ? Optional.of(requireTokenizer(ckpt)) : Optional.empty();
+      int[] tokens = tokenizer.isPresent() ? tokenizer.get().encode(text) : input.tokens.ids();
       validate(tokens, ckpt.config());
       float[] nll;
       try (TrainingSession session = Backends.cpu(threads).open(ckpt, SessionOptions.defaults())) {
@@ -133,12 +143,13 @@ final class ScoreCommand implements Callable<Integer> {
    */
   private void scoreOnnx(PrintWriter out) throws IOException {
     Path tokenizerFile = directory.resolve("tokenizer.json");
-    if (input.text != null && !Files.isRegularFile(tokenizerFile)) {
+    String text = input.text();
+    if (text != null && !Files.isRegularFile(tokenizerFile)) {
       throw new OnnxException(directory + " has no tokenizer.json, so --text cannot be encoded (pass token ids with --tokens)");
     }
     try (OrtModel model = OrtModel.load(directory, threads);
         Tokenizer tokenizer = Files.isRegularFile(tokenizerFile) ? Tokenizer.open(tokenizerFile) : null) {
-      int[] tokens = input.text != null ? tokenizer.encode(input.text) : input.tokens.ids();
+      int[] tokens = text != null ? tokenizer.encode(text) : input.tokens.ids();
       validateIds(tokens, model.config());
       float[] nll = model.tokenNll(tokens);
       double sum = 0;

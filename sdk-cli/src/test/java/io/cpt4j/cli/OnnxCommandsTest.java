@@ -20,10 +20,10 @@ class OnnxCommandsTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   @TempDir Path tmp;
 
-  /** Tiny Llama over the test tokenizer's vocabulary, EOS = <|endoftext|>, with tokenizer.json. */
+  /** Tiny Llama (context 64) over the test tokenizer's vocabulary, EOS = <|endoftext|>, with tokenizer.json. */
   private Path checkpoint() throws Exception {
     ModelConfig config = TestCheckpoints.tinyLlama().toBuilder().vocabSize(TestTokenizer.VOCAB_SIZE)
-        .eosTokenIds(List.of(TestTokenizer.END_OF_TEXT)).build();
+        .maxPositionEmbeddings(64).eosTokenIds(List.of(TestTokenizer.END_OF_TEXT)).build();
     Path dir = TestCheckpoints.write(tmp.resolve("ckpt"), config, TestCheckpoints.tensors(config, 42));
     TestTokenizer.write(dir);
     return dir;
@@ -108,6 +108,15 @@ class OnnxCommandsTest {
       assertThat(jb.get("nll").get(i).asDouble()).isCloseTo(ja.get("nll").get(i).asDouble(),
           org.assertj.core.data.Offset.offset(1e-4));
     }
+    // a file longer than the context (64): scored with a sliding window through ONNX Runtime
+    Path file = tmp.resolve("long.txt");
+    Files.writeString(file, "hello world ".repeat(60));
+    Cli.Result slid = Cli.run("score", out.toString(), "--file", file.toString(), "--json");
+    assertThat(slid.exitCode()).as(slid.err()).isZero();
+    assertThat(JSON.readTree(slid.out()).get("tokens").size()).isGreaterThan(64);
+    Cli.Result refused = Cli.run("score", ckpt.toString(), "--file", file.toString());
+    assertThat(refused.exitCode()).isEqualTo(1);
+    assertThat(refused.err()).contains("max_position_embeddings");
     Cli.Result human = Cli.run("score", out.toString(), "--text", "hello world hello");
     assertThat(human.exitCode()).as(human.err()).isZero();
     assertThat(human.out()).contains("mean NLL:").contains("perplexity:").contains("TOKEN");
