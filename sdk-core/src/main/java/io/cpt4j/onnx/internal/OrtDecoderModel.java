@@ -38,6 +38,11 @@ final class OrtDecoderModel implements OrtModel {
   private volatile boolean closed;
 
   OrtDecoderModel(Path directory, int threads) {
+    this(directory, threads, OrtSession.SessionOptions.OptLevel.ALL_OPT);
+  }
+
+  /** With a given graph optimization level (tests run the graph as written with NO_OPT). */
+  OrtDecoderModel(Path directory, int threads, OrtSession.SessionOptions.OptLevel optimization) {
     this.directory = directory.toAbsolutePath();
     Path model = this.directory.resolve(OnnxModelWriter.MODEL);
     Path configFile = this.directory.resolve("config.json");
@@ -51,7 +56,7 @@ final class OrtDecoderModel implements OrtModel {
     OrtSession s = null;
     try {
       opts = new OrtSession.SessionOptions();
-      opts.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+      opts.setOptimizationLevel(optimization);
       if (threads > 0) {
         opts.setIntraOpNumThreads(threads);
       }
