@@ -1,7 +1,6 @@
 package io.cpt4j.onnx.internal;
 
 import io.cpt4j.onnx.Generation;
-import java.util.Arrays;
 import java.util.Random;
 
 /**
@@ -23,23 +22,32 @@ final class TokenSampler {
       return argmax(logits);
     }
     int v = logits.length;
-    double[] scaled = new double[v];
     double max = Double.NEGATIVE_INFINITY;
-    for (int i = 0; i < v; i++) {
-      scaled[i] = logits[i] / g.temperature();
-      max = Math.max(max, scaled[i]);
+    for (float l : logits) {
+      max = Math.max(max, l / g.temperature());
     }
-    Integer[] order = new Integer[v];
-    for (int i = 0; i < v; i++) {
-      order[i] = i;
+    if (g.topK() == 0 && g.topP() >= 1) { // no filter: draw over all ids in id order, no sort
+      double sum = 0;
+      double[] p = new double[v];
+      for (int i = 0; i < v; i++) {
+        p[i] = Math.exp(logits[i] / g.temperature() - max);
+        sum += p[i];
+      }
+      return draw(p, v, sum, i -> i);
     }
-    // most likely first; ties by id so the order (and the draw) never depends on the sort
-    Arrays.sort(order, (a, b) -> scaled[a] != scaled[b] ? Double.compare(scaled[b], scaled[a]) : Integer.compare(a, b));
+    // most likely first, ties by id: one primitive sort of (descending logit, id) keys
+    long[] keys = new long[v];
+    for (int i = 0; i < v; i++) {
+      int bits = Float.floatToIntBits(logits[i]);
+      int ascending = bits >= 0 ? bits : bits ^ 0x7fffffff; // monotonic in the float's value
+      keys[i] = ((long) ~ascending << 32) | i;
+    }
+    java.util.Arrays.sort(keys);
     int keep = g.topK() > 0 ? Math.min(g.topK(), v) : v;
     double[] p = new double[keep];
     double sum = 0;
     for (int i = 0; i < keep; i++) {
-      p[i] = Math.exp(scaled[order[i]] - max);
+      p[i] = Math.exp(logits[(int) keys[i]] / g.temperature() - max);
       sum += p[i];
     }
     if (g.topP() < 1) { // smallest prefix whose probability reaches topP (at least one token)
@@ -58,14 +66,19 @@ final class TokenSampler {
         sum += p[i];
       }
     }
+    return draw(p, keep, sum, i -> (int) keys[i]);
+  }
+
+  /** A draw from the first {@code n} weights {@code p} (summing to {@code sum}); {@code id} maps a slot to its token. */
+  private int draw(double[] p, int n, double sum, java.util.function.IntUnaryOperator id) {
     double u = random.nextDouble() * sum;
-    for (int i = 0; i < keep; i++) {
+    for (int i = 0; i < n; i++) {
       u -= p[i];
       if (u < 0) {
-        return order[i];
+        return id.applyAsInt(i);
       }
     }
-    return order[keep - 1];
+    return id.applyAsInt(n - 1);
   }
 
   static int argmax(float[] logits) {

@@ -40,6 +40,23 @@ class TokenSamplerTest {
   }
 
   @Test
+  void topKOrdersNegativeLogitsAndTies() {
+    float[] logits = {-1f, -3f, 0.5f, -0.2f, 0.5f, -0.0f};
+    int[] counts = new int[logits.length];
+    TokenSampler s = new TokenSampler(Generation.greedy(1).temperature(1).topK(4).seed(4));
+    for (int i = 0; i < 20_000; i++) {
+      counts[s.next(logits)]++;
+    }
+    assertThat(counts[0]).as("-1 is fifth").isZero();
+    assertThat(counts[1]).as("-3 is last").isZero();
+    assertThat(counts[2]).isPositive();
+    assertThat(counts[4]).isPositive();
+    assertThat(counts[5]).isPositive();
+    assertThat(counts[3]).isPositive();
+    assertThat(counts[5]).as("-0 above -0.2").isGreaterThan(counts[3]);
+  }
+
+  @Test
   void topPKeepsTheSmallestPrefixReachingP() {
     // softmax of LOGITS at t=1: 0.356 (id 1), 0.322 (id 4), 0.131 (id 2), 0.048 (id 0), 0.029 (id 3)
     int[] counts = draw(Generation.greedy(1).temperature(1).topP(0.6).seed(3), 20_000);
