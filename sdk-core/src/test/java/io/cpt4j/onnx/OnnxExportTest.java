@@ -173,6 +173,16 @@ class OnnxExportTest {
   }
 
   @Test
+  void anUnsupportedActivationIsRefusedBeforeAnythingIsWritten() throws Exception {
+    ModelConfig c = TestCheckpoints.tinyNeox().toBuilder().hiddenAct("gelu_new").build();
+    try (Checkpoint ckpt = OnnxFixtures.checkpoint(c, tmp.resolve("ckpt"), 7)) {
+      assertThatThrownBy(() -> OnnxExport.of(ckpt).writeTo(tmp.resolve("onnx"))).isInstanceOf(OnnxException.class)
+          .hasMessageContaining("hidden_act 'gelu_new'");
+      assertThat(tmp.resolve("onnx")).doesNotExist();
+    }
+  }
+
+  @Test
   void inputsThatDoNotFitAreRefusedWithAClearMessage() throws Exception {
     try (Checkpoint ckpt = OnnxFixtures.checkpoint(TestCheckpoints.tinyLlama(), tmp.resolve("ckpt"), 6)) {
       OnnxExport.of(ckpt).writeTo(tmp.resolve("onnx"));

@@ -9,6 +9,7 @@ import io.cpt4j.checkpoint.Architecture;
 import io.cpt4j.checkpoint.ModelConfig;
 import io.cpt4j.checkpoint.TensorStore;
 import io.cpt4j.model.internal.Rope;
+import io.cpt4j.onnx.OnnxException;
 import java.util.List;
 
 /**
@@ -67,8 +68,18 @@ final class DecoderGraph {
     this.llama = c.architecture() == Architecture.LLAMA;
   }
 
-  /** Builds the graph for {@code c} over the tensors of {@code weights}. */
+  /**
+   * Builds the graph for {@code c} over the tensors of {@code weights}.
+   *
+   * @throws OnnxException if the activation is not the one the family's graph computes
+   */
   static OnnxGraph build(ModelConfig c, TensorStore weights, boolean cache, int computeType) {
+    boolean llama = c.architecture() == Architecture.LLAMA;
+    String act = c.hiddenAct();
+    if (llama ? !(act.equals("silu") || act.equals("swish")) : !act.equals("gelu")) {
+      throw new OnnxException("hidden_act '" + act + "' cannot be exported for " + c.hfClass() + " (supported: "
+          + (llama ? "silu" : "gelu, the exact erf form") + ")");
+    }
     return new DecoderGraph(c, weights, cache, computeType).build();
   }
 

@@ -36,7 +36,6 @@ final class OnnxExporter {
     checkTarget(target, e.overwrite());
     Checkpoint ckpt = e.checkpoint();
     ModelConfig c = ckpt.config();
-    new io.cpt4j.model.internal.Decoder(c); // validates what the decoder supports (activation)
     OnnxGraph graph = DecoderGraph.build(c, ckpt, e.kvCache(), e.fp16() ? OnnxGraph.FLOAT16 : OnnxGraph.FLOAT);
     boolean external = switch (e.externalData()) {
       case ALWAYS -> true;
