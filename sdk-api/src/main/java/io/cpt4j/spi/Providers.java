@@ -3,7 +3,7 @@ package io.cpt4j.spi;
 import io.cpt4j.Cpt4jException;
 import java.util.ServiceLoader;
 
-/** Finds the registered format, data, trainer and merge providers. Thread-safe; looks them up once. */
+/** Finds the registered format, data, trainer, merge and ONNX providers. Thread-safe; looks them up once. */
 public final class Providers {
   private Providers() {}
 
@@ -12,6 +12,7 @@ public final class Providers {
     static final DataProvider DATA = load(DataProvider.class);
     static final TrainerProvider TRAINER = load(TrainerProvider.class);
     static final MergeProvider MERGE = load(MergeProvider.class);
+    static final OnnxProvider ONNX = load(OnnxProvider.class);
 
     private static <T> T load(Class<T> type) {
       return ServiceLoader.load(type, Providers.class.getClassLoader())
@@ -71,6 +72,19 @@ public final class Providers {
     MergeProvider p = Holder.MERGE;
     if (p == null) {
       throw new Cpt4jException("no merge implementation found: add the io.cpt4j:sdk-core dependency next to sdk-api");
+    }
+    return p;
+  }
+
+  /**
+   * The ONNX export and ONNX Runtime implementation from {@code sdk-core}.
+   *
+   * @throws Cpt4jException if sdk-core is not on the class path
+   */
+  public static OnnxProvider onnx() {
+    OnnxProvider p = Holder.ONNX;
+    if (p == null) {
+      throw new Cpt4jException("no ONNX implementation found: add the io.cpt4j:sdk-core dependency next to sdk-api");
     }
     return p;
   }

@@ -27,9 +27,11 @@ import picocli.CommandLine.Spec;
       TrainCommand.class,
       ResumeCommand.class,
       QuickstartCommand.class,
+      MergeCommand.class,
       VectorsCommand.class,
       GraftCommand.class,
-      MergeCommand.class,
+      ExportCommand.class,
+      GenerateCommand.class,
       CommandLine.HelpCommand.class,
     },
     footer = {"", "Run 'cpt4j COMMAND --help' for a command's options. Set CPT4J_DEBUG=1 for stack traces."})

@@ -24,7 +24,8 @@ import picocli.CommandLine.Spec;
       "the Union addresses, then continually pre-train it on Java source code with",
       "a re-warmed learning rate and 10 % general replay, and report the gain on",
       "code, the forgetting of general English and the stability gap. A second run",
-      "reuses the tokenizer, the base model and the token shards."
+      "reuses the tokenizer, the base model and the token shards. Finally the model",
+      "is exported to ONNX and a few lines of Java are generated with ONNX Runtime."
     })
 final class QuickstartCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -52,6 +53,10 @@ final class QuickstartCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     out.println();
     out.print(report.describe());
+    out.flush();
+    String text = Quickstart.exportAndGenerate(report.finalModel(), work, System.err);
+    out.println();
+    out.println(text);
     out.flush();
     return 0;
   }

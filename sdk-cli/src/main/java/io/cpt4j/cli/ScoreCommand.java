@@ -10,9 +10,12 @@ import io.cpt4j.backend.TrainingSession;
 import io.cpt4j.checkpoint.Checkpoint;
 import io.cpt4j.checkpoint.CheckpointException;
 import io.cpt4j.checkpoint.ModelConfig;
+import io.cpt4j.onnx.OnnxException;
+import io.cpt4j.onnx.OrtModel;
 import io.cpt4j.tokenize.Tokenizer;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
@@ -38,13 +41,16 @@ import picocli.CommandLine.TypeConversionException;
       "each token after the first given all tokens before it (teacher forcing), in",
       "float32 on the CPU, as one sequence. --text is encoded with the checkpoint's",
       "tokenizer.json exactly as given: no BOS, EOS or other special tokens are",
-      "added (write them into the text, or pass ids with --tokens)."
+      "added (write them into the text, or pass ids with --tokens). DIR may also be a",
+      "directory written by 'cpt4j export onnx': the model then runs on ONNX Runtime,",
+      "and sequences longer than the context are scored with a sliding window."
     })
 final class ScoreCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "DIR", description = "Checkpoint directory (Hugging Face layout).")
+  @Parameters(index = "0", paramLabel = "DIR",
+      description = "Checkpoint directory (Hugging Face layout), or a directory written by 'cpt4j export onnx'.")
   Path directory;
 
   @ArgGroup(exclusive = true, multiplicity = "1")
@@ -58,6 +64,15 @@ final class ScoreCommand implements Callable<Integer> {
 
     @Option(names = "--text", paramLabel = "TEXT", description = "Text to encode with the checkpoint's tokenizer.")
     String text;
+
+    @Option(names = "--file", paramLabel = "FILE", description = "A UTF-8 text file to encode, like --text"
+        + " (with an ONNX directory, files longer than the context are scored with a sliding window).")
+    Path file;
+
+    /** The text of --text or --file; null when ids were given. */
+    String text() throws IOException {
+      return file != null ? Files.readString(file) : text;
+    }
   }
 
   @Option(names = "--json", description = "Print JSON: nll (one per predicted token), mean_nll, tokens, perplexity.")
@@ -93,9 +108,15 @@ final class ScoreCommand implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(), "--threads must be >= 0 (0 = one per core), got " + threads);
     }
     PrintWriter out = spec.commandLine().getOut();
+    if (Files.isRegularFile(directory.resolve("model.onnx"))) {
+      scoreOnnx(out);
+      out.flush();
+      return 0;
+    }
     try (Checkpoint ckpt = Checkpoint.open(directory)) {
-      Optional<Tokenizer> tokenizer = input.text != null ? Optional.of(requireTokenizer(ckpt)) : Optional.empty();
-      int[] tokens = tokenizer.isPresent() ? tokenizer.get().encode(input.text) : input.tokens.ids();
+      String text = input.text();
+      Optional<Tokenizer> tokenizer = text != null ? Optional.of(requireTokenizer(ckpt)) : Optional.empty();
+      int[] tokens = tokenizer.isPresent() ? tokenizer.get().encode(text) : input.tokens.ids();
       validate(tokens, ckpt.config());
       float[] nll;
       try (TrainingSession session = Backends.cpu(threads).open(ckpt, SessionOptions.defaults())) {
@@ -116,6 +137,34 @@ final class ScoreCommand implements Callable<Integer> {
     return 0;
   }
 
+  /**
+   * An exported ONNX directory: the same NLL through ONNX Runtime ({@link OrtModel#tokenNll}), with
+   * a sliding window past the context length instead of a refusal.
+   */
+  private void scoreOnnx(PrintWriter out) throws IOException {
+    Path tokenizerFile = directory.resolve("tokenizer.json");
+    String text = input.text();
+    if (text != null && !Files.isRegularFile(tokenizerFile)) {
+      throw new OnnxException(directory + " has no tokenizer.json, so --text cannot be encoded (pass token ids with --tokens)");
+    }
+    try (OrtModel model = OrtModel.load(directory, threads);
+        Tokenizer tokenizer = Files.isRegularFile(tokenizerFile) ? Tokenizer.open(tokenizerFile) : null) {
+      int[] tokens = text != null ? tokenizer.encode(text) : input.tokens.ids();
+      validateIds(tokens, model.config());
+      float[] nll = model.tokenNll(tokens);
+      double sum = 0;
+      for (float v : nll) {
+        sum += v;
+      }
+      double mean = sum / nll.length;
+      if (json) {
+        printJson(tokens, nll, mean, out);
+      } else {
+        printHuman(tokens, nll, mean, Optional.ofNullable(tokenizer), out);
+      }
+    }
+  }
+
   private Tokenizer requireTokenizer(Checkpoint ckpt) {
     return ckpt.tokenizer().orElseThrow(() -> new CheckpointException(ckpt.directory(),
         "no tokenizer.json, so --text cannot be encoded (pass token ids with --tokens)"));
@@ -134,6 +183,14 @@ final class ScoreCommand implements Callable<Integer> {
   }
 
   static void validate(int[] tokens, ModelConfig config) {
+    validateIds(tokens, config);
+    if (tokens.length > config.maxPositionEmbeddings()) {
+      throw new IllegalArgumentException(tokens.length + " tokens are more than the model's max_position_embeddings ("
+          + config.maxPositionEmbeddings() + ")");
+    }
+  }
+
+  static void validateIds(int[] tokens, ModelConfig config) {
     if (tokens.length < 2) {
       throw new IllegalArgumentException("need at least 2 tokens to score, got " + tokens.length);
     }
@@ -142,10 +199,6 @@ final class ScoreCommand implements Callable<Integer> {
         throw new IllegalArgumentException("token id " + tokens[i] + " (position " + i
             + ") is outside the vocabulary [0, " + config.vocabSize() + ")");
       }
-    }
-    if (tokens.length > config.maxPositionEmbeddings()) {
-      throw new IllegalArgumentException(tokens.length + " tokens are more than the model's max_position_embeddings ("
-          + config.maxPositionEmbeddings() + ")");
     }
   }
 

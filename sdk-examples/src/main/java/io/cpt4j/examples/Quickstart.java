@@ -1,11 +1,15 @@
 package io.cpt4j.examples;
 
 import io.cpt4j.checkpoint.Architecture;
+import io.cpt4j.checkpoint.Checkpoint;
 import io.cpt4j.checkpoint.ModelConfig;
 import io.cpt4j.checkpoint.internal.AtomicFiles;
 import io.cpt4j.data.Document;
 import io.cpt4j.data.Mixture;
 import io.cpt4j.data.Source;
+import io.cpt4j.onnx.Generation;
+import io.cpt4j.onnx.OnnxExport;
+import io.cpt4j.onnx.OrtModel;
 import io.cpt4j.tokenize.BpeTrainer;
 import io.cpt4j.tokenize.Tokenizer;
 import io.cpt4j.train.ContinualPretrainer;
@@ -33,6 +37,8 @@ import java.util.stream.Stream;
  *       cosine) and 10 % replay of the general corpus, evaluating a held-out 5 % of each corpus.
  *   <li>Print the report: the gain on code, the forgetting on general English and the stability
  *       gap of each; the plots are in the run's {@code plots/}.
+ *   <li>Export the continually pre-trained model to ONNX (with the KV cache) and generate a few lines
+ *       of Java from it with ONNX Runtime ({@link #exportAndGenerate}).
  * </ol>
  *
  * <p>A second run reuses the tokenizer, the base model and the token shards in the work directory
@@ -72,6 +78,35 @@ public final class Quickstart {
     Settings s = Settings.defaults().withWork(Path.of(args.length > 0 ? args[0] : "sdk-examples/target/quickstart"));
     TrainingReport report = run(s, List.of(), System.out);
     System.out.print(report.describe());
+    System.out.println(exportAndGenerate(report.finalModel(), s.work(), System.out));
+  }
+
+  /** The prompt of the generation step. */
+  static final String PROMPT = "public static int ";
+
+  /**
+   * Step 4: exports a checkpoint (the trained model) to {@code work/onnx}, replacing an earlier
+   * export, and samples up to 64 tokens after {@link #PROMPT} with ONNX Runtime (temperature 0.7,
+   * top-p 0.9, seed 1), stopping at the model's end-of-sequence token.
+   *
+   * @return the prompt followed by the generated text
+   */
+  public static String exportAndGenerate(Path checkpoint, Path work, PrintStream log) {
+    Path onnx = work.resolve("onnx");
+    try (Checkpoint model = Checkpoint.open(checkpoint)) {
+      long start = System.nanoTime();
+      OnnxExport.of(model).overwrite(true).writeTo(onnx);
+      log.printf(Locale.ROOT, "[4/4] exported to ONNX in %.1f s -> %s; generating with ONNX Runtime:%n",
+          (System.nanoTime() - start) / 1e9, onnx);
+    }
+    Path tokenizerFile = Files.isRegularFile(onnx.resolve("tokenizer.json")) ? onnx.resolve("tokenizer.json")
+        : work.resolve("tokenizer.json");
+    try (OrtModel m = OrtModel.load(onnx); Tokenizer t = Tokenizer.open(tokenizerFile)) {
+      int[] generated = m.generate(t.encode(PROMPT),
+          Generation.greedy(64).temperature(0.7).topP(0.9).seed(1));
+      int[] text = java.util.Arrays.stream(generated).filter(id -> !m.config().eosTokenIds().contains(id)).toArray();
+      return PROMPT + t.decode(text);
+    }
   }
 
   /** Runs the quickstart, reporting its phases on {@code log}; returns the continual pre-training's report. */
@@ -86,7 +121,7 @@ public final class Quickstart {
       if (Files.exists(run)) {
         AtomicFiles.deleteTree(run);
       }
-      log.printf(Locale.ROOT, "[3/3] continual pre-training on code, 10 %% general replay, %,d tokens -> %s%n",
+      log.printf(Locale.ROOT, "[3/4] continual pre-training on code, 10 %% general replay, %,d tokens -> %s%n",
           s.cptTokens(), run);
       ContinualPretrainer cpt = ContinualPretrainer.from(base)
           .rewarm(Rewarm.to(1e-3).warmupFraction(0.01).cosineTo(1e-4))
@@ -105,13 +140,13 @@ public final class Quickstart {
   private static Path tokenizer(Settings s, Source general, PrintStream log) {
     Path file = s.work().resolve("tokenizer.json");
     if (Files.exists(file)) {
-      log.println("[1/3] tokenizer: reusing " + file);
+      log.println("[1/4] tokenizer: reusing " + file);
       return file;
     }
     long start = System.nanoTime();
     try (Stream<Document> docs = general.documents()) {
       var t = BpeTrainer.vocabSize(BASE.vocabSize()).train(docs.map(Document::text), file);
-      log.printf(Locale.ROOT, "[1/3] tokenizer: %d tokens from %.1f MB of general text in %.1f s -> %s%n",
+      log.printf(Locale.ROOT, "[1/4] tokenizer: %d tokens from %.1f MB of general text in %.1f s -> %s%n",
           t.vocabSize(), t.corpusBytes() / 1e6, (System.nanoTime() - start) / 1e9, file);
     }
     try (Tokenizer t = Tokenizer.open(file)) {
@@ -126,7 +161,7 @@ public final class Quickstart {
       PrintStream log) throws IOException {
     Path base = s.work().resolve("base");
     if (Files.isRegularFile(base.resolve("config.json"))) {
-      log.println("[2/3] base model: reusing " + base);
+      log.println("[2/4] base model: reusing " + base);
       return base;
     }
     Path init = s.work().resolve("base-init");
@@ -135,7 +170,7 @@ public final class Quickstart {
     if (Files.exists(run)) {
       AtomicFiles.deleteTree(run);
     }
-    log.printf(Locale.ROOT, "[2/3] base model: pre-training %s on general English, %,d tokens -> %s%n",
+    log.printf(Locale.ROOT, "[2/4] base model: pre-training %s on general English, %,d tokens -> %s%n",
         "a 4-layer Llama", s.baseTokens(), base);
     ContinualPretrainer pretrain = ContinualPretrainer.from(init)
         .rewarm(Rewarm.to(3e-3).warmupFraction(0.05).cosineTo(3e-4))
