@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Random;
 import java.util.stream.Stream;
+import org.junit.jupiter.params.provider.Arguments;
 
 /**
  * Shared fixtures for the checkpoint tests: tiny model configurations, random checkpoints, raw
@@ -59,6 +60,32 @@ public final class TestCheckpoints {
     return ModelConfig.builder(Architecture.GPT_NEOX)
         .vocabSize(40).hiddenSize(32).intermediateSize(48).numLayers(2).numHeads(4)
         .maxPositionEmbeddings(64).build();
+  }
+
+  /** The rope_scaling map of a Llama 3 checkpoint, scaled down to the tiny models' 8 positions. */
+  public static final Map<String, Object> LLAMA3_ROPE_SCALING = Map.of("rope_type", "llama3", "factor", 8.0,
+      "low_freq_factor", 1.0, "high_freq_factor", 4.0, "original_max_position_embeddings", 8);
+
+  /**
+   * Every decoder variant the model supports, as (name, configuration) arguments: the list the
+   * decoder parity, HF golden and ONNX tests run over. The names key the HF golden files.
+   */
+  public static Stream<Arguments> decoderVariants() {
+    return Stream.of(
+        Arguments.of("llama", tinyLlama()),
+        Arguments.of("llama-gqa", tinyLlamaGqa()),
+        Arguments.of("llama-tied", tinyLlamaTied()),
+        Arguments.of("qwen2-qkv-bias", tinyQwen2()),
+        Arguments.of("llama-head-dim-8-all-biases", tinyLlamaGqa().toBuilder().headDim(8)
+            .qkvBias(true).attentionOutputBias(true).mlpBias(true).build()),
+        Arguments.of("llama3-rope-scaling", tinyLlama().toBuilder().ropeScaling(LLAMA3_ROPE_SCALING).build()),
+        Arguments.of("linear-rope-scaling", tinyLlama().toBuilder()
+            .ropeScaling(Map.of("type", "linear", "factor", 4.0)).ropeTheta(500000.0).build()),
+        Arguments.of("neox-parallel-partial-rotary", tinyNeox()),
+        Arguments.of("neox-sequential-tied-full-rotary", tinyNeox().toBuilder()
+            .parallelResidual(false).tieWordEmbeddings(true).rotaryPct(1.0).build()),
+        Arguments.of("neox-no-attention-bias", tinyNeox().toBuilder()
+            .qkvBias(false).attentionOutputBias(false).build()));
   }
 
   // ---------------------------------------------------------------- random tensors

@@ -27,8 +27,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class ReferenceInvarianceTest {
   private static final double TIGHT = 1e-12;
 
-  static final Map<String, Object> LLAMA3 = Map.of("rope_type", "llama3", "factor", 8.0, "low_freq_factor", 1.0,
-      "high_freq_factor", 4.0, "original_max_position_embeddings", 8);
+  static final Map<String, Object> LLAMA3 = TestCheckpoints.LLAMA3_ROPE_SCALING;
 
   static Stream<Arguments> configs() {
     return Stream.of(

@@ -44,25 +44,8 @@ class DecoderParityTest {
     manager.close();
   }
 
-  static final Map<String, Object> LLAMA3 = Map.of("rope_type", "llama3", "factor", 8.0, "low_freq_factor", 1.0,
-      "high_freq_factor", 4.0, "original_max_position_embeddings", 8);
-
   static Stream<Arguments> variants() {
-    return Stream.of(
-        Arguments.of("llama", TestCheckpoints.tinyLlama()),
-        Arguments.of("llama-gqa", TestCheckpoints.tinyLlamaGqa()),
-        Arguments.of("llama-tied", TestCheckpoints.tinyLlamaTied()),
-        Arguments.of("qwen2-qkv-bias", TestCheckpoints.tinyQwen2()),
-        Arguments.of("llama-head-dim-8-all-biases", TestCheckpoints.tinyLlamaGqa().toBuilder().headDim(8)
-            .qkvBias(true).attentionOutputBias(true).mlpBias(true).build()),
-        Arguments.of("llama3-rope-scaling", TestCheckpoints.tinyLlama().toBuilder().ropeScaling(LLAMA3).build()),
-        Arguments.of("linear-rope-scaling", TestCheckpoints.tinyLlama().toBuilder()
-            .ropeScaling(Map.of("type", "linear", "factor", 4.0)).ropeTheta(500000.0).build()),
-        Arguments.of("neox-parallel-partial-rotary", TestCheckpoints.tinyNeox()),
-        Arguments.of("neox-sequential-tied-full-rotary", TestCheckpoints.tinyNeox().toBuilder()
-            .parallelResidual(false).tieWordEmbeddings(true).rotaryPct(1.0).build()),
-        Arguments.of("neox-no-attention-bias", TestCheckpoints.tinyNeox().toBuilder()
-            .qkvBias(false).attentionOutputBias(false).build()));
+    return TestCheckpoints.decoderVariants();
   }
 
   private static Map<String, NDArray> masters(ModelConfig c, Map<String, float[]> w, DataType type) {

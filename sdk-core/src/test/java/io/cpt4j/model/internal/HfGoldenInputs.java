@@ -4,6 +4,7 @@ import io.cpt4j.backend.Batch;
 import io.cpt4j.checkpoint.CheckpointWriter;
 import io.cpt4j.checkpoint.ModelConfig;
 import io.cpt4j.checkpoint.Tensor;
+import io.cpt4j.checkpoint.TestCheckpoints;
 import io.cpt4j.model.ReferenceDecoder;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -37,7 +38,7 @@ public final class HfGoldenInputs {
 
   public static void main(String[] args) throws IOException {
     Path out = Path.of(args[0]);
-    for (Arguments a : DecoderParityTest.variants().toList()) {
+    for (Arguments a : TestCheckpoints.decoderVariants().toList()) {
       String name = (String) a.get()[0];
       ModelConfig c = (ModelConfig) a.get()[1];
       Map<String, float[]> w = weights(c);

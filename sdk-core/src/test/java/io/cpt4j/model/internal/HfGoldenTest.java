@@ -10,6 +10,7 @@ import io.cpt4j.backend.Batch;
 import io.cpt4j.checkpoint.ModelConfig;
 import io.cpt4j.checkpoint.Safetensors;
 import io.cpt4j.checkpoint.TensorStore;
+import io.cpt4j.checkpoint.TestCheckpoints;
 import io.cpt4j.tokenize.internal.DjlSupport;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
@@ -44,7 +45,7 @@ class HfGoldenTest {
   }
 
   static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> variants() {
-    return DecoderParityTest.variants();
+    return TestCheckpoints.decoderVariants();
   }
 
   @ParameterizedTest(name = "{0}")
