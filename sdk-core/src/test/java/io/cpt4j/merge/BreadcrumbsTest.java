@@ -1,7 +1,9 @@
 package io.cpt4j.merge;
 
+import static io.cpt4j.merge.MergeFixtures.byMagnitude;
 import static io.cpt4j.merge.MergeFixtures.doubles;
 import static io.cpt4j.merge.MergeFixtures.random;
+import static io.cpt4j.merge.MergeFixtures.taskVector;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cpt4j.checkpoint.Checkpoint;
@@ -9,26 +11,18 @@ import io.cpt4j.checkpoint.DType;
 import io.cpt4j.checkpoint.ModelConfig;
 import io.cpt4j.checkpoint.TensorInfo;
 import io.cpt4j.checkpoint.TestCheckpoints;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
-import java.util.List;
 import java.util.stream.IntStream;
 import org.assertj.core.data.Offset;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Model breadcrumbs (mergekit's {@code magnitude_outliers} sparsification) against a float64
  * reference written here, per element, within 1e-5 + 1e-5·|ref|; plus its properties.
  */
-class BreadcrumbsTest {
-  @TempDir Path dir;
+class BreadcrumbsTest extends MergeFixtures.WithCheckpoints {
   final ModelConfig config = TestCheckpoints.tinyLlama();
-  final List<Checkpoint> open = new ArrayList<>();
   Checkpoint base;
   Checkpoint a;
   Checkpoint b;
@@ -40,22 +34,6 @@ class BreadcrumbsTest {
     b = keep(random(dir.resolve("b"), config, 3));
   }
 
-  @AfterEach
-  void close() {
-    open.forEach(Checkpoint::close);
-  }
-
-  Checkpoint keep(Checkpoint c) {
-    open.add(c);
-    return c;
-  }
-
-  Checkpoint run(Merge merge) {
-    Path out = dir.resolve("out-" + open.size());
-    merge.writeTo(out);
-    return keep(Checkpoint.open(out));
-  }
-
   /**
    * mergekit's magnitude_outliers on the float32 task vector: with n entries, keep {@code
    * int(density·n)} after dropping the {@code int(gamma·n)} largest, dropping fewer largest when
@@ -63,10 +41,7 @@ class BreadcrumbsTest {
    */
   static double[] outliersTrimmed(double[] x, double[] o, double density, double gamma) {
     int n = o.length;
-    double[] d = new double[n];
-    for (int i = 0; i < n; i++) {
-      d[i] = (float) ((float) x[i] - (float) o[i]);
-    }
+    double[] d = taskVector(x, o);
     if (density >= 1) {
       return d;
     }
@@ -76,8 +51,7 @@ class BreadcrumbsTest {
     if (bottom < 0) {
       top += bottom;
     }
-    Integer[] order = IntStream.range(0, n).boxed().toArray(Integer[]::new);
-    Arrays.sort(order, Comparator.comparingDouble((Integer i) -> -Math.abs(d[i])).thenComparing(i -> i));
+    Integer[] order = byMagnitude(d);
     double[] out = new double[n];
     for (long r = top; r < top + keep; r++) {
       out[order[(int) r]] = d[order[(int) r]];
@@ -85,15 +59,6 @@ class BreadcrumbsTest {
     return out;
   }
 
-  void assertEveryElement(Checkpoint out, java.util.function.Function<String, double[]> reference) {
-    for (TensorInfo t : out.tensors()) {
-      double[] got = doubles(out, t.name());
-      double[] want = reference.apply(t.name());
-      for (int i = 0; i < got.length; i++) {
-        assertThat(got[i]).as("%s[%d]", t.name(), i).isCloseTo(want[i], Offset.offset(1e-5 + 1e-5 * Math.abs(want[i])));
-      }
-    }
-  }
 
   @Test
   void breadcrumbsDropsOutliersAndSmallEntriesThenAddsTheWeightedSum() {

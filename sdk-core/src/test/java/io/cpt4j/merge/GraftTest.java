@@ -22,19 +22,15 @@ import java.util.Map;
 import java.util.Random;
 import java.util.function.Predicate;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Grafting against a reference selection written here (a stable sort of |tuned − base| in float32,
  * ties in tensor then index order), on random checkpoints and on checkpoints with many tied deltas.
  */
-class GraftTest {
-  @TempDir Path dir;
+class GraftTest extends MergeFixtures.WithCheckpoints {
   final ModelConfig config = TestCheckpoints.tinyLlama();
-  final List<Checkpoint> open = new ArrayList<>();
   Checkpoint base;
   Checkpoint tuned;
 
@@ -42,16 +38,6 @@ class GraftTest {
   void checkpoints() {
     base = keep(random(dir.resolve("base"), config, 1));
     tuned = keep(random(dir.resolve("tuned"), config, 2, DType.BF16, 4096));
-  }
-
-  @AfterEach
-  void close() {
-    open.forEach(Checkpoint::close);
-  }
-
-  Checkpoint keep(Checkpoint c) {
-    open.add(c);
-    return c;
   }
 
   /** The reference mask: the k largest |t − b| over {@code names} together, stable (earlier wins ties). */

@@ -2,6 +2,7 @@ package io.cpt4j.merge;
 
 import static io.cpt4j.merge.MergeFixtures.doubles;
 import static io.cpt4j.merge.MergeFixtures.random;
+import static io.cpt4j.merge.MergeFixtures.tiesTrimmed;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -10,12 +11,9 @@ import io.cpt4j.checkpoint.ModelConfig;
 import io.cpt4j.checkpoint.TensorInfo;
 import io.cpt4j.checkpoint.TestCheckpoints;
 import java.nio.file.Path;
-import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.IntStream;
 import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -66,7 +64,7 @@ class LayerParamsTest {
           assertThat(weightA.at(name, t)).isCloseTo(wa, Offset.offset(1e-12));
           assertThat(weightB.at(name, t)).isCloseTo(wb, Offset.offset(1e-12));
           double[] o = doubles(base, name);
-          double[][] d = {trimmed(doubles(a, name), o, da), trimmed(doubles(b, name), o, 0.7)};
+          double[][] d = {tiesTrimmed(doubles(a, name), o, da), tiesTrimmed(doubles(b, name), o, 0.7)};
           double[] w = {wa, wb};
           double[] got = doubles(out, name);
           for (int i = 0; i < o.length; i++) {
@@ -92,24 +90,6 @@ class LayerParamsTest {
         assertThat(weightB.at("lm_head.weight", t("lm_head.weight", 4))).isEqualTo(0.25);
       }
     }
-  }
-
-  /** TIES trimming of the float32 task vector: the ⌊density·n⌋ largest magnitudes, ties by index. */
-  static double[] trimmed(double[] x, double[] o, double density) {
-    int n = o.length;
-    double[] d = new double[n];
-    for (int i = 0; i < n; i++) {
-      d[i] = (float) ((float) x[i] - (float) o[i]);
-    }
-    if (density >= 1) {
-      return d;
-    }
-    Integer[] order = IntStream.range(0, n).boxed().toArray(Integer[]::new);
-    Arrays.sort(order, Comparator.comparingDouble((Integer i) -> -Math.abs(d[i])).thenComparing(i -> i));
-    for (int r = (int) (density * n); r < n; r++) {
-      d[order[r]] = 0;
-    }
-    return d;
   }
 
   @Test

@@ -1,5 +1,7 @@
 package io.cpt4j.merge;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.cpt4j.checkpoint.Checkpoint;
 import io.cpt4j.checkpoint.CheckpointWriter;
 import io.cpt4j.checkpoint.DType;
@@ -8,10 +10,20 @@ import io.cpt4j.checkpoint.Tensor;
 import io.cpt4j.checkpoint.TensorInfo;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
+import java.util.function.Function;
+import java.util.stream.IntStream;
+import org.assertj.core.data.Offset;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.io.TempDir;
 
-/** Tiny random checkpoints for the merge tests. */
+/**
+ * Tiny random checkpoints for the merge tests, the float64 reference pieces several of them share,
+ * and {@link WithCheckpoints}, the per-test lifecycle of the tests that open checkpoints.
+ */
 public final class MergeFixtures {
   private MergeFixtures() {}
 
@@ -42,5 +54,71 @@ public final class MergeFixtures {
       d[i] = f[i];
     }
     return d;
+  }
+
+  /** The task vector {@code x − o} as float32 holds it (inputs rounded to float32, then the difference), widened. */
+  public static double[] taskVector(double[] x, double[] o) {
+    double[] d = new double[o.length];
+    for (int i = 0; i < d.length; i++) {
+      d[i] = (float) ((float) x[i] - (float) o[i]);
+    }
+    return d;
+  }
+
+  /** The indices of {@code d} by descending magnitude, ties by index. */
+  public static Integer[] byMagnitude(double[] d) {
+    Integer[] order = IntStream.range(0, d.length).boxed().toArray(Integer[]::new);
+    Arrays.sort(order, Comparator.comparingDouble((Integer i) -> -Math.abs(d[i])).thenComparing(i -> i));
+    return order;
+  }
+
+  /** TIES trimming of the float32 task vector: the ⌊density·n⌋ largest magnitudes, ties by index. */
+  public static double[] tiesTrimmed(double[] x, double[] o, double density) {
+    double[] d = taskVector(x, o);
+    if (density >= 1) {
+      return d;
+    }
+    Integer[] order = byMagnitude(d);
+    for (int r = (int) (density * d.length); r < d.length; r++) {
+      d[order[r]] = 0;
+    }
+    return d;
+  }
+
+  /**
+   * The lifecycle the merge tests share: a temporary directory, the checkpoints a test opened
+   * ({@link #keep}, closed after each test) and {@link #run}, which writes a merge and opens it.
+   */
+  public abstract static class WithCheckpoints {
+    @TempDir protected Path dir;
+    protected final List<Checkpoint> open = new ArrayList<>();
+
+    @AfterEach
+    void closeOpened() {
+      open.forEach(Checkpoint::close);
+    }
+
+    protected Checkpoint keep(Checkpoint c) {
+      open.add(c);
+      return c;
+    }
+
+    /** Writes {@code merge} to a fresh directory under {@link #dir} and opens the result. */
+    protected Checkpoint run(Merge merge) {
+      Path out = dir.resolve("out-" + open.size());
+      merge.writeTo(out);
+      return keep(Checkpoint.open(out));
+    }
+
+    /** Checks every element of every tensor of {@code out} against {@code reference} within 1e-5 + 1e-5·|ref|. */
+    protected void assertEveryElement(Checkpoint out, Function<String, double[]> reference) {
+      for (TensorInfo t : out.tensors()) {
+        double[] got = doubles(out, t.name());
+        double[] want = reference.apply(t.name());
+        for (int i = 0; i < got.length; i++) {
+          assertThat(got[i]).as("%s[%d]", t.name(), i).isCloseTo(want[i], Offset.offset(1e-5 + 1e-5 * Math.abs(want[i])));
+        }
+      }
+    }
   }
 }

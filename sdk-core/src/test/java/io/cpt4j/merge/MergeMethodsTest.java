@@ -2,6 +2,7 @@ package io.cpt4j.merge;
 
 import static io.cpt4j.merge.MergeFixtures.doubles;
 import static io.cpt4j.merge.MergeFixtures.random;
+import static io.cpt4j.merge.MergeFixtures.tiesTrimmed;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -10,25 +11,18 @@ import io.cpt4j.checkpoint.DType;
 import io.cpt4j.checkpoint.ModelConfig;
 import io.cpt4j.checkpoint.TensorInfo;
 import io.cpt4j.checkpoint.TestCheckpoints;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
+import java.util.function.Function;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Each merge method against a float64 reference written here, on tiny random checkpoints, plus the
  * properties the issue asks for and the up-front checks.
  */
-class MergeMethodsTest {
-  @TempDir Path dir;
+class MergeMethodsTest extends MergeFixtures.WithCheckpoints {
   final ModelConfig config = TestCheckpoints.tinyLlama();
-  final List<Checkpoint> open = new ArrayList<>();
   Checkpoint base;
   Checkpoint a;
   Checkpoint b;
@@ -42,34 +36,12 @@ class MergeMethodsTest {
     c = keep(random(dir.resolve("c"), config, 4, DType.F16, Long.MAX_VALUE));
   }
 
-  @AfterEach
-  void close() {
-    open.forEach(Checkpoint::close);
-  }
-
-  Checkpoint keep(Checkpoint ck) {
-    open.add(ck);
-    return ck;
-  }
-
-  Checkpoint run(Merge merge) {
-    Path out = dir.resolve("out-" + open.size());
-    merge.writeTo(out);
-    return keep(Checkpoint.open(out));
-  }
-
-  /** Checks every element of every tensor against {@code reference(name, i)} within 1e-5 + 1e-5·|ref|. */
-  void assertEveryElement(Checkpoint out, Reference reference) {
+  /** The output has the base's tensors, in order, and every element matches (see the super method). */
+  @Override
+  protected void assertEveryElement(Checkpoint out, Function<String, double[]> reference) {
     assertThat(out.tensors().stream().map(TensorInfo::name).toList())
         .isEqualTo(base.tensors().stream().map(TensorInfo::name).toList());
-    for (TensorInfo t : out.tensors()) {
-      double[] got = doubles(out, t.name());
-      double[] want = reference.tensor(t.name());
-      for (int i = 0; i < got.length; i++) {
-        assertThat(got[i]).as("%s[%d]", t.name(), i).isCloseTo(want[i], org.assertj.core.data.Offset.offset(
-            1e-5 + 1e-5 * Math.abs(want[i])));
-      }
-    }
+    super.assertEveryElement(out, reference);
   }
 
   /** Equal up to float32 rounding of {@code (x − base) + base}. */
@@ -78,10 +50,6 @@ class MergeMethodsTest {
     for (int i = 0; i < got.length; i++) {
       assertThat(got[i]).as("%s[%d]", name, i).isCloseTo(want[i], org.assertj.core.data.Offset.offset(1e-7));
     }
-  }
-
-  interface Reference {
-    double[] tensor(String name);
   }
 
   @Test
@@ -118,18 +86,7 @@ class MergeMethodsTest {
       int n = o.length;
       double[][] d = new double[3][];
       for (int k = 0; k < 3; k++) {
-        double[] x = doubles(models.get(k), name);
-        d[k] = new double[n];
-        for (int i = 0; i < n; i++) {
-          d[k][i] = (float) ((float) x[i] - (float) o[i]); // the task vector as float32 holds it
-        }
-        int keep = (int) (density[k] * n);
-        double[] dk = d[k];
-        Integer[] order = IntStream.range(0, n).boxed().toArray(Integer[]::new);
-        Arrays.sort(order, Comparator.comparingDouble(i -> -Math.abs(dk[i])));
-        for (int r = keep; r < n; r++) {
-          dk[order[r]] = 0;
-        }
+        d[k] = tiesTrimmed(doubles(models.get(k), name), o, density[k]); // the task vector as float32 holds it
       }
       double[] res = new double[n];
       for (int i = 0; i < n; i++) {

@@ -13,14 +13,11 @@ import io.cpt4j.checkpoint.TensorInfo;
 import io.cpt4j.checkpoint.TestCheckpoints;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * slerp and model_stock end to end on tiny BF16 checkpoints (Qwen2 layout with three layers, so
@@ -28,10 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
  * transcription of mergekit written here. Outputs are F32, compared within 1 ulp of the float32
  * result plus 1e-12 of the magnitudes of the summed terms; one BF16 output within BF16 rounding.
  */
-class SlerpModelStockTest {
-  @TempDir Path dir;
+class SlerpModelStockTest extends MergeFixtures.WithCheckpoints {
   final ModelConfig config = TestCheckpoints.tinyQwen2().toBuilder().numLayers(3).build();
-  final List<Checkpoint> open = new ArrayList<>();
   Checkpoint base;
   Checkpoint a;
   Checkpoint b;
@@ -43,22 +38,6 @@ class SlerpModelStockTest {
     a = keep(random(dir.resolve("a"), config, 32, DType.BF16, 4096)); // sharded
     b = keep(random(dir.resolve("b"), config, 33, DType.BF16, Long.MAX_VALUE));
     c = keep(random(dir.resolve("c"), config, 34, DType.BF16, Long.MAX_VALUE));
-  }
-
-  @AfterEach
-  void close() {
-    open.forEach(Checkpoint::close);
-  }
-
-  Checkpoint keep(Checkpoint ck) {
-    open.add(ck);
-    return ck;
-  }
-
-  Checkpoint run(Merge merge) {
-    Path out = dir.resolve("out-" + open.size());
-    merge.writeTo(out);
-    return keep(Checkpoint.open(out));
   }
 
   /** mergekit's layer position, written independently: layer i of L at i/(L−1), embeddings 0, the rest 1. */

@@ -15,19 +15,14 @@ import io.cpt4j.checkpoint.TensorStore;
 import io.cpt4j.checkpoint.TestCheckpoints;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** TaskVector against float64 references on tiny random checkpoints (F32, sharded BF16 and F16 inputs). */
-class TaskVectorTest {
-  @TempDir Path dir;
+class TaskVectorTest extends MergeFixtures.WithCheckpoints {
   final ModelConfig config = TestCheckpoints.tinyLlama();
-  final List<Checkpoint> open = new ArrayList<>();
   Checkpoint base;
   Checkpoint a;
   Checkpoint b;
@@ -37,16 +32,6 @@ class TaskVectorTest {
     base = keep(random(dir.resolve("base"), config, 1));
     a = keep(random(dir.resolve("a"), config, 2, DType.BF16, 4096)); // sharded, BF16
     b = keep(random(dir.resolve("b"), config, 3, DType.F16, Long.MAX_VALUE));
-  }
-
-  @AfterEach
-  void close() {
-    open.forEach(Checkpoint::close);
-  }
-
-  Checkpoint keep(Checkpoint c) {
-    open.add(c);
-    return c;
   }
 
   static float[] values(TaskVector v, String name) {

@@ -14,25 +14,20 @@ import io.cpt4j.checkpoint.ModelConfig;
 import io.cpt4j.checkpoint.Tensor;
 import io.cpt4j.checkpoint.TensorInfo;
 import io.cpt4j.checkpoint.TestCheckpoints;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.function.Predicate;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Vector analytics against float64 references written here, plus closed-form properties. */
-class VectorSimilarityTest {
+class VectorSimilarityTest extends MergeFixtures.WithCheckpoints {
   static final double TOL = 1e-12;
 
-  @TempDir Path dir;
   final ModelConfig config = TestCheckpoints.tinyLlama();
-  final List<Checkpoint> open = new ArrayList<>();
   Checkpoint base;
   List<Checkpoint> tuned;
 
@@ -41,16 +36,6 @@ class VectorSimilarityTest {
     base = keep(random(dir.resolve("base"), config, 1));
     tuned = List.of(keep(random(dir.resolve("a"), config, 2)), keep(random(dir.resolve("b"), config, 3, DType.BF16, 4096)),
         keep(random(dir.resolve("c"), config, 4, DType.F16, Long.MAX_VALUE)));
-  }
-
-  @AfterEach
-  void close() {
-    open.forEach(Checkpoint::close);
-  }
-
-  Checkpoint keep(Checkpoint c) {
-    open.add(c);
-    return c;
   }
 
   /** The vector entries as float32 (what the vector holds), widened. */

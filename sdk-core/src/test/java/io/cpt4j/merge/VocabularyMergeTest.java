@@ -13,23 +13,18 @@ import io.cpt4j.checkpoint.TestCheckpoints;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.assertj.core.data.Offset;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Inputs whose vocabularies differ (48 rows in the base, 56 in a model that added tokens): refused
  * with the sizes and the fix by default; with {@code vocabularyFrom} the shared rows are merged and
  * the extra rows, config and tokenizer come from the chosen checkpoint.
  */
-class VocabularyMergeTest {
-  @TempDir Path dir;
+class VocabularyMergeTest extends MergeFixtures.WithCheckpoints {
   final ModelConfig config = TestCheckpoints.tinyLlama();
-  final List<Checkpoint> open = new ArrayList<>();
   Checkpoint base;
   Checkpoint a;
   Checkpoint big;
@@ -45,16 +40,6 @@ class VocabularyMergeTest {
     big.close();
     Files.writeString(bigDir.resolve("tokenizer_config.json"), "{\"added\": \"eight tokens\"}");
     big = keep(Checkpoint.open(bigDir));
-  }
-
-  @AfterEach
-  void close() {
-    open.forEach(Checkpoint::close);
-  }
-
-  Checkpoint keep(Checkpoint c) {
-    open.add(c);
-    return c;
   }
 
   @Test
