@@ -3,14 +3,12 @@ package io.cpt4j.checkpoint;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.cpt4j.checkpoint.LargeFixtures.Generated;
 import java.io.IOException;
-import java.lang.foreign.MemorySegment;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -32,40 +30,18 @@ class LargeCheckpointTest {
 
   @BeforeEach
   void createDirectoryUnderTarget() throws IOException {
-    Path target = Path.of("target").toAbsolutePath();
-    Files.createDirectories(target);
-    dir = Files.createTempDirectory(target, "large-checkpoint-");
+    dir = LargeFixtures.directoryUnderTarget("large-checkpoint-");
   }
 
   @AfterEach
   void deleteFiles() throws IOException {
-    try (var files = Files.walk(dir)) {
-      for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    }
+    LargeFixtures.deleteTree(dir);
   }
 
   /** A value exactly representable in float that differs between neighbours and between tensors. */
   static float value(long salt, long index) {
     int v = (int) ((index * 0x9E3779B1L + salt * 0x632BE5ABL) & 0xFFFFFF);
     return v * 0x1p-20f - 8f;
-  }
-
-  /** An F32 tensor whose element {@code i} is {@code value(salt, i)}, computed when read. */
-  record Generated(TensorInfo info, long salt) implements Tensor {
-    @Override
-    public MemorySegment bytes() {
-      throw new UnsupportedOperationException("generated tensor: read it with readFloats");
-    }
-
-    @Override
-    public void readFloats(long fromElement, float[] dst, int offset, int length) {
-      Objects.checkFromIndexSize(fromElement, length, info.elementCount());
-      for (int i = 0; i < length; i++) {
-        dst[offset + i] = value(salt, fromElement + i);
-      }
-    }
   }
 
   @Test
@@ -77,7 +53,7 @@ class LargeCheckpointTest {
         .vocabSize(50304).hiddenSize(2048).intermediateSize(8192).numLayers(9).numHeads(16).build();
     List<Tensor> tensors = new ArrayList<>();
     config.expectedTensors().forEach((name, shape) -> tensors.add(new Generated(
-        new TensorInfo(name, DType.F32, shape), tensors.size())));
+        new TensorInfo(name, DType.F32, shape), tensors.size(), LargeCheckpointTest::value)));
     long totalBytes = tensors.stream().mapToLong(t -> t.info().byteSize()).sum();
     assertThat(totalBytes).isEqualTo(4 * config.parameterCount()).isGreaterThan(TWO_GIB + (64L << 20));
 

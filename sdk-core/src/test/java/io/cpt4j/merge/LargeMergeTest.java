@@ -6,16 +6,14 @@ import io.cpt4j.checkpoint.Architecture;
 import io.cpt4j.checkpoint.Checkpoint;
 import io.cpt4j.checkpoint.CheckpointWriter;
 import io.cpt4j.checkpoint.DType;
+import io.cpt4j.checkpoint.LargeFixtures;
 import io.cpt4j.checkpoint.ModelConfig;
 import io.cpt4j.checkpoint.Tensor;
 import io.cpt4j.checkpoint.TensorInfo;
 import java.io.IOException;
-import java.lang.foreign.MemorySegment;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -34,18 +32,12 @@ class LargeMergeTest {
 
   @BeforeEach
   void createDirectoryUnderTarget() throws IOException {
-    Path target = Path.of("target").toAbsolutePath();
-    Files.createDirectories(target);
-    dir = Files.createTempDirectory(target, "large-merge-");
+    dir = LargeFixtures.directoryUnderTarget("large-merge-");
   }
 
   @AfterEach
   void deleteFiles() throws IOException {
-    try (var files = Files.walk(dir)) {
-      for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    }
+    LargeFixtures.deleteTree(dir);
   }
 
   /** A small exactly-BF16 value that differs between elements, tensors and models. */
@@ -54,27 +46,17 @@ class LargeMergeTest {
     return (v - 128) * 0x1p-10f;
   }
 
-  record Generated(TensorInfo info, long salt) implements Tensor {
-    @Override
-    public MemorySegment bytes() {
-      throw new UnsupportedOperationException("generated");
-    }
-
-    @Override
-    public void readFloats(long fromElement, float[] dst, int offset, int length) {
-      Objects.checkFromIndexSize(fromElement, length, info.elementCount());
-      for (int i = 0; i < length; i++) {
-        dst[offset + i] = value(salt, fromElement + i);
-      }
-    }
+  Checkpoint write(String name, ModelConfig config, long model) {
+    return write(dir.resolve(name), config, model);
   }
 
-  Checkpoint write(String name, ModelConfig config, long model) {
+  /** A BF16 checkpoint of {@code config} in {@code dir} whose tensor j holds {@link #value} with salt 1000·model + j. */
+  static Checkpoint write(Path dir, ModelConfig config, long model) {
     List<Tensor> tensors = new ArrayList<>();
-    config.expectedTensors().forEach((t, shape) -> tensors.add(new Generated(
-        new TensorInfo(t, DType.BF16, shape), model * 1000 + tensors.size())));
-    CheckpointWriter.to(dir.resolve(name)).config(config).dtype(DType.BF16).write(tensors);
-    return Checkpoint.open(dir.resolve(name));
+    config.expectedTensors().forEach((t, shape) -> tensors.add(new LargeFixtures.Generated(
+        new TensorInfo(t, DType.BF16, shape), model * 1000 + tensors.size(), LargeMergeTest::value)));
+    CheckpointWriter.to(dir).config(config).dtype(DType.BF16).write(tensors);
+    return Checkpoint.open(dir);
   }
 
   @Test

@@ -6,13 +6,12 @@ import io.cpt4j.checkpoint.Architecture;
 import io.cpt4j.checkpoint.Checkpoint;
 import io.cpt4j.checkpoint.CheckpointWriter;
 import io.cpt4j.checkpoint.DType;
+import io.cpt4j.checkpoint.LargeFixtures;
 import io.cpt4j.checkpoint.ModelConfig;
 import io.cpt4j.checkpoint.Tensor;
 import io.cpt4j.checkpoint.TensorInfo;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -31,26 +30,16 @@ class LargeTaskVectorTest {
 
   @BeforeEach
   void createDirectoryUnderTarget() throws IOException {
-    Path target = Path.of("target").toAbsolutePath();
-    Files.createDirectories(target);
-    dir = Files.createTempDirectory(target, "large-vectors-");
+    dir = LargeFixtures.directoryUnderTarget("large-vectors-");
   }
 
   @AfterEach
   void deleteFiles() throws IOException {
-    try (var files = Files.walk(dir)) {
-      for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    }
+    LargeFixtures.deleteTree(dir);
   }
 
   Checkpoint write(String name, ModelConfig config, long model) {
-    List<Tensor> tensors = new ArrayList<>();
-    config.expectedTensors().forEach((t, shape) -> tensors.add(new LargeMergeTest.Generated(
-        new TensorInfo(t, DType.BF16, shape), model * 1000 + tensors.size())));
-    CheckpointWriter.to(dir.resolve(name)).config(config).dtype(DType.BF16).write(tensors);
-    return Checkpoint.open(dir.resolve(name));
+    return LargeMergeTest.write(dir.resolve(name), config, model);
   }
 
   /** Checks {@code got} against {@code want(i)} on a few slices of the tensor (all of it would not fit). */

@@ -6,13 +6,13 @@ import ai.onnx.proto.OnnxMl;
 import io.cpt4j.checkpoint.Architecture;
 import io.cpt4j.checkpoint.Checkpoint;
 import io.cpt4j.checkpoint.DType;
+import io.cpt4j.checkpoint.LargeFixtures;
 import io.cpt4j.checkpoint.ModelConfig;
 import io.cpt4j.checkpoint.Tensor;
 import io.cpt4j.checkpoint.TensorInfo;
 import io.cpt4j.tokenize.Tokenizer;
 import java.io.IOException;
 import java.io.InputStream;
-import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
@@ -41,40 +41,17 @@ class LargeOnnxExportTest {
 
   @BeforeEach
   void createDirectoryUnderTarget() throws IOException {
-    Path target = Path.of("target").toAbsolutePath();
-    Files.createDirectories(target);
-    dir = Files.createTempDirectory(target, "large-onnx-");
+    dir = LargeFixtures.directoryUnderTarget("large-onnx-");
   }
 
   @AfterEach
   void deleteFiles() throws IOException {
-    try (var files = Files.walk(dir)) {
-      for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    }
+    LargeFixtures.deleteTree(dir);
   }
 
   static float value(long salt, long index) {
     int v = (int) ((index * 0x9E3779B1L + salt * 0x632BE5ABL) & 0xFFFFFF);
     return v * 0x1p-26f - 0.125f;
-  }
-
-  /** An F32 tensor computed when read (norm weights are 1). */
-  record Generated(TensorInfo info, long salt) implements Tensor {
-    @Override
-    public MemorySegment bytes() {
-      throw new UnsupportedOperationException("generated tensor: read it with readFloats");
-    }
-
-    @Override
-    public void readFloats(long fromElement, float[] dst, int offset, int length) {
-      Objects.checkFromIndexSize(fromElement, length, info.elementCount());
-      boolean norm = info.name().contains("norm");
-      for (int i = 0; i < length; i++) {
-        dst[offset + i] = norm ? 1f : value(salt, fromElement + i);
-      }
-    }
   }
 
   /** A checkpoint whose tensors are generated: nothing on disk but an empty directory. */
@@ -122,7 +99,8 @@ class LargeOnnxExportTest {
         .numLayers(1).numHeads(16).numKvHeads(4).build();
     Map<String, Tensor> tensors = new LinkedHashMap<>();
     c.expectedTensors().forEach((name, shape) ->
-        tensors.put(name, new Generated(new TensorInfo(name, DType.F32, shape), tensors.size())));
+        tensors.put(name, new LargeFixtures.Generated(new TensorInfo(name, DType.F32, shape), tensors.size(),
+            name.contains("norm") ? (salt, i) -> 1f : LargeOnnxExportTest::value))); // norm weights are 1
     long bytes = 4 * c.parameterCount();
     assertThat(bytes).isGreaterThan(1L << 31);
     Checkpoint ckpt = new GeneratedCheckpoint(Files.createDirectories(dir.resolve("ckpt")), c, tensors);
