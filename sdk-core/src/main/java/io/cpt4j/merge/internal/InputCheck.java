@@ -19,9 +19,6 @@ import java.util.regex.Pattern;
 final class InputCheck {
   private InputCheck() {}
 
-  /** Mismatches listed in an error before it says "and N more". */
-  static final int LISTED_MISMATCHES = 5;
-
   private static final Pattern VOCABULARY = Pattern.compile("(^|.*\\.)(embed_tokens|embed_in|embed_out|lm_head|wte)\\..*");
 
   /** Whether dimension 0 of tensor {@code name} is the vocabulary. */
@@ -62,8 +59,7 @@ final class InputCheck {
     List<Checkpoint> inputs = MergeEngine.inputs(merge);
     for (Checkpoint c : inputs.subList(1, inputs.size())) {
       if (c.config().architecture() != base.config().architecture()) {
-        problems.add(c.directory() + " is " + c.config().architecture() + ", the base " + base.directory() + " is "
-            + base.config().architecture());
+        problems.add(TaskVectorChecks.architectureMismatch(base, c));
         continue;
       }
       Map<String, TensorInfo> found = byName(c);
@@ -73,9 +69,9 @@ final class InputCheck {
       for (TensorInfo t : expected.values()) {
         TensorInfo f = found.get(t.name());
         if (f == null) {
-          problems.add(c.directory() + " has no tensor " + t.name());
+          problems.add(TaskVectorChecks.missing(t, c));
         } else if (f.dtype().isFloatingPoint() != t.dtype().isFloatingPoint()) {
-          problems.add(t.name() + " is " + f.dtype() + " in " + c.directory() + ", " + t.dtype() + " in the base");
+          problems.add(TaskVectorChecks.dtypeMismatch(t, f, c));
         } else if (!f.shape().equals(t.shape())) {
           if (sharedRows.containsKey(t.name()) && f.shape().size() == t.shape().size()
               && f.shape().subList(1, f.shape().size()).equals(t.shape().subList(1, t.shape().size()))) {
@@ -84,16 +80,11 @@ final class InputCheck {
             baseVocab = t.shape().getFirst();
             sharedRows.merge(t.name(), vocab, Math::min);
           } else {
-            problems.add(t.name() + " has shape " + f.shape() + " in " + c.directory() + ", " + t.shape()
-                + " in the base");
+            problems.add(TaskVectorChecks.shapeMismatch(t, f, c));
           }
         }
       }
-      for (String name : found.keySet()) {
-        if (!expected.containsKey(name)) {
-          problems.add(c.directory() + " has tensor " + name + ", which the base lacks");
-        }
-      }
+      TaskVectorChecks.addExtraTensors(expected, found, c, problems);
       if (!vocabTensors.isEmpty()) {
         differs = true;
         if (merge.vocabularyFrom().isEmpty()) {
@@ -111,23 +102,11 @@ final class InputCheck {
         problems.add("vocabularyFrom " + v.directory() + " is not one of the merged checkpoints");
       }
     }
-    if (!problems.isEmpty()) {
-      StringBuilder msg = new StringBuilder("cannot " + merge.method().name() + ": the checkpoints do not match ("
-          + problems.size() + " mismatch" + (problems.size() == 1 ? "" : "es") + "): ");
-      msg.append(String.join("; ", problems.subList(0, Math.min(LISTED_MISMATCHES, problems.size()))));
-      if (problems.size() > LISTED_MISMATCHES) {
-        msg.append("; and ").append(problems.size() - LISTED_MISMATCHES).append(" more");
-      }
-      throw new MergeException(msg.toString());
-    }
+    TaskVectorChecks.fail("cannot " + merge.method().name() + ": the checkpoints do not match", problems);
     return new Vocabulary(from, differs, Map.copyOf(sharedRows));
   }
 
   private static Map<String, TensorInfo> byName(Checkpoint c) {
-    Map<String, TensorInfo> m = new LinkedHashMap<>();
-    for (TensorInfo t : c.tensors()) {
-      m.put(t.name(), t);
-    }
-    return m;
+    return TaskVectorChecks.byName(c.tensors());
   }
 }

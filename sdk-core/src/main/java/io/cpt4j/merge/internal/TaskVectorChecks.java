@@ -10,10 +10,10 @@ import java.util.Map;
 
 /**
  * Up-front agreement checks for task vectors and grafting, with errors that list the first
- * mismatches (the same limit as the merge engine's). Stateless.
+ * mismatches; the messages and the listing are shared with the merge's {@link InputCheck}. Stateless.
  */
 final class TaskVectorChecks {
-  /** Mismatches listed before "and N more" (as in the merge engine). */
+  /** Mismatches listed in an error before it says "and N more". */
   static final int LISTED_MISMATCHES = 5;
 
   private TaskVectorChecks() {}
@@ -28,29 +28,52 @@ final class TaskVectorChecks {
   static void agree(String action, Checkpoint base, Checkpoint other) {
     List<String> problems = new ArrayList<>();
     if (other.config().architecture() != base.config().architecture()) {
-      problems.add(other.directory() + " is " + other.config().architecture() + ", the base " + base.directory()
-          + " is " + base.config().architecture());
+      problems.add(architectureMismatch(base, other));
     } else {
       Map<String, TensorInfo> expected = byName(base.tensors());
       Map<String, TensorInfo> found = byName(other.tensors());
       for (TensorInfo t : expected.values()) {
         TensorInfo f = found.get(t.name());
         if (f == null) {
-          problems.add(other.directory() + " has no tensor " + t.name());
+          problems.add(missing(t, other));
         } else if (!f.shape().equals(t.shape())) {
-          problems.add(t.name() + " has shape " + f.shape() + " in " + other.directory() + ", " + t.shape()
-              + " in the base");
+          problems.add(shapeMismatch(t, f, other));
         } else if (f.dtype().isFloatingPoint() != t.dtype().isFloatingPoint()) {
-          problems.add(t.name() + " is " + f.dtype() + " in " + other.directory() + ", " + t.dtype() + " in the base");
+          problems.add(dtypeMismatch(t, f, other));
         }
       }
-      for (String name : found.keySet()) {
-        if (!expected.containsKey(name)) {
-          problems.add(other.directory() + " has tensor " + name + ", which the base lacks");
-        }
-      }
+      addExtraTensors(expected, found, other, problems);
     }
     fail("cannot " + action + ": the checkpoints do not match", problems);
+  }
+
+  // The mismatch messages, shared with the merge's InputCheck.
+
+  static String architectureMismatch(Checkpoint base, Checkpoint other) {
+    return other.directory() + " is " + other.config().architecture() + ", the base " + base.directory() + " is "
+        + base.config().architecture();
+  }
+
+  static String missing(TensorInfo t, Checkpoint other) {
+    return other.directory() + " has no tensor " + t.name();
+  }
+
+  static String shapeMismatch(TensorInfo t, TensorInfo f, Checkpoint other) {
+    return t.name() + " has shape " + f.shape() + " in " + other.directory() + ", " + t.shape() + " in the base";
+  }
+
+  static String dtypeMismatch(TensorInfo t, TensorInfo f, Checkpoint other) {
+    return t.name() + " is " + f.dtype() + " in " + other.directory() + ", " + t.dtype() + " in the base";
+  }
+
+  /** Adds a problem for each tensor of {@code found} (from {@code other}) that {@code expected} lacks. */
+  static void addExtraTensors(Map<String, TensorInfo> expected, Map<String, TensorInfo> found, Checkpoint other,
+      List<String> problems) {
+    for (String name : found.keySet()) {
+      if (!expected.containsKey(name)) {
+        problems.add(other.directory() + " has tensor " + name + ", which the base lacks");
+      }
+    }
   }
 
   /**
