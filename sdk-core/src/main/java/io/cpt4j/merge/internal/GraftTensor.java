@@ -101,40 +101,50 @@ final class GraftTensor implements Tensor {
       MemorySegment.copy(maskTensor.bytes(), ValueLayout.JAVA_BYTE, 0, out, 0, (int) n);
       return out;
     }
-    int chunk = (int) Math.min(GraftRun.CHUNK, Math.max(1, n));
-    float[] b = new float[chunk];
-    float[] t = new float[chunk];
-    long equals = 0;
-    for (long e = 0; e < n; e += chunk) {
-      int len = (int) Math.min(chunk, n - e);
-      base.readFloats(e, b, 0, len);
-      tuned.readFloats(e, t, 0, len);
+    long[] equalsSoFar = {0};
+    forEachChunk(n, (e, b, t, len) -> {
+      long equals = equalsSoFar[0];
       for (int i = 0; i < len; i++) {
         int bits = magnitudeBits(t[i] - b[i]);
         if (bits > thresholdBits || (bits == thresholdBits && equals++ < equalToKeep)) {
           out[(int) e + i] = 1;
         }
       }
-    }
+      equalsSoFar[0] = equals;
+    });
     return out;
   }
 
   /** Entries in {@code [0, end)} whose magnitude equals the threshold. */
   private long countEqual(long end) {
+    long[] count = {0};
+    forEachChunk(end, (e, b, t, len) -> {
+      long c = count[0];
+      for (int i = 0; i < len; i++) {
+        if (magnitudeBits(t[i] - b[i]) == thresholdBits) {
+          c++;
+        }
+      }
+      count[0] = c;
+    });
+    return count[0];
+  }
+
+  /** A chunk of base ({@code b}) and tuned ({@code t}) values: elements {@code [from, from + length)}. */
+  private interface ChunkVisitor {
+    void visit(long from, float[] b, float[] t, int length);
+  }
+
+  /** Reads base and tuned over {@code [0, end)} chunk by chunk, in order, and hands each chunk to {@code visitor}. */
+  private void forEachChunk(long end, ChunkVisitor visitor) {
     int chunk = (int) Math.min(GraftRun.CHUNK, Math.max(1, end));
     float[] b = new float[chunk];
     float[] t = new float[chunk];
-    long count = 0;
     for (long e = 0; e < end; e += chunk) {
-      int n = (int) Math.min(chunk, end - e);
-      base.readFloats(e, b, 0, n);
-      tuned.readFloats(e, t, 0, n);
-      for (int i = 0; i < n; i++) {
-        if (magnitudeBits(t[i] - b[i]) == thresholdBits) {
-          count++;
-        }
-      }
+      int len = (int) Math.min(chunk, end - e);
+      base.readFloats(e, b, 0, len);
+      tuned.readFloats(e, t, 0, len);
+      visitor.visit(e, b, t, len);
     }
-    return count;
   }
 }
