@@ -21,6 +21,7 @@ import java.util.Arrays;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
@@ -122,16 +123,7 @@ final class ScoreCommand implements Callable<Integer> {
       try (TrainingSession session = Backends.cpu(threads).open(ckpt, SessionOptions.defaults())) {
         nll = session.tokenLosses(Batch.causalLm(new int[][] {tokens}));
       }
-      double sum = 0;
-      for (float v : nll) {
-        sum += v;
-      }
-      double mean = sum / nll.length;
-      if (json) {
-        printJson(tokens, nll, mean, out);
-      } else {
-        printHuman(tokens, nll, mean, tokenizer.isPresent() ? tokenizer : tokenizerForDisplay(ckpt), out);
-      }
+      print(tokens, nll, () -> tokenizer.isPresent() ? tokenizer : tokenizerForDisplay(ckpt), out);
     }
     out.flush();
     return 0;
@@ -152,16 +144,25 @@ final class ScoreCommand implements Callable<Integer> {
       int[] tokens = text != null ? tokenizer.encode(text) : input.tokens.ids();
       validateIds(tokens, model.config());
       float[] nll = model.tokenNll(tokens);
-      double sum = 0;
-      for (float v : nll) {
-        sum += v;
-      }
-      double mean = sum / nll.length;
-      if (json) {
-        printJson(tokens, nll, mean, out);
-      } else {
-        printHuman(tokens, nll, mean, Optional.ofNullable(tokenizer), out);
-      }
+      print(tokens, nll, () -> Optional.ofNullable(tokenizer), out);
+    }
+  }
+
+  /**
+   * Prints the scores as JSON or as a table with the mean NLL; {@code display} (asked only for the
+   * table) gives the tokenizer that shows each token's text, if any.
+   */
+  private void print(int[] tokens, float[] nll, Supplier<Optional<Tokenizer>> display, PrintWriter out)
+      throws IOException {
+    double sum = 0;
+    for (float v : nll) {
+      sum += v;
+    }
+    double mean = sum / nll.length;
+    if (json) {
+      printJson(tokens, nll, mean, out);
+    } else {
+      printHuman(tokens, nll, mean, display.get(), out);
     }
   }
 
