@@ -8,12 +8,10 @@ import io.cpt4j.checkpoint.Tensor;
 import io.cpt4j.checkpoint.TensorInfo;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -79,10 +77,7 @@ final class ConvertCommand implements Callable<Integer> {
           .write(tensors);
       progress.finish();
     }
-    long bytes = 0;
-    for (Path p : written) {
-      bytes += Files.size(p);
-    }
+    long bytes = OutputDirectory.totalBytes(written);
     double seconds = (System.nanoTime() - start) / 1e9;
     long shards = written.stream().filter(p -> p.getFileName().toString().endsWith(".safetensors")).count();
     out.printf(Locale.ROOT, "converted %d tensors to %s: %d files (%d safetensors), %s bytes (%s) in %.2f s -> %s%n",
@@ -94,12 +89,8 @@ final class ConvertCommand implements Callable<Integer> {
 
   /** The writer refuses too; checking first gives the CLI's own hint. */
   private void refuseNonEmptyOutput() throws IOException {
-    if (!overwrite && Files.isDirectory(output)) {
-      try (Stream<Path> s = Files.list(output)) {
-        if (s.findAny().isPresent()) {
-          throw new CheckpointException(output, "directory exists and is not empty (pass --overwrite to replace it)");
-        }
-      }
+    if (!overwrite && OutputDirectory.isNonEmpty(output)) {
+      throw new CheckpointException(output, OutputDirectory.NOT_EMPTY);
     }
   }
 }

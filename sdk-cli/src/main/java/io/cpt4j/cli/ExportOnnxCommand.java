@@ -5,12 +5,10 @@ import io.cpt4j.onnx.OnnxException;
 import io.cpt4j.onnx.OnnxExport;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -62,10 +60,7 @@ final class ExportOnnxCommand implements Callable<Integer> {
       written = OnnxExport.of(ckpt).withKvCache(!noKvCache).fp16(fp16).externalData(externalData)
           .overwrite(overwrite).writeTo(output);
     }
-    long bytes = 0;
-    for (Path p : written) {
-      bytes += Files.size(p);
-    }
+    long bytes = OutputDirectory.totalBytes(written);
     double seconds = (System.nanoTime() - start) / 1e9;
     out.printf(Locale.ROOT, "exported %s (%s, %s) to ONNX: %d files, %s bytes (%s) in %.2f s -> %s%n",
         input, fp16 ? "float16" : "float32", noKvCache ? "no KV cache" : "with KV cache", written.size(),
@@ -76,12 +71,8 @@ final class ExportOnnxCommand implements Callable<Integer> {
 
   /** The exporter refuses too; checking first gives the CLI's own hint. */
   private void refuseNonEmptyOutput() throws IOException {
-    if (!overwrite && Files.isDirectory(output)) {
-      try (Stream<Path> s = Files.list(output)) {
-        if (s.findAny().isPresent()) {
-          throw new OnnxException(output + ": directory exists and is not empty (pass --overwrite to replace it)");
-        }
-      }
+    if (!overwrite && OutputDirectory.isNonEmpty(output)) {
+      throw new OnnxException(output + ": " + OutputDirectory.NOT_EMPTY);
     }
   }
 }

@@ -61,10 +61,7 @@ final class MergeCommand implements Callable<Integer> {
       watch.finish();
       progress.finish();
     }
-    long written = 0;
-    for (Path p : report.files()) {
-      written += Files.size(p);
-    }
+    long written = OutputDirectory.totalBytes(report.files());
     double seconds = report.elapsed().toNanos() / 1e9;
     out.printf(Locale.ROOT, "%s: merged %d tensors, copied %d; read %s (%s) in %.2f s (%.2f GB/s of input)%n",
         method, report.mergedTensors(), report.copiedTensors(), Numbers.grouped(report.inputBytes()),
@@ -90,12 +87,8 @@ final class MergeCommand implements Callable<Integer> {
 
   /** The merge checks too; checking first gives the CLI's own hint before any checkpoint is opened. */
   private void refuseNonEmptyOutput() throws IOException {
-    if (!overwrite && Files.isDirectory(output)) {
-      try (Stream<Path> s = Files.list(output)) {
-        if (s.findAny().isPresent()) {
-          throw new CheckpointException(output, "directory exists and is not empty (pass --overwrite to replace it)");
-        }
-      }
+    if (!overwrite && OutputDirectory.isNonEmpty(output)) {
+      throw new CheckpointException(output, OutputDirectory.NOT_EMPTY);
     }
   }
 
