@@ -1,6 +1,8 @@
 package io.cpt4j.merge;
 
+import static io.cpt4j.merge.MergeFixtures.ambiguousSign;
 import static io.cpt4j.merge.MergeFixtures.byMagnitude;
+import static io.cpt4j.merge.MergeFixtures.disjointMean;
 import static io.cpt4j.merge.MergeFixtures.doubles;
 import static io.cpt4j.merge.MergeFixtures.random;
 import static io.cpt4j.merge.MergeFixtures.taskVector;
@@ -84,21 +86,11 @@ class BreadcrumbsTest extends MergeFixtures.WithCheckpoints {
           outliersTrimmed(doubles(b, t.name()), o, 0.7, 0.05)};
       double[] got = doubles(out, t.name());
       for (int i = 0; i < o.length; i++) {
-        double s = w[0] * d[0][i] + w[1] * d[1][i];
-        if (Math.abs(s) < 1e-6 * (Math.abs(w[0] * d[0][i]) + Math.abs(w[1] * d[1][i]))) {
-          ambiguous[0]++; // cancels within float32 rounding: either sign is a correct election
+        if (ambiguousSign(w, d, i)) {
+          ambiguous[0]++; // either sign is a correct election
           continue;
         }
-        double sign = s >= 0 ? 1 : -1;
-        double mixed = 0;
-        double div = 0;
-        for (int k = 0; k < 2; k++) {
-          if (Math.signum(w[k] * d[k][i]) == sign) {
-            mixed += w[k] * d[k][i];
-            div += w[k];
-          }
-        }
-        double want = o[i] + 1.1 * mixed / (div == 0 ? 1 : div);
+        double want = o[i] + 1.1 * disjointMean(w, d, i);
         assertThat(got[i]).as("%s[%d]", t.name(), i).isCloseTo(want, Offset.offset(1e-5 + 1e-5 * Math.abs(want)));
       }
     }

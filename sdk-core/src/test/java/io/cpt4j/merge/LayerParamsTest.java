@@ -1,5 +1,7 @@
 package io.cpt4j.merge;
 
+import static io.cpt4j.merge.MergeFixtures.ambiguousSign;
+import static io.cpt4j.merge.MergeFixtures.disjointMean;
 import static io.cpt4j.merge.MergeFixtures.doubles;
 import static io.cpt4j.merge.MergeFixtures.random;
 import static io.cpt4j.merge.MergeFixtures.tiesTrimmed;
@@ -68,20 +70,10 @@ class LayerParamsTest {
           double[] w = {wa, wb};
           double[] got = doubles(out, name);
           for (int i = 0; i < o.length; i++) {
-            double s = w[0] * d[0][i] + w[1] * d[1][i];
-            double sign = s >= 0 ? 1 : -1;
-            double mixed = 0;
-            double div = 0;
-            for (int k = 0; k < 2; k++) {
-              if (Math.signum(w[k] * d[k][i]) == sign) {
-                mixed += w[k] * d[k][i];
-                div += w[k];
-              }
+            if (ambiguousSign(w, d, i)) {
+              continue; // either sign is a correct election
             }
-            if (Math.abs(s) < 1e-6 * (Math.abs(w[0] * d[0][i]) + Math.abs(w[1] * d[1][i]))) {
-              continue; // cancels within float32 rounding: either sign is a correct election
-            }
-            double want = o[i] + mixed / (div == 0 ? 1 : div);
+            double want = o[i] + disjointMean(w, d, i);
             assertThat(got[i]).as("%s[%d] (t = %s)", name, i, t).isCloseTo(want, Offset.offset(1e-5 + 1e-5 * Math.abs(want)));
           }
         }

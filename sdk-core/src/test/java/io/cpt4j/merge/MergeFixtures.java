@@ -85,6 +85,41 @@ public final class MergeFixtures {
     return d;
   }
 
+  /** {@code Σ w[k]·d[k][i]}, the weighted sum whose sign TIES elects. */
+  static double weightedSum(double[] w, double[][] d, int i) {
+    double s = 0;
+    for (int k = 0; k < w.length; k++) {
+      s += w[k] * d[k][i];
+    }
+    return s;
+  }
+
+  /** Whether the weighted sum at {@code i} cancels within float32 rounding, so either sign is a correct election. */
+  static boolean ambiguousSign(double[] w, double[][] d, int i) {
+    double magnitudes = 0;
+    for (int k = 0; k < w.length; k++) {
+      magnitudes += Math.abs(w[k] * d[k][i]);
+    }
+    return Math.abs(weightedSum(w, d, i)) < 1e-6 * magnitudes;
+  }
+
+  /**
+   * TIES's disjoint mean at {@code i}: the sign of the weighted sum (≥ 0 is +) is elected, and the
+   * weighted entries of that sign are summed and divided by their weights (by 1 if there are none).
+   */
+  static double disjointMean(double[] w, double[][] d, int i) {
+    double sign = weightedSum(w, d, i) >= 0 ? 1 : -1;
+    double mixed = 0;
+    double div = 0;
+    for (int k = 0; k < w.length; k++) {
+      if (Math.signum(w[k] * d[k][i]) == sign) {
+        mixed += w[k] * d[k][i];
+        div += w[k];
+      }
+    }
+    return mixed / (div == 0 ? 1 : div);
+  }
+
   /**
    * The lifecycle the merge tests share: a temporary directory, the checkpoints a test opened
    * ({@link #keep}, closed after each test) and {@link #run}, which writes a merge and opens it.

@@ -1,5 +1,6 @@
 package io.cpt4j.merge;
 
+import static io.cpt4j.merge.MergeFixtures.disjointMean;
 import static io.cpt4j.merge.MergeFixtures.doubles;
 import static io.cpt4j.merge.MergeFixtures.random;
 import static io.cpt4j.merge.MergeFixtures.tiesTrimmed;
@@ -90,19 +91,7 @@ class MergeMethodsTest extends MergeFixtures.WithCheckpoints {
       }
       double[] res = new double[n];
       for (int i = 0; i < n; i++) {
-        double sum = 0;
-        for (int k = 0; k < 3; k++) {
-          sum += w[k] * d[k][i];
-        }
-        double sign = sum >= 0 ? 1 : -1;
-        double mixed = 0, div = 0;
-        for (int k = 0; k < 3; k++) {
-          if (Math.signum(w[k] * d[k][i]) == sign) {
-            mixed += w[k] * d[k][i];
-            div += w[k];
-          }
-        }
-        res[i] = o[i] + 0.9 * mixed / (div == 0 ? 1 : div);
+        res[i] = o[i] + 0.9 * disjointMean(w, d, i);
       }
       return res;
     });
