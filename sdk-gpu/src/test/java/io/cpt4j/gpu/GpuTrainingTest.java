@@ -83,6 +83,25 @@ class GpuTrainingTest {
   }
 
   @Test
+  void aStepTooLargeForTheDeviceFailsBeforeRunningWithTheEstimate() {
+    // 256 × 1024 tokens over a 32768-word vocabulary: the float32 logits alone are 32 GiB, the plan
+    // well over 100 GiB, more than any current GPU has
+    ModelConfig wide = CONFIG.toBuilder().vocabSize(32768).build();
+    int[][] seqs = new int[256][1025];
+    Batch huge = Batch.causalLm(seqs);
+    try (Checkpoint ckpt = checkpoint(wide, "wide");
+        TrainingSession s = Backends.gpu().open(ckpt, SessionOptions.defaults())) {
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> s.step(List.of(huge), 1e-3))
+          .isInstanceOf(io.cpt4j.backend.BackendException.class)
+          .hasMessageContaining("but training on micro-batches of 256 × 1024 needs about")
+          .hasMessageContaining("activations");
+      assertThat(s.steps()).isZero();
+      // the session is still usable with a batch that fits
+      assertThat(s.step(List.of(batch(1)), 1e-3).skipped()).isFalse();
+    }
+  }
+
+  @Test
   void theGpuBackendDescribesItsDevice() {
     assertThat(Backends.gpu().description()).startsWith("gpu (cuda:0 ").contains("PyTorch 2.5.1");
     assertThat(Backends.auto().name()).isEqualTo("gpu");
@@ -102,11 +121,15 @@ class GpuTrainingTest {
     return losses;
   }
 
-  private static synchronized Checkpoint checkpoint() {
-    Path dir = tmp.resolve("model");
+  private static Checkpoint checkpoint() {
+    return checkpoint(CONFIG, "model");
+  }
+
+  private static synchronized Checkpoint checkpoint(ModelConfig config, String name) {
+    Path dir = tmp.resolve(name);
     if (!dir.toFile().exists()) {
       Random r = new Random(7);
-      List<Tensor> tensors = CONFIG.expectedTensors().entrySet().stream().map(e -> {
+      List<Tensor> tensors = config.expectedTensors().entrySet().stream().map(e -> {
         long[] dims = e.getValue().stream().mapToLong(Long::longValue).toArray();
         float[] data = new float[(int) java.util.Arrays.stream(dims).reduce(1, Math::multiplyExact)];
         boolean norm = e.getKey().contains("norm");
@@ -115,7 +138,7 @@ class GpuTrainingTest {
         }
         return Tensor.ofFloats(e.getKey(), dims, data);
       }).toList();
-      CheckpointWriter.to(dir).config(CONFIG).write(tensors);
+      CheckpointWriter.to(dir).config(config).write(tensors);
     }
     return Checkpoint.open(dir);
   }

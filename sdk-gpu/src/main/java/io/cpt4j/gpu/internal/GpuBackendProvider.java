@@ -1,6 +1,9 @@
 package io.cpt4j.gpu.internal;
 
+import ai.djl.Device;
 import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.LibUtils;
 import io.cpt4j.backend.Backend;
 import io.cpt4j.backend.BackendException;
@@ -87,8 +90,27 @@ public final class GpuBackendProvider implements BackendProvider {
     return new GpuBackend(p, p.device(device));
   }
 
-  /** Loads DJL's PyTorch engine (CUDA natives are known to be there) and checks it can use CUDA. */
+  private static volatile Optional<String> engineResult;
+
+  /**
+   * Loads DJL's PyTorch engine (CUDA natives are known to be there) and checks it can use CUDA; the
+   * answer is kept (the engine loads once per JVM).
+   */
   static Optional<String> checkEngine() {
+    Optional<String> r = engineResult;
+    if (r == null) {
+      synchronized (GpuBackendProvider.class) {
+        r = engineResult;
+        if (r == null) {
+          r = loadAndTryEngine();
+          engineResult = r;
+        }
+      }
+    }
+    return r;
+  }
+
+  private static Optional<String> loadAndTryEngine() {
     DjlSupport.offline();
     Engine engine;
     try {
@@ -101,9 +123,15 @@ public final class GpuBackendProvider implements BackendProvider {
           + "): with several pytorch-native jars on the class path DJL picks by the CUDA runtime it finds; "
           + "remove ai.djl.pytorch:pytorch-native-cpu or set PYTORCH_FLAVOR=cu124");
     }
-    if (engine.getGpuCount() == 0) {
+    // Engine.getGpuCount() asks a system libcudart through JNA, which a pip-installed PyTorch does
+    // not provide; a one-element array on cuda:0 asks the loaded libtorch itself (errors there are
+    // C++ exceptions that DJL turns into EngineException, not crashes).
+    try (NDManager m = engine.newBaseManager(Device.gpu(0))) {
+      m.zeros(new Shape(1)).toFloatArray();
+    } catch (RuntimeException e) {
       return Optional.of("DJL's PyTorch engine has CUDA (" + LibUtils.getLibtorchPath()
-          + ") but sees no GPU (CUDA_VISIBLE_DEVICES=" + System.getenv("CUDA_VISIBLE_DEVICES") + ")");
+          + ") but cannot use cuda:0 (CUDA_VISIBLE_DEVICES=" + System.getenv("CUDA_VISIBLE_DEVICES") + "): "
+          + e.getMessage());
     }
     return Optional.empty();
   }
