@@ -33,21 +33,22 @@ import java.util.Objects;
  * <ul>
  *   <li>its input, {@code c·N·H} (and, for Llama and sequential GPT-NeoX, the mid-block residual,
  *       another {@code c·N·H});
- *   <li>per norm (two a layer): LayerNorm {@code 16·N·H} in FP16_MIXED (the float32 input, centred
- *       and normalised copies, the float16 result and the affine output) or {@code 12·N·H} in FP32;
- *       RMSNorm {@code 12·N·H} in FP16_MIXED, {@code 8·N·H} in FP32;
+ *   <li>per norm (two a layer): LayerNorm {@code 12·N·H} (float32 centred and normalised values,
+ *       then in FP16_MIXED the float16 result and affine output, in FP32 the scaled result and
+ *       affine output); RMSNorm {@code 12·N·H} in FP16_MIXED (the float32 input and normalised
+ *       values, the float16 result and output), {@code 8·N·H} in FP32 (the input is the block's);
  *   <li>attention projections: GPT-NeoX {@code 6·c·N·A} (the fused qkv output, the scaled queries,
  *       the rotated keys and the merged heads), Llama {@code 4·c·N·A} (scaled queries, keys and
  *       values after any grouped-query repeat, merged heads);
- *   <li>attention scores, which the decoder materialises (no fused attention in DJL): {@code 12·S}
- *       bytes in FP16_MIXED (float16 scores, their float32 copy, the float32 softmax and its
- *       float16 copy), {@code 4·S} in FP32;
+ *   <li>attention scores, which the decoder materialises (no fused attention in DJL):
+ *       {@code 6·S} bytes in FP16_MIXED (the float32 softmax and its float16 copy; widening the
+ *       float16 scores to float32 keeps nothing), {@code 4·S} in FP32;
  *   <li>MLP: GPT-NeoX {@code 2·c·N·I} (pre- and post-GELU), Llama {@code 5·c·N·I} (gate, its
  *       sigmoid, gate·sigmoid, up, and their product).
  * </ul>
  *
- * <p>The head keeps the final norm and the logits: {@code 10·N·V} in FP16_MIXED (float16 logits,
- * their float32 copy and the log-softmax), {@code 4·N·V} in FP32; plus the batch's attention mask,
+ * <p>The head keeps the final norm and the float32 log-softmax of the logits, {@code 4·N·V} (in
+ * FP16_MIXED the float16 logits are widened without being kept); plus the batch's attention mask,
  * {@code 4·B·T²}. Without checkpointing, activations are {@code L·layer + head + mask}. With
  * activation checkpointing the forward keeps only every block's input, {@code (L+1)·c·N·H}, and
  * the backward recomputes one block (or the head) at a time: {@code (L+1)·c·N·H + max(layer, head)
@@ -108,12 +109,12 @@ public record MemoryPlan(ModelConfig config, int microBatch, int sequenceLength,
     boolean llama = config.architecture() == Architecture.LLAMA;
 
     long residuals = (llama || !config.parallelResidual() ? 2 : 1) * c * n * h;
-    long norm = llama ? (fp16 ? 12 : 8) * n * h : (fp16 ? 16 : 12) * n * h;
+    long norm = (llama && !fp16 ? 8 : 12) * n * h;
     long projections = (llama ? 4 : 6) * c * n * a;
-    long scores = (fp16 ? 12 : 4) * s;
+    long scores = (fp16 ? 6 : 4) * s;
     long mlp = (llama ? 5 : 2) * c * n * i;
     long layer = residuals + 2 * norm + projections + scores + mlp;
-    long head = norm + (fp16 ? 10 : 4) * n * v;
+    long head = norm + 4 * n * v;
     long mask = 4L * microBatch * sequenceLength * sequenceLength;
     long layers = config.numLayers();
     long activations = activationCheckpointing
@@ -141,8 +142,8 @@ public record MemoryPlan(ModelConfig config, int microBatch, int sequenceLength,
 
   /**
    * One line, e.g. {@code "micro-batch 8 × 1024, fp16_mixed, no activation checkpointing: weights
-   * 324 MiB + master weights 648 MiB + gradients 648 MiB + AdamW moments 1.27 GiB + activations
-   * 20.1 GiB + workspace 3.4 GiB = 26.4 GiB"}.
+   * 310 MiB + master weights 619 MiB + gradients 619 MiB + AdamW moments 1.21 GiB + activations
+   * 12.2 GiB + workspace 3.32 GiB = 18.2 GiB"}.
    */
   public String describe() {
     return "micro-batch " + microBatch + " × " + sequenceLength + ", " + precision.name().toLowerCase(Locale.ROOT)

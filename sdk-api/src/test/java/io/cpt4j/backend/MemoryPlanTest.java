@@ -36,25 +36,25 @@ class MemoryPlanTest {
     assertThat(plan.optimizerMoments()).isEqualTo(8 * p);
     // N = 8·1024 = 8192 tokens, S = 8·12·1024² = 100,663,296 scores a layer, c = 2 bytes.
     long residual = 2L * 8192 * 768; // parallel residual: the block input only
-    long norms = 2 * 16L * 8192 * 768; // two LayerNorms at 16 bytes an element
+    long norms = 2 * 12L * 8192 * 768; // two LayerNorms at 12 bytes an element
     long projections = 6 * 2L * 8192 * 768;
-    long scores = 12L * 100_663_296;
+    long scores = 6L * 100_663_296; // float32 softmax + its float16 copy
     long mlp = 2 * 2L * 8192 * 3072;
     long layer = residual + norms + projections + scores + mlp;
-    assertThat(layer).isEqualTo(1_598_029_824L);
-    long head = 16L * 8192 * 768 + 10L * 8192 * 50304;
+    assertThat(layer).isEqualTo(943_718_400L);
+    long head = 12L * 8192 * 768 + 4L * 8192 * 50304;
     long mask = 4L * 8 * 1024 * 1024;
-    assertThat(plan.activations()).isEqualTo(12 * layer + head + mask).isEqualTo(23_431_479_296L);
+    assertThat(plan.activations()).isEqualTo(12 * layer + head + mask).isEqualTo(13_082_034_176L);
     // the largest single activation is the float32 logits, 4·N·V = 1,648,361,472 bytes
     assertThat(plan.workspace()).isEqualTo(2 * 1_648_361_472L + (256L << 20));
-    assertThat(plan.total()).isEqualTo(29_918_450_688L);
+    assertThat(plan.total()).isEqualTo(19_569_005_568L);
     assertThat(plan.describe()).isEqualTo("micro-batch 8 × 1024, fp16_mixed, no activation checkpointing: "
         + "weights 310 MiB + master weights 619 MiB + gradients 619 MiB + AdamW moments 1.21 GiB "
-        + "+ activations 21.8 GiB + workspace 3.32 GiB = 27.9 GiB");
+        + "+ activations 12.2 GiB + workspace 3.32 GiB = 18.2 GiB");
 
     MemoryPlan ckpt = MemoryPlan.estimate(c, 8, 1024, Precision.FP16_MIXED, true);
     // 13 stored block inputs (embedding output and 12 block outputs), then the head recomputed
-    assertThat(ckpt.activations()).isEqualTo(13 * 2L * 8192 * 768 + head + mask).isEqualTo(4_418_699_264L);
+    assertThat(ckpt.activations()).isEqualTo(13 * 2L * 8192 * 768 + head + mask).isEqualTo(1_920_991_232L);
   }
 
   @Test
@@ -130,7 +130,7 @@ class MemoryPlanTest {
     MemoryPlan plan = MemoryPlan.estimate(c, 8, 1024, Precision.FP16_MIXED, false);
     assertThat(plan.suggestion(plan.total())).isEmpty();
     long ckptTotal = MemoryPlan.estimate(c, 8, 1024, Precision.FP16_MIXED, true).total();
-    assertThat(plan.suggestion(ckptTotal)).startsWith("turn on activation checkpointing").contains("10.2 GiB");
+    assertThat(plan.suggestion(ckptTotal)).startsWith("turn on activation checkpointing").contains("7.83 GiB");
     long twoRows = MemoryPlan.estimate(c, 2, 1024, Precision.FP16_MIXED, true).total();
     MemoryPlan withCkpt = MemoryPlan.estimate(c, 8, 1024, Precision.FP16_MIXED, true);
     assertThat(withCkpt.suggestion(twoRows)).startsWith("use micro-batches of 2 rows (more gradient-accumulation");
