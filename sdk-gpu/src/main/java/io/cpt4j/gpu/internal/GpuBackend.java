@@ -47,8 +47,14 @@ final class GpuBackend implements Backend {
     GpuMemoryGuard guard = new GpuMemoryGuard(checkpoint.config(), options, () -> probe.freeMemory(info.index()),
         info.describe());
     guard.checkStatic();
-    DjlTrainingSession session = new DjlTrainingSession(engine, Device.gpu(info.index()), checkpoint, options,
-        DataType.FLOAT32, guard::check);
+    DjlTrainingSession session;
+    try {
+      session = new DjlTrainingSession(engine, Device.gpu(info.index()), checkpoint, options, DataType.FLOAT32,
+          guard::check);
+    } catch (ai.djl.engine.EngineException e) {
+      throw new BackendException("loading " + checkpoint.config().parameterCount() + " parameters onto "
+          + info.describe() + " failed: " + e.getMessage(), e);
+    }
     return new GpuTrainingSession(session, guard, info.describe());
   }
 
