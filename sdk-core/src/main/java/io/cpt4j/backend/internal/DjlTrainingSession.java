@@ -1,7 +1,10 @@
 package io.cpt4j.backend.internal;
 
+import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
@@ -22,14 +25,18 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * A training session on DJL's PyTorch engine. Master weights are float32 leaves that collect
  * gradients; in FP16_MIXED they are cast to float16 where they are used, so gradients flow back
  * through the cast into float32. Every step runs in an {@link NDScope}: all per-step arrays
  * (activations, gradient handles, temporaries) are freed when it ends.
+ *
+ * <p>The device is a parameter: the CPU backend passes {@link Device#cpu()}, sdk-gpu a CUDA device.
+ * Every array of the session (parameters, moments, batch inputs) lives in a manager on that device.
  */
-final class DjlTrainingSession implements TrainingSession {
+public final class DjlTrainingSession implements TrainingSession {
   private final Engine engine;
   private final NDManager manager;
   private final ModelConfig config;
@@ -38,14 +45,27 @@ final class DjlTrainingSession implements TrainingSession {
   private final SessionOptions options;
   private final AdamWUpdate optimizer;
   private final LossScaler scaler;
+  private final Consumer<List<Batch>> beforeStep;
   private boolean closed;
 
   DjlTrainingSession(Engine engine, Checkpoint checkpoint, SessionOptions options, DataType masterType) {
+    this(engine, Device.cpu(), checkpoint, options, masterType, batches -> {});
+  }
+
+  /**
+   * Opens a session on {@code device}.
+   *
+   * @param beforeStep called with the micro-batches of every step before any engine work (the GPU
+   *     backend checks there that the step's activations fit in free device memory); may throw
+   */
+  public DjlTrainingSession(Engine engine, Device device, Checkpoint checkpoint, SessionOptions options,
+      DataType masterType, Consumer<List<Batch>> beforeStep) {
     this.engine = engine;
     this.config = checkpoint.config();
     this.options = options;
+    this.beforeStep = beforeStep;
     Decoder decoder = new Decoder(config);
-    this.manager = engine.newBaseManager();
+    this.manager = engine.newBaseManager(device);
     try {
       this.params = ModelParameters.load(manager, checkpoint, masterType);
     } catch (RuntimeException e) {
@@ -96,6 +116,7 @@ final class DjlTrainingSession implements TrainingSession {
     if (!(totalWeight > 0)) {
       throw new IllegalArgumentException("the micro-batches carry no loss (every target ignored or weight 0)");
     }
+    beforeStep.accept(microBatches);
     double scale = scaler.scale();
     try (NDScope scope = new NDScope()) {
       double lossSum = 0;
@@ -109,12 +130,16 @@ final class DjlTrainingSession implements TrainingSession {
       // The norm is taken of the scaled gradients (one fused reduction per tensor, accumulated
       // here in double) and divided by the scale; unscaling and clipping become one factor that
       // the optimizer applies as it reads each gradient, so no gradient is rewritten or copied.
+      // The per-tensor norms reach the host in one transfer (one device sync on a GPU).
       Map<String, NDArray> grads = new HashMap<>();
-      double sumSquares = 0;
+      NDList norms = new NDList(params.all().size());
       for (Map.Entry<String, NDArray> e : params.all().entrySet()) {
         NDArray g = e.getValue().getGradient();
         grads.put(e.getKey(), g);
-        double n = g.norm().toType(DataType.FLOAT64, false).getDouble();
+        norms.add(g.norm().toType(DataType.FLOAT64, false));
+      }
+      double sumSquares = 0;
+      for (double n : NDArrays.stack(norms).toDoubleArray()) {
         sumSquares += n * n;
       }
       double norm = Math.sqrt(sumSquares) / scale;

@@ -52,17 +52,15 @@ final class BatchInputs {
       }
     }
     signedSin = m.create(signed, new Shape(rows, 1, length, rd)).toType(dtype, false);
-    float[] maskData = new float[rows * length * length];
-    for (int r = 0; r < rows; r++) {
-      for (int i = 0; i < length; i++) {
-        int di = b.documentIds()[r * length + i];
-        for (int j = 0; j < length; j++) {
-          boolean visible = j <= i && b.documentIds()[r * length + j] == di;
-          maskData[(r * length + i) * length + j] = visible ? 0f : Float.NEGATIVE_INFINITY;
-        }
-      }
-    }
-    mask = m.create(maskData, new Shape(rows, 1, length, length));
+    // The mask is built on the batch's device from the document ids (B·T ints cross to the device
+    // instead of B·T² floats, and the host does no T² loop): visible where j <= i and the documents
+    // of i and j are the same.
+    NDArray docs = m.create(b.documentIds(), new Shape(rows, length));
+    NDArray same = docs.expandDims(2).eq(docs.expandDims(1)); // (B, T, T): [b, i, j] = doc_i == doc_j
+    NDArray pos = m.arange(length);
+    NDArray causal = pos.expandDims(1).gte(pos.expandDims(0)); // (T, T): [i, j] = j <= i
+    // log(1) = 0 and log(0) = -inf exactly
+    mask = same.logicalAnd(causal).toType(DataType.FLOAT32, false).log().expandDims(1);
   }
 
   /** Position ids: 0 at the start of each row and wherever the document id changes, then +1. */

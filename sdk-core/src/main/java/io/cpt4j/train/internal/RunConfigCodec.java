@@ -72,7 +72,7 @@ final class RunConfigCodec {
         schedule(schedule), mixture(mixture, dir),
         num(root, "tokens"), num(root, "steps"), (int) num(root, "sequence_length"), num(root, "batch_tokens"),
         num(root, "micro_batch_tokens"), optimizer(root.path("optimizer")),
-        Precision.valueOf(text(root, "precision", "fp32").toUpperCase(Locale.ROOT).replace('-', '_')),
+        Precision.parse(text(root, "precision", "fp32")),
         root.path("activation_checkpointing").asBoolean(false), text(root, "backend", "cpu"), validation,
         num(root, "validation_tokens"), num(root, "evaluate_every"), num(root, "checkpoint_every"),
         (int) num(root, "keep_last_checkpoints"), num(root, "seed"), path(dir, text(root, "output", null)),
