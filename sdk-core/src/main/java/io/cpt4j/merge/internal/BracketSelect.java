@@ -57,29 +57,35 @@ final class BracketSelect {
     boolean[] point = new boolean[pairs]; // few distinct values: guess the threshold value itself
     long cap = Math.min(Integer.MAX_VALUE - 8, Math.max(block, count / share));
     AtomicLongArray total = new AtomicLongArray(pairs);
-    boolean anyTried = false;
-    for (int s = 0, p = 0; s < streams; s++) {
-      Arrays.parallelSort(sample[s]);
-      int m = sample[s].length;
-      for (int j = 0; j < ks[s].length; j++, p++) {
+    // each stream's order statistics by radix selection (as sorting the sample would give them),
+    // streams in parallel
+    int[] first = new int[streams + 1];
+    for (int s = 0; s < streams; s++) {
+      first[s + 1] = first[s] + ks[s].length;
+    }
+    IntStream.range(0, streams).parallel().forEach(s -> {
+      int[] sm = sample[s];
+      int m = sm.length;
+      Ranks sorted = new Ranks(sm);
+      for (int j = 0, p = first[s]; j < ks[s].length; j++, p++) {
         ps[p] = s;
         pj[p] = j;
         double q = ks[s][j] / (double) count;
         double rank = q * m; // from the top
         double margin = 4 * Math.sqrt(m * q * (1 - q)) + 0.002 * m + 8;
-        hi[p] = rank - margin < 0 ? Integer.MAX_VALUE : sample[s][m - 1 - (int) Math.floor(rank - margin)];
-        lo[p] = rank + margin >= m - 1 ? 0 : sample[s][m - 1 - (int) Math.ceil(rank + margin)];
+        hi[p] = rank - margin < 0 ? Integer.MAX_VALUE : sorted.at(m - 1 - (int) Math.floor(rank - margin));
+        lo[p] = rank + margin >= m - 1 ? 0 : sorted.at(m - 1 - (int) Math.ceil(rank + margin));
         // the sample predicts the candidates; heavily tied data would overflow the cap: skip the pass
-        double predicted = (lowerBoundAbove(sample[s], hi[p]) - lowerBound(sample[s], lo[p])) / (double) m;
+        double predicted = countIn(sm, lo[p], hi[p]) / (double) m;
         if (predicted * count > 0.8 * cap) {
           // the bracket is a few heavily repeated values: count above and equal to the sample's
           // estimate of the threshold instead of collecting
           point[p] = true;
-          lo[p] = hi[p] = sample[s][Math.clamp(m - 1 - (long) rank, 0, m - 1)];
+          lo[p] = hi[p] = sorted.at(Math.clamp(m - 1 - (long) rank, 0, m - 1));
         }
-        anyTried = true;
       }
-    }
+    });
+    boolean anyTried = pairs > 0;
     TopMask[][] out = new TopMask[streams][];
     for (int s = 0; s < streams; s++) {
       out[s] = new TopMask[ks[s].length];
@@ -169,13 +175,10 @@ final class BracketSelect {
         System.arraycopy(f[p], 0, all, at, f[p].length);
         at += f[p].length;
       }
-      int[] sorted = all.clone();
-      Arrays.parallelSort(sorted);
-      int t = sorted[c - (int) (k - greater)];
-      int firstEqual = lowerBound(sorted, t);
-      int firstAbove = t == Integer.MAX_VALUE ? c : lowerBound(sorted, t + 1);
-      long toKeep = k - greater - (c - firstAbove);
-      long equal = firstAbove - firstEqual;
+      int t = new Ranks(all).at(c - (int) (k - greater));
+      long equal = countIn(all, t, t);
+      long higher = countIn(all, t, Integer.MAX_VALUE) - equal;
+      long toKeep = k - greater - higher;
       long cutoff = count;
       if (toKeep < equal) {
         cutoff = cutoff(source, streams, count, block, ps[p], lo[p], hi[p], all, perBlock[p], t, toKeep);
@@ -222,23 +225,51 @@ final class BracketSelect {
     throw new IllegalStateException("a source returned different values on a second read");
   }
 
-  /** The first index of {@code sorted} holding a value > {@code key}. */
-  private static int lowerBoundAbove(int[] sorted, int key) {
-    return key == Integer.MAX_VALUE ? sorted.length : lowerBound(sorted, key + 1);
+  /** How many of {@code a} lie in {@code [lo, hi]} (all values ≥ 0). */
+  private static long countIn(int[] a, int lo, int hi) {
+    long c = 0;
+    for (int b : a) {
+      c += 1 - (((b - lo) | (hi - b)) >>> 31);
+    }
+    return c;
   }
 
-  /** The first index of {@code sorted} holding a value ≥ {@code key}. */
-  private static int lowerBound(int[] sorted, int key) {
-    int a = 0;
-    int b = sorted.length;
-    while (a < b) {
-      int mid = (a + b) >>> 1;
-      if (sorted[mid] < key) {
-        a = mid + 1;
-      } else {
-        b = mid;
+  /**
+   * Order statistics of non-negative ints without sorting: {@link #at} gives what {@code sorted[i]}
+   * would be, from a histogram of the high 16 bits (built once) and one pass per query over the
+   * values in the bucket that holds it.
+   */
+  private static final class Ranks {
+    private final int[] values;
+    private final int[] high = new int[1 << 16];
+
+    Ranks(int[] values) {
+      this.values = values;
+      for (int v : values) {
+        high[v >>> 16]++;
       }
     }
-    return a;
+
+    /** The value of ascending rank {@code i} (0-based). */
+    int at(int i) {
+      int b = 0;
+      long below = 0;
+      while (below + high[b] <= i) {
+        below += high[b];
+        b++;
+      }
+      int[] low = new int[1 << 16];
+      for (int v : values) {
+        if (v >>> 16 == b) {
+          low[v & 0xffff]++;
+        }
+      }
+      int l = 0;
+      while (below + low[l] <= i) {
+        below += low[l];
+        l++;
+      }
+      return b << 16 | l;
+    }
   }
 }
