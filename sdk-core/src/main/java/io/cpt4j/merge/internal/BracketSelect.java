@@ -2,6 +2,8 @@ package io.cpt4j.merge.internal;
 
 import io.cpt4j.merge.internal.MagnitudeSelect.RangeSource;
 import io.cpt4j.merge.internal.MagnitudeSelect.TopMask;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.stream.IntStream;
@@ -43,8 +45,11 @@ final class BracketSelect {
       float[][] v = new float[streams][n];
       source.read((long) sampled[i] * block, n, v, new float[n]);
       for (int s = 0; s < streams; s++) {
+        MemorySegment bits = MemorySegment.ofArray(v[s]);
+        int[] into = sample[s];
+        int at = offset[i];
         for (int e = 0; e < n; e++) {
-          sample[s][offset[i] + e] = Float.floatToRawIntBits(v[s][e]) & 0x7fffffff;
+          into[at + e] = bits.getAtIndex(ValueLayout.JAVA_INT, e) & 0x7fffffff;
         }
       }
     });
@@ -110,10 +115,11 @@ final class BracketSelect {
           int h = hi[p];
           int l = lo[p];
           if (point[p]) {
-            long a = 0;
+            int a = 0;
             int eq = 0;
+            MemorySegment bits = MemorySegment.ofArray(x); // an int view: a loop C2 vectorises
             for (int e = 0; e < n; e++) {
-              int b = Float.floatToRawIntBits(x[e]) & 0x7fffffff;
+              int b = bits.getAtIndex(ValueLayout.JAVA_INT, e) & 0x7fffffff;
               a += (h - b) >>> 31; // b > h
               eq += ((b ^ h) - 1) >>> 31; // b == h (b ^ h ≥ 0)
             }
@@ -127,9 +133,10 @@ final class BracketSelect {
           int[] into = list[p];
           int at0 = size[p];
           int sz = at0;
-          long a = 0;
+          int a = 0;
+          MemorySegment bits = MemorySegment.ofArray(x); // an int view: no floatToRawIntBits per element
           for (int e = 0; e < n; e++) {
-            int b = Float.floatToRawIntBits(x[e]) & 0x7fffffff;
+            int b = bits.getAtIndex(ValueLayout.JAVA_INT, e) & 0x7fffffff;
             a += (h - b) >>> 31; // b > h (both in [0, 2³¹): no overflow)
             into[sz] = b; // branch-free compaction: kept only when l ≤ b ≤ h
             sz += 1 - (((b - l) | (h - b)) >>> 31);
