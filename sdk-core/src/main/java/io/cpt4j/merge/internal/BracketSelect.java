@@ -247,11 +247,20 @@ final class BracketSelect {
    * values in the bucket that holds it.
    */
   private static final class Ranks {
-    private final int[] values;
-    private final int[] high = new int[1 << 16];
+    /** Per thread, the two histograms (reused: a merge makes thousands of queries). */
+    private static final ThreadLocal<int[][]> HISTOGRAMS = ThreadLocal.withInitial(() -> new int[2][1 << 16]);
 
+    private final int[] values;
+    private final int[] high;
+    private final int[] low;
+
+    /** Only for use on the calling thread. */
     Ranks(int[] values) {
       this.values = values;
+      int[][] h = HISTOGRAMS.get();
+      high = h[0];
+      low = h[1];
+      Arrays.fill(high, 0);
       for (int v : values) {
         high[v >>> 16]++;
       }
@@ -265,7 +274,7 @@ final class BracketSelect {
         below += high[b];
         b++;
       }
-      int[] low = new int[1 << 16];
+      Arrays.fill(low, 0);
       for (int v : values) {
         if (v >>> 16 == b) {
           low[v & 0xffff]++;
