@@ -2,6 +2,8 @@ package io.cpt4j.merge.internal;
 
 import io.cpt4j.merge.internal.MagnitudeSelect.RangeSource;
 import io.cpt4j.merge.internal.MagnitudeSelect.TopMask;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.stream.IntStream;
@@ -43,8 +45,11 @@ final class BracketSelect {
       float[][] v = new float[streams][n];
       source.read((long) sampled[i] * block, n, v, new float[n]);
       for (int s = 0; s < streams; s++) {
+        MemorySegment bits = MemorySegment.ofArray(v[s]);
+        int[] into = sample[s];
+        int at = offset[i];
         for (int e = 0; e < n; e++) {
-          sample[s][offset[i] + e] = Float.floatToRawIntBits(v[s][e]) & 0x7fffffff;
+          into[at + e] = bits.getAtIndex(ValueLayout.JAVA_INT, e) & 0x7fffffff;
         }
       }
     });
@@ -57,29 +62,35 @@ final class BracketSelect {
     boolean[] point = new boolean[pairs]; // few distinct values: guess the threshold value itself
     long cap = Math.min(Integer.MAX_VALUE - 8, Math.max(block, count / share));
     AtomicLongArray total = new AtomicLongArray(pairs);
-    boolean anyTried = false;
-    for (int s = 0, p = 0; s < streams; s++) {
-      Arrays.parallelSort(sample[s]);
-      int m = sample[s].length;
-      for (int j = 0; j < ks[s].length; j++, p++) {
+    // each stream's order statistics by radix selection (as sorting the sample would give them),
+    // streams in parallel
+    int[] first = new int[streams + 1];
+    for (int s = 0; s < streams; s++) {
+      first[s + 1] = first[s] + ks[s].length;
+    }
+    IntStream.range(0, streams).parallel().forEach(s -> {
+      int[] sm = sample[s];
+      int m = sm.length;
+      Ranks sorted = new Ranks(sm);
+      for (int j = 0, p = first[s]; j < ks[s].length; j++, p++) {
         ps[p] = s;
         pj[p] = j;
         double q = ks[s][j] / (double) count;
         double rank = q * m; // from the top
         double margin = 4 * Math.sqrt(m * q * (1 - q)) + 0.002 * m + 8;
-        hi[p] = rank - margin < 0 ? Integer.MAX_VALUE : sample[s][m - 1 - (int) Math.floor(rank - margin)];
-        lo[p] = rank + margin >= m - 1 ? 0 : sample[s][m - 1 - (int) Math.ceil(rank + margin)];
+        hi[p] = rank - margin < 0 ? Integer.MAX_VALUE : sorted.at(m - 1 - (int) Math.floor(rank - margin));
+        lo[p] = rank + margin >= m - 1 ? 0 : sorted.at(m - 1 - (int) Math.ceil(rank + margin));
         // the sample predicts the candidates; heavily tied data would overflow the cap: skip the pass
-        double predicted = (lowerBoundAbove(sample[s], hi[p]) - lowerBound(sample[s], lo[p])) / (double) m;
+        double predicted = countIn(sm, lo[p], hi[p]) / (double) m;
         if (predicted * count > 0.8 * cap) {
           // the bracket is a few heavily repeated values: count above and equal to the sample's
           // estimate of the threshold instead of collecting
           point[p] = true;
-          lo[p] = hi[p] = sample[s][Math.clamp(m - 1 - (long) rank, 0, m - 1)];
+          lo[p] = hi[p] = sorted.at(Math.clamp(m - 1 - (long) rank, 0, m - 1));
         }
-        anyTried = true;
       }
-    }
+    });
+    boolean anyTried = pairs > 0;
     TopMask[][] out = new TopMask[streams][];
     for (int s = 0; s < streams; s++) {
       out[s] = new TopMask[ks[s].length];
@@ -104,10 +115,11 @@ final class BracketSelect {
           int h = hi[p];
           int l = lo[p];
           if (point[p]) {
-            long a = 0;
+            int a = 0;
             int eq = 0;
+            MemorySegment bits = MemorySegment.ofArray(x); // an int view: a loop C2 vectorises
             for (int e = 0; e < n; e++) {
-              int b = Float.floatToRawIntBits(x[e]) & 0x7fffffff;
+              int b = bits.getAtIndex(ValueLayout.JAVA_INT, e) & 0x7fffffff;
               a += (h - b) >>> 31; // b > h
               eq += ((b ^ h) - 1) >>> 31; // b == h (b ^ h ≥ 0)
             }
@@ -121,9 +133,10 @@ final class BracketSelect {
           int[] into = list[p];
           int at0 = size[p];
           int sz = at0;
-          long a = 0;
+          int a = 0;
+          MemorySegment bits = MemorySegment.ofArray(x); // an int view: no floatToRawIntBits per element
           for (int e = 0; e < n; e++) {
-            int b = Float.floatToRawIntBits(x[e]) & 0x7fffffff;
+            int b = bits.getAtIndex(ValueLayout.JAVA_INT, e) & 0x7fffffff;
             a += (h - b) >>> 31; // b > h (both in [0, 2³¹): no overflow)
             into[sz] = b; // branch-free compaction: kept only when l ≤ b ≤ h
             sz += 1 - (((b - l) | (h - b)) >>> 31);
@@ -169,13 +182,10 @@ final class BracketSelect {
         System.arraycopy(f[p], 0, all, at, f[p].length);
         at += f[p].length;
       }
-      int[] sorted = all.clone();
-      Arrays.parallelSort(sorted);
-      int t = sorted[c - (int) (k - greater)];
-      int firstEqual = lowerBound(sorted, t);
-      int firstAbove = t == Integer.MAX_VALUE ? c : lowerBound(sorted, t + 1);
-      long toKeep = k - greater - (c - firstAbove);
-      long equal = firstAbove - firstEqual;
+      int t = new Ranks(all).at(c - (int) (k - greater));
+      long equal = countIn(all, t, t);
+      long higher = countIn(all, t, Integer.MAX_VALUE) - equal;
+      long toKeep = k - greater - higher;
       long cutoff = count;
       if (toKeep < equal) {
         cutoff = cutoff(source, streams, count, block, ps[p], lo[p], hi[p], all, perBlock[p], t, toKeep);
@@ -222,23 +232,60 @@ final class BracketSelect {
     throw new IllegalStateException("a source returned different values on a second read");
   }
 
-  /** The first index of {@code sorted} holding a value > {@code key}. */
-  private static int lowerBoundAbove(int[] sorted, int key) {
-    return key == Integer.MAX_VALUE ? sorted.length : lowerBound(sorted, key + 1);
+  /** How many of {@code a} lie in {@code [lo, hi]} (all values ≥ 0). */
+  private static long countIn(int[] a, int lo, int hi) {
+    long c = 0;
+    for (int b : a) {
+      c += 1 - (((b - lo) | (hi - b)) >>> 31);
+    }
+    return c;
   }
 
-  /** The first index of {@code sorted} holding a value ≥ {@code key}. */
-  private static int lowerBound(int[] sorted, int key) {
-    int a = 0;
-    int b = sorted.length;
-    while (a < b) {
-      int mid = (a + b) >>> 1;
-      if (sorted[mid] < key) {
-        a = mid + 1;
-      } else {
-        b = mid;
+  /**
+   * Order statistics of non-negative ints without sorting: {@link #at} gives what {@code sorted[i]}
+   * would be, from a histogram of the high 16 bits (built once) and one pass per query over the
+   * values in the bucket that holds it.
+   */
+  private static final class Ranks {
+    /** Per thread, the two histograms (reused: a merge makes thousands of queries). */
+    private static final ThreadLocal<int[][]> HISTOGRAMS = ThreadLocal.withInitial(() -> new int[2][1 << 16]);
+
+    private final int[] values;
+    private final int[] high;
+    private final int[] low;
+
+    /** Only for use on the calling thread. */
+    Ranks(int[] values) {
+      this.values = values;
+      int[][] h = HISTOGRAMS.get();
+      high = h[0];
+      low = h[1];
+      Arrays.fill(high, 0);
+      for (int v : values) {
+        high[v >>> 16]++;
       }
     }
-    return a;
+
+    /** The value of ascending rank {@code i} (0-based). */
+    int at(int i) {
+      int b = 0;
+      long below = 0;
+      while (below + high[b] <= i) {
+        below += high[b];
+        b++;
+      }
+      Arrays.fill(low, 0);
+      for (int v : values) {
+        if (v >>> 16 == b) {
+          low[v & 0xffff]++;
+        }
+      }
+      int l = 0;
+      while (below + low[l] <= i) {
+        below += low[l];
+        l++;
+      }
+      return b << 16 | l;
+    }
   }
 }

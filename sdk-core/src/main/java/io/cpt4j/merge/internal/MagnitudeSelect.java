@@ -1,5 +1,7 @@
 package io.cpt4j.merge.internal;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -80,15 +82,18 @@ final class MagnitudeSelect {
     private void apply(float[] d, long from, int n, int flip) {
       int lim = (int) Math.clamp(cutoff - from, 0, n);
       int t = bits;
+      // the float bits are read and written through an int view of the array: C2 vectorises that,
+      // not loops of floatToRawIntBits/intBitsToFloat
+      MemorySegment v = MemorySegment.ofArray(d);
       for (int i = 0; i < lim; i++) {
-        int x = Float.floatToRawIntBits(d[i]);
+        int x = v.getAtIndex(ValueLayout.JAVA_INT, i);
         int in = ((t - 1 - (x & 0x7fffffff)) >> 31) ^ flip;
-        d[i] = Float.intBitsToFloat(x & in);
+        v.setAtIndex(ValueLayout.JAVA_INT, i, x & in);
       }
       for (int i = lim; i < n; i++) {
-        int x = Float.floatToRawIntBits(d[i]);
+        int x = v.getAtIndex(ValueLayout.JAVA_INT, i);
         int in = ((t - (x & 0x7fffffff)) >> 31) ^ flip;
-        d[i] = Float.intBitsToFloat(x & in);
+        v.setAtIndex(ValueLayout.JAVA_INT, i, x & in);
       }
     }
   }
