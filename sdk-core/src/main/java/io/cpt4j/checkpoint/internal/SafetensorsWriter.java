@@ -47,7 +47,7 @@ public final class SafetensorsWriter {
     ObjectNode root = JSON.createObjectNode();
     if (!metadata.isEmpty()) {
       ObjectNode meta = root.putObject("__metadata__");
-      metadata.forEach(meta::put);
+      new java.util.TreeMap<>(metadata).forEach(meta::put); // sorted: the same bytes on every run
     }
     long offset = 0;
     for (TensorInfo t : infos) {
