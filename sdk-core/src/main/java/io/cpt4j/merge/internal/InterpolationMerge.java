@@ -78,8 +78,8 @@ final class InterpolationMerge implements ChunkedMerge {
         } else {
           ms.add(from, b, x, n);
         }
+        release(from, n); // resident memory stays one block, not the tensor
       }
-      release(0, count); // phase 2 reads block by block; do not keep phase 1's pages resident
       if (isSlerp) {
         slerp = SlerpKernel.coefficients(ss, t);
       } else {

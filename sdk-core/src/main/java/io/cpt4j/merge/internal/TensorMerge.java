@@ -131,12 +131,17 @@ final class TensorMerge implements ChunkedMerge {
               d[i] -= scratch[i];
             }
           }
+          // each block's pages go as soon as it is read: resident memory stays a few blocks, not
+          // the tensor (a later pass over the block refaults it from the page cache)
+          InputPages.release(from, n, base);
+          for (int k : trimmed) {
+            InputPages.release(from, n, models[k]);
+          }
         };
         TopMask[][] found = MagnitudeSelect.top(deltas, trimmed.length, count, block, ks);
         for (int s = 0; s < trimmed.length; s++) {
           m[trimmed[s]] = found[s];
         }
-        release(0, count); // phase 2 reads block by block; do not keep phase 1's pages resident
       }
       masks = m;
     }
