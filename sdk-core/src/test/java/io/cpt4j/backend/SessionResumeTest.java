@@ -50,12 +50,44 @@ class SessionResumeTest {
     return results;
   }
 
+  private int runs;
+
+  /**
+   * Asserts that resuming after {@code k} steps reproduces the uninterrupted run bit for bit. If they
+   * differ, a second uninterrupted run tells whose fault it is: when it matches the first, the resume
+   * is wrong and the test fails; when it does not, PyTorch's kernels themselves gave different bits
+   * for the same step this time (seen rarely, only on a loaded machine; cause not found), which says
+   * nothing about resume — the comparison is repeated, at most {@code 3} times, with a warning.
+   */
+  void assertResumeIsBitExact(Plan plan, SessionOptions options, int k, int n) {
+    for (int attempt = 1; ; attempt++) {
+      Trace uninterrupted = uninterrupted(plan, options, k, n);
+      Trace resumed = resumed(plan, options, k, n);
+      try {
+        assertIdentical(resumed, uninterrupted);
+        return;
+      } catch (AssertionError resumeDiffers) {
+        Trace again = uninterrupted(plan, options, k, n);
+        try {
+          assertIdentical(again, uninterrupted);
+        } catch (AssertionError kernelsDiffer) {
+          if (attempt < 3) {
+            System.err.println("warning: two uninterrupted runs of the same steps differ (" + kernelsDiffer.getMessage()
+                + "): kernel nondeterminism, not resume; comparing again");
+            continue;
+          }
+        }
+        throw resumeDiffers;
+      }
+    }
+  }
+
   /** Steps counted at the resume point, the results of the steps after it, and the final state. */
   record Trace(long stepsAtK, List<StepResult> results, List<Tensor> weights, long steps) {}
 
   /** k + n steps in one session; the trace of the last n and the session's final weights. */
   Trace uninterrupted(Plan plan, SessionOptions options, int k, int n) {
-    try (Checkpoint ckpt = TestSessions.tinyCheckpoint(tmp.resolve("a-" + k), plan.config(), 5);
+    try (Checkpoint ckpt = TestSessions.tinyCheckpoint(tmp.resolve("a-" + k + "-" + runs++), plan.config(), 5);
         TrainingSession s = Backends.cpu(2).open(ckpt, options)) {
       run(s, plan, 0, k);
       long atK = s.steps();
@@ -65,8 +97,9 @@ class SessionResumeTest {
 
   /** k steps, checkpoint and optimizer state saved, session closed; a new session restores and runs n. */
   Trace resumed(Plan plan, SessionOptions options, int k, int n) {
-    Path step = tmp.resolve("run-" + k).resolve("step-" + k);
-    try (Checkpoint ckpt = TestSessions.tinyCheckpoint(tmp.resolve("b-" + k), plan.config(), 5);
+    int run = runs++;
+    Path step = tmp.resolve("run-" + k + "-" + run).resolve("step-" + k);
+    try (Checkpoint ckpt = TestSessions.tinyCheckpoint(tmp.resolve("b-" + k + "-" + run), plan.config(), 5);
         TrainingSession s = Backends.cpu(2).open(ckpt, options)) {
       run(s, plan, 0, k);
       List<Tensor> weights = s.weights();
@@ -128,14 +161,14 @@ class SessionResumeTest {
     // 4 × 128 positions × hidden 64: the embedding gradient reaches PyTorch's parallel grain size
     Plan plan = new Plan(wider(TestCheckpoints.tinyLlamaGqa()), 1, 4, 128);
     SessionOptions options = SessionOptions.defaults();
-    assertIdentical(resumed(plan, options, 2, 3), uninterrupted(plan, options, 2, 3));
+    assertResumeIsBitExact(plan, options, 2, 3);
   }
 
   @Test
   void float32ResumeWithTwoMicroBatchesIsBitExact() {
     Plan plan = new Plan(TestCheckpoints.tinyNeox(), 2);
     SessionOptions options = SessionOptions.defaults().withOptimizer(AdamW.defaults().withMaxGradNorm(0.5));
-    assertIdentical(resumed(plan, options, 3, 4), uninterrupted(plan, options, 3, 4));
+    assertResumeIsBitExact(plan, options, 3, 4);
   }
 
   @Test
@@ -165,14 +198,14 @@ class SessionResumeTest {
     List<Double> scalesAfter =
         reference.results().subList(k, total).stream().map(StepResult::lossScale).distinct().toList();
     assertThat(scalesAfter).as("the scale changes after the resume point").hasSizeGreaterThan(1);
-    assertIdentical(resumed(plan, options, k, total - k), uninterrupted(plan, options, k, total - k));
+    assertResumeIsBitExact(plan, options, k, total - k);
   }
 
   @Test
   void stateSavedBeforeTheFirstStepResumesLikeAFreshSession() {
     Plan plan = new Plan(TestCheckpoints.tinyQwen2(), 1);
     SessionOptions options = SessionOptions.defaults();
-    assertIdentical(resumed(plan, options, 0, 3), uninterrupted(plan, options, 0, 3));
+    assertResumeIsBitExact(plan, options, 0, 3);
   }
 
   /**
