@@ -12,7 +12,6 @@ import io.cpt4j.merge.MergeInput;
 import io.cpt4j.merge.MergeMethod;
 import io.cpt4j.merge.MergeReport;
 import java.io.IOException;
-import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -159,36 +158,10 @@ public final class MergeBenchmark {
 
   /** Tensors computed on the fly: the base uniform in ±0.02, tuned model k = base + uniform in ±0.002. */
   static List<Tensor> generated(ModelConfig config, int model) {
-    List<Tensor> out = new ArrayList<>();
-    int index = 0;
-    for (Map.Entry<String, List<Long>> e : config.expectedTensors().entrySet()) {
-      TensorInfo info = new TensorInfo(e.getKey(), DType.F32, e.getValue());
-      int t = index++;
-      out.add(new Tensor() {
-        @Override
-        public TensorInfo info() {
-          return info;
-        }
-
-        @Override
-        public MemorySegment bytes() {
-          throw new UnsupportedOperationException("generated");
-        }
-
-        @Override
-        public void readFloats(long from, float[] dst, int off, int len) {
-          for (int i = 0; i < len; i++) {
-            long at = from + i;
-            float v = uniform(t, 0, at) * 0.04f;
-            if (model > 0) {
-              v += uniform(t, model, at) * 0.004f;
-            }
-            dst[off + i] = v;
-          }
-        }
-      });
-    }
-    return out;
+    return GeneratedTensors.of(config, (t, at) -> {
+      float v = uniform(t, 0, at) * 0.04f;
+      return model > 0 ? v + uniform(t, model, at) * 0.004f : v;
+    });
   }
 
   /** A deterministic value in [-0.5, 0.5) (SplitMix64 finaliser of tensor, stream and index). */

@@ -14,7 +14,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * Read throughput of a memory-mapped checkpoint against {@code cat FILES > /dev/null}, both from
@@ -146,31 +145,9 @@ public final class ReadThroughputBenchmark {
 
   /** Tensors whose values are computed on the fly, so writing never holds the model in memory. */
   static List<Tensor> generated(ModelConfig config) {
-    List<Tensor> out = new ArrayList<>();
-    int k = 0;
-    for (Map.Entry<String, List<Long>> e : config.expectedTensors().entrySet()) {
-      TensorInfo info = new TensorInfo(e.getKey(), DType.F32, e.getValue());
-      int seed = k++;
-      out.add(new Tensor() {
-        @Override
-        public TensorInfo info() {
-          return info;
-        }
-
-        @Override
-        public MemorySegment bytes() {
-          throw new UnsupportedOperationException("generated");
-        }
-
-        @Override
-        public void readFloats(long from, float[] dst, int off, int len) {
-          for (int i = 0; i < len; i++) {
-            long x = (from + i) * 0x9E3779B97F4A7C15L + seed;
-            dst[off + i] = (float) ((x >>> 40) / (double) (1L << 24) - 0.5) * 0.04f;
-          }
-        }
-      });
-    }
-    return out;
+    return GeneratedTensors.of(config, (seed, element) -> {
+      long x = element * 0x9E3779B97F4A7C15L + seed;
+      return (float) ((x >>> 40) / (double) (1L << 24) - 0.5) * 0.04f;
+    });
   }
 }
