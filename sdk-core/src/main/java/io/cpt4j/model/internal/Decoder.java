@@ -167,7 +167,7 @@ public final class Decoder {
       v = v.repeat(1, c.queriesPerKvHead());
     }
     // q scaled by 1/√hd before the product: (B, nh, T, hd) elements instead of the (B, nh, T, T) scores
-    NDArray scores = q.mul(1 / Math.sqrt(hd)).matMul(k.transpose(0, 1, 3, 2));
+    NDArray scores = Scalars.times(q, 1 / Math.sqrt(hd)).matMul(k.transpose(0, 1, 3, 2));
     DataType softmaxType = x.getDataType() == DataType.FLOAT64 ? DataType.FLOAT64 : DataType.FLOAT32;
     NDArray probs = Casts.cast(Casts.cast(scores, softmaxType).add(in.mask.toType(softmaxType, false))
         .softmax(-1), x.getDataType());

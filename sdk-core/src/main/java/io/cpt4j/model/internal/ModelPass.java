@@ -50,7 +50,7 @@ public final class ModelPass {
       BatchInputs in = decoder.inputs(manager, b, compute);
       NDArray sum = Decoder.weightedNll(decoder.logits(weights(), in), in).sum();
       double value = sum.toType(DataType.FLOAT64, false).getDouble();
-      collector.backward(sum.mul(factor));
+      collector.backward(Scalars.times(sum, factor));
       return value;
     }
   }
@@ -86,7 +86,7 @@ public final class ModelPass {
         NDArray x = leaf(inputs[layers]);
         NDArray sum = Decoder.weightedNll(decoder.head(weights(), x), in).sum();
         value = sum.toType(DataType.FLOAT64, false).getDouble();
-        collector.backward(sum.mul(factor));
+        collector.backward(Scalars.times(sum, factor));
         upstream = x.getGradient();
         NDScope.unregister(upstream);
       }
