@@ -49,10 +49,12 @@ import java.util.Objects;
  *
  * <p>The head keeps the final norm and the float32 log-softmax of the logits, {@code 4·N·V} (in
  * FP16_MIXED the float16 logits are widened without being kept); plus the batch's attention mask,
- * {@code 4·B·T²}. Without checkpointing, activations are {@code L·layer + head + mask}. With
- * activation checkpointing the forward keeps only every block's input, {@code (L+1)·c·N·H}, and
- * the backward recomputes one block (or the head) at a time: {@code (L+1)·c·N·H + max(layer, head)
- * + mask}.
+ * {@code 4·B·T²}, and the inputs of the up to two micro-batches the GPU backend builds ahead
+ * ({@link TrainingSession#prefetch}), counted as their masks, {@code 2·4·B·T²} (their {@code
+ * B·T}-sized arrays are negligible): {@code inputs = 3·4·B·T²}. Without checkpointing, activations
+ * are {@code L·layer + head + inputs}. With activation checkpointing the forward keeps only every
+ * block's input, {@code (L+1)·c·N·H}, and the backward recomputes one block (or the head) at a time:
+ * {@code (L+1)·c·N·H + max(layer, head) + inputs}.
  *
  * <p>{@link #workspace}: transient backward buffers, taken as twice the largest single activation
  * ({@code max(4·S, 4·N·V, c·N·I)}: its gradient and one temporary), plus {@value #ALLOCATOR_SLACK}
@@ -115,11 +117,11 @@ public record MemoryPlan(ModelConfig config, int microBatch, int sequenceLength,
     long mlp = (llama ? 5 : 2) * c * n * i;
     long layer = residuals + 2 * norm + projections + scores + mlp;
     long head = norm + 4 * n * v;
-    long mask = 4L * microBatch * sequenceLength * sequenceLength;
+    long inputs = 3 * 4L * microBatch * sequenceLength * sequenceLength; // this batch's mask and two built ahead
     long layers = config.numLayers();
     long activations = activationCheckpointing
-        ? (layers + 1) * c * n * h + Math.max(layer, head) + mask
-        : layers * layer + head + mask;
+        ? (layers + 1) * c * n * h + Math.max(layer, head) + inputs
+        : layers * layer + head + inputs;
     long workspace = 2 * Math.max(Math.max(4 * s, 4 * n * v), c * n * i) + ALLOCATOR_SLACK;
     return new MemoryPlan(config, microBatch, sequenceLength, precision, activationCheckpointing,
         (fp16 ? 2 : 4) * p, fp16 ? 4 * p : 0, 4 * p, 8 * p, activations, workspace);
@@ -143,7 +145,7 @@ public record MemoryPlan(ModelConfig config, int microBatch, int sequenceLength,
   /**
    * One line, e.g. {@code "micro-batch 8 × 1024, fp16_mixed, no activation checkpointing: weights
    * 310 MiB + master weights 619 MiB + gradients 619 MiB + AdamW moments 1.21 GiB + activations
-   * 12.2 GiB + workspace 3.32 GiB = 18.2 GiB"}.
+   * 12.2 GiB + workspace 3.32 GiB = 18.3 GiB"}.
    */
   public String describe() {
     return "micro-batch " + microBatch + " × " + sequenceLength + ", " + precision.name().toLowerCase(Locale.ROOT)

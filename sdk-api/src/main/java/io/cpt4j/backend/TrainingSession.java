@@ -26,6 +26,20 @@ public interface TrainingSession extends AutoCloseable {
    */
   StepResult step(List<Batch> microBatches, double learningRate);
 
+  /**
+   * Announces the micro-batches of the next {@link #step}, so that the session can prepare them
+   * while the current step runs: the GPU backend builds the device arrays of the first of them (ids,
+   * targets, weights, rotary rows, attention mask) on a background thread, as it builds each further
+   * micro-batch of a step while the one before runs, so the training thread neither waits for
+   * host-to-device copies nor builds inputs itself; at most two micro-batches are held ahead. Only a
+   * hint: {@link #step} gives the same results with or without it, a session may ignore it (the CPU
+   * backend does), and a step whose micro-batches are not the announced ones (compared by identity)
+   * frees the preparation. Call it from the thread that uses the session.
+   *
+   * <p>The default does nothing.
+   */
+  default void prefetch(List<Batch> next) {}
+
   /** Weighted mean next-token loss of {@code batch} without updating anything. */
   double loss(Batch batch);
 

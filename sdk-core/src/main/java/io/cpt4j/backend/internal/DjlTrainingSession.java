@@ -46,10 +46,11 @@ public final class DjlTrainingSession implements TrainingSession {
   private final AdamWUpdate optimizer;
   private final LossScaler scaler;
   private final Consumer<List<Batch>> beforeStep;
+  private final BatchPrefetcher prefetcher;
   private boolean closed;
 
   DjlTrainingSession(Engine engine, Checkpoint checkpoint, SessionOptions options, DataType masterType) {
-    this(engine, Device.cpu(), checkpoint, options, masterType, batches -> {});
+    this(engine, Device.cpu(), checkpoint, options, masterType, batches -> {}, false);
   }
 
   /**
@@ -57,9 +58,12 @@ public final class DjlTrainingSession implements TrainingSession {
    *
    * @param beforeStep called with the micro-batches of every step before any engine work (the GPU
    *     backend checks there that the step's activations fit in free device memory); may throw
+   * @param prefetch whether micro-batches' inputs are built ahead on a background thread: the first
+   *     of the step {@link #prefetch} announces, and within a step the next micro-batch (worth it on
+   *     a GPU; on the CPU the builds would compete with the step for the cores)
    */
   public DjlTrainingSession(Engine engine, Device device, Checkpoint checkpoint, SessionOptions options,
-      DataType masterType, Consumer<List<Batch>> beforeStep) {
+      DataType masterType, Consumer<List<Batch>> beforeStep, boolean prefetch) {
     this.engine = engine;
     this.config = checkpoint.config();
     this.options = options;
@@ -79,6 +83,7 @@ public final class DjlTrainingSession implements TrainingSession {
     this.pass = new ModelPass(decoder, params.all(), compute);
     this.optimizer = new AdamWUpdate(options.optimizer(), manager);
     this.scaler = new LossScaler(options.lossScaling(), options.precision() == Precision.FP16_MIXED);
+    this.prefetcher = prefetch ? new BatchPrefetcher(pass) : null;
   }
 
   @Override
@@ -119,28 +124,41 @@ public final class DjlTrainingSession implements TrainingSession {
     beforeStep.accept(microBatches);
     double scale = scaler.scale();
     try (NDScope scope = new NDScope()) {
-      double lossSum = 0;
+      // Every scalar of the step (each micro-batch's loss sum and each gradient's norm) stays on the
+      // device until the end, where all cross in one transfer: one device sync per step.
+      NDList scalars = new NDList(microBatches.size() + params.all().size());
       try (GradientCollector collector = engine.newGradientCollector()) {
-        for (Batch b : microBatches) {
-          lossSum += options.activationCheckpointing()
-              ? pass.backwardCheckpointed(collector, b, scale / totalWeight)
-              : pass.backward(collector, b, scale / totalWeight);
+        for (int i = 0; i < microBatches.size(); i++) {
+          Batch b = microBatches.get(i);
+          ModelPass.Prepared ready = prefetcher != null ? prefetcher.take(microBatches, i) : null;
+          try {
+            scalars.add(options.activationCheckpointing()
+                ? pass.backwardCheckpointed(collector, b, scale / totalWeight, ready)
+                : pass.backward(collector, b, scale / totalWeight, ready));
+          } finally {
+            if (ready != null) {
+              ready.close();
+            }
+          }
         }
       }
       // The norm is taken of the scaled gradients (one fused reduction per tensor, accumulated
       // here in double) and divided by the scale; unscaling and clipping become one factor that
       // the optimizer applies as it reads each gradient, so no gradient is rewritten or copied.
-      // The per-tensor norms reach the host in one transfer (one device sync on a GPU).
       Map<String, NDArray> grads = new HashMap<>();
-      NDList norms = new NDList(params.all().size());
       for (Map.Entry<String, NDArray> e : params.all().entrySet()) {
         NDArray g = e.getValue().getGradient();
         grads.put(e.getKey(), g);
-        norms.add(g.norm().toType(DataType.FLOAT64, false));
+        scalars.add(g.norm().toType(DataType.FLOAT64, false));
+      }
+      double[] host = NDArrays.stack(scalars).toDoubleArray();
+      double lossSum = 0;
+      for (int i = 0; i < microBatches.size(); i++) {
+        lossSum += host[i];
       }
       double sumSquares = 0;
-      for (double n : NDArrays.stack(norms).toDoubleArray()) {
-        sumSquares += n * n;
+      for (int i = microBatches.size(); i < host.length; i++) {
+        sumSquares += host[i] * host[i];
       }
       double norm = Math.sqrt(sumSquares) / scale;
       boolean finite = Double.isFinite(norm);
@@ -152,6 +170,14 @@ public final class DjlTrainingSession implements TrainingSession {
       }
       zeroGradients();
       return new StepResult(lossSum / totalWeight, norm, tokens, !finite, scale);
+    }
+  }
+
+  @Override
+  public void prefetch(List<Batch> next) {
+    ensureOpen();
+    if (prefetcher != null && !next.isEmpty()) {
+      prefetcher.announce(next);
     }
   }
 
@@ -214,6 +240,18 @@ public final class DjlTrainingSession implements TrainingSession {
     return manager.getManagedArrays().size();
   }
 
+  /** Micro-batches whose inputs a step took from the prefetch thread (0 without prefetch). */
+  long prefetchedBatches() {
+    return prefetcher == null ? 0 : prefetcher.taken();
+  }
+
+  /** Frees the micro-batches built ahead and not taken yet. */
+  void dropPrefetched() {
+    if (prefetcher != null) {
+      prefetcher.clear();
+    }
+  }
+
   private void ensureOpen() {
     if (closed) {
       throw new BackendException("the training session is closed");
@@ -224,6 +262,9 @@ public final class DjlTrainingSession implements TrainingSession {
   public void close() {
     if (!closed) {
       closed = true;
+      if (prefetcher != null) {
+        prefetcher.close();
+      }
       optimizer.close();
       manager.close();
     }

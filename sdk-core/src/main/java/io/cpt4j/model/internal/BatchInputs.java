@@ -7,22 +7,23 @@ import ai.djl.ndarray.types.Shape;
 import io.cpt4j.backend.Batch;
 
 /**
- * A {@link Batch} as engine arrays: input ids, rotary tables for the within-document positions,
- * the additive attention mask (causal and block-diagonal by document), and the loss targets and
- * weights. Created inside the caller's NDScope, so everything is freed with it.
+ * A {@link Batch} as engine arrays: input ids, rotary tables for the within-document positions
+ * (gathered from {@link RopeTables}), the additive attention mask (causal and block-diagonal by
+ * document), and the loss targets and weights. Created in {@code m} inside the caller's NDScope (if
+ * any), so everything is freed with it; only {@code B·T}-sized arrays cross from the host.
  */
 final class BatchInputs {
   final int rows;
   final int length;
   final NDArray ids; // (B*T) int64
-  final NDArray cos; // (B, 1, T, rd)
-  final NDArray signedSin; // (B, 1, T, rd): -sin on the first half, sin on the second
+  final NDArray cos; // (B, 1, T, rd), compute dtype
+  final NDArray signedSin; // (B, 1, T, rd), compute dtype: -sin on the first half, sin on the second
   final NDArray mask; // (B, 1, T, T) additive: 0 or -inf
   final NDArray targets; // (B*T, 1) int64, IGNORE replaced by 0
   final NDArray weights; // (B*T) weight, 0 where IGNORE
   final NDArray hasTarget; // (B*T) 1 where the target is not IGNORE, else 0
 
-  BatchInputs(NDManager m, Batch b, double[] invFreq, DataType dtype) {
+  BatchInputs(NDManager m, Batch b, RopeTables rope) {
     rows = b.rows();
     length = b.length();
     int n = rows * length;
@@ -38,29 +39,37 @@ final class BatchInputs {
       valid[i] = ignore ? 0f : 1f;
     }
     int[] positions = positions(b);
+    long[] positionIds = new long[n];
+    int bound = 1;
+    for (int i = 0; i < n; i++) {
+      positionIds[i] = positions[i];
+      bound = Math.max(bound, positions[i] + 1);
+    }
     ids = m.create(idl);
     targets = m.create(tgt, new Shape(n, 1));
     weights = m.create(w);
     hasTarget = m.create(valid);
-    float[][] tables = Rope.tables(invFreq, positions);
-    int rd = invFreq.length * 2;
-    cos = m.create(tables[0], new Shape(rows, 1, length, rd)).toType(dtype, false);
-    float[] signed = tables[1];
-    for (int i = 0; i < signed.length; i += rd) {
-      for (int j = 0; j < rd / 2; j++) {
-        signed[i + j] = -signed[i + j];
-      }
+    try (NDArray positionArray = m.create(positionIds)) {
+      NDArray[] tables = rope.gather(positionArray, bound, rows, length);
+      cos = tables[0];
+      signedSin = tables[1];
     }
-    signedSin = m.create(signed, new Shape(rows, 1, length, rd)).toType(dtype, false);
     // The mask is built on the batch's device from the document ids (B·T ints cross to the device
     // instead of B·T² floats, and the host does no T² loop): visible where j <= i and the documents
-    // of i and j are the same.
-    NDArray docs = m.create(b.documentIds(), new Shape(rows, length));
-    NDArray same = docs.expandDims(2).eq(docs.expandDims(1)); // (B, T, T): [b, i, j] = doc_i == doc_j
-    NDArray pos = m.arange(length);
-    NDArray causal = pos.expandDims(1).gte(pos.expandDims(0)); // (T, T): [i, j] = j <= i
-    // log(1) = 0 and log(0) = -inf exactly
-    mask = same.logicalAnd(causal).toType(DataType.FLOAT32, false).log().expandDims(1);
+    // of i and j are the same. The temporaries are freed at once: only the float32 mask stays.
+    try (NDArray docs = m.create(b.documentIds(), new Shape(rows, length));
+        NDArray di = docs.expandDims(2);
+        NDArray dj = docs.expandDims(1);
+        NDArray same = di.eq(dj); // (B, T, T): [b, i, j] = doc_i == doc_j
+        NDArray pos = m.arange(length);
+        NDArray pi = pos.expandDims(1);
+        NDArray pj = pos.expandDims(0);
+        NDArray causal = pi.gte(pj); // (T, T): [i, j] = j <= i
+        NDArray visible = same.logicalAnd(causal);
+        NDArray zeroOne = visible.toType(DataType.FLOAT32, false);
+        NDArray logged = zeroOne.log()) { // log(1) = 0 and log(0) = -inf exactly
+      mask = logged.expandDims(1); // a view: keeps the storage when `logged` is closed
+    }
   }
 
   /** Position ids: 0 at the start of each row and wherever the document id changes, then +1. */

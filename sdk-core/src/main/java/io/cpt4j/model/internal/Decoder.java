@@ -39,8 +39,13 @@ public final class Decoder {
     return c;
   }
 
-  /** Engine arrays for a batch; attach them to the step's scope. */
-  BatchInputs inputs(NDManager m, Batch b, DataType dtype) {
+  /** Rotary tables for passes on {@code m}'s device in the compute dtype {@code dtype}. */
+  RopeTables ropeTables(NDManager m, DataType dtype) {
+    return new RopeTables(invFreq, m, dtype);
+  }
+
+  /** Engine arrays for a batch, created in {@code m}; attach them to the step's scope. */
+  BatchInputs inputs(NDManager m, Batch b, RopeTables rope) {
     for (int id : b.inputIds()) {
       if (id >= c.vocabSize()) {
         throw new IllegalArgumentException("input id " + id + " is outside the vocabulary [0, " + c.vocabSize() + ")");
@@ -51,7 +56,7 @@ public final class Decoder {
         throw new IllegalArgumentException("target id " + id + " is outside the vocabulary [0, " + c.vocabSize() + ")");
       }
     }
-    return new BatchInputs(m, b, invFreq, dtype);
+    return new BatchInputs(m, b, rope);
   }
 
   /** Token embeddings, (B, T, H). */

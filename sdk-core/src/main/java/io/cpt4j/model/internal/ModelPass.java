@@ -23,12 +23,14 @@ public final class ModelPass {
   private final Map<String, NDArray> masters;
   private final DataType compute;
   private final NDManager manager;
+  private final RopeTables rope;
 
   public ModelPass(Decoder decoder, Map<String, NDArray> masters, DataType compute) {
     this.decoder = decoder;
     this.masters = masters;
     this.compute = compute;
     this.manager = masters.values().iterator().next().getManager();
+    this.rope = decoder.ropeTables(manager, compute);
   }
 
   /** Parameter lookup for one pass: the masters, or per-pass casts of them. */
@@ -43,26 +45,54 @@ public final class ModelPass {
 
   /**
    * Forward and backward of one micro-batch with the graph kept whole; gradients accumulate into
-   * the masters, multiplied by {@code factor}. Returns the batch's weighted NLL sum.
+   * the masters, multiplied by {@code factor}. Returns the batch's weighted NLL sum as a float64
+   * scalar on the device, registered in the caller's scope: reading it is left to the caller, so a
+   * step reads all its scalars in one transfer (one device sync) instead of one per micro-batch.
    */
-  public double backward(GradientCollector collector, Batch b, double factor) {
+  public NDArray backward(GradientCollector collector, Batch b, double factor) {
+    return backward(collector, b, factor, null);
+  }
+
+  /** {@link #backward(GradientCollector, Batch, double)} with {@code b}'s inputs built ahead when {@code ready} is not null. */
+  public NDArray backward(GradientCollector collector, Batch b, double factor, Prepared ready) {
+    NDArray value;
     try (NDScope scope = new NDScope()) {
-      BatchInputs in = decoder.inputs(manager, b, compute);
+      BatchInputs in = inputs(b, ready);
       NDArray sum = Decoder.weightedNll(decoder.logits(weights(), in), in).sum();
-      double value = sum.toType(DataType.FLOAT64, false).getDouble();
+      value = kept(sum);
       collector.backward(Scalars.times(sum, factor));
-      return value;
     }
+    NDScope.register(value);
+    return value;
+  }
+
+  /**
+   * A float64 copy of {@code sum}, out of the current scope (the caller registers it in its own) and
+   * owned by the pass's manager: results of ops on prepared inputs belong to their manager, which is
+   * closed as soon as the micro-batch is done.
+   */
+  private NDArray kept(NDArray sum) {
+    NDArray value = sum.stopGradient().toType(DataType.FLOAT64, true);
+    NDScope.unregister(value);
+    value.attach(manager);
+    return value;
   }
 
   /**
    * The same gradients with activation checkpointing: a forward without autograd keeps only each
    * block's input; then the head and each block, last to first, are recomputed with autograd and
-   * back-propagated one at a time, chaining the gradient with respect to the block input.
+   * back-propagated one at a time, chaining the gradient with respect to the block input. Returns
+   * what {@link #backward} returns.
    */
-  public double backwardCheckpointed(GradientCollector collector, Batch b, double factor) {
+  public NDArray backwardCheckpointed(GradientCollector collector, Batch b, double factor) {
+    return backwardCheckpointed(collector, b, factor, null);
+  }
+
+  /** {@link #backwardCheckpointed(GradientCollector, Batch, double)} with inputs built ahead when {@code ready} is not null. */
+  public NDArray backwardCheckpointed(GradientCollector collector, Batch b, double factor, Prepared ready) {
+    NDArray value;
     try (NDScope scope = new NDScope()) {
-      BatchInputs in = decoder.inputs(manager, b, compute);
+      BatchInputs in = inputs(b, ready);
       int layers = decoder.config().numLayers();
       NDArray[] inputs = new NDArray[layers + 1];
       boolean gradMode = JniUtils.isGradMode();
@@ -80,12 +110,11 @@ public final class ModelPass {
       } finally {
         JniUtils.setGradMode(gradMode);
       }
-      double value;
       NDArray upstream;
       try (NDScope headScope = new NDScope()) {
         NDArray x = leaf(inputs[layers]);
         NDArray sum = Decoder.weightedNll(decoder.head(weights(), x), in).sum();
-        value = sum.toType(DataType.FLOAT64, false).getDouble();
+        value = kept(sum);
         collector.backward(Scalars.times(sum, factor));
         upstream = x.getGradient();
         NDScope.unregister(upstream);
@@ -104,7 +133,51 @@ public final class ModelPass {
         collector.backward(decoder.embed(weights(), in).mul(upstream).sum());
         upstream.close();
       }
-      return value;
+    }
+    NDScope.register(value);
+    return value;
+  }
+
+  /**
+   * Builds {@code b}'s engine inputs now, in a manager of their own (not in any scope), for a later
+   * {@link #backward}: callable from a prefetch thread while another thread runs a step. Throws what
+   * building them would throw in the step (an id outside the vocabulary, device out of memory).
+   */
+  public Prepared prepare(Batch b) {
+    NDManager own = manager.newSubManager();
+    try {
+      return new Prepared(b, own, decoder.inputs(own, b, rope));
+    } catch (RuntimeException e) {
+      own.close();
+      throw e;
+    }
+  }
+
+  /** The inputs of {@code b}: the prepared ones if they were built for this very batch, else built now in the current scope. */
+  private BatchInputs inputs(Batch b, Prepared ready) {
+    return ready != null && ready.batch == b ? ready.inputs : decoder.inputs(manager, b, rope);
+  }
+
+  /** A batch's engine inputs built ahead by {@link #prepare}; close it after the step that used it. */
+  public static final class Prepared implements AutoCloseable {
+    private final Batch batch;
+    private final NDManager manager;
+    private final BatchInputs inputs;
+
+    private Prepared(Batch batch, NDManager manager, BatchInputs inputs) {
+      this.batch = batch;
+      this.manager = manager;
+      this.inputs = inputs;
+    }
+
+    /** The batch these inputs were built for. */
+    public Batch batch() {
+      return batch;
+    }
+
+    @Override
+    public void close() {
+      manager.close();
     }
   }
 
@@ -117,7 +190,7 @@ public final class ModelPass {
   /** Σ weight·NLL of a batch, without autograd. */
   public double weightedNllSum(Batch b) {
     try (NDScope scope = new NDScope()) {
-      BatchInputs in = decoder.inputs(manager, b, compute);
+      BatchInputs in = decoder.inputs(manager, b, rope);
       return Decoder.weightedNll(decoder.logits(weights(), in), in).sum().toType(DataType.FLOAT64, false).getDouble();
     }
   }
@@ -125,7 +198,7 @@ public final class ModelPass {
   /** Per-position NLL (0 where ignored), without autograd. */
   public float[] tokenNll(Batch b) {
     try (NDScope scope = new NDScope()) {
-      BatchInputs in = decoder.inputs(manager, b, compute);
+      BatchInputs in = decoder.inputs(manager, b, rope);
       return Decoder.nll(decoder.logits(weights(), in), in).toType(DataType.FLOAT32, false).toFloatArray();
     }
   }
@@ -133,7 +206,7 @@ public final class ModelPass {
   /** Logits rows × length × vocab, without autograd. */
   public float[] logits(Batch b) {
     try (NDScope scope = new NDScope()) {
-      BatchInputs in = decoder.inputs(manager, b, compute);
+      BatchInputs in = decoder.inputs(manager, b, rope);
       return decoder.logits(weights(), in).toType(DataType.FLOAT32, false).toFloatArray();
     }
   }

@@ -17,14 +17,15 @@ import java.nio.file.Path;
  * Training checkpoints: {@code checkpoints/step-N/} holds the weights as an F32 Hugging Face
  * checkpoint (float32 masters written exactly, config and tokenizer copied from the base) and {@code
  * trainer-state/}: the optimizer state ({@link TrainingSession#saveState}) and {@code trainer.json}
- * (step, skipped steps, the sampler's state). The directory is assembled under a hidden staging
+ * (step, skipped steps, the sampler's state after the step's batches: {@code samplerState}, {@link
+ * MixtureSampler#saveState} taken then, since the trainer draws a step ahead). The directory is assembled under a hidden staging
  * name and renamed into place, so {@code step-N} exists only when complete.
  */
 final class Checkpoints {
   private Checkpoints() {}
 
   static Path write(RunDirectory dir, long step, long tokens, TrainingSession session, Checkpoint base,
-      MixtureSampler sampler, long skipped) {
+      String samplerState, long skipped) {
     Path target = dir.checkpoint(step);
     Path staging = AtomicFiles.temporarySibling(target, "staging");
     try {
@@ -36,7 +37,7 @@ final class Checkpoints {
       ObjectNode json = RunConfigCodec.JSON.createObjectNode();
       json.put("format", "cpt4j-trainer-state").put("version", 1).put("step", step).put("skipped_steps", skipped)
           .put("tokens", tokens);
-      json.set("sampler", RunConfigCodec.JSON.readTree(sampler.saveState()));
+      json.set("sampler", RunConfigCodec.JSON.readTree(samplerState));
       AtomicFiles.write(state.resolve(RunDirectory.TRAINER_JSON),
           RunConfigCodec.JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(json));
       AtomicFiles.fsyncDirectory(state);

@@ -157,17 +157,38 @@ final class TrainingRun {
       this.skipped = skipped;
     }
 
+    /** The micro-batches of one step: up to the accumulation count, fewer when the mixture stops. */
+    private List<Batch> draw() {
+      List<Batch> micro = new ArrayList<>(config.accumulation());
+      for (int m = 0; m < config.accumulation() && sampler.hasNext(); m++) {
+        micro.add(sampler.next(config.microBatchRows()));
+      }
+      return micro;
+    }
+
+    /**
+     * Runs the steps. The micro-batches of step k + 1 are drawn before step k runs and announced to
+     * the session ({@link TrainingSession#prefetch}), which may prepare them on the device
+     * meanwhile; the sampler's state saved with a checkpoint is taken before that draw, so it is the
+     * state after the checkpoint's own step, as without the look-ahead. The draws happen in the same
+     * order either way, so the data order is unchanged.
+     */
     void run() {
-      while (step < config.steps() && sampler.hasNext()) {
+      List<Batch> micro = step < config.steps() ? draw() : List.of();
+      while (!micro.isEmpty()) {
         long t0 = System.nanoTime();
         double lr = config.schedule().lr(step, config.steps());
-        List<Batch> micro = new ArrayList<>(config.accumulation());
-        for (int m = 0; m < config.accumulation() && sampler.hasNext(); m++) {
-          micro.add(sampler.next(config.microBatchRows()));
+        boolean last = step + 1 == config.steps() || !sampler.hasNext();
+        boolean checkpointHere = (config.checkpointEvery() > 0 && (step + 1) % config.checkpointEvery() == 0) || last;
+        String samplerState = checkpointHere ? sampler.saveState() : null;
+        List<Batch> next = last ? List.of() : draw();
+        if (!next.isEmpty()) {
+          session.prefetch(next);
         }
         StepResult r = session.step(micro, lr);
         step++;
         long positions = (long) micro.size() * config.microBatchRows() * config.sequenceLength();
+        micro = next;
         tokens += positions;
         double seconds = (System.nanoTime() - t0) / 1e9;
         ObjectNode line = RunConfigCodec.JSON.createObjectNode().put("step", step).put("tokens", tokens)
@@ -193,12 +214,11 @@ final class TrainingRun {
           consecutiveBad = 0;
           lastLoss = r.loss();
         }
-        boolean last = step == config.steps() || !sampler.hasNext();
         if (step % config.evaluateEvery() == 0 || last) {
           evaluate(session, validators, step, tokens);
         }
-        if ((config.checkpointEvery() > 0 && step % config.checkpointEvery() == 0) || last) {
-          Path written = Checkpoints.write(dir, step, tokens, session, base, sampler, skipped);
+        if (checkpointHere) {
+          Path written = Checkpoints.write(dir, step, tokens, session, base, samplerState, skipped);
           dir.prune(config.keepLastCheckpoints());
           for (TrainingListener l : listeners) {
             l.onCheckpoint(step, written);

@@ -50,7 +50,7 @@ final class GpuBackend implements Backend {
     DjlTrainingSession session;
     try {
       session = new DjlTrainingSession(engine, Device.gpu(info.index()), checkpoint, options, DataType.FLOAT32,
-          guard::check);
+          guard::check, true);
     } catch (ai.djl.engine.EngineException e) {
       throw new BackendException("loading " + checkpoint.config().parameterCount() + " parameters onto "
           + info.describe() + " failed: " + e.getMessage(), e);

@@ -44,6 +44,11 @@ final class GpuTrainingSession implements TrainingSession {
   }
 
   @Override
+  public void prefetch(List<Batch> next) {
+    delegate.prefetch(next);
+  }
+
+  @Override
   public double loss(Batch batch) {
     return guarded(() -> delegate.loss(batch));
   }
