@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  * SIGKILL during a merge: a child JVM merges three generated checkpoints (TIES, BF16 out, 4 MB
  * shards); the test kills it as soon as shard bytes appear in the staging directory, then checks that
  * nothing exists under the output name (only the hidden {@code .out.partial-*} staging directory) and
- * that running the merge again succeeds.
+ * that running the merge again succeeds and removes the killed run's staging directory.
  */
 class MergeKillTest {
   @TempDir Path dir;
@@ -112,6 +112,9 @@ class MergeKillTest {
       assertThat(merged.tensors()).extracting(TensorInfo::name)
           .containsExactlyInAnyOrderElementsOf(CONFIG.expectedTensors().keySet());
       assertThat(merged.files().stream().filter(f -> f.toString().endsWith(".safetensors")).count()).isGreaterThan(1);
+    }
+    try (Stream<Path> s = Files.list(dir)) {
+      assertThat(s.map(p -> p.getFileName().toString()).filter(n -> n.contains("out"))).containsExactly("out");
     }
   }
 

@@ -22,11 +22,17 @@ public final class AtomicFiles {
     void writeTo(Path temporary) throws IOException;
   }
 
-  /** A fresh hidden sibling name such as {@code .model.safetensors.tmp-3f2a9c}. */
+  /**
+   * A fresh hidden sibling name such as {@code .model.safetensors.tmp-1a2b3c4d-4711-3f2a9c}: the
+   * kind, this host's tag, this process's id and a random part. First removes what {@link
+   * StaleSiblings#sweep} finds: temporaries of {@code target} left by a process of this host that
+   * is gone (a killed write), so a rerun cleans up after a crash.
+   */
   public static Path temporarySibling(Path target, String kind) {
     Path abs = target.toAbsolutePath();
+    StaleSiblings.sweep(abs);
     String suffix = Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffffffL);
-    return abs.resolveSibling("." + abs.getFileName() + "." + kind + "-" + suffix);
+    return abs.resolveSibling("." + abs.getFileName() + "." + kind + "-" + StaleSiblings.OWNER + "-" + suffix);
   }
 
   /** Runs {@code writer} on a temp sibling, fsyncs it and renames it over {@code target}. */
