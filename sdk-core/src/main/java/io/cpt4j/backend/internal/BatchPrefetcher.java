@@ -19,7 +19,8 @@ import org.slf4j.LoggerFactory;
  * GPU that takes the host work and the host-to-device copies off the training thread.
  *
  * <p>Memory is bounded: at most {@value #MAX_PENDING} micro-batches are built or being built ahead
- * (older ones are freed first). Only ever a shortcut: a micro-batch is taken only if it is, by
+ * (the oldest is freed first; with the trainer's order, announcing step k + 1 before step k runs,
+ * the two are step k + 1's first micro-batch and step k's next one). Only ever a shortcut: a micro-batch is taken only if it is, by
  * identity, one that was built ahead; anything else, or a build that failed, is built by the step
  * itself, so a bad batch fails in the step with the step's own error. Used from the session's
  * thread only; the builds run on the prefetch thread.
@@ -61,18 +62,23 @@ final class BatchPrefetcher implements AutoCloseable {
 
   /**
    * The inputs of {@code batches.get(i)} if they were built ahead (waiting for the build if it is
-   * still running), else null; starts building {@code batches.get(i + 1)}. Builds queued before the
-   * taken one are freed. The caller closes what it gets.
+   * still running), else null; starts building {@code batches.get(i + 1)}. When a step's first
+   * micro-batch is taken, builds queued before it are stale (announced, then not used) and freed;
+   * later in a step the next step's announced first micro-batch is older than the one taken and
+   * must stay. The caller closes what it gets.
    */
   ModelPass.Prepared take(List<Batch> batches, int i) {
     Batch b = batches.get(i);
     ModelPass.Prepared got = null;
-    if (pending.stream().anyMatch(p -> p.batch == b)) {
-      Pending p;
-      while ((p = pending.removeFirst()).batch != b) {
-        free(p);
+    Pending match = pending.stream().filter(p -> p.batch == b).findFirst().orElse(null);
+    if (match != null) {
+      if (i == 0) {
+        while (pending.peekFirst() != match) {
+          free(pending.removeFirst());
+        }
       }
-      got = await(p.build);
+      pending.remove(match);
+      got = await(match.build);
       taken += got != null ? 1 : 0;
     }
     if (i + 1 < batches.size()) {

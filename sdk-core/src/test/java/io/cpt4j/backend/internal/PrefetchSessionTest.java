@@ -100,6 +100,31 @@ class PrefetchSessionTest {
     }
   }
 
+  /** The trainer's order: step k + 1 announced before step k runs, with gradient accumulation. */
+  @ParameterizedTest
+  @CsvSource({"FP32, false", "FP16_MIXED, true"})
+  void announcedAStepAheadEveryMicroBatchIsBuiltAhead(Precision precision, boolean checkpointing) {
+    SessionOptions options = SessionOptions.defaults().withPrecision(precision)
+        .withActivationCheckpointing(checkpointing);
+    int micro = 3;
+    List<List<Batch>> plan = new ArrayList<>();
+    for (int s = 0; s < 6; s++) {
+      plan.add(batches(s, micro));
+    }
+    try (Checkpoint ckpt = TestSessions.tinyCheckpoint(tmp.resolve("m"), CONFIG, 3);
+        DjlTrainingSession plain = open(ckpt, options, false);
+        DjlTrainingSession ahead = open(ckpt, options, true)) {
+      for (int s = 0; s < plan.size(); s++) {
+        if (s + 1 < plan.size()) {
+          ahead.prefetch(plan.get(s + 1));
+        }
+        assertThat(ahead.step(plan.get(s), 1e-2)).as("step %d", s).isEqualTo(plain.step(plan.get(s), 1e-2));
+      }
+      // all but the very first micro-batch, which nobody announced
+      assertThat(ahead.prefetchedBatches()).isEqualTo(6L * micro - 1);
+    }
+  }
+
   @ParameterizedTest
   @CsvSource({"true", "false"})
   void aBadAnnouncedBatchFailsInTheStepWithTheStepsError(boolean prefetch) {
