@@ -49,9 +49,10 @@ import java.util.Objects;
  *
  * <p>The head keeps the final norm and the float32 log-softmax of the logits, {@code 4·N·V} (in
  * FP16_MIXED the float16 logits are widened without being kept); plus the batch's attention mask,
- * {@code 4·B·T²}, and the inputs of the up to two micro-batches the GPU backend builds ahead
- * ({@link TrainingSession#prefetch}), counted as their masks, {@code 2·4·B·T²} (their {@code
- * B·T}-sized arrays are negligible): {@code inputs = 3·4·B·T²}. Without checkpointing, activations
+ * {@code 4·B·T²}, the inputs of the up to two micro-batches the GPU backend builds ahead
+ * ({@link TrainingSession#prefetch}), counted as their masks, {@code 2·4·B·T²}, and the two bool
+ * {@code B·T²} temporaries of a mask being built meanwhile (their {@code B·T}-sized arrays are
+ * negligible): {@code inputs = 14·B·T²}. Without checkpointing, activations
  * are {@code L·layer + head + inputs}. With activation checkpointing the forward keeps only every
  * block's input, {@code (L+1)·c·N·H}, and the backward recomputes one block (or the head) at a time:
  * {@code (L+1)·c·N·H + max(layer, head) + inputs}.
@@ -117,7 +118,8 @@ public record MemoryPlan(ModelConfig config, int microBatch, int sequenceLength,
     long mlp = (llama ? 5 : 2) * c * n * i;
     long layer = residuals + 2 * norm + projections + scores + mlp;
     long head = norm + 4 * n * v;
-    long inputs = 3 * 4L * microBatch * sequenceLength * sequenceLength; // this batch's mask and two built ahead
+    // this batch's float32 mask, two built ahead, and a build's two bool temporaries
+    long inputs = (3 * 4L + 2) * microBatch * sequenceLength * sequenceLength;
     long layers = config.numLayers();
     long activations = activationCheckpointing
         ? (layers + 1) * c * n * h + Math.max(layer, head) + inputs
@@ -145,7 +147,7 @@ public record MemoryPlan(ModelConfig config, int microBatch, int sequenceLength,
   /**
    * One line, e.g. {@code "micro-batch 8 × 1024, fp16_mixed, no activation checkpointing: weights
    * 310 MiB + master weights 619 MiB + gradients 619 MiB + AdamW moments 1.21 GiB + activations
-   * 12.2 GiB + workspace 3.32 GiB = 18.3 GiB"}.
+   * 12.3 GiB + workspace 3.32 GiB = 18.3 GiB"}.
    */
   public String describe() {
     return "micro-batch " + microBatch + " × " + sequenceLength + ", " + precision.name().toLowerCase(Locale.ROOT)

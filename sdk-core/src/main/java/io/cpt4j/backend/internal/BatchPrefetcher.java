@@ -31,16 +31,43 @@ final class BatchPrefetcher implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(BatchPrefetcher.class);
 
-  /** A build ahead. Once dropped, whoever finishes last (the build or {@link #free}) frees it. */
+  /**
+   * A build ahead. Its result changes hands under the lock: the build stores it unless the entry
+   * was dropped (then it frees it itself), and whoever drops or takes the entry takes the stored
+   * result with it, so every result is freed or used exactly once.
+   */
   private static final class Pending {
     final Batch batch;
-    Future<ModelPass.Prepared> build;
-    boolean dropped; // guarded by this
+    Future<?> build;
+    private boolean dropped; // guarded by this
+    private ModelPass.Prepared result; // guarded by this
 
     Pending(Batch batch) {
       this.batch = batch;
     }
 
+    /** Marks the entry dropped (or taken) and returns the result stored so far, if any. */
+    synchronized ModelPass.Prepared drop() {
+      dropped = true;
+      ModelPass.Prepared r = result;
+      result = null;
+      return r;
+    }
+
+    synchronized boolean dropped() {
+      return dropped;
+    }
+
+    /** Stores {@code built} unless the entry was dropped meanwhile; then frees it. */
+    void store(ModelPass.Prepared built) {
+      synchronized (this) {
+        if (!dropped) {
+          result = built;
+          return;
+        }
+      }
+      built.close();
+    }
   }
 
   private final ModelPass pass;
@@ -78,7 +105,8 @@ final class BatchPrefetcher implements AutoCloseable {
         }
       }
       pending.remove(match);
-      got = await(match.build);
+      await(match.build);
+      got = match.drop();
       taken += got != null ? 1 : 0;
     }
     if (i + 1 < batches.size()) {
@@ -99,51 +127,37 @@ final class BatchPrefetcher implements AutoCloseable {
     }
   }
 
-  /** On the prefetch thread: builds {@code p}'s inputs unless it was dropped, freeing them if it was meanwhile. */
-  private ModelPass.Prepared build(Pending p) {
-    synchronized (p) {
-      if (p.dropped) {
-        return null;
-      }
-    }
-    ModelPass.Prepared built = pass.prepare(p.batch);
-    synchronized (p) {
-      if (p.dropped) {
-        built.close();
-        return null;
-      }
-      return built;
+  /** On the prefetch thread: builds {@code p}'s inputs unless it was dropped before it started. */
+  private void build(Pending p) {
+    if (!p.dropped()) {
+      p.store(pass.prepare(p.batch));
     }
   }
 
   /**
-   * Drops a build without waiting for it: a build that has finished is freed here, one that has
-   * not frees itself when it does (or never starts).
+   * Drops a build without waiting for it: a result already stored is freed here, a build still
+   * running frees its result itself, one not started never runs.
    */
   private static void free(Pending p) {
-    synchronized (p) {
-      p.dropped = true;
-    }
-    if (p.build.isDone()) {
-      ModelPass.Prepared built = await(p.build);
-      if (built != null) {
-        built.close();
-      }
+    ModelPass.Prepared built = p.drop();
+    if (built != null) {
+      built.close();
     }
   }
 
-  /** The build's result, or null if it failed (the step then builds the batch and meets the error itself). */
-  private static ModelPass.Prepared await(Future<ModelPass.Prepared> build) {
+  /** Waits for {@code build} to end; a failure is only logged (the step builds the batch and meets the error itself). */
+  private static void await(Future<?> build) {
     boolean interrupted = false;
     try {
       while (true) {
         try {
-          return build.get();
+          build.get();
+          return;
         } catch (InterruptedException e) {
           interrupted = true;
         } catch (ExecutionException e) {
           LOG.debug("building a micro-batch ahead failed; the step builds it itself", e.getCause());
-          return null;
+          return;
         }
       }
     } finally {
@@ -166,8 +180,7 @@ final class BatchPrefetcher implements AutoCloseable {
     while (!pending.isEmpty()) {
       free(pending.removeFirst());
     }
-    await(thread.submit(() -> null)); // tasks run in order: when this one has, all earlier ones have
-
+    await(thread.submit(() -> {})); // tasks run in order: when this one has, all earlier ones have
   }
 
   /** Frees every build ahead and stops the thread. */

@@ -7,8 +7,9 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import io.cpt4j.backend.Batch;
 import io.cpt4j.backend.BackendException;
@@ -181,9 +182,10 @@ public final class DjlTrainingSession implements TrainingSession {
     }
   }
 
+  /** In place, on the device ({@code grad.zero_()}): no host value crosses, so no device sync. */
   private void zeroGradients() {
     for (NDArray p : params.all().values()) {
-      p.getGradient().set(new NDIndex("..."), 0f);
+      JniUtils.zeroGrad((PtNDArray) p);
     }
   }
 

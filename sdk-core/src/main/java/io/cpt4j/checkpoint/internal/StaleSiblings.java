@@ -13,24 +13,28 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Finds and removes the temporaries of a write that was killed: hidden siblings of a target named
- * by {@link AtomicFiles#temporarySibling} ({@code .NAME.KIND-HOST-PID-RANDOM}) whose process, on
- * this host, no longer runs. Temporaries of a live process (this one included), of another host
- * (a shared file system) and names of another form are never touched. An {@code old} sibling (a
- * directory renamed aside before its replacement was moved in) is removed only when the target
- * exists: without the target it is the only complete copy.
+ * by {@link AtomicFiles#temporarySibling} ({@code .NAME.KIND-HOST-PID-RANDOM}) whose process, in
+ * this process's PID space, no longer runs. HOST tags the PID space: a hash of the host name, the
+ * boot id and the PID namespace, so a process in another container (even one with the same host
+ * name), on another host (a shared file system) or before a reboot never looks dead. Temporaries of
+ * a live process (this one included), of another PID space and names of another form are never
+ * touched. An {@code old} sibling (a directory renamed aside before its replacement was moved in)
+ * is removed only when the target exists and is not an empty directory: otherwise it may be the
+ * only complete copy.
  *
  * <p>Best effort: what cannot be listed or deleted is left and logged at debug level.
  */
 final class StaleSiblings {
   private static final Logger LOG = LoggerFactory.getLogger(StaleSiblings.class);
 
-  /** This host's tag (8 hex digits of its name's hash) and this process's id: {@code 1a2b3c4d-4711}. */
+  /** This PID space's tag (8 hex digits) and this process's id: {@code 1a2b3c4d-4711}. */
   static final String OWNER = hostTag() + "-" + ProcessHandle.current().pid();
 
   private static final Pattern NAME = Pattern.compile("\\.(tmp|partial|staging|old)-([0-9a-f]{8})-(\\d+)-[0-9a-f]+");
 
   private StaleSiblings() {}
 
+  /** Hash of the host name, the boot id and the PID namespace (each where the OS tells it). */
   private static String hostTag() {
     String host;
     try {
@@ -38,7 +42,15 @@ final class StaleSiblings {
     } catch (IOException e) {
       host = System.getenv().getOrDefault("HOSTNAME", "localhost");
     }
-    return HexFormat.of().toHexDigits(host.hashCode());
+    String boot = "";
+    String namespace = "";
+    try {
+      boot = Files.readString(Path.of("/proc/sys/kernel/random/boot_id")).strip();
+      namespace = Files.readSymbolicLink(Path.of("/proc/self/ns/pid")).toString();
+    } catch (IOException | UnsupportedOperationException | SecurityException e) {
+      // not Linux: process ids are the host's own
+    }
+    return HexFormat.of().toHexDigits((host + "|" + boot + "|" + namespace).hashCode());
   }
 
   /** Removes the stale temporaries of {@code target} (an absolute path); returns how many. */
@@ -51,7 +63,7 @@ final class StaleSiblings {
       for (Path p : siblings) {
         Matcher m = NAME.matcher(p.getFileName().toString().substring(prefix.length()));
         if (!m.matches() || !m.group(2).equals(host) || alive(Long.parseLong(m.group(3)))
-            || (m.group(1).equals("old") && !Files.exists(target))) {
+            || (m.group(1).equals("old") && !complete(target))) {
           continue;
         }
         try {
@@ -66,6 +78,16 @@ final class StaleSiblings {
       LOG.debug("cannot look for stale temporaries of {}", target, e);
     }
     return removed;
+  }
+
+  /** Whether {@code target} exists and is not an empty directory. */
+  private static boolean complete(Path target) throws IOException {
+    if (!Files.isDirectory(target)) {
+      return Files.exists(target);
+    }
+    try (var entries = Files.list(target)) {
+      return entries.findAny().isPresent();
+    }
   }
 
   private static boolean alive(long pid) {

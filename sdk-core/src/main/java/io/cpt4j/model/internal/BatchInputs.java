@@ -4,6 +4,10 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.engine.PtNDManager;
+import ai.djl.pytorch.jni.JniUtils;
 import io.cpt4j.backend.Batch;
 
 /**
@@ -56,7 +60,7 @@ final class BatchInputs {
     }
     // The mask is built on the batch's device from the document ids (B·T ints cross to the device
     // instead of B·T² floats, and the host does no T² loop): visible where j <= i and the documents
-    // of i and j are the same. The temporaries are freed at once: only the float32 mask stays.
+    // of i and j are the same. Transient memory: two B·T² bools besides the float32 mask.
     try (NDArray docs = m.create(b.documentIds(), new Shape(rows, length));
         NDArray di = docs.expandDims(2);
         NDArray dj = docs.expandDims(1);
@@ -66,10 +70,16 @@ final class BatchInputs {
         NDArray pj = pos.expandDims(0);
         NDArray causal = pi.gte(pj); // (T, T): [i, j] = j <= i
         NDArray visible = same.logicalAnd(causal);
-        NDArray zeroOne = visible.toType(DataType.FLOAT32, false);
-        NDArray logged = zeroOne.log()) { // log(1) = 0 and log(0) = -inf exactly
-      mask = logged.expandDims(1); // a view: keeps the storage when `logged` is closed
+        NDArray open = constant(m, 0.0);
+        NDArray closed = constant(m, Double.NEGATIVE_INFINITY);
+        NDArray additive = JniUtils.where((PtNDArray) visible, (PtNDArray) open, (PtNDArray) closed)) {
+      mask = additive.expandDims(1); // a view: keeps the storage when `additive` is closed
     }
+  }
+
+  /** A float32 0-d constant made on {@code m}'s device by the engine (no host copy). */
+  private static NDArray constant(NDManager m, double value) {
+    return JniUtils.full((PtNDManager) m, new Shape(), value, DataType.FLOAT32, m.getDevice(), SparseFormat.DENSE);
   }
 
   /** Position ids: 0 at the start of each row and wherever the document id changes, then +1. */

@@ -133,7 +133,7 @@ public final class Decoder {
   private NDArray rmsNorm(NDArray x, NDArray weight) {
     NDArray x32 = x.getDataType() == DataType.FLOAT64 ? x : Casts.cast(x, DataType.FLOAT32);
     NDArray variance = x32.square().mean(new int[] {-1}, true);
-    NDArray normed = Casts.cast(x32.div(variance.add(c.normEps()).sqrt()), x.getDataType());
+    NDArray normed = Casts.cast(x32.div(Scalars.plus(variance, c.normEps()).sqrt()), x.getDataType());
     return normed.mul(Casts.cast(weight, x.getDataType()));
   }
 
@@ -143,7 +143,7 @@ public final class Decoder {
     NDArray mean = x32.mean(new int[] {-1}, true);
     NDArray centered = x32.sub(mean);
     NDArray variance = centered.square().mean(new int[] {-1}, true);
-    NDArray normed = Casts.cast(centered.div(variance.add(c.normEps()).sqrt()), x.getDataType());
+    NDArray normed = Casts.cast(centered.div(Scalars.plus(variance, c.normEps()).sqrt()), x.getDataType());
     return normed.mul(Casts.cast(w.apply(name + ".weight"), x.getDataType()))
         .add(Casts.cast(w.apply(name + ".bias"), x.getDataType()));
   }

@@ -147,7 +147,7 @@ public final class ModelPass {
     NDManager own = manager.newSubManager();
     try {
       return new Prepared(b, own, decoder.inputs(own, b, rope));
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
       own.close();
       throw e;
     }

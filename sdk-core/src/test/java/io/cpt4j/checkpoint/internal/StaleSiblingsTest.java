@@ -11,9 +11,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A new temporary for a target first removes the temporaries of that target that a dead process of
- * this host left, and nothing else: not a live process's (this one's), not another host's, not
- * another target's, not names of another form, and not an {@code old} directory while the target
- * is missing (then it is the only complete copy).
+ * this PID space left, and nothing else: not a live process's (this one's), not another PID space's
+ * (host, container, boot), not another target's, not names of another form, and not an {@code old}
+ * directory while the target is missing or empty (then it may be the only complete copy).
  */
 class StaleSiblingsTest {
   @TempDir Path tmp;
@@ -45,7 +45,7 @@ class StaleSiblingsTest {
     dir(".out.staging-" + host + "-" + dead + "-bb"); // killed checkpoint: removed
     dir(".out.old-" + host + "-" + dead + "-cc"); // swapped-out old copy, target absent: kept
     dir(".out.partial-" + host + "-" + self + "-dd"); // a live write (this process): kept
-    dir(".out.partial-" + otherHost + "-" + dead + "-ee"); // another host on a shared disk: kept
+    dir(".out.partial-" + otherHost + "-" + dead + "-ee"); // another PID space (shared disk, container): kept
     dir(".out.partial-3f2a9c"); // the former naming, no owner: kept
     dir(".out2.partial-" + host + "-" + dead + "-ff"); // another target: kept
     dir(".output.partial-" + host + "-" + dead + "-ab"); // another target sharing a prefix: kept
@@ -53,7 +53,7 @@ class StaleSiblingsTest {
     Path fresh = AtomicFiles.temporarySibling(tmp.resolve("out"), "partial");
 
     assertThat(fresh.getFileName().toString()).startsWith(".out.partial-" + StaleSiblings.OWNER + "-");
-    assertThat(names()).containsExactly(
+    assertThat(names()).containsExactlyInAnyOrder(
         ".out.old-" + host + "-" + dead + "-cc",
         ".out.partial-" + otherHost + "-" + dead + "-ee",
         ".out.partial-" + host + "-" + self + "-dd",
@@ -61,7 +61,9 @@ class StaleSiblingsTest {
         ".out2.partial-" + host + "-" + dead + "-ff",
         ".output.partial-" + host + "-" + dead + "-ab");
 
-    Files.createDirectories(tmp.resolve("out")); // the target is complete now: its old copy is garbage
+    Files.createDirectories(tmp.resolve("out")); // an empty target may be a failed rerun: the old copy stays
+    assertThat(StaleSiblings.sweep(tmp.resolve("out"))).isZero();
+    Files.writeString(tmp.resolve("out/config.json"), "{}"); // the target is complete now: the old copy is garbage
     assertThat(StaleSiblings.sweep(tmp.resolve("out"))).isEqualTo(1);
     assertThat(names()).doesNotContain(".out.old-" + host + "-" + dead + "-cc").contains("out");
   }
