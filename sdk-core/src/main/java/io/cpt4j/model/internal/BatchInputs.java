@@ -14,7 +14,8 @@ import io.cpt4j.backend.Batch;
  * A {@link Batch} as engine arrays: input ids, rotary tables for the within-document positions
  * (gathered from {@link RopeTables}), the additive attention mask (causal and block-diagonal by
  * document), and the loss targets and weights. Created in {@code m} inside the caller's NDScope (if
- * any), so everything is freed with it; only {@code B·T}-sized arrays cross from the host.
+ * any), so everything is freed with it; only {@code B·T}-sized arrays cross from the host, in two
+ * copies.
  */
 final class BatchInputs {
   final int rows;
@@ -31,37 +32,31 @@ final class BatchInputs {
     rows = b.rows();
     length = b.length();
     int n = rows * length;
-    long[] idl = new long[n];
-    long[] tgt = new long[n];
-    float[] w = new float[n];
-    float[] valid = new float[n];
-    for (int i = 0; i < n; i++) {
-      idl[i] = b.inputIds()[i];
-      boolean ignore = b.targets()[i] == Batch.IGNORE;
-      tgt[i] = ignore ? 0 : b.targets()[i];
-      w[i] = ignore ? 0f : b.weights()[i];
-      valid[i] = ignore ? 0f : 1f;
-    }
     int[] positions = positions(b);
-    long[] positionIds = new long[n];
+    long[] packed = new long[4 * n]; // ids | targets (IGNORE kept) | position ids | document ids
     int bound = 1;
     for (int i = 0; i < n; i++) {
-      positionIds[i] = positions[i];
+      packed[i] = b.inputIds()[i];
+      packed[n + i] = b.targets()[i];
+      packed[2 * n + i] = positions[i];
+      packed[3 * n + i] = b.documentIds()[i];
       bound = Math.max(bound, positions[i] + 1);
     }
-    ids = m.create(idl);
-    targets = m.create(tgt, new Shape(n, 1));
-    weights = m.create(w);
-    hasTarget = m.create(valid);
-    try (NDArray positionArray = m.create(positionIds)) {
-      NDArray[] tables = rope.gather(positionArray, bound, rows, length);
-      cos = tables[0];
-      signedSin = tables[1];
-    }
-    // The mask is built on the batch's device from the document ids (B·T ints cross to the device
-    // instead of B·T² floats, and the host does no T² loop): visible where j <= i and the documents
-    // of i and j are the same. Transient memory: two B·T² bools besides the float32 mask.
-    try (NDArray docs = m.create(b.documentIds(), new Shape(rows, length));
+    // Two host-to-device copies per batch (each synchronous on a GPU in DJL): the int64 columns and
+    // the weights. Everything else is derived on the device: the mask from the document ids (B·T
+    // ints instead of B·T² floats, no T² host loop), visible where j <= i and the documents of i and
+    // j are the same; transient memory two B·T² bools besides the float32 mask.
+    // `columns` stays open (with the scope or manager, like every input): `ids` is a view of it, and
+    // on the CPU its storage is the Java buffer it was created from, which must outlive the backward.
+    NDArray columns = m.create(packed, new Shape(4, n));
+    try (NDArray rawWeights = m.create(b.weights());
+        NDArray rawTargets = columns.get(1);
+        NDArray ignored = constant(m, Batch.IGNORE, DataType.INT64);
+        NDArray valid = rawTargets.neq(ignored);
+        NDArray validLong = valid.toType(DataType.INT64, false);
+        NDArray positionIds = columns.get(2);
+        NDArray docColumn = columns.get(3);
+        NDArray docs = docColumn.reshape(rows, length);
         NDArray di = docs.expandDims(2);
         NDArray dj = docs.expandDims(1);
         NDArray same = di.eq(dj); // (B, T, T): [b, i, j] = doc_i == doc_j
@@ -70,16 +65,23 @@ final class BatchInputs {
         NDArray pj = pos.expandDims(0);
         NDArray causal = pi.gte(pj); // (T, T): [i, j] = j <= i
         NDArray visible = same.logicalAnd(causal);
-        NDArray open = constant(m, 0.0);
-        NDArray closed = constant(m, Double.NEGATIVE_INFINITY);
+        NDArray open = constant(m, 0.0, DataType.FLOAT32);
+        NDArray closed = constant(m, Double.NEGATIVE_INFINITY, DataType.FLOAT32);
         NDArray additive = JniUtils.where((PtNDArray) visible, (PtNDArray) open, (PtNDArray) closed)) {
-      mask = additive.expandDims(1); // a view: keeps the storage when `additive` is closed
+      ids = columns.get(0);
+      hasTarget = valid.toType(DataType.FLOAT32, false);
+      targets = rawTargets.mul(validLong).reshape(n, 1); // IGNORE · 0 = 0
+      weights = rawWeights.mul(hasTarget); // w · 0 = +0 (weights are finite and >= 0)
+      NDArray[] tables = rope.gather(positionIds, bound, rows, length);
+      cos = tables[0];
+      signedSin = tables[1];
+      mask = additive.expandDims(1);
     }
   }
 
-  /** A float32 0-d constant made on {@code m}'s device by the engine (no host copy). */
-  private static NDArray constant(NDManager m, double value) {
-    return JniUtils.full((PtNDManager) m, new Shape(), value, DataType.FLOAT32, m.getDevice(), SparseFormat.DENSE);
+  /** A 0-d constant made on {@code m}'s device by the engine (no host copy). */
+  private static NDArray constant(NDManager m, double value, DataType type) {
+    return JniUtils.full((PtNDManager) m, new Shape(), value, type, m.getDevice(), SparseFormat.DENSE);
   }
 
   /** Position ids: 0 at the start of each row and wherever the document id changes, then +1. */
