@@ -12,8 +12,6 @@ import io.cpt4j.checkpoint.ModelConfig;
 import io.cpt4j.checkpoint.TestCheckpoints;
 import io.cpt4j.tokenize.internal.DjlSupport;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -23,18 +21,6 @@ import org.junit.jupiter.api.Test;
  * and after the scope they were first used in is closed.
  */
 class RopeTablesTest {
-  private static NDManager manager;
-
-  @BeforeAll
-  static void engine() {
-    DjlSupport.offline();
-    manager = Engine.getEngine("PyTorch").newBaseManager();
-  }
-
-  @AfterAll
-  static void release() {
-    manager.close();
-  }
 
   /** Expected (cos, signed sin) of a batch, {@code positions.length × rd} each, from the host tables. */
   private static float[][] expected(double[] invFreq, int[] positions, boolean half) {
@@ -55,7 +41,8 @@ class RopeTablesTest {
     return t;
   }
 
-  private static void check(RopeTables tables, double[] invFreq, int rows, int length, int[] positions, boolean half) {
+  private static void check(NDManager manager, RopeTables tables, double[] invFreq, int rows, int length,
+      int[] positions, boolean half) {
     long[] ids = new long[positions.length];
     int bound = 1;
     for (int i = 0; i < ids.length; i++) {
@@ -84,18 +71,25 @@ class RopeTablesTest {
 
   @Test
   void gatheredRowsEqualPerBatchTablesAcrossGrowthAndScopes() {
+    DjlSupport.offline();
+    try (NDManager manager = Engine.getEngine("PyTorch").newBaseManager()) {
+      checkAll(manager);
+    }
+  }
+
+  private static void checkAll(NDManager manager) {
     for (ModelConfig c : new ModelConfig[] {TestCheckpoints.tinyLlamaGqa(), TestCheckpoints.tinyNeox()}) {
       double[] invFreq = Rope.inverseFrequencies(c);
       for (boolean half : new boolean[] {false, true}) {
         RopeTables tables = new RopeTables(invFreq, manager, half ? DataType.FLOAT16 : DataType.FLOAT32);
-        check(tables, invFreq, 2, 3, new int[] {0, 1, 2, 0, 1, 0}, half); // tables of 4 positions
-        check(tables, invFreq, 3, 40, packedPositions(3, 40, 1), half); // grown to 64
+        check(manager, tables, invFreq, 2, 3, new int[] {0, 1, 2, 0, 1, 0}, half); // tables of 4 positions
+        check(manager, tables, invFreq, 3, 40, packedPositions(3, 40, 1), half); // grown to 64
         int[] straight = new int[300]; // one document: positions 0..299, grown to 512
         for (int i = 0; i < straight.length; i++) {
           straight[i] = i;
         }
-        check(tables, invFreq, 1, 300, straight, half);
-        check(tables, invFreq, 2, 5, packedPositions(2, 5, 2), half); // the grown tables serve short batches
+        check(manager, tables, invFreq, 1, 300, straight, half);
+        check(manager, tables, invFreq, 2, 5, packedPositions(2, 5, 2), half); // the grown tables serve short batches
       }
     }
   }
