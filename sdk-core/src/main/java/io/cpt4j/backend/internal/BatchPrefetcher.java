@@ -20,9 +20,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Memory is bounded: at most {@value #MAX_PENDING} micro-batches are built or being built ahead
  * (the oldest is freed first; with the trainer's order, announcing step k + 1 before step k runs,
- * the two are step k + 1's first micro-batch and step k's next one). Only ever a shortcut: a micro-batch is taken only if it is, by
- * identity, one that was built ahead; anything else, or a build that failed, is built by the step
- * itself, so a bad batch fails in the step with the step's own error. Used from the session's
+ * the two are step k + 1's first micro-batch and step k's next one). Only ever a shortcut: a
+ * micro-batch is taken only if it is, by identity, one that was built ahead; anything else, or a
+ * build that failed, is built by the step itself, so a bad batch fails in the step with the step's
+ * own error. Used from the session's
  * thread only; the builds run on the prefetch thread.
  */
 final class BatchPrefetcher implements AutoCloseable {
@@ -145,7 +146,7 @@ final class BatchPrefetcher implements AutoCloseable {
     }
   }
 
-  /** Waits for {@code build} to end; a failure is only logged (the step builds the batch and meets the error itself). */
+  /** Waits for {@code build} to end; a failure is only logged (the step builds the batch and meets the error). */
   private static void await(Future<?> build) {
     boolean interrupted = false;
     try {

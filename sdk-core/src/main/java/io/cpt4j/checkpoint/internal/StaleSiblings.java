@@ -14,9 +14,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Finds and removes the temporaries of a write that was killed: hidden siblings of a target named
  * by {@link AtomicFiles#temporarySibling} ({@code .NAME.KIND-HOST-PID-RANDOM}) whose process, in
- * this process's PID space, no longer runs. HOST tags the PID space: a hash of the host name, the
- * boot id and the PID namespace, so a process in another container (even one with the same host
- * name), on another host (a shared file system) or before a reboot never looks dead. Temporaries of
+ * this process's PID space, no longer runs. HOST tags the PID space: a hash of the boot id and the
+ * PID namespace (of the host name where there is no {@code /proc}), so a process in another
+ * container (even one with the same host name), on another host (a shared file system) or before a
+ * reboot never looks dead. Temporaries of
  * a live process (this one included), of another PID space and names of another form are never
  * touched. An {@code old} sibling (a directory renamed aside before its replacement was moved in)
  * is removed only when the target exists and is not an empty directory: otherwise it may be the
@@ -34,23 +35,23 @@ final class StaleSiblings {
 
   private StaleSiblings() {}
 
-  /** Hash of the host name, the boot id and the PID namespace (each where the OS tells it). */
+  /**
+   * On Linux the boot id and the PID namespace, which together name this PID space (read from
+   * {@code /proc}, no name lookup); elsewhere the host name, whose process ids are the host's own.
+   */
   private static String hostTag() {
-    String host;
+    String space;
     try {
-      host = InetAddress.getLocalHost().getHostName();
-    } catch (IOException e) {
-      host = System.getenv().getOrDefault("HOSTNAME", "localhost");
-    }
-    String boot = "";
-    String namespace = "";
-    try {
-      boot = Files.readString(Path.of("/proc/sys/kernel/random/boot_id")).strip();
-      namespace = Files.readSymbolicLink(Path.of("/proc/self/ns/pid")).toString();
+      space = Files.readString(Path.of("/proc/sys/kernel/random/boot_id")).strip() + "|"
+          + Files.readSymbolicLink(Path.of("/proc/self/ns/pid"));
     } catch (IOException | UnsupportedOperationException | SecurityException e) {
-      // not Linux: process ids are the host's own
+      try {
+        space = InetAddress.getLocalHost().getHostName();
+      } catch (IOException e2) {
+        space = System.getenv().getOrDefault("HOSTNAME", "localhost");
+      }
     }
-    return HexFormat.of().toHexDigits((host + "|" + boot + "|" + namespace).hashCode());
+    return HexFormat.of().toHexDigits(space.hashCode());
   }
 
   /** Removes the stale temporaries of {@code target} (an absolute path); returns how many. */
@@ -59,7 +60,8 @@ final class StaleSiblings {
     String prefix = "." + target.getFileName();
     String host = OWNER.substring(0, OWNER.indexOf('-'));
     int removed = 0;
-    try (DirectoryStream<Path> siblings = Files.newDirectoryStream(dir, p -> p.getFileName().toString().startsWith(prefix))) {
+    try (DirectoryStream<Path> siblings =
+        Files.newDirectoryStream(dir, p -> p.getFileName().toString().startsWith(prefix))) {
       for (Path p : siblings) {
         Matcher m = NAME.matcher(p.getFileName().toString().substring(prefix.length()));
         if (!m.matches() || !m.group(2).equals(host) || alive(Long.parseLong(m.group(3)))

@@ -4,9 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.pytorch.engine.PtNDArray;
-import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.jni.JniUtils;
 import io.cpt4j.backend.Batch;
 
@@ -51,7 +49,7 @@ final class BatchInputs {
     NDArray columns = m.create(packed, new Shape(4, n));
     try (NDArray rawWeights = m.create(b.weights());
         NDArray rawTargets = columns.get(1);
-        NDArray ignored = constant(m, Batch.IGNORE, DataType.INT64);
+        NDArray ignored = Scalars.constant(m, Batch.IGNORE, DataType.INT64);
         NDArray valid = rawTargets.neq(ignored);
         NDArray validLong = valid.toType(DataType.INT64, false);
         NDArray positionIds = columns.get(2);
@@ -65,8 +63,8 @@ final class BatchInputs {
         NDArray pj = pos.expandDims(0);
         NDArray causal = pi.gte(pj); // (T, T): [i, j] = j <= i
         NDArray visible = same.logicalAnd(causal);
-        NDArray open = constant(m, 0.0, DataType.FLOAT32);
-        NDArray closed = constant(m, Double.NEGATIVE_INFINITY, DataType.FLOAT32);
+        NDArray open = Scalars.constant(m, 0.0, DataType.FLOAT32);
+        NDArray closed = Scalars.constant(m, Double.NEGATIVE_INFINITY, DataType.FLOAT32);
         NDArray additive = JniUtils.where((PtNDArray) visible, (PtNDArray) open, (PtNDArray) closed)) {
       ids = columns.get(0);
       hasTarget = valid.toType(DataType.FLOAT32, false);
@@ -77,11 +75,6 @@ final class BatchInputs {
       signedSin = tables[1];
       mask = additive.expandDims(1);
     }
-  }
-
-  /** A 0-d constant made on {@code m}'s device by the engine (no host copy). */
-  private static NDArray constant(NDManager m, double value, DataType type) {
-    return JniUtils.full((PtNDManager) m, new Shape(), value, type, m.getDevice(), SparseFormat.DENSE);
   }
 
   /** Position ids: 0 at the start of each row and wherever the document id changes, then +1. */

@@ -53,7 +53,7 @@ public final class ModelPass {
     return backward(collector, b, factor, null);
   }
 
-  /** {@link #backward(GradientCollector, Batch, double)} with {@code b}'s inputs built ahead when {@code ready} is not null. */
+  /** {@link #backward(GradientCollector, Batch, double)}, with {@code b}'s inputs from {@code ready} if not null. */
   public NDArray backward(GradientCollector collector, Batch b, double factor, Prepared ready) {
     NDArray value;
     try (NDScope scope = new NDScope()) {
@@ -88,7 +88,7 @@ public final class ModelPass {
     return backwardCheckpointed(collector, b, factor, null);
   }
 
-  /** {@link #backwardCheckpointed(GradientCollector, Batch, double)} with inputs built ahead when {@code ready} is not null. */
+  /** {@link #backwardCheckpointed(GradientCollector, Batch, double)}, with inputs from {@code ready} if not null. */
   public NDArray backwardCheckpointed(GradientCollector collector, Batch b, double factor, Prepared ready) {
     NDArray value;
     try (NDScope scope = new NDScope()) {
@@ -153,7 +153,7 @@ public final class ModelPass {
     }
   }
 
-  /** The inputs of {@code b}: the prepared ones if they were built for this very batch, else built now in the current scope. */
+  /** {@code b}'s inputs: the prepared ones if built for this very batch, else built now in the current scope. */
   private BatchInputs inputs(Batch b, Prepared ready) {
     return ready != null && ready.batch == b ? ready.inputs : decoder.inputs(manager, b, rope);
   }

@@ -18,8 +18,9 @@ import java.nio.file.Path;
  * checkpoint (float32 masters written exactly, config and tokenizer copied from the base) and {@code
  * trainer-state/}: the optimizer state ({@link TrainingSession#saveState}) and {@code trainer.json}
  * (step, skipped steps, the sampler's state after the step's batches: {@code samplerState}, {@link
- * MixtureSampler#saveState} taken then, since the trainer draws a step ahead). The directory is assembled under a hidden staging
- * name and renamed into place, so {@code step-N} exists only when complete.
+ * MixtureSampler#saveState} taken then, since the trainer draws a step ahead). The directory is
+ * assembled under a hidden staging name and renamed into place, so {@code step-N} exists only when
+ * complete.
  */
 final class Checkpoints {
   private Checkpoints() {}
