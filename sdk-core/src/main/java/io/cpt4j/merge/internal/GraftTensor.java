@@ -22,6 +22,7 @@ final class GraftTensor implements Tensor {
   private final int thresholdBits;
   private final long equalToKeep;
   private long cursor;
+  private float[] tunedScratch = new float[0]; // guarded by this
   private long equalsBeforeCursor;
 
   private GraftTensor(TensorInfo info, Tensor base, Tensor tuned, Tensor mask, int thresholdBits, long equalToKeep) {
@@ -62,7 +63,10 @@ final class GraftTensor implements Tensor {
   public synchronized void readFloats(long fromElement, float[] dst, int offset, int length) {
     Objects.checkFromIndexSize(fromElement, length, info.elementCount());
     Objects.checkFromIndexSize(offset, length, dst.length);
-    float[] t = new float[length];
+    if (tunedScratch.length < length) { // scratch for the tuned values, reused (readFloats is synchronized)
+      tunedScratch = new float[length];
+    }
+    float[] t = tunedScratch;
     base.readFloats(fromElement, dst, offset, length);
     tuned.readFloats(fromElement, t, 0, length);
     if (maskTensor != null) {

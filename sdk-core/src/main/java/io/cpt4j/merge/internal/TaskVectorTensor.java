@@ -19,6 +19,8 @@ final class TaskVectorTensor implements Tensor {
 
   private final TensorInfo info;
   private final Tensor[] sources;
+  private final java.util.concurrent.ConcurrentLinkedQueue<Buffers> buffers =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
   private final double[] coefficients;
 
   TaskVectorTensor(TensorInfo info, List<TaskVectorAlgebra.Term> terms) {
@@ -77,8 +79,13 @@ final class TaskVectorTensor implements Tensor {
       sources[0].readFloats(from, dst, offset, length);
       return;
     }
-    double[] acc = new double[length];
-    float[] x = new float[length];
+    Buffers b = buffers.poll(); // a pool rather than per thread: a source may itself read through one
+    if (b == null) {
+      b = new Buffers(new double[PIECE], new float[PIECE]);
+    }
+    double[] acc = b.acc();
+    float[] x = b.x();
+    java.util.Arrays.fill(acc, 0, length, 0);
     for (int s = 0; s < sources.length; s++) {
       sources[s].readFloats(from, x, 0, length);
       double c = coefficients[s];
@@ -89,5 +96,9 @@ final class TaskVectorTensor implements Tensor {
     for (int i = 0; i < length; i++) {
       dst[offset + i] = (float) acc[i];
     }
+    buffers.offer(b);
   }
+
+  /** Scratch of one piece ({@link #PIECE} elements), reused across reads. */
+  private record Buffers(double[] acc, float[] x) {}
 }
