@@ -4,7 +4,9 @@ Usage: python3 hf_golden.py INPUT_DIR OUTPUT_DIR
 For every variant directory (config.json, model.safetensors, inputs.json) it loads the model with
 AutoModelForCausalLM in float64 (eager attention) and computes logits for the packed batch twice:
   * packed: position ids restarting at each document and a 4-D additive mask that is causal and
-    block-diagonal by document (what cpt4j computes for packed rows);
+    block-diagonal by document (what cpt4j computes for packed rows); for sliding-window models the
+    mask is also banded to the window (Mistral: one mask; Qwen2: a dict per layer type, which its
+    forward accepts), since a custom 4-D mask bypasses transformers' own window;
   * plain: each row as one causal sequence, positions 0..T-1, no document boundaries.
 Writes OUTPUT_DIR/<variant>.safetensors with F32 tensors "packed" and "plain" (rows, length, vocab)
 and the library versions in __metadata__.
@@ -37,8 +39,17 @@ def main(src, dst):
         causal = torch.tril(torch.ones(length, length, dtype=torch.bool))
         same_doc = docs[:, :, None] == docs[:, None, :]
         visible = causal[None] & same_doc
-        mask = torch.zeros(rows, 1, length, length, dtype=torch.float64)
-        mask[~visible[:, None]] = torch.finfo(torch.float64).min
+        mask = additive(visible, rows, length)
+        window = getattr(model.config, "sliding_window", None)
+        layer_types = getattr(model.config, "layer_types", None) or []
+        if window is not None and (model.config.model_type == "mistral" or "sliding_attention" in layer_types):
+            idx = torch.arange(length)
+            band = (idx[:, None] - idx[None, :]) < window
+            sliding = additive(visible & band[None], rows, length)
+            if model.config.model_type == "mistral":
+                mask = sliding
+            else:
+                mask = {"full_attention": mask, "sliding_attention": sliding}
         with torch.no_grad():
             packed = model(input_ids=ids, attention_mask=mask, position_ids=pos).logits
             plain = model(input_ids=ids).logits
@@ -47,6 +58,12 @@ def main(src, dst):
                   metadata={"transformers": transformers.__version__, "torch": torch.__version__,
                             "model_class": type(model).__name__, "dtype": "float64, eager attention"})
         print(name, type(model).__name__, tuple(packed.shape), flush=True)
+
+
+def additive(visible, rows, length):
+    mask = torch.zeros(rows, 1, length, length, dtype=torch.float64)
+    mask[~visible[:, None]] = torch.finfo(torch.float64).min
+    return mask
 
 
 if __name__ == "__main__":

@@ -38,7 +38,14 @@ import java.util.OptionalInt;
  * @param torchDtype the dtype the checkpoint declares ({@code torch_dtype}), e.g. "bfloat16"
  * @param bosTokenId beginning-of-sequence token, if declared
  * @param eosTokenIds end-of-sequence tokens (Llama 3 declares several), possibly empty
- * @param ropeScaling HF {@code rope_scaling} as given (empty if none), kept for the model code
+ * @param ropeScaling the rotary scaling in HF's {@code rope_scaling} form (empty if none): {@code
+ *     rope_type} ("linear", "llama3", "yarn", "dynamic") and its parameters, without {@code
+ *     rope_theta}; a transformers-5 {@code rope_parameters} object is read into this and {@link
+ *     #ropeTheta}
+ * @param slidingWindow tokens a sliding-window layer attends to (the query and the {@code
+ *     slidingWindow − 1} before it), 0 when no layer uses a window
+ * @param layerTypes per layer, "full_attention" or "sliding_attention" (HF {@code layer_types});
+ *     empty means every layer attends fully
  */
 public record ModelConfig(
     Architecture architecture,
@@ -64,7 +71,15 @@ public record ModelConfig(
     String torchDtype,
     OptionalInt bosTokenId,
     List<Integer> eosTokenIds,
-    Map<String, Object> ropeScaling) {
+    Map<String, Object> ropeScaling,
+    int slidingWindow,
+    List<String> layerTypes) {
+
+  /** {@link #layerTypes} value of a layer with full causal attention. */
+  public static final String FULL_ATTENTION = "full_attention";
+
+  /** {@link #layerTypes} value of a layer that attends to the last {@link #slidingWindow} tokens. */
+  public static final String SLIDING_ATTENTION = "sliding_attention";
 
   public ModelConfig {
     Objects.requireNonNull(architecture, "architecture");
@@ -75,6 +90,7 @@ public record ModelConfig(
     Objects.requireNonNull(bosTokenId, "bosTokenId");
     eosTokenIds = List.copyOf(eosTokenIds);
     ropeScaling = Map.copyOf(ropeScaling);
+    layerTypes = List.copyOf(layerTypes);
     positive("vocab_size", vocabSize);
     positive("hidden_size", hiddenSize);
     positive("intermediate_size", intermediateSize);
@@ -118,6 +134,41 @@ public record ModelConfig(
     if (bosTokenId.isPresent()) {
       tokenId("bos_token_id", bosTokenId.getAsInt(), vocabSize);
     }
+    if (slidingWindow < 0) {
+      throw new ConfigException("sliding_window must be positive (or absent), got " + slidingWindow);
+    }
+    if (!layerTypes.isEmpty() && layerTypes.size() != numLayers) {
+      throw new ConfigException("layer_types has " + layerTypes.size() + " entries for " + numLayers + " layers");
+    }
+    for (String t : layerTypes) {
+      if (!t.equals(FULL_ATTENTION) && !t.equals(SLIDING_ATTENTION)) {
+        throw new ConfigException("layer_types entry '" + t + "' is not supported (supported: "
+            + FULL_ATTENTION + ", " + SLIDING_ATTENTION + ")");
+      }
+    }
+    if (layerTypes.contains(SLIDING_ATTENTION) && slidingWindow == 0) {
+      throw new ConfigException("layer_types has sliding_attention layers but sliding_window is not set");
+    }
+    if (layerTypes.contains(SLIDING_ATTENTION) && !modelType.equals("mistral") && !modelType.equals("qwen2")) {
+      throw new ConfigException("sliding-window attention is not part of " + modelType + " in transformers"
+          + " (families with it: mistral, qwen2)");
+    }
+    if (modelType.equals("mistral") && layerTypes.contains(FULL_ATTENTION)) {
+      throw new ConfigException("Mistral slides every layer or none; layer_types " + layerTypes + " mixes them");
+    }
+  }
+
+  /**
+   * Whether layer {@code layer} attends only to the last {@link #slidingWindow} tokens (HF's
+   * sliding-window attention); false for every layer of a model without a window.
+   */
+  public boolean isSlidingLayer(int layer) {
+    return !layerTypes.isEmpty() && layerTypes.get(layer).equals(SLIDING_ATTENTION);
+  }
+
+  /** Whether any layer uses sliding-window attention. */
+  public boolean hasSlidingLayers() {
+    return layerTypes.contains(SLIDING_ATTENTION);
   }
 
   private static void positive(String field, int value) {
@@ -230,6 +281,8 @@ public record ModelConfig(
     m.put("bosTokenId", bosTokenId);
     m.put("eosTokenIds", eosTokenIds);
     m.put("ropeScaling", ropeScaling);
+    m.put("slidingWindow", slidingWindow);
+    m.put("layerTypes", layerTypes);
     return m;
   }
 
@@ -265,6 +318,8 @@ public record ModelConfig(
       values.put("bosTokenId", OptionalInt.empty());
       values.put("eosTokenIds", List.of());
       values.put("ropeScaling", Map.of());
+      values.put("slidingWindow", 0);
+      values.put("layerTypes", List.of());
     }
 
     private Builder set(String key, Object value) {
@@ -295,6 +350,17 @@ public record ModelConfig(
     public Builder bosTokenId(int v) { return set("bosTokenId", OptionalInt.of(v)); }
     public Builder eosTokenIds(List<Integer> v) { return set("eosTokenIds", v); }
     public Builder ropeScaling(Map<String, Object> v) { return set("ropeScaling", v); }
+    public Builder slidingWindow(int v) { return set("slidingWindow", v); }
+    public Builder layerTypes(List<String> v) { return set("layerTypes", v); }
+
+    /**
+     * Every layer a sliding-window layer of {@code window} tokens (Mistral's {@code sliding_window});
+     * uses the layer count set so far, so call it after {@link #numLayers}.
+     */
+    public Builder slidingWindowEverywhere(int window) {
+      int layers = (Integer) values.get("numLayers");
+      return slidingWindow(window).layerTypes(java.util.Collections.nCopies(layers, SLIDING_ATTENTION));
+    }
 
     /**
      * Validates and builds.
@@ -334,7 +400,9 @@ public record ModelConfig(
           (String) values.get("torchDtype"),
           (OptionalInt) values.get("bosTokenId"),
           (List<Integer>) values.get("eosTokenIds"),
-          (Map<String, Object>) values.get("ropeScaling"));
+          (Map<String, Object>) values.get("ropeScaling"),
+          (Integer) values.get("slidingWindow"),
+          (List<String>) values.get("layerTypes"));
     }
   }
 }

@@ -81,6 +81,12 @@ public final class TestCheckpoints {
         Arguments.of("llama3-rope-scaling", tinyLlama().toBuilder().ropeScaling(LLAMA3_ROPE_SCALING).build()),
         Arguments.of("linear-rope-scaling", tinyLlama().toBuilder()
             .ropeScaling(Map.of("type", "linear", "factor", 4.0)).ropeTheta(500000.0).build()),
+        Arguments.of("yarn-rope-scaling", tinyLlama().toBuilder().ropeScaling(Map.of("rope_type", "yarn",
+            "factor", 4.0, "original_max_position_embeddings", 4)).ropeTheta(100.0).build()),
+        Arguments.of("mistral-sliding-window", tinyLlamaGqa().toBuilder().hfClass("MistralForCausalLM")
+            .modelType("mistral").slidingWindowEverywhere(3).build()),
+        Arguments.of("qwen2-sliding-window-layer", tinyQwen2().toBuilder().slidingWindow(2)
+            .layerTypes(List.of(ModelConfig.FULL_ATTENTION, ModelConfig.SLIDING_ATTENTION)).build()),
         Arguments.of("neox-parallel-partial-rotary", tinyNeox()),
         Arguments.of("neox-sequential-tied-full-rotary", tinyNeox().toBuilder()
             .parallelResidual(false).tieWordEmbeddings(true).rotaryPct(1.0).build()),

@@ -155,7 +155,7 @@ public final class ReferenceDecoder {
       k[t] = linear(h, p.get(pre + "self_attn.k_proj.weight"), p.bias(pre + "self_attn.k_proj", c.qkvBias()), kvw);
       v[t] = linear(h, p.get(pre + "self_attn.v_proj.weight"), p.bias(pre + "self_attn.v_proj", c.qkvBias()), kvw);
     }
-    double[][] attn = attention(c, p.invFreq(), q, 0, k, 0, v, 0, c.headDim(), docs, pos);
+    double[][] attn = attention(c, l, p.invFreq(), q, 0, k, 0, v, 0, c.headDim(), docs, pos);
     double[][] out = new double[n][];
     for (int t = 0; t < n; t++) {
       double[] o = linear(attn[t], p.get(pre + "self_attn.o_proj.weight"),
@@ -185,7 +185,7 @@ public final class ReferenceDecoder {
           p.bias(pre + "attention.query_key_value", c.qkvBias()), 3 * c.numHeads() * hd);
     }
     // per head h the fused output holds [q(hd) k(hd) v(hd)] at h·3hd: q, k, v of head h start at 0, hd, 2hd
-    double[][] attn = attention(c, p.invFreq(), qkv, 0, qkv, hd, qkv, 2 * hd, 3 * hd, docs, pos);
+    double[][] attn = attention(c, l, p.invFreq(), qkv, 0, qkv, hd, qkv, 2 * hd, 3 * hd, docs, pos);
     double[][] out = new double[n][];
     for (int t = 0; t < n; t++) {
       double[] a = linear(attn[t], p.get(pre + "attention.dense.weight"),
@@ -213,11 +213,14 @@ public final class ReferenceDecoder {
    * Causal, document-masked, grouped-query attention. Head h of the queries is the slice {@code
    * [h·stride + qOff, +headDim)} of {@code q[t]}; its key/value head j = h / (numHeads/numKvHeads)
    * is {@code [j·stride + kOff, +headDim)} of {@code k[t]} (likewise v). Rotary embeddings are
-   * applied to copies of q and k at each position's within-document position.
+   * applied to copies of q and k at each position's within-document position (both scaled by
+   * YaRN's attention temperature). A sliding-window layer sees only the last {@code slidingWindow}
+   * positions.
    *
    * @return {@code [length][numHeads·headDim]}, heads concatenated
    */
-  private static double[][] attention(ModelConfig c, double[] inv, double[][] q, int qOff, double[][] k, int kOff,
+  private static double[][] attention(ModelConfig c, int layer, double[] inv, double[][] q, int qOff, double[][] k,
+      int kOff,
       double[][] v, int vOff, int stride, int[] docs, int[] pos) {
     int n = q.length;
     int hd = c.headDim();
@@ -233,6 +236,17 @@ public final class ReferenceDecoder {
       for (int j = 0; j < c.numKvHeads(); j++) {
         rotate(kr[t], j * stride + kOff, inv, pos[t]);
       }
+      double temperature = ReferenceOps.ropeAttentionScale(c); // on the rotated channels only
+      for (int h = 0; h < c.numHeads(); h++) {
+        for (int i = 0; i < c.rotaryDim(); i++) {
+          qr[t][h * stride + qOff + i] *= temperature;
+        }
+      }
+      for (int j = 0; j < c.numKvHeads(); j++) {
+        for (int i = 0; i < c.rotaryDim(); i++) {
+          kr[t][j * stride + kOff + i] *= temperature;
+        }
+      }
     }
     double scale = 1 / Math.sqrt(hd);
     double[][] out = new double[n][c.numHeads() * hd];
@@ -246,6 +260,9 @@ public final class ReferenceDecoder {
         int first = t;
         while (first > 0 && docs[first - 1] == docs[t]) {
           first--;
+        }
+        if (c.isSlidingLayer(layer)) {
+          first = Math.max(first, t - c.slidingWindow() + 1);
         }
         double max = Double.NEGATIVE_INFINITY;
         for (int s = first; s <= t; s++) {

@@ -206,9 +206,51 @@ final class ReferenceOps {
         }
       }
       case "llama3" -> llama3(inv, rs);
+      case "yarn" -> yarn(inv, c, rs);
+      case "dynamic" -> { } // NTK rescaling starts past max_position_embeddings
       default -> throw new UnsupportedOperationException("rope_scaling type '" + type + "' is not modelled");
     }
     return inv;
+  }
+
+  /**
+   * YaRN, written from the paper's definition (Peng et al. 2023, §3.2 "NTK-by-parts"): with {@code
+   * r(i) = L / λ(i)} the rotations of channel pair i over the original context L, pairs with {@code
+   * r < β_slow} are interpolated (θ/s), pairs with {@code r > β_fast} kept, and a linear ramp in
+   * channel index between the two (HF rounds the ramp's ends outwards to whole channels).
+   */
+  private static void yarn(double[] inv, ModelConfig c, Map<String, Object> rs) {
+    double s = number(rs, "factor");
+    double original = rs.containsKey("original_max_position_embeddings")
+        ? number(rs, "original_max_position_embeddings") : c.maxPositionEmbeddings();
+    double fast = rs.containsKey("beta_fast") ? number(rs, "beta_fast") : 32;
+    double slow = rs.containsKey("beta_slow") ? number(rs, "beta_slow") : 1;
+    int d = c.rotaryDim();
+    // the channel index at which a pair makes `rot` rotations over L: d·ln(L / (2π·rot)) / (2 ln θ)
+    double lo = Math.max(0, StrictMath.floor(d * StrictMath.log(original / (fast * 2 * Math.PI))
+        / (2 * StrictMath.log(c.ropeTheta()))));
+    double hi = Math.min(d - 1, StrictMath.ceil(d * StrictMath.log(original / (slow * 2 * Math.PI))
+        / (2 * StrictMath.log(c.ropeTheta()))));
+    if (lo == hi) {
+      hi += 0.001;
+    }
+    for (int i = 0; i < inv.length; i++) {
+      double keep = 1 - Math.min(1, Math.max(0, (i - lo) / (hi - lo))); // 1: original, 0: interpolated
+      inv[i] = keep * inv[i] + (1 - keep) * inv[i] / s;
+    }
+  }
+
+  /** YaRN's attention temperature: {@code 0.1·ln(s) + 1} for a factor s > 1 (else 1), or as configured. */
+  static double ropeAttentionScale(ModelConfig c) {
+    Map<String, Object> rs = c.ropeScaling();
+    if (!"yarn".equals(rs.get("rope_type"))) {
+      return 1;
+    }
+    if (rs.containsKey("attention_factor")) {
+      return number(rs, "attention_factor");
+    }
+    double s = number(rs, "factor");
+    return s <= 1 ? 1 : 0.1 * StrictMath.log(s) + 1;
   }
 
   private static void llama3(double[] inv, Map<String, Object> rs) {

@@ -243,8 +243,8 @@ class ReferenceOpsTest {
 
   @Test
   void unmodelledRopeScalingIsRejectedNotIgnored() {
-    assertThatThrownBy(() -> ReferenceOps.inverseFrequencies(llamaHead8(Map.of("rope_type", "dynamic", "factor", 2.0))))
-        .isInstanceOf(UnsupportedOperationException.class).hasMessageContaining("dynamic");
+    assertThatThrownBy(() -> ReferenceOps.inverseFrequencies(llamaHead8(Map.of("rope_type", "longrope", "factor", 2.0))))
+        .isInstanceOf(UnsupportedOperationException.class).hasMessageContaining("longrope");
     assertThatThrownBy(() -> ReferenceOps.inverseFrequencies(llamaHead8(Map.of("factor", 2.0))))
         .isInstanceOf(UnsupportedOperationException.class);
     assertThatThrownBy(() -> ReferenceOps.inverseFrequencies(llamaHead8(Map.of("rope_type", "linear"))))

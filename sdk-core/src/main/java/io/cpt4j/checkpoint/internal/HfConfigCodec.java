@@ -88,10 +88,17 @@ public final class HfConfigCodec {
     if (c.hasNonNull("head_dim")) {
       b.headDim(integer(c, "head_dim", null));
     }
+    Map<String, Object> rope = HfAttentionKeys.ropeParameters(c);
+    Map<String, Object> scaling = new java.util.LinkedHashMap<>();
     if (llama) {
       boolean qwen2 = hfClass.equals("Qwen2ForCausalLM");
       boolean attentionBias = bool(c, "attention_bias", false);
-      b.ropeTheta(number(c, "rope_theta", 10000.0))
+      double partial = HfAttentionKeys.partialRotary(rope, number(c, "partial_rotary_factor", 1.0));
+      if (partial != 1.0) {
+        throw new ConfigException("partial_rotary_factor " + partial + " is not supported for " + hfClass
+            + " (transformers rotates the whole head of this family)");
+      }
+      b.ropeTheta(HfAttentionKeys.ropeTheta(rope, number(c, "rope_theta", 10000.0), scaling))
           .rotaryPct(1.0)
           .normEps(number(c, "rms_norm_eps", 1e-6))
           .qkvBias(qwen2 || attentionBias)
@@ -101,8 +108,10 @@ public final class HfConfigCodec {
           .hiddenAct(text(c, "hidden_act", "silu"));
     } else {
       boolean bias = bool(c, "attention_bias", true);
-      b.ropeTheta(number(c, "rope_theta", number(c, "rotary_emb_base", 10000.0)))
-          .rotaryPct(number(c, "rotary_pct", number(c, "partial_rotary_factor", 0.25)))
+      double theta = number(c, "rope_theta", number(c, "rotary_emb_base", 10000.0));
+      b.ropeTheta(HfAttentionKeys.ropeTheta(rope, theta, scaling))
+          .rotaryPct(HfAttentionKeys.partialRotary(rope,
+              number(c, "rotary_pct", number(c, "partial_rotary_factor", 0.25))))
           .normEps(number(c, "layer_norm_eps", 1e-5))
           .qkvBias(bias)
           .attentionOutputBias(bias)
@@ -110,6 +119,9 @@ public final class HfConfigCodec {
           .parallelResidual(bool(c, "use_parallel_residual", true))
           .hiddenAct(text(c, "hidden_act", "gelu"));
     }
+    b.ropeScaling(scaling);
+    HfAttentionKeys.slidingWindow(c, modelType, integer(c, "num_hidden_layers", null), b);
+    HfAttentionKeys.refuseDropout(c);
     JsonNode bos = c.get("bos_token_id");
     if (bos != null && !bos.isNull()) {
       b.bosTokenId(tokenInt("bos_token_id", bos));
@@ -124,15 +136,6 @@ public final class HfConfigCodec {
       eosIds.add(tokenInt("eos_token_id", eos));
     }
     b.eosTokenIds(eosIds);
-    JsonNode rs = c.get("rope_scaling");
-    if (rs != null && !rs.isNull()) {
-      if (!rs.isObject()) {
-        throw new ConfigException("rope_scaling must be an object or null, got " + rs);
-      }
-      Map<String, Object> scaling = JSON.convertValue(rs, new TypeReference<Map<String, Object>>() {});
-      scaling.values().removeIf(java.util.Objects::isNull); // "key": null means unset; Map.copyOf rejects nulls
-      b.ropeScaling(scaling);
-    }
     return b.build();
   }
 
@@ -160,6 +163,11 @@ public final class HfConfigCodec {
       throw new ConfigException(field + " must be an integer or a list of integers, got " + n);
     }
     return n.intValue();
+  }
+
+  /** A required integer field. */
+  static int intOf(ObjectNode c, String field) {
+    return integer(c, field, null);
   }
 
   private static int integer(ObjectNode c, String field, Integer dflt) {
@@ -232,6 +240,7 @@ public final class HfConfigCodec {
         o.put("attention_bias", c.qkvBias());
         o.put("mlp_bias", c.mlpBias());
       }
+      slidingWindowKeys(c, o);
     } else {
       o.put("rotary_pct", c.rotaryPct());
       o.put("rotary_emb_base", c.ropeTheta());
@@ -253,6 +262,28 @@ public final class HfConfigCodec {
       o.set("rope_scaling", JSON.valueToTree(c.ropeScaling()));
     }
     return o;
+  }
+
+  /** The window keys transformers 4.4x and 5.x read back to the same {@code layer_types}. */
+  private static void slidingWindowKeys(ModelConfig c, ObjectNode o) {
+    if (c.modelType().equals("mistral")) {
+      if (c.hasSlidingLayers()) {
+        o.put("sliding_window", c.slidingWindow());
+      } else {
+        o.putNull("sliding_window"); // absent would mean transformers' default of 4096
+      }
+    } else if (c.modelType().equals("qwen2")) {
+      o.put("use_sliding_window", c.hasSlidingLayers());
+      if (c.hasSlidingLayers()) {
+        o.put("sliding_window", c.slidingWindow());
+        int first = c.layerTypes().indexOf(ModelConfig.SLIDING_ATTENTION);
+        o.put("max_window_layers", first);
+        ArrayNode types = o.putArray("layer_types");
+        c.layerTypes().forEach(types::add);
+      } else {
+        o.putNull("sliding_window");
+      }
+    }
   }
 
   static byte[] bytes(ObjectNode node) {

@@ -11,7 +11,8 @@ import io.cpt4j.backend.Batch;
 /**
  * A {@link Batch} as engine arrays: input ids, rotary tables for the within-document positions
  * (gathered from {@link RopeTables}), the additive attention mask (causal and block-diagonal by
- * document), and the loss targets and weights. Created in {@code m} inside the caller's NDScope (if
+ * document; for sliding-window layers a second one, banded to the window), and the loss targets and
+ * weights. Created in {@code m} inside the caller's NDScope (if
  * any), so everything is freed with it; only {@code B·T}-sized arrays cross from the host, in two
  * copies.
  */
@@ -22,11 +23,12 @@ final class BatchInputs {
   final NDArray cos; // (B, 1, T, rd), compute dtype
   final NDArray signedSin; // (B, 1, T, rd), compute dtype: -sin on the first half, sin on the second
   final NDArray mask; // (B, 1, T, T) additive: 0 or -inf
+  final NDArray slidingMask; // mask with j > i − window also required; null without a window
   final NDArray targets; // (B*T, 1) int64, IGNORE replaced by 0
   final NDArray weights; // (B*T) weight, 0 where IGNORE
   final NDArray hasTarget; // (B*T) 1 where the target is not IGNORE, else 0
 
-  BatchInputs(NDManager m, Batch b, RopeTables rope) {
+  BatchInputs(NDManager m, Batch b, RopeTables rope, int window) {
     rows = b.rows();
     length = b.length();
     int n = rows * length;
@@ -74,6 +76,20 @@ final class BatchInputs {
       cos = tables[0];
       signedSin = tables[1];
       mask = additive.expandDims(1);
+      slidingMask = window > 0 && window < length ? banded(m, visible, pi, pj, window, open, closed)
+          : window > 0 ? mask : null; // a window as long as the row changes nothing
+    }
+  }
+
+  /** The additive mask of a sliding-window layer: visible and {@code i − j < window}. */
+  private static NDArray banded(NDManager m, NDArray visible, NDArray pi, NDArray pj, int window, NDArray open,
+      NDArray closed) {
+    try (NDArray distance = pi.sub(pj);
+        NDArray limit = Scalars.constant(m, window, DataType.INT64);
+        NDArray near = distance.lt(limit);
+        NDArray allowed = visible.logicalAnd(near);
+        NDArray additive = JniUtils.where((PtNDArray) allowed, (PtNDArray) open, (PtNDArray) closed)) {
+      return additive.expandDims(1);
     }
   }
 

@@ -41,7 +41,7 @@ public final class Decoder {
 
   /** Rotary tables for passes on {@code m}'s device in the compute dtype {@code dtype}. */
   RopeTables ropeTables(NDManager m, DataType dtype) {
-    return new RopeTables(invFreq, m, dtype);
+    return new RopeTables(invFreq, Rope.attentionScaling(c), m, dtype);
   }
 
   /** Engine arrays for a batch, created in {@code m}; attach them to the step's scope. */
@@ -56,7 +56,7 @@ public final class Decoder {
         throw new IllegalArgumentException("target id " + id + " is outside the vocabulary [0, " + c.vocabSize() + ")");
       }
     }
-    return new BatchInputs(m, b, rope);
+    return new BatchInputs(m, b, rope, c.hasSlidingLayers() ? c.slidingWindow() : 0);
   }
 
   /** Token embeddings, (B, T, H). */
@@ -74,10 +74,11 @@ public final class Decoder {
   NDArray block(Function<String, NDArray> w, int layer, NDArray x, BatchInputs in) {
     String p = (llama ? "model.layers." : "gpt_neox.layers.") + layer + ".";
     if (llama) {
-      NDArray h = x.add(attention(w, p, rmsNorm(x, w.apply(p + "input_layernorm.weight")), in));
+      NDArray mask = c.isSlidingLayer(layer) ? in.slidingMask : in.mask;
+      NDArray h = x.add(attention(w, p, rmsNorm(x, w.apply(p + "input_layernorm.weight")), in, mask));
       return h.add(mlp(w, p, rmsNorm(h, w.apply(p + "post_attention_layernorm.weight"))));
     }
-    NDArray attn = attention(w, p, layerNorm(w, p + "input_layernorm", x), in);
+    NDArray attn = attention(w, p, layerNorm(w, p + "input_layernorm", x), in, in.mask);
     if (c.parallelResidual()) {
       return x.add(attn).add(mlp(w, p, layerNorm(w, p + "post_attention_layernorm", x)));
     }
@@ -148,7 +149,7 @@ public final class Decoder {
         .add(Casts.cast(w.apply(name + ".bias"), x.getDataType()));
   }
 
-  private NDArray attention(Function<String, NDArray> w, String p, NDArray x, BatchInputs in) {
+  private NDArray attention(Function<String, NDArray> w, String p, NDArray x, BatchInputs in, NDArray mask) {
     int b = in.rows;
     int t = in.length;
     int hd = c.headDim();
@@ -174,7 +175,7 @@ public final class Decoder {
     // q scaled by 1/√hd before the product: (B, nh, T, hd) elements instead of the (B, nh, T, T) scores
     NDArray scores = Scalars.times(q, 1 / Math.sqrt(hd)).matMul(k.transpose(0, 1, 3, 2));
     DataType softmaxType = x.getDataType() == DataType.FLOAT64 ? DataType.FLOAT64 : DataType.FLOAT32;
-    NDArray probs = Casts.cast(Casts.cast(scores, softmaxType).add(in.mask.toType(softmaxType, false))
+    NDArray probs = Casts.cast(Casts.cast(scores, softmaxType).add(mask.toType(softmaxType, false))
         .softmax(-1), x.getDataType());
     NDArray out = probs.matMul(v).transpose(0, 2, 1, 3).reshape(b, t, (long) c.numHeads() * hd);
     return linear(w, p + (llama ? "self_attn.o_proj" : "attention.dense"), out, c.attentionOutputBias());

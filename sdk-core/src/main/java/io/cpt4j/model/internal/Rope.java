@@ -7,8 +7,10 @@ import java.util.Map;
 /**
  * Rotary position embedding tables in Hugging Face's rotate-half convention: for channel pair
  * {@code i < d/2} the angle at position {@code p} is {@code p · invFreq[i]}, and channels {@code i}
- * and {@code i + d/2} share it. {@code rope_scaling} types "linear" and "llama3" are applied to the
- * inverse frequencies as transformers does.
+ * and {@code i + d/2} share it. {@code rope_scaling} types "linear", "llama3" and "yarn" are applied
+ * to the inverse frequencies as transformers 5 does (yarn also scales cos and sin by its attention
+ * factor, {@link #attentionScaling}); "dynamic" (NTK) equals the default inside {@code
+ * max_position_embeddings}, the only positions cpt4j uses.
  */
 public final class Rope {
   private Rope() {}
@@ -34,9 +36,71 @@ public final class Rope {
         }
       }
       case "llama3" -> llama3(inv, s);
-      default -> throw new ConfigException("rope_scaling type '" + type + "' is not supported (supported: linear, llama3)");
+      case "yarn" -> yarn(inv, c, s);
+      case "dynamic" -> {} // rescales only past max_position_embeddings
+      default -> throw new ConfigException("rope_scaling type '" + type + "' is not supported (supported: linear,"
+          + " llama3, yarn, dynamic)");
     }
     return inv;
+  }
+
+  /** The factor transformers multiplies cos and sin by: yarn's attention factor, else 1. */
+  public static double attentionScaling(ModelConfig c) {
+    Map<String, Object> s = c.ropeScaling();
+    if (!"yarn".equals(String.valueOf(s.getOrDefault("rope_type", s.get("type"))))) {
+      return 1.0;
+    }
+    if (s.get("attention_factor") != null) {
+      return number(s, "attention_factor");
+    }
+    double factor = number(s, "factor");
+    Object mscale = s.get("mscale");
+    Object mscaleAllDim = s.get("mscale_all_dim");
+    if (mscale instanceof Number m && mscaleAllDim instanceof Number a && m.doubleValue() != 0 && a.doubleValue() != 0) {
+      return yarnMscale(factor, m.doubleValue()) / yarnMscale(factor, a.doubleValue());
+    }
+    return yarnMscale(factor, 1.0);
+  }
+
+  private static double yarnMscale(double scale, double mscale) {
+    return scale <= 1 ? 1.0 : 0.1 * mscale * Math.log(scale) + 1.0;
+  }
+
+  /**
+   * YaRN (Peng et al. 2023) as transformers 5's {@code _compute_yarn_parameters}: interpolated
+   * frequencies (divided by {@code factor}) below the correction range, the original ones above it,
+   * a linear ramp in between; the range from {@code beta_fast}/{@code beta_slow} rotations over
+   * {@code original_max_position_embeddings} (default: {@code max_position_embeddings}).
+   */
+  private static void yarn(double[] inv, ModelConfig c, Map<String, Object> s) {
+    double factor = number(s, "factor");
+    double base = c.ropeTheta();
+    int dim = c.rotaryDim();
+    double original = s.get("original_max_position_embeddings") == null ? c.maxPositionEmbeddings()
+        : number(s, "original_max_position_embeddings");
+    double betaFast = s.get("beta_fast") == null ? 32 : number(s, "beta_fast");
+    double betaSlow = s.get("beta_slow") == null ? 1 : number(s, "beta_slow");
+    boolean truncate = !Boolean.FALSE.equals(s.get("truncate"));
+    double low = correctionDim(betaFast, dim, base, original);
+    double high = correctionDim(betaSlow, dim, base, original);
+    if (truncate) {
+      low = Math.floor(low);
+      high = Math.ceil(high);
+    }
+    low = Math.max(low, 0);
+    high = Math.min(high, dim - 1);
+    if (low == high) {
+      high += 0.001; // as transformers: no singular ramp
+    }
+    for (int i = 0; i < inv.length; i++) {
+      double ramp = Math.clamp((i - low) / (high - low), 0.0, 1.0);
+      double extrapolation = 1 - ramp;
+      inv[i] = inv[i] / factor * (1 - extrapolation) + inv[i] * extrapolation;
+    }
+  }
+
+  private static double correctionDim(double rotations, int dim, double base, double maxPositions) {
+    return dim * Math.log(maxPositions / (rotations * 2 * Math.PI)) / (2 * Math.log(base));
   }
 
   private static void llama3(double[] inv, Map<String, Object> s) {
@@ -73,14 +137,19 @@ public final class Rope {
    * given position of every index (the two halves repeat, as HF's {@code cat(freqs, freqs)}).
    */
   public static float[][] tables(double[] invFreq, int[] positions) {
+    return tables(invFreq, positions, 1.0);
+  }
+
+  /** {@link #tables(double[], int[])} with cos and sin multiplied by {@code scaling} (yarn). */
+  public static float[][] tables(double[] invFreq, int[] positions, double scaling) {
     int d = invFreq.length * 2;
     float[] cos = new float[positions.length * d];
     float[] sin = new float[positions.length * d];
     for (int i = 0; i < positions.length; i++) {
       for (int j = 0; j < invFreq.length; j++) {
         double angle = positions[i] * invFreq[j];
-        float c = (float) Math.cos(angle);
-        float s = (float) Math.sin(angle);
+        float c = (float) (Math.cos(angle) * scaling);
+        float s = (float) (Math.sin(angle) * scaling);
         cos[i * d + j] = c;
         cos[i * d + j + invFreq.length] = c;
         sin[i * d + j] = s;

@@ -22,14 +22,16 @@ import ai.djl.pytorch.jni.JniUtils;
  */
 final class RopeTables {
   private final double[] invFreq;
+  private final double scaling;
   private final NDManager manager;
   private final DataType dtype;
   private NDArray cos; // (P, rd)
   private NDArray signedSin; // (P, rd)
   private int positions;
 
-  RopeTables(double[] invFreq, NDManager manager, DataType dtype) {
+  RopeTables(double[] invFreq, double scaling, NDManager manager, DataType dtype) {
     this.invFreq = invFreq;
+    this.scaling = scaling;
     this.manager = manager;
     this.dtype = dtype;
   }
@@ -55,7 +57,7 @@ final class RopeTables {
     for (int i = 0; i < n; i++) {
       ids[i] = i;
     }
-    float[][] tables = Rope.tables(invFreq, ids);
+    float[][] tables = Rope.tables(invFreq, ids, scaling);
     int rd = invFreq.length * 2;
     float[] signed = tables[1];
     for (int i = 0; i < signed.length; i += rd) {

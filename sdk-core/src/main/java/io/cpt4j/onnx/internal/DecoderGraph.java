@@ -59,6 +59,7 @@ final class DecoderGraph {
   private String cos;    // (B, 1, S, rd)
   private String sin;    // (B, 1, S, rd)
   private String mask;   // (B, 1, S, T) float32 additive, or (B, 1, 1, S, T) with grouped-query attention
+  private String slidingMask; // the same with the window's band, for sliding-window layers
 
   private DecoderGraph(ModelConfig c, TensorStore weights, boolean cache, int computeType) {
     this.c = c;
@@ -137,8 +138,16 @@ final class DecoderGraph {
     pos = g.node("Unsqueeze", "rope", List.of(pos, g.ints(2))); // (B, S, 1)
     String freqs = g.node("Mul", "rope", List.of(pos, g.floats(FLOAT, new long[] {inv.length}, invF)));
     String angles = g.node("Concat", "rope", List.of(freqs, freqs), attr("axis", -1L)); // (B, S, rd)
-    cos = g.node("Unsqueeze", "rope", List.of(toCompute("rope", g.node("Cos", "rope", List.of(angles))), g.ints(1)));
-    sin = g.node("Unsqueeze", "rope", List.of(toCompute("rope", g.node("Sin", "rope", List.of(angles))), g.ints(1)));
+    String cosF = g.node("Cos", "rope", List.of(angles));
+    String sinF = g.node("Sin", "rope", List.of(angles));
+    double scaling = Rope.attentionScaling(c);
+    if (scaling != 1.0) { // yarn: cos and sin scaled in float32, as transformers
+      String factor = g.floats(FLOAT, new long[] {1}, new float[] {(float) scaling});
+      cosF = g.node("Mul", "rope", List.of(cosF, factor));
+      sinF = g.node("Mul", "rope", List.of(sinF, factor));
+    }
+    cos = g.node("Unsqueeze", "rope", List.of(toCompute("rope", cosF), g.ints(1)));
+    sin = g.node("Unsqueeze", "rope", List.of(toCompute("rope", sinF), g.ints(1)));
   }
 
   /**
@@ -160,11 +169,22 @@ final class DecoderGraph {
         g.node("Unsqueeze", "mask", List.of(queries, g.ints(1))))); // (S, T)
     String padding = g.node("Cast", "mask", List.of(ATTENTION_MASK), attr("to", (long) OnnxGraph.BOOL));
     padding = g.node("Unsqueeze", "mask", List.of(padding, g.ints(1, 2))); // (B, 1, 1, T)
-    String allowed = g.node("And", "mask", List.of(causal, padding)); // (B, 1, S, T)
-    mask = g.node("Where", "mask", List.of(allowed, g.scalar(0f, FLOAT), g.scalar(-Float.MAX_VALUE, FLOAT)));
-    if (c.numKvHeads() != c.numHeads()) {
-      mask = g.node("Unsqueeze", "mask", List.of(mask, g.ints(2))); // (B, 1, 1, S, T)
+    mask = additive(g.node("And", "mask", List.of(causal, padding))); // (B, 1, S, T)
+    if (c.hasSlidingLayers()) { // key j is in query i's window iff j > P + i − W
+      String start = g.node("Sub", "mask", List.of(queries, g.scalarInt(c.slidingWindow())));
+      String inWindow = g.node("Greater", "mask", List.of(g.node("Unsqueeze", "mask", List.of(keys, g.ints(0))),
+          g.node("Unsqueeze", "mask", List.of(start, g.ints(1))))); // (S, T)
+      String banded = g.node("And", "mask", List.of(causal, inWindow));
+      slidingMask = additive(g.node("And", "mask", List.of(banded, padding)));
     }
+  }
+
+  private String additive(String allowed) {
+    String m = g.node("Where", "mask", List.of(allowed, g.scalar(0f, FLOAT), g.scalar(-Float.MAX_VALUE, FLOAT)));
+    if (c.numKvHeads() != c.numHeads()) {
+      m = g.node("Unsqueeze", "mask", List.of(m, g.ints(2))); // (B, 1, 1, S, T)
+    }
+    return m;
   }
 
   // ------------------------------------------------------------------ blocks
@@ -225,7 +245,7 @@ final class DecoderGraph {
       keysT = g.node("Transpose", n, List.of(k), attrs("perm", 0, 1, 3, 2));
     }
     String scores = toFloat(n, g.node("MatMul", n, List.of(scaled, keysT)));
-    String probs = g.node("Softmax", n, List.of(g.node("Add", n, List.of(scores, mask))), attr("axis", -1L));
+    String probs = g.node("Softmax", n, List.of(g.node("Add", n, List.of(scores, c.isSlidingLayer(l) ? slidingMask : mask))), attr("axis", -1L));
     String out = g.node("MatMul", n, List.of(toCompute(n, probs), v));
     if (grouped) {
       out = g.node("Reshape", n, List.of(out, g.ints(0, nh, -1, hd))); // (B, nh, S, hd)

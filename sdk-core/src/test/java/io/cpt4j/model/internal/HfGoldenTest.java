@@ -66,7 +66,7 @@ class HfGoldenTest {
     assertThat(Arrays.stream(packed.documentIds()).distinct().count()).as("documents in the packed batch")
         .isGreaterThan(packed.rows());
     try (TensorStore golden = Safetensors.open(file)) {
-      assertThat(golden.metadata()).containsEntry("transformers", "5.17.0");
+      assertThat(golden.metadata().get("transformers")).as("transformers version").startsWith("5.");
       double packedError = worstRelative(pass.logits(packed), golden.tensor("packed").toFloatArray());
       double plainError = worstRelative(pass.logits(plain), golden.tensor("plain").toFloatArray());
       System.out.printf("%s: largest difference from transformers / max|logit|: packed %.2e, plain %.2e%n", name,

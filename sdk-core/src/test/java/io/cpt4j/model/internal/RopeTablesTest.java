@@ -81,7 +81,7 @@ class RopeTablesTest {
     for (ModelConfig c : new ModelConfig[] {TestCheckpoints.tinyLlamaGqa(), TestCheckpoints.tinyNeox()}) {
       double[] invFreq = Rope.inverseFrequencies(c);
       for (boolean half : new boolean[] {false, true}) {
-        RopeTables tables = new RopeTables(invFreq, manager, half ? DataType.FLOAT16 : DataType.FLOAT32);
+        RopeTables tables = new RopeTables(invFreq, 1.0, manager, half ? DataType.FLOAT16 : DataType.FLOAT32);
         check(manager, tables, invFreq, 2, 3, new int[] {0, 1, 2, 0, 1, 0}, half); // tables of 4 positions
         check(manager, tables, invFreq, 3, 40, packedPositions(3, 40, 1), half); // grown to 64
         int[] straight = new int[300]; // one document: positions 0..299, grown to 512
