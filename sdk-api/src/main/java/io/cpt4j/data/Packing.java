@@ -21,12 +21,19 @@ package io.cpt4j.data;
  * dropped and counted), EOS appended when it fits, padded with {@code padId} whose targets are
  * ignored. For comparisons of padding waste.
  *
+ * <p><b>Framing</b>: with a {@code bosId} (≥ 0; -1 for none) every document is framed as the model
+ * was pretrained, {@code BOS [metadata prefix] document EOS}: the BOS begins the document (its own
+ * target, predicted across the boundary, is ignored) and the document's first token is learned from
+ * it. Models whose tokenizer adds BOS (Llama 2/3, Mistral) want it; {@code
+ * Tokenizer#specialPrefix()} says which.
+ *
  * @param sequenceLength positions per row, at least 1
  * @param packed whether documents are packed
  * @param eosId the end-of-document token appended to every document
  * @param padId the padding token of unpacked rows (never a target)
+ * @param bosId the token put before every document, or -1 for none
  */
-public record Packing(int sequenceLength, boolean packed, int eosId, int padId) {
+public record Packing(int sequenceLength, boolean packed, int eosId, int padId, int bosId) {
   public Packing {
     if (sequenceLength < 1) {
       throw new IllegalArgumentException("sequence length must be >= 1, got " + sequenceLength);
@@ -34,6 +41,24 @@ public record Packing(int sequenceLength, boolean packed, int eosId, int padId) 
     if (eosId < 0 || padId < 0) {
       throw new IllegalArgumentException("token ids must be >= 0, got eos " + eosId + ", pad " + padId);
     }
+    if (bosId < -1) {
+      throw new IllegalArgumentException("bos id must be >= 0, or -1 for none, got " + bosId);
+    }
+  }
+
+  /** Packing without a BOS before documents. */
+  public Packing(int sequenceLength, boolean packed, int eosId, int padId) {
+    this(sequenceLength, packed, eosId, padId, -1);
+  }
+
+  /** The same packing with {@code bosId} before every document (-1: none). */
+  public Packing withBos(int bosId) {
+    return new Packing(sequenceLength, packed, eosId, padId, bosId);
+  }
+
+  /** Whether documents begin with a BOS token. */
+  public boolean framesWithBos() {
+    return bosId >= 0;
   }
 
   /** Packed rows of {@code sequenceLength} positions with {@code eosId} between documents. */

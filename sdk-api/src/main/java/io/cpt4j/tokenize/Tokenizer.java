@@ -6,8 +6,13 @@ import java.util.List;
 import java.util.OptionalInt;
 
 /**
- * A Hugging Face tokenizer ({@code tokenizer.json}). Encoding neither truncates, pads nor adds
- * special tokens, so corpora tokenize exactly; add BOS/EOS where the pipeline needs them.
+ * A Hugging Face tokenizer ({@code tokenizer.json}). Encoding neither truncates nor pads. {@link
+ * #encode(String)} adds no special tokens; {@link #encode(String, boolean)} adds those the
+ * tokenizer's conventions add around a text, as transformers' {@code tokenizer(text)} does (BOS for
+ * Llama 2/3, Mistral, TinyLlama; nothing for Qwen or GPT-NeoX): the {@code tokenizer.json}
+ * post-processor, unless a {@code tokenizer_config.json} beside it sets {@code add_bos_token} or
+ * {@code add_eos_token}, which then decide (transformers 5's rule). {@link #specialPrefix()} and
+ * {@link #specialSuffix()} say what that adds.
  *
  * <p>Thread-safety: encode and decode may be called from several threads. Close it to free the
  * native tokenizer.
@@ -23,8 +28,41 @@ public interface Tokenizer extends AutoCloseable {
     return Providers.format().openTokenizer(tokenizerJson);
   }
 
-  /** Token ids of {@code text}. */
+  /** Token ids of {@code text}, without special tokens (transformers' {@code add_special_tokens=False}). */
   int[] encode(String text);
+
+  /**
+   * Token ids of {@code text} as transformers' {@code tokenizer(text, add_special_tokens=...)}
+   * gives them: with {@code addSpecialTokens}, the tokenizer's {@link #specialPrefix()} before and
+   * {@link #specialSuffix()} after; without, {@link #encode(String)}.
+   */
+  default int[] encode(String text, boolean addSpecialTokens) {
+    int[] body = encode(text);
+    if (!addSpecialTokens) {
+      return body;
+    }
+    List<Integer> pre = specialPrefix();
+    List<Integer> post = specialSuffix();
+    int[] out = new int[pre.size() + body.length + post.size()];
+    for (int i = 0; i < pre.size(); i++) {
+      out[i] = pre.get(i);
+    }
+    System.arraycopy(body, 0, out, pre.size(), body.length);
+    for (int i = 0; i < post.size(); i++) {
+      out[pre.size() + body.length + i] = post.get(i);
+    }
+    return out;
+  }
+
+  /** The special tokens the tokenizer puts before a text (e.g. BOS), possibly none. */
+  default List<Integer> specialPrefix() {
+    return List.of();
+  }
+
+  /** The special tokens the tokenizer puts after a text (e.g. EOS with {@code add_eos_token}), possibly none. */
+  default List<Integer> specialSuffix() {
+    return List.of();
+  }
 
   /** Token ids of each text, encoded in parallel by the native tokenizer. */
   List<int[]> encodeBatch(List<String> texts);

@@ -65,6 +65,7 @@ public final class ContinualPretrainer {
   private Path output;
   private Path dataCache;
   private int maxBadSteps;
+  private boolean specialTokens = true;
   private final List<TrainingListener> listeners = new ArrayList<>();
 
   private ContinualPretrainer(Path base) {
@@ -105,6 +106,7 @@ public final class ContinualPretrainer {
     p.output = config.output();
     p.dataCache = config.dataCache();
     p.maxBadSteps = config.maxBadSteps();
+    p.specialTokens = config.specialTokens();
     return p;
   }
 
@@ -252,6 +254,16 @@ public final class ContinualPretrainer {
     return this;
   }
 
+  /**
+   * Whether each document is framed with the BOS token the base's tokenizer adds (Llama 2/3,
+   * Mistral: {@code <s>}/{@code <|begin_of_text|>}), as the model was pretrained. Default true; a
+   * tokenizer that adds nothing (Qwen, GPT-NeoX) frames with EOS alone either way.
+   */
+  public ContinualPretrainer specialTokens(boolean frameWithBos) {
+    this.specialTokens = frameWithBos;
+    return this;
+  }
+
   public ContinualPretrainer listener(TrainingListener l) {
     listeners.add(Objects.requireNonNull(l, "listener"));
     return this;
@@ -261,7 +273,8 @@ public final class ContinualPretrainer {
   public RunConfig config() {
     return new RunConfig(base, tokenizer, schedule, mixture, tokens, steps, sequenceLength, batchTokens,
         microBatchTokens, optimizer, precision, activationCheckpointing, backend, validation, validationTokens,
-        evaluateEvery, checkpointEvery, keepLastCheckpoints, seed, output, dataCache, maxBadSteps);
+        evaluateEvery, checkpointEvery, keepLastCheckpoints, seed, output, dataCache, maxBadSteps,
+        specialTokens);
   }
 
   /**

@@ -52,12 +52,14 @@ import java.util.Objects;
  * @param output the run directory
  * @param dataCache where token shards are kept and reused (null = output/data)
  * @param maxBadSteps consecutive non-finite steps that stop the run (0 = default)
+ * @param specialTokens frame every document with the BOS the tokenizer adds (its {@code
+ *     specialPrefix()}), as the model was pretrained; false for documents without it (default true)
  */
 public record RunConfig(Path base, Path tokenizer, LrSchedule schedule, Mixture mixture, long tokens, long steps,
     int sequenceLength, long batchTokens, long microBatchTokens, AdamW optimizer, Precision precision,
     boolean activationCheckpointing, String backend, Map<String, Source> validation, long validationTokens,
     long evaluateEvery, long checkpointEvery, int keepLastCheckpoints, long seed, Path output, Path dataCache,
-    int maxBadSteps) {
+    int maxBadSteps, boolean specialTokens) {
   public RunConfig {
     Objects.requireNonNull(optimizer, "optimizer");
     Objects.requireNonNull(precision, "precision");

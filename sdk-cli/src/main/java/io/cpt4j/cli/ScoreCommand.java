@@ -40,9 +40,10 @@ import picocli.CommandLine.TypeConversionException;
     description = {
       "Score tokens with a checkpoint: the negative log-likelihood (natural log) of",
       "each token after the first given all tokens before it (teacher forcing), in",
-      "float32 on the CPU, as one sequence. --text is encoded with the checkpoint's",
-      "tokenizer.json exactly as given: no BOS, EOS or other special tokens are",
-      "added (write them into the text, or pass ids with --tokens). DIR may also be a",
+      "float32 on the CPU, as one sequence. --text is encoded as transformers'",
+      "tokenizer(text) does: with the special tokens the model's tokenizer adds (BOS for",
+      "Llama, Mistral; none for Qwen, Pythia); --no-special-tokens encodes the text",
+      "alone (or pass ids with --tokens). DIR may also be a",
       "directory written by 'cpt4j export onnx': the model then runs on ONNX Runtime,",
       "and sequences longer than the context are scored with a sliding window."
     })
@@ -78,6 +79,10 @@ final class ScoreCommand implements Callable<Integer> {
 
   @Option(names = "--json", description = "Print JSON: nll (one per predicted token), mean_nll, tokens, perplexity.")
   boolean json;
+
+  @Option(names = "--no-special-tokens",
+      description = "Encode --text without the BOS/EOS the tokenizer would add (add_special_tokens=False).")
+  boolean noSpecialTokens;
 
   @Option(names = "--threads", paramLabel = "N", defaultValue = "0",
       description = "CPU threads (default: 0 = one per core).")
@@ -117,7 +122,7 @@ final class ScoreCommand implements Callable<Integer> {
     try (Checkpoint ckpt = Checkpoint.open(directory)) {
       String text = input.text();
       Optional<Tokenizer> tokenizer = text != null ? Optional.of(requireTokenizer(ckpt)) : Optional.empty();
-      int[] tokens = tokenizer.isPresent() ? tokenizer.get().encode(text) : input.tokens.ids();
+      int[] tokens = tokenizer.isPresent() ? tokenizer.get().encode(text, !noSpecialTokens) : input.tokens.ids();
       validate(tokens, ckpt.config());
       float[] nll;
       try (TrainingSession session = Backends.cpu(threads).open(ckpt, SessionOptions.defaults())) {
@@ -141,7 +146,7 @@ final class ScoreCommand implements Callable<Integer> {
     }
     try (OrtModel model = OrtModel.load(directory, threads);
         Tokenizer tokenizer = Files.isRegularFile(tokenizerFile) ? Tokenizer.open(tokenizerFile) : null) {
-      int[] tokens = text != null ? tokenizer.encode(text) : input.tokens.ids();
+      int[] tokens = text != null ? tokenizer.encode(text, !noSpecialTokens) : input.tokens.ids();
       validateIds(tokens, model.config());
       float[] nll = model.tokenNll(tokens);
       print(tokens, nll, () -> Optional.ofNullable(tokenizer), out);

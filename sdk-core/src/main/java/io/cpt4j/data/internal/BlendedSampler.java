@@ -96,7 +96,7 @@ public final class BlendedSampler implements MixtureSampler {
             + " documents but its dataset has " + docs);
       }
       DocumentOrder order = new DocumentOrder(mixture.seed(), i, (int) docs, limits.subsetDocuments());
-      streams[i] = new SourceStream(i, name, ds, limits, order, packing.eosId());
+      streams[i] = new SourceStream(i, name, ds, limits, order, packing.eosId(), packing.bosId());
     }
     this.schedule = new DeficitSchedule(mixture);
     this.row = new RowTokens(packing.sequenceLength());

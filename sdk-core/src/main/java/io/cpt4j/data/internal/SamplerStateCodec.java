@@ -20,7 +20,7 @@ import java.util.Map;
  * <pre>{@code
  * {"format": "cpt4j-mixture-sampler", "version": 1,
  *  "identity": {"mixture": "...", "seed": 0, "metadataConditioning": 0.0, "plannedTokens": ...,
- *               "packing": {"sequenceLength", "packed", "eosId", "padId"},
+ *               "packing": {"sequenceLength", "packed", "eosId", "padId", "bosId" (when framed)},
  *               "sources": [{"name", "limits", "fingerprint", "documents", "tokens"}, ...]},
  *  "sampler": {"rows", "tokens", "paddingPositions", "ignoredTargets", "truncatedTokens", "stopped",
  *              "events": [...], "keptPassEvents", "omittedPassEvents"},
@@ -95,6 +95,9 @@ final class SamplerStateCodec {
     p.put("packed", s.packing.packed());
     p.put("eosId", s.packing.eosId());
     p.put("padId", s.packing.padId());
+    if (s.packing.framesWithBos()) { // absent without a BOS, so states written before framing still match
+      p.put("bosId", s.packing.bosId());
+    }
     ArrayNode sources = id.putArray("sources");
     for (int i = 0; i < s.streams.length; i++) {
       Mixture.Component c = s.mixture.components().get(i);

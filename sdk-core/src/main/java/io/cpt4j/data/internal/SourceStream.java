@@ -29,6 +29,8 @@ final class SourceStream {
   final Limits limits;
   private final DocumentOrder order;
   private final int eosId;
+  private final int bosId; // -1: none
+  private final int lead; // 1 with a BOS before each document, else 0
 
   // Position.
   private int pass;
@@ -36,7 +38,7 @@ final class SourceStream {
   private long document = -1; // current document, -1 before the first of a pass
   private int[] prefix = NONE;
   private int documentLength;
-  private int offset; // within prefix + document + EOS
+  private int offset; // within [BOS] + prefix + document + EOS
   private int carry = -1; // last token of the previous packed row, -1 when none
 
   // Counts.
@@ -46,7 +48,10 @@ final class SourceStream {
   int epochsCompleted;
   State state = State.ACTIVE;
 
-  SourceStream(int index, String name, TokenDataset dataset, Limits limits, DocumentOrder order, int eosId) {
+  SourceStream(int index, String name, TokenDataset dataset, Limits limits, DocumentOrder order, int eosId,
+      int bosId) {
+    this.bosId = bosId;
+    this.lead = bosId >= 0 ? 1 : 0;
     this.index = index;
     this.name = name;
     this.dataset = dataset;
@@ -99,7 +104,7 @@ final class SourceStream {
   }
 
   private int sequenceLength() {
-    return document < 0 ? 0 : prefix.length + documentLength + 1;
+    return document < 0 ? 0 : lead + prefix.length + documentLength + 1;
   }
 
   /**
@@ -111,14 +116,19 @@ final class SourceStream {
   int copyTo(RowTokens row, long max) {
     int n = (int) Math.min(max, Math.min(row.free(), sequenceLength() - offset));
     int end = offset + n;
-    while (offset < end && offset < prefix.length) {
-      row.add(prefix[offset], (byte) (RowTokens.PREFIX | (offset == 0 ? RowTokens.FIRST : 0)));
+    if (offset < end && offset < lead) { // BOS: begins the document, its own target crosses the boundary
+      row.add(bosId, RowTokens.FIRST);
       offset++;
     }
-    int documentEnd = prefix.length + documentLength;
+    int prefixEnd = lead + prefix.length;
+    while (offset < end && offset < prefixEnd) {
+      row.add(prefix[offset - lead], (byte) (RowTokens.PREFIX | (offset == 0 ? RowTokens.FIRST : 0)));
+      offset++;
+    }
+    int documentEnd = prefixEnd + documentLength;
     if (offset < end && offset < documentEnd) {
       int k = Math.min(end, documentEnd) - offset;
-      dataset.read(document, offset - prefix.length, row.tokens, row.size, k);
+      dataset.read(document, offset - prefixEnd, row.tokens, row.size, k);
       java.util.Arrays.fill(row.flags, row.size, row.size + k, (byte) 0);
       if (offset == 0) {
         row.flags[row.size] = RowTokens.FIRST;
@@ -134,9 +144,9 @@ final class SourceStream {
     return n;
   }
 
-  /** Skips what is left of the current sequence; returns the prefix and document tokens skipped (EOS not counted). */
+  /** Skips what is left of the current sequence; returns the BOS, prefix and document tokens skipped (EOS not counted). */
   int skipRest() {
-    int skipped = Math.max(0, prefix.length + documentLength - offset);
+    int skipped = Math.max(0, lead + prefix.length + documentLength - offset);
     offset = sequenceLength();
     return skipped;
   }

@@ -106,12 +106,13 @@ public final class Validator {
     boolean[] first = new boolean[width];
     long doc = -1;
     int docLength = 0;
-    int pos = 0; // tokens of the current document's stream (document, EOS) already placed
+    int pos = 0; // tokens of the current document's stream ([BOS], document, EOS) already placed
+    int lead = packing.framesWithBos() ? 1 : 0;
     int m = 0;
     while (out.rows < maxRows) {
       int carried = m;
       while (m < width) {
-        if (doc < 0 || pos > docLength) { // before the first document, or past the current one's EOS
+        if (doc < 0 || pos > lead + docLength) { // before the first document, or past the current one's EOS
           if (doc + 1 >= dataset.documentCount()) {
             break;
           }
@@ -120,10 +121,13 @@ public final class Validator {
           pos = 0;
         }
         first[m] = pos == 0;
-        if (pos < docLength) {
-          int n = Math.min(docLength - pos, width - m);
-          dataset.read(doc, pos, tokens, m, n);
-          Arrays.fill(first, m + 1, m + n, false);
+        if (pos < lead) {
+          tokens[m++] = packing.bosId();
+          pos++;
+        } else if (pos < lead + docLength) {
+          int n = Math.min(lead + docLength - pos, width - m);
+          dataset.read(doc, pos - lead, tokens, m, n);
+          Arrays.fill(first, m + (pos == 0 ? 1 : 0), m + n, false);
           pos += n;
           m += n;
         } else {
@@ -152,10 +156,14 @@ public final class Validator {
     boolean[] first = new boolean[width];
     first[0] = true;
     long doc = 0;
+    int lead = packing.framesWithBos() ? 1 : 0;
+    if (lead == 1) {
+      tokens[0] = packing.bosId();
+    }
     for (; doc < dataset.documentCount() && out.rows < maxRows; doc++) {
-      int n = Math.min(dataset.documentLength(doc), width);
-      dataset.read(doc, 0, tokens, 0, n);
-      int m = n;
+      int n = Math.min(dataset.documentLength(doc), width - lead);
+      dataset.read(doc, 0, tokens, lead, n);
+      int m = lead + n;
       if (m < width) {
         tokens[m++] = packing.eosId();
       }

@@ -18,28 +18,70 @@ import java.util.Objects;
 import java.util.OptionalInt;
 
 /**
- * A {@code tokenizer.json} run by DJL's binding of the HF tokenizers library, with truncation,
- * padding and special tokens off. The vocabulary (for {@link #vocabSize()} and {@link #tokenId}) is
- * read from the same JSON, which DJL does not expose.
+ * A {@code tokenizer.json} run by DJL's binding of the HF tokenizers library, with truncation and
+ * padding off. The vocabulary (for {@link #vocabSize()} and {@link #tokenId}) is read from the same
+ * JSON, which DJL does not expose. The special tokens added around a text follow transformers 5's
+ * {@code TokenizersBackend}: when a {@code tokenizer_config.json} beside the file names {@code
+ * add_bos_token} or {@code add_eos_token} (or the tokenizer has no post-processor), those flags and
+ * its {@code bos_token}/{@code eos_token} decide; otherwise the post-processor does.
  */
 public final class HfTokenizer implements Tokenizer {
   private final HuggingFaceTokenizer native_;
   private final Map<String, Integer> vocab;
   private final int vocabSize;
   private final String fingerprint;
+  /** Set when tokenizer_config.json overrides the post-processor; null to use the post-processor. */
+  private final SpecialTokenRule rule;
+  private final List<Integer> prefix;
+  private final List<Integer> suffix;
 
-  private HfTokenizer(HuggingFaceTokenizer tokenizer, Map<String, Integer> vocab, String fingerprint) {
+  private HfTokenizer(HuggingFaceTokenizer tokenizer, Map<String, Integer> vocab, String fingerprint,
+      SpecialTokenRule rule) {
     this.native_ = tokenizer;
     this.vocab = vocab;
     this.fingerprint = fingerprint;
     this.vocabSize = vocab.values().stream().mapToInt(Integer::intValue).max().orElse(-1) + 1;
+    this.rule = rule;
+    if (rule != null) {
+      prefix = rule.prefix(this::tokenId);
+      suffix = rule.suffix(this::tokenId);
+    } else { // what the post-processor adds around a probe
+      int[] plain = encode("a");
+      int[] framed = nativeEncode("a", true);
+      int at = indexOf(framed, plain);
+      if (at < 0) {
+        throw new CheckpointException(null, "the tokenizer's post-processor changes the text's own tokens, which"
+            + " cpt4j cannot frame documents with");
+      }
+      prefix = boxed(framed, 0, at);
+      suffix = boxed(framed, at + plain.length, framed.length);
+    }
+  }
+
+  private static int indexOf(int[] outer, int[] inner) {
+    for (int i = 0; i + inner.length <= outer.length; i++) {
+      if (java.util.Arrays.equals(outer, i, i + inner.length, inner, 0, inner.length)) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  private static List<Integer> boxed(int[] ids, int from, int to) {
+    return java.util.Arrays.stream(ids, from, to).boxed().toList();
   }
 
   public static HfTokenizer open(Path file) {
     if (!Files.isRegularFile(file)) {
       throw new CheckpointException(file, "no such tokenizer file");
     }
-    Map<String, Integer> vocab = readVocab(file);
+    JsonNode root;
+    try {
+      root = new ObjectMapper().readTree(file.toFile());
+    } catch (IOException e) {
+      throw new CheckpointException(file, "tokenizer.json is not valid JSON: " + e.getMessage(), e);
+    }
+    Map<String, Integer> vocab = readVocab(file, root);
     String fingerprint;
     try {
       fingerprint = java.util.HexFormat.of().formatHex(
@@ -49,27 +91,28 @@ public final class HfTokenizer implements Tokenizer {
     } catch (java.security.NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
+    SpecialTokenRule rule = SpecialTokenRule.read(file, root.path("post_processor"));
     DjlSupport.offline();
+    HuggingFaceTokenizer t;
     try {
-      HuggingFaceTokenizer t = HuggingFaceTokenizer.builder()
+      t = HuggingFaceTokenizer.builder()
           .optTokenizerPath(file)
           .optAddSpecialTokens(false)
           .optTruncation(false)
           .optPadding(false)
           .build();
-      return new HfTokenizer(t, vocab, fingerprint);
     } catch (IOException | RuntimeException e) {
       throw new CheckpointException(file, "not a loadable tokenizer.json: " + e.getMessage(), e);
     }
+    try {
+      return new HfTokenizer(t, vocab, fingerprint, rule);
+    } catch (CheckpointException e) {
+      t.close();
+      throw new CheckpointException(file, e.getMessage(), e);
+    }
   }
 
-  private static Map<String, Integer> readVocab(Path file) {
-    JsonNode root;
-    try {
-      root = new ObjectMapper().readTree(file.toFile());
-    } catch (IOException e) {
-      throw new CheckpointException(file, "tokenizer.json is not valid JSON: " + e.getMessage(), e);
-    }
+  private static Map<String, Integer> readVocab(Path file, JsonNode root) {
     Map<String, Integer> vocab = new HashMap<>();
     JsonNode v = root.path("model").path("vocab");
     if (v.isObject()) { // BPE, WordPiece, WordLevel
@@ -105,8 +148,27 @@ public final class HfTokenizer implements Tokenizer {
 
   @Override
   public int[] encode(String text) {
+    return nativeEncode(text, false);
+  }
+
+  @Override
+  public int[] encode(String text, boolean addSpecialTokens) {
+    return rule == null && addSpecialTokens ? nativeEncode(text, true) : Tokenizer.super.encode(text, addSpecialTokens);
+  }
+
+  @Override
+  public List<Integer> specialPrefix() {
+    return prefix;
+  }
+
+  @Override
+  public List<Integer> specialSuffix() {
+    return suffix;
+  }
+
+  private int[] nativeEncode(String text, boolean addSpecialTokens) {
     Objects.requireNonNull(text, "text"); // a null would reach the native library
-    long encoding = TokenizersLibrary.LIB.encode(native_.getHandle(), text, false);
+    long encoding = TokenizersLibrary.LIB.encode(native_.getHandle(), text, addSpecialTokens);
     try {
       return toInts(TokenizersLibrary.LIB.getTokenIds(encoding));
     } finally {

@@ -34,7 +34,8 @@ final class RunConfigCodec {
   private static final Set<String> TOP = Set.of("base", "tokenizer", "schedule", "mixture", "tokens", "steps",
       "sequence_length", "batch_tokens", "micro_batch_tokens", "optimizer", "precision", "activation_checkpointing",
       "backend", "validation", "validation_tokens", "evaluate_every", "checkpoint_every", "keep_last_checkpoints",
-      "seed", "output", "data_cache", "max_bad_steps");
+      "seed", "output", "data_cache", "max_bad_steps",
+      "special_tokens");
 
   private RunConfigCodec() {}
 
@@ -76,7 +77,8 @@ final class RunConfigCodec {
         root.path("activation_checkpointing").asBoolean(false), text(root, "backend", "cpu"), validation,
         num(root, "validation_tokens"), num(root, "evaluate_every"), num(root, "checkpoint_every"),
         (int) num(root, "keep_last_checkpoints"), num(root, "seed"), path(dir, text(root, "output", null)),
-        path(dir, text(root, "data_cache", null)), (int) num(root, "max_bad_steps"));
+        path(dir, text(root, "data_cache", null)), (int) num(root, "max_bad_steps"),
+        root.path("special_tokens").asBoolean(true));
   }
 
   static ObjectNode toTree(RunConfig c) {
@@ -108,6 +110,7 @@ final class RunConfigCodec {
     o.put("output", str(c.output()));
     o.put("data_cache", str(c.dataCache()));
     o.put("max_bad_steps", c.maxBadSteps());
+    o.put("special_tokens", c.specialTokens());
     return o;
   }
 

@@ -101,7 +101,8 @@ final class RunResolver {
     Path cache = c.dataCache() != null ? c.dataCache().toAbsolutePath().normalize() : output.resolve("data");
     return new RunConfig(c.base().toAbsolutePath().normalize(), tokenizer.toAbsolutePath().normalize(), c.schedule(),
         c.mixture(), tokens, steps, seq, batch, micro, c.optimizer(), c.precision(), c.activationCheckpointing(), backend,
-        c.validation(), valTokens, evalEvery, c.checkpointEvery(), keep, c.seed(), output, cache, maxBad);
+        c.validation(), valTokens, evalEvery, c.checkpointEvery(), keep, c.seed(), output, cache, maxBad,
+        c.specialTokens());
   }
 
   static TrainingException bad(String field, String why) {

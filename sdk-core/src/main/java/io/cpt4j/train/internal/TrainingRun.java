@@ -72,7 +72,7 @@ final class TrainingRun {
         TrainingSession session = backend.open(ckpt, sessionOptions())) {
       LOG.info("cpt4j run {}: {} on {}, {} steps of {} tokens, {}", config.output(), ckpt.config().hfClass(),
           backend.description(), config.steps(), config.batchTokens(), config.mixture());
-      Packing packing = Packing.packed(config.sequenceLength(), data.eosId());
+      Packing packing = data.packing();
       MixtureSampler sampler = MixtureSampler.create(config.mixture(), data.train(), packing, config.tokens());
       long step = 0;
       long skipped = 0;
@@ -232,7 +232,7 @@ final class TrainingRun {
   }
 
   /** Token datasets of the mixture's components and the validation sets, and their validators. */
-  record Datasets(List<TokenDataset> train, Map<String, Validator> validators, List<TokenDataset> all, int eosId)
+  record Datasets(List<TokenDataset> train, Map<String, Validator> validators, List<TokenDataset> all, Packing packing)
       implements AutoCloseable {
     static Datasets prepare(RunConfig c, Tokenizer tokenizer, ModelConfig model) {
       int eos = eosId(model, tokenizer);
@@ -245,13 +245,13 @@ final class TrainingRun {
           train.add(d);
         }
         Map<String, Validator> validators = new LinkedHashMap<>();
-        Packing packing = Packing.packed(c.sequenceLength(), eos);
+        Packing packing = Packing.packed(c.sequenceLength(), eos).withBos(c.specialTokens() ? bosId(tokenizer) : -1);
         for (Map.Entry<String, Source> e : c.validation().entrySet()) {
           TokenDataset d = TokenDataset.prepare(e.getValue(), tokenizer, cacheDir(c, "validation", e.getKey()));
           all.add(d);
           validators.put(e.getKey(), Validator.build(e.getKey(), d, packing, c.microBatchRows(), c.validationTokens()));
         }
-        return new Datasets(train, validators, all, eos);
+        return new Datasets(train, validators, all, packing);
       } catch (RuntimeException e) {
         all.forEach(TokenDataset::close);
         throw e;
@@ -262,6 +262,19 @@ final class TrainingRun {
     private static Path cacheDir(RunConfig c, String kind, String name) {
       String safe = name.replaceAll("[^A-Za-z0-9._-]", "_");
       return c.dataCache().resolve(kind).resolve(safe.startsWith(".") ? "_" + safe : safe);
+    }
+
+    /**
+     * The BOS the tokenizer puts before a text (its special prefix), or -1: documents are framed as
+     * {@code tokenizer(text)} frames them, plus the end-of-document token.
+     */
+    static int bosId(Tokenizer tokenizer) {
+      List<Integer> prefix = tokenizer.specialPrefix();
+      if (prefix.size() > 1) {
+        throw new TrainingException("the tokenizer puts " + prefix.size() + " special tokens " + prefix
+            + " before a text; cpt4j frames documents with one BOS (turn framing off with specialTokens(false))");
+      }
+      return prefix.isEmpty() ? -1 : prefix.getFirst();
     }
 
     static int eosId(ModelConfig model, Tokenizer tokenizer) {

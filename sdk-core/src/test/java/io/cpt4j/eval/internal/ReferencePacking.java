@@ -31,9 +31,13 @@ final class ReferencePacking {
     List<Integer> stream = new ArrayList<>();
     List<Boolean> starts = new ArrayList<>();
     for (int[] d : documents) {
+      if (packing.framesWithBos()) {
+        stream.add(packing.bosId());
+        starts.add(true);
+      }
       for (int i = 0; i <= d.length; i++) {
         stream.add(i < d.length ? d[i] : packing.eosId());
-        starts.add(i == 0);
+        starts.add(i == 0 && !packing.framesWithBos());
       }
     }
     int s = stream.size();
@@ -72,8 +76,13 @@ final class ReferencePacking {
     int len = packing.sequenceLength();
     List<Row> rows = new ArrayList<>();
     for (int[] d : documents) {
-      int[] seq = Arrays.copyOf(d, d.length + 1);
-      seq[d.length] = packing.eosId();
+      int lead = packing.framesWithBos() ? 1 : 0;
+      int[] seq = new int[lead + d.length + 1];
+      if (lead == 1) {
+        seq[0] = packing.bosId();
+      }
+      System.arraycopy(d, 0, seq, lead, d.length);
+      seq[lead + d.length] = packing.eosId();
       int m = Math.min(seq.length, len + 1);
       int[] in = new int[len];
       int[] tg = new int[len];

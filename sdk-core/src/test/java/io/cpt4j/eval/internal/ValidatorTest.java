@@ -127,8 +127,8 @@ class ValidatorTest {
   @Property(tries = 500)
   void rowsMatchTheReferencePacking(@ForAll("datasets") int[][] docs, @ForAll @IntRange(min = 1, max = 9) int length,
       @ForAll @IntRange(min = 1, max = 4) int perBatch, @ForAll @IntRange(min = 1, max = 60) int maxTokens,
-      @ForAll boolean packed) {
-    Packing packing = packed ? Packing.packed(length, 47) : Packing.unpacked(length, 47, 46);
+      @ForAll boolean packed, @ForAll boolean bos) {
+    Packing packing = (packed ? Packing.packed(length, 47) : Packing.unpacked(length, 47, 46)).withBos(bos ? 45 : -1);
     int maxRows = Math.max(1, maxTokens / length);
     List<ReferencePacking.Row> expected = ReferencePacking.rows(docs, packing, maxRows);
     if (expected.isEmpty()) {

@@ -1,0 +1,77 @@
+package io.cpt4j.tokenize;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Real tokenizers as their authors ship them (test resources {@code real-models/}, with {@code
+ * tokenizer_config.json} beside {@code tokenizer.json}) encode exactly as transformers 5.18's {@code
+ * tokenizer(text)} with and without special tokens: the golden ids {@code golden_tokens.py} stored.
+ */
+class RealTokenizerGoldenTest {
+  static final Path MODELS = Path.of("src/test/resources/real-models");
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  static Stream<Arguments> texts() throws IOException {
+    List<Arguments> out = new ArrayList<>();
+    try (Stream<Path> dirs = Files.list(MODELS)) {
+      for (Path dir : dirs.sorted().toList()) {
+        Path golden = dir.resolve("golden.json");
+        if (!Files.isRegularFile(golden)) {
+          continue;
+        }
+        for (JsonNode t : JSON.readTree(golden.toFile()).path("texts")) {
+          out.add(Arguments.of(dir.getFileName().toString(), t.path("case").asText(), t));
+        }
+      }
+    }
+    assertThat(out).as("golden texts").hasSizeGreaterThan(10);
+    return out.stream();
+  }
+
+  private static int[] ints(JsonNode array) {
+    int[] v = new int[array.size()];
+    for (int i = 0; i < v.length; i++) {
+      v[i] = array.get(i).intValue();
+    }
+    return v;
+  }
+
+  @ParameterizedTest(name = "{0}: {1}")
+  @MethodSource("texts")
+  void encodesLikeTransformers(String model, String kind, JsonNode golden) {
+    try (Tokenizer t = Tokenizer.open(MODELS.resolve(model).resolve("tokenizer.json"))) {
+      String text = golden.path("text").asText();
+      assertThat(t.encode(text, true)).as("tokenizer(text)").containsExactly(ints(golden.path("ids")));
+      assertThat(t.encode(text, false)).as("add_special_tokens=False").containsExactly(ints(golden.path("ids_no_special")));
+      assertThat(t.encode(text)).containsExactly(ints(golden.path("ids_no_special")));
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("models")
+  void theSpecialPrefixIsTheModelsBos(String model, List<Integer> prefix) {
+    try (Tokenizer t = Tokenizer.open(MODELS.resolve(model).resolve("tokenizer.json"))) {
+      assertThat(t.specialPrefix()).isEqualTo(prefix);
+      assertThat(t.specialSuffix()).isEmpty();
+    }
+  }
+
+  static Stream<Arguments> models() {
+    return Stream.of(
+        Arguments.of("mistral-7b-v0.1", List.of(1)), // <s>: add_bos_token true
+        Arguments.of("qwen2.5-0.5b-instruct", List.of()), // add_bos_token false, bos_token null
+        Arguments.of("qwen3-0.6b", List.of()));
+  }
+}
