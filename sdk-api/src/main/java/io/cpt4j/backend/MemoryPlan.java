@@ -116,10 +116,15 @@ public record MemoryPlan(ModelConfig config, int microBatch, int sequenceLength,
     long projections = (llama ? 4 : 6) * c * n * a;
     long scores = (fp16 ? 6 : 4) * s;
     long mlp = (llama ? 5 : 2) * c * n * i;
-    long layer = residuals + 2 * norm + projections + scores + mlp;
+    // Qwen3's per-head q/k norms keep their float32 input and output of q and k
+    long qkNorms = config.qkNorm() ? 2 * 4L * n * (a + (long) config.numKvHeads() * config.headDim()) : 0;
+    long layer = residuals + 2 * norm + projections + scores + mlp + qkNorms;
     long head = norm + 4 * n * v;
     // this batch's float32 mask, two built ahead, and a build's two bool temporaries
     long inputs = (3 * 4L + 2) * microBatch * sequenceLength * sequenceLength;
+    if (config.hasSlidingLayers()) { // the banded mask beside each full one, and its bool temporaries
+      inputs += (3 * 4L + 2) * microBatch * sequenceLength * sequenceLength;
+    }
     long layers = config.numLayers();
     long activations = activationCheckpointing
         ? (layers + 1) * c * n * h + Math.max(layer, head) + inputs

@@ -6,7 +6,7 @@ package io.cpt4j.checkpoint;
  * ModelConfig} fields.
  */
 public enum Architecture {
-  /** {@code LlamaForCausalLM} and its relatives Mistral ({@code MistralForCausalLM}) and Qwen2. */
+  /** {@code LlamaForCausalLM} and its relatives Mistral ({@code MistralForCausalLM}), Qwen2 and Qwen3. */
   LLAMA,
   /** {@code GPTNeoXForCausalLM} (Pythia). */
   GPT_NEOX;
@@ -14,7 +14,7 @@ public enum Architecture {
   /** Family of a Hugging Face {@code architectures[0]} class name, or null if unsupported. */
   public static Architecture ofHfClass(String className) {
     return switch (className) {
-      case "LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM" -> LLAMA;
+      case "LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM", "Qwen3ForCausalLM" -> LLAMA;
       case "GPTNeoXForCausalLM" -> GPT_NEOX;
       default -> null;
     };

@@ -33,6 +33,11 @@ import java.util.Optional;
  *     new one is in place)
  * @param progress told of bytes written; never null
  * @param extraFiles files copied into the checkpoint under their own names (e.g. a tokenizer.json)
+ * @param tokenizerFrom a checkpoint whose tokenizer files (tokenizer.json, tokenizer_config.json with
+ *     its chat template, special_tokens_map.json, chat_template.jinja …), generation_config.json and
+ *     config.json special-token ids ({@code bos_token_id}, {@code eos_token_id}, {@code
+ *     pad_token_id}) replace those of {@code copyFrom}; empty: all from {@code copyFrom}. A chat
+ *     vector's output takes the instruction-tuned model's, so it stops at its end-of-turn token
  */
 public record CheckpointWriter(
     Path directory,
@@ -43,7 +48,8 @@ public record CheckpointWriter(
     Optional<Checkpoint> copyFrom,
     boolean overwrite,
     Progress progress,
-    List<Path> extraFiles) {
+    List<Path> extraFiles,
+    Optional<Checkpoint> tokenizerFrom) {
 
   /** Receives bytes written so far out of the total; called from the writing thread. */
   @FunctionalInterface
@@ -60,6 +66,7 @@ public record CheckpointWriter(
     Objects.requireNonNull(copyFrom, "copyFrom");
     Objects.requireNonNull(progress, "progress");
     extraFiles = List.copyOf(extraFiles);
+    Objects.requireNonNull(tokenizerFrom, "tokenizerFrom");
     if (maxShardSize <= 0) {
       throw new IllegalArgumentException("maxShardSize must be positive, got " + maxShardSize);
     }
@@ -69,50 +76,56 @@ public record CheckpointWriter(
   public static CheckpointWriter to(Path directory) {
     return new CheckpointWriter(
         directory, null, Long.MAX_VALUE, Map.of("format", "pt"), Optional.empty(), Optional.empty(), false,
-        Progress.NONE, List.of());
+        Progress.NONE, List.of(), Optional.empty());
   }
 
   public CheckpointWriter dtype(DType newDtype) {
     if (newDtype != null && !newDtype.isFloatingPoint()) {
       throw new IllegalArgumentException("output dtype must be floating point, got " + newDtype);
     }
-    return new CheckpointWriter(directory, newDtype, maxShardSize, metadata, config, copyFrom, overwrite, progress, extraFiles);
+    return new CheckpointWriter(directory, newDtype, maxShardSize, metadata, config, copyFrom, overwrite, progress, extraFiles, tokenizerFrom);
   }
 
   public CheckpointWriter maxShardSize(long bytes) {
-    return new CheckpointWriter(directory, dtype, bytes, metadata, config, copyFrom, overwrite, progress, extraFiles);
+    return new CheckpointWriter(directory, dtype, bytes, metadata, config, copyFrom, overwrite, progress, extraFiles, tokenizerFrom);
   }
 
   /** Adds entries to {@code __metadata__} (the "format" entry stays unless replaced). */
   public CheckpointWriter metadata(Map<String, String> extra) {
     Map<String, String> m = new LinkedHashMap<>(metadata);
     m.putAll(extra);
-    return new CheckpointWriter(directory, dtype, maxShardSize, m, config, copyFrom, overwrite, progress, extraFiles);
+    return new CheckpointWriter(directory, dtype, maxShardSize, m, config, copyFrom, overwrite, progress, extraFiles, tokenizerFrom);
   }
 
   public CheckpointWriter config(ModelConfig newConfig) {
     return new CheckpointWriter(
-        directory, dtype, maxShardSize, metadata, Optional.of(newConfig), copyFrom, overwrite, progress, extraFiles);
+        directory, dtype, maxShardSize, metadata, Optional.of(newConfig), copyFrom, overwrite, progress, extraFiles, tokenizerFrom);
   }
 
   public CheckpointWriter copyFilesFrom(Checkpoint source) {
     return new CheckpointWriter(
-        directory, dtype, maxShardSize, metadata, config, Optional.of(source), overwrite, progress, extraFiles);
+        directory, dtype, maxShardSize, metadata, config, Optional.of(source), overwrite, progress, extraFiles, tokenizerFrom);
+  }
+
+  /** Takes tokenizer files, generation_config.json and special-token ids from {@code source}; see {@link #tokenizerFrom}. */
+  public CheckpointWriter tokenizerFilesFrom(Checkpoint source) {
+    return new CheckpointWriter(directory, dtype, maxShardSize, metadata, config, copyFrom, overwrite, progress,
+        extraFiles, Optional.of(source));
   }
 
   public CheckpointWriter overwrite(boolean replace) {
-    return new CheckpointWriter(directory, dtype, maxShardSize, metadata, config, copyFrom, replace, progress, extraFiles);
+    return new CheckpointWriter(directory, dtype, maxShardSize, metadata, config, copyFrom, replace, progress, extraFiles, tokenizerFrom);
   }
 
   public CheckpointWriter progress(Progress listener) {
-    return new CheckpointWriter(directory, dtype, maxShardSize, metadata, config, copyFrom, overwrite, listener, extraFiles);
+    return new CheckpointWriter(directory, dtype, maxShardSize, metadata, config, copyFrom, overwrite, listener, extraFiles, tokenizerFrom);
   }
 
   /** Also copies {@code file} into the checkpoint under its file name (replacing a copied one). */
   public CheckpointWriter copyFile(Path file) {
     List<Path> files = new java.util.ArrayList<>(extraFiles);
     files.add(file);
-    return new CheckpointWriter(directory, dtype, maxShardSize, metadata, config, copyFrom, overwrite, progress, files);
+    return new CheckpointWriter(directory, dtype, maxShardSize, metadata, config, copyFrom, overwrite, progress, files, tokenizerFrom);
   }
 
   /**

@@ -37,6 +37,10 @@ final class HfWeightLayout {
         linear(m, p + "self_attn.k_proj", kv, h, c.qkvBias());
         linear(m, p + "self_attn.v_proj", kv, h, c.qkvBias());
         linear(m, p + "self_attn.o_proj", h, q, c.attentionOutputBias());
+        if (c.qkNorm()) {
+          m.put(p + "self_attn.q_norm.weight", List.of((long) c.headDim()));
+          m.put(p + "self_attn.k_norm.weight", List.of((long) c.headDim()));
+        }
         m.put(p + "post_attention_layernorm.weight", List.of(h));
         linear(m, p + "mlp.gate_proj", i, h, c.mlpBias());
         linear(m, p + "mlp.up_proj", i, h, c.mlpBias());

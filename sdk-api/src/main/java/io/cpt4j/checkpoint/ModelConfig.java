@@ -33,6 +33,8 @@ import java.util.OptionalInt;
  * @param attentionOutputBias bias on the attention output projection (GPT-NeoX; Llama {@code
  *     attention_bias})
  * @param mlpBias bias on the MLP projections (GPT-NeoX; Llama {@code mlp_bias})
+ * @param qkNorm RMSNorm over each head of the queries and keys before the rotary embedding, with
+ *     weights {@code self_attn.q_norm} and {@code k_norm} of {@code headDim} (Qwen3)
  * @param parallelResidual GPT-NeoX {@code use_parallel_residual}; false for Llama
  * @param hiddenAct MLP activation, e.g. "silu" or "gelu"
  * @param torchDtype the dtype the checkpoint declares ({@code torch_dtype}), e.g. "bfloat16"
@@ -66,6 +68,7 @@ public record ModelConfig(
     boolean qkvBias,
     boolean attentionOutputBias,
     boolean mlpBias,
+    boolean qkNorm,
     boolean parallelResidual,
     String hiddenAct,
     String torchDtype,
@@ -91,14 +94,14 @@ public record ModelConfig(
     eosTokenIds = List.copyOf(eosTokenIds);
     ropeScaling = Map.copyOf(ropeScaling);
     layerTypes = List.copyOf(layerTypes);
-    positive("vocab_size", vocabSize);
-    positive("hidden_size", hiddenSize);
-    positive("intermediate_size", intermediateSize);
-    positive("num_hidden_layers", numLayers);
-    positive("num_attention_heads", numHeads);
-    positive("num_key_value_heads", numKvHeads);
-    positive("head_dim", headDim);
-    positive("max_position_embeddings", maxPositionEmbeddings);
+    ModelConfigChecks.positive("vocab_size", vocabSize);
+    ModelConfigChecks.positive("hidden_size", hiddenSize);
+    ModelConfigChecks.positive("intermediate_size", intermediateSize);
+    ModelConfigChecks.positive("num_hidden_layers", numLayers);
+    ModelConfigChecks.positive("num_attention_heads", numHeads);
+    ModelConfigChecks.positive("num_key_value_heads", numKvHeads);
+    ModelConfigChecks.positive("head_dim", headDim);
+    ModelConfigChecks.positive("max_position_embeddings", maxPositionEmbeddings);
     if (numHeads % numKvHeads != 0) {
       throw new ConfigException(
           "num_attention_heads (" + numHeads + ") must be a multiple of num_key_value_heads (" + numKvHeads + ")");
@@ -125,33 +128,21 @@ public record ModelConfig(
       throw new ConfigException("GPT-NeoX heads must split the hidden size: head_dim " + headDim + " × "
           + numHeads + " heads ≠ hidden_size " + hiddenSize);
     }
+    if (architecture == Architecture.GPT_NEOX && qkNorm) {
+      throw new ConfigException("q/k normalisation is a Qwen3 option; GPT-NeoX has none");
+    }
     if (architecture == Architecture.LLAMA && parallelResidual) {
       throw new ConfigException("parallel residual is a GPT-NeoX option; Llama blocks are sequential");
     }
     for (int id : eosTokenIds) {
-      tokenId("eos_token_id", id, vocabSize);
+      ModelConfigChecks.tokenId("eos_token_id", id, vocabSize);
     }
     if (bosTokenId.isPresent()) {
-      tokenId("bos_token_id", bosTokenId.getAsInt(), vocabSize);
+      ModelConfigChecks.tokenId("bos_token_id", bosTokenId.getAsInt(), vocabSize);
     }
-    if (slidingWindow < 0) {
-      throw new ConfigException("sliding_window must be positive (or absent), got " + slidingWindow);
-    }
-    if (!layerTypes.isEmpty() && layerTypes.size() != numLayers) {
-      throw new ConfigException("layer_types has " + layerTypes.size() + " entries for " + numLayers + " layers");
-    }
-    for (String t : layerTypes) {
-      if (!t.equals(FULL_ATTENTION) && !t.equals(SLIDING_ATTENTION)) {
-        throw new ConfigException("layer_types entry '" + t + "' is not supported (supported: "
-            + FULL_ATTENTION + ", " + SLIDING_ATTENTION + ")");
-      }
-    }
-    if (layerTypes.contains(SLIDING_ATTENTION) && slidingWindow == 0) {
-      throw new ConfigException("layer_types has sliding_attention layers but sliding_window is not set");
-    }
-    if (layerTypes.contains(SLIDING_ATTENTION) && !modelType.equals("mistral") && !modelType.equals("qwen2")) {
-      throw new ConfigException("sliding-window attention is not part of " + modelType + " in transformers"
-          + " (families with it: mistral, qwen2)");
+    ModelConfigChecks.layers(modelType, numLayers, slidingWindow, layerTypes);
+    if (architecture == Architecture.LLAMA) {
+      ModelConfigChecks.familyBiases(modelType, qkvBias, attentionOutputBias, mlpBias, qkNorm);
     }
     if (modelType.equals("mistral") && layerTypes.contains(FULL_ATTENTION)) {
       throw new ConfigException("Mistral slides every layer or none; layer_types " + layerTypes + " mixes them");
@@ -169,18 +160,6 @@ public record ModelConfig(
   /** Whether any layer uses sliding-window attention. */
   public boolean hasSlidingLayers() {
     return layerTypes.contains(SLIDING_ATTENTION);
-  }
-
-  private static void positive(String field, int value) {
-    if (value <= 0) {
-      throw new ConfigException(field + " must be positive, got " + value);
-    }
-  }
-
-  private static void tokenId(String field, int id, int vocabSize) {
-    if (id < 0 || id >= vocabSize) {
-      throw new ConfigException(field + " " + id + " is outside the vocabulary [0, " + vocabSize + ")");
-    }
   }
 
   private static int rotaryDim(int headDim, double pct) {
@@ -275,6 +254,7 @@ public record ModelConfig(
     m.put("qkvBias", qkvBias);
     m.put("attentionOutputBias", attentionOutputBias);
     m.put("mlpBias", mlpBias);
+    m.put("qkNorm", qkNorm);
     m.put("parallelResidual", parallelResidual);
     m.put("hiddenAct", hiddenAct);
     m.put("torchDtype", torchDtype);
@@ -312,6 +292,7 @@ public record ModelConfig(
       values.put("qkvBias", !llama);
       values.put("attentionOutputBias", !llama);
       values.put("mlpBias", !llama);
+      values.put("qkNorm", false);
       values.put("parallelResidual", !llama);
       values.put("hiddenAct", llama ? "silu" : "gelu");
       values.put("torchDtype", "float32");
@@ -344,6 +325,7 @@ public record ModelConfig(
     public Builder qkvBias(boolean v) { return set("qkvBias", v); }
     public Builder attentionOutputBias(boolean v) { return set("attentionOutputBias", v); }
     public Builder mlpBias(boolean v) { return set("mlpBias", v); }
+    public Builder qkNorm(boolean v) { return set("qkNorm", v); }
     public Builder parallelResidual(boolean v) { return set("parallelResidual", v); }
     public Builder hiddenAct(String v) { return set("hiddenAct", v); }
     public Builder torchDtype(String v) { return set("torchDtype", v); }
@@ -395,6 +377,7 @@ public record ModelConfig(
           (Boolean) values.get("qkvBias"),
           (Boolean) values.get("attentionOutputBias"),
           (Boolean) values.get("mlpBias"),
+          (Boolean) values.get("qkNorm"),
           (Boolean) values.get("parallelResidual"),
           (String) values.get("hiddenAct"),
           (String) values.get("torchDtype"),

@@ -56,6 +56,12 @@ import java.util.regex.Pattern;
  *     whole. The output's {@code config.json} (hence {@code vocab_size}) and tokenizer files are its.
  *     Ignored when all vocabularies agree. Empty (the default): differing vocabulary sizes are an
  *     error naming the sizes and the tensors
+ * @param tokenizerFrom the checkpoint whose tokenizer files, chat template, generation_config.json
+ *     and config.json special-token ids the output takes (mergekit's {@code tokenizer_source}); one
+ *     of the inputs. Default: for {@link MergeMethod.ChatVector} the instruction-tuned model, so the
+ *     domain chat model keeps its chat template and stops at its end-of-turn token; otherwise the
+ *     target (or {@code vocabularyFrom} when the vocabularies differ, which then must be the same
+ *     checkpoint; a chat vector given a {@code vocabularyFrom} takes its tokenizer too)
  */
 public record Merge(
     MergeMethod method,
@@ -67,7 +73,8 @@ public record Merge(
     DType dtype,
     long maxShardSize,
     boolean overwrite,
-    Optional<Checkpoint> vocabularyFrom) {
+    Optional<Checkpoint> vocabularyFrom,
+    Optional<Checkpoint> tokenizerFrom) {
 
   public Merge {
     Objects.requireNonNull(method, "method");
@@ -92,6 +99,12 @@ public record Merge(
           + models.size());
     }
     Objects.requireNonNull(vocabularyFrom, "vocabularyFrom");
+    Objects.requireNonNull(tokenizerFrom, "tokenizerFrom");
+    if (tokenizerFrom.isPresent() && tokenizerFrom.get() != base && tokenizerFrom.get() != target
+        && models.stream().noneMatch(m -> m.checkpoint() == tokenizerFrom.get())) {
+      throw new MergeException("the tokenizer must come from one of the merge's checkpoints (base, target or a"
+          + " model), not " + tokenizerFrom.get().directory());
+    }
     if (dtype != null && !dtype.isFloatingPoint()) {
       throw new MergeException("output dtype must be floating point, got " + dtype);
     }
@@ -134,6 +147,7 @@ public record Merge(
     private long maxShardSize = Long.MAX_VALUE;
     private boolean overwrite;
     private Checkpoint vocabularyFrom;
+    private Checkpoint tokenizerFrom;
 
     private Builder(MergeMethod method, Checkpoint base) {
       this.method = Objects.requireNonNull(method, "method");
@@ -190,6 +204,12 @@ public record Merge(
       return this;
     }
 
+    /** Takes tokenizer files, chat template, generation config and special-token ids from {@code checkpoint}; see {@link Merge#tokenizerFrom}. */
+    public Builder tokenizerFrom(Checkpoint checkpoint) {
+      this.tokenizerFrom = Objects.requireNonNull(checkpoint, "checkpoint");
+      return this;
+    }
+
     /**
      * @throws MergeException if no model was added, or a chat vector lacks its target or has more
      *     than one model
@@ -203,7 +223,10 @@ public record Merge(
         ex = Pattern.compile(MergeMethod.ChatVector.DEFAULT_SKIP);
       }
       return new Merge(method, base, models, target == null ? base : target, Optional.ofNullable(include),
-          Optional.ofNullable(ex), dtype, maxShardSize, overwrite, Optional.ofNullable(vocabularyFrom));
+          Optional.ofNullable(ex), dtype, maxShardSize, overwrite, Optional.ofNullable(vocabularyFrom),
+          Optional.ofNullable(tokenizerFrom != null || vocabularyFrom != null
+              || !(method instanceof MergeMethod.ChatVector) || models.isEmpty()
+              ? tokenizerFrom : models.getFirst().checkpoint()));
     }
   }
 }

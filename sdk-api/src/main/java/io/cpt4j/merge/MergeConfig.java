@@ -57,7 +57,7 @@ public record MergeConfig(Path file, Merge merge, List<Checkpoint> checkpoints) 
   public MergeReport writeTo(Path output, boolean overwrite) {
     Merge m = overwrite == merge.overwrite() ? merge
         : new Merge(merge.method(), merge.base(), merge.models(), merge.target(), merge.include(), merge.exclude(),
-            merge.dtype(), merge.maxShardSize(), overwrite, merge.vocabularyFrom());
+            merge.dtype(), merge.maxShardSize(), overwrite, merge.vocabularyFrom(), merge.tokenizerFrom());
     return m.writeTo(output);
   }
 

@@ -19,9 +19,12 @@ import java.util.Objects;
  * @param seed seed of the sampler
  * @param stopTokens tokens that end generation (included in the output); null means the model's
  *     end-of-sequence ids
+ * @param repetitionPenalty transformers' {@code repetition_penalty} (CTRL, Keskar et al. 2019): the
+ *     logit of every token already in the prompt or the output is divided by it when positive and
+ *     multiplied by it when negative, before temperature and filtering; 1.0 is off
  */
 public record Generation(int maxNewTokens, double temperature, int topK, double topP, long seed,
-    List<Integer> stopTokens) {
+    List<Integer> stopTokens, double repetitionPenalty) {
 
   public Generation {
     if (maxNewTokens < 1) {
@@ -37,6 +40,20 @@ public record Generation(int maxNewTokens, double temperature, int topK, double 
       throw new IllegalArgumentException("topP must be in (0, 1], got " + topP);
     }
     stopTokens = stopTokens == null ? null : List.copyOf(stopTokens);
+    if (!(repetitionPenalty > 0) || Double.isInfinite(repetitionPenalty)) {
+      throw new IllegalArgumentException("repetitionPenalty must be positive and finite (1.0 = off), got "
+          + repetitionPenalty);
+    }
+  }
+
+  /** Without a repetition penalty. */
+  public Generation(int maxNewTokens, double temperature, int topK, double topP, long seed, List<Integer> stopTokens) {
+    this(maxNewTokens, temperature, topK, topP, seed, stopTokens, 1.0);
+  }
+
+  /** With transformers' {@code repetition_penalty} (1.0 = off). */
+  public Generation repetitionPenalty(double penalty) {
+    return new Generation(maxNewTokens, temperature, topK, topP, seed, stopTokens, penalty);
   }
 
   /** Greedy decoding of up to {@code maxNewTokens} tokens, stopping at the model's EOS ids. */
@@ -46,28 +63,29 @@ public record Generation(int maxNewTokens, double temperature, int topK, double 
 
   /** Sampling at {@code temperature} (0 is greedy). */
   public Generation temperature(double t) {
-    return new Generation(maxNewTokens, t, topK, topP, seed, stopTokens);
+    return new Generation(maxNewTokens, t, topK, topP, seed, stopTokens, repetitionPenalty);
   }
 
   public Generation topK(int k) {
-    return new Generation(maxNewTokens, temperature, k, topP, seed, stopTokens);
+    return new Generation(maxNewTokens, temperature, k, topP, seed, stopTokens, repetitionPenalty);
   }
 
   public Generation topP(double p) {
-    return new Generation(maxNewTokens, temperature, topK, p, seed, stopTokens);
+    return new Generation(maxNewTokens, temperature, topK, p, seed, stopTokens, repetitionPenalty);
   }
 
   public Generation seed(long s) {
-    return new Generation(maxNewTokens, temperature, topK, topP, s, stopTokens);
+    return new Generation(maxNewTokens, temperature, topK, topP, s, stopTokens, repetitionPenalty);
   }
 
   /** Stop at these tokens instead of the model's EOS ids (an empty list never stops early). */
   public Generation stopAt(List<Integer> tokens) {
-    return new Generation(maxNewTokens, temperature, topK, topP, seed, Objects.requireNonNull(tokens, "tokens"));
+    return new Generation(maxNewTokens, temperature, topK, topP, seed, Objects.requireNonNull(tokens, "tokens"),
+        repetitionPenalty);
   }
 
   public Generation maxNewTokens(int n) {
-    return new Generation(n, temperature, topK, topP, seed, stopTokens);
+    return new Generation(n, temperature, topK, topP, seed, stopTokens, repetitionPenalty);
   }
 
   /** Whether tokens are picked by argmax. */

@@ -50,6 +50,16 @@ public interface OrtModel extends AutoCloseable {
   /** The exported model's {@code config.json}. */
   ModelConfig config();
 
+  /**
+   * The decoding defaults the model ships in {@code generation_config.json}, with transformers'
+   * semantics: greedy unless {@code do_sample} is true (then its temperature, top-k (default 50)
+   * and top-p), its {@code repetition_penalty}, its {@code eos_token_id} list as stop tokens (else
+   * config.json's), its {@code max_new_tokens} (else 128). Override fields with the withers.
+   *
+   * @throws io.cpt4j.checkpoint.CheckpointException if the file is malformed
+   */
+  Generation generationDefaults();
+
   /** Whether the graph takes {@code past_key_values} and returns {@code present} tensors. */
   boolean hasKvCache();
 

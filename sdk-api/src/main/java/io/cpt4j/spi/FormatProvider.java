@@ -31,5 +31,7 @@ public interface FormatProvider {
 
   Tokenizer openTokenizer(Path tokenizerJson);
 
+  java.util.Optional<io.cpt4j.tokenize.ChatTemplate> chatTemplate(Path modelDir);
+
   TrainedTokenizer trainBpe(BpeTrainer options, Iterable<String> texts, Path tokenizerJson);
 }

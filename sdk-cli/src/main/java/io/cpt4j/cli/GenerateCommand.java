@@ -17,6 +17,7 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -30,10 +31,14 @@ import picocli.CommandLine.Spec;
     versionProvider = VersionProvider.class,
     description = {
       "Generate a continuation with an exported ONNX model (cpt4j export onnx), printing text as it comes.",
-      "Greedy by default; --temperature > 0 samples (then --top-k and --top-p filter), seeded by --seed.",
-      "Stops at the model's end-of-sequence tokens, --max-new-tokens or the context length. The prompt is",
-      "encoded exactly as given: no BOS or other special tokens are added (write them into the text, or",
-      "pass ids with --tokens). A summary (tokens, tokens/s, why it stopped) goes to stderr."
+      "Defaults come from the model's generation_config.json as transformers reads it (greedy unless it",
+      "sets do_sample; its temperature, top_k, top_p, repetition_penalty, max_new_tokens, eos_token_id",
+      "list); each flag overrides its field. --temperature > 0 samples, seeded by --seed; --temperature 0",
+      "is greedy. Stops at any end-of-sequence id, --max-new-tokens or the context length.",
+      "--prompt is encoded as transformers' tokenizer(text) (with the BOS the tokenizer adds;",
+      "--no-special-tokens for the text alone). --chat renders --prompt (and --system) as a user turn",
+      "with the model's chat template and the assistant's generation prompt, encoded without added",
+      "special tokens, as apply_chat_template. A summary (tokens, tokens/s, why it stopped) goes to stderr."
     })
 final class GenerateCommand implements Callable<Integer> {
 
@@ -55,24 +60,17 @@ final class GenerateCommand implements Callable<Integer> {
     ScoreCommand.TokenIds tokens;
   }
 
-  @Option(names = "--max-new-tokens", paramLabel = "N", defaultValue = "128",
-      description = "Most tokens to generate (default: ${DEFAULT-VALUE}).")
-  int maxNewTokens;
+  @Mixin GenerationFlags sampling;
 
-  @Option(names = "--temperature", paramLabel = "T", defaultValue = "0",
-      description = "0 for greedy decoding, else the sampling temperature (default: ${DEFAULT-VALUE}).")
-  double temperature;
+  @Option(names = "--no-special-tokens",
+      description = "Encode --prompt without the BOS/EOS the tokenizer would add (add_special_tokens=False).")
+  boolean noSpecialTokens;
 
-  @Option(names = "--top-k", paramLabel = "K", defaultValue = "0",
-      description = "Sample among the K most likely tokens; 0 = all (default: ${DEFAULT-VALUE}).")
-  int topK;
+  @Option(names = "--chat", description = "Render --prompt as a user message with the model's chat template.")
+  boolean chat;
 
-  @Option(names = "--top-p", paramLabel = "P", defaultValue = "1.0",
-      description = "Sample among the most likely tokens whose probabilities sum to P (default: ${DEFAULT-VALUE}).")
-  double topP;
-
-  @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "Sampling seed (default: ${DEFAULT-VALUE}).")
-  long seed;
+  @Option(names = "--system", paramLabel = "TEXT", description = "A system message before the user's (with --chat).")
+  String system;
 
   @Option(names = "--threads", paramLabel = "N", defaultValue = "0",
       description = "CPU threads (default: 0 = ONNX Runtime's default, one per physical core).")
@@ -86,11 +84,11 @@ final class GenerateCommand implements Callable<Integer> {
     if (threads < 0) {
       throw new ParameterException(spec.commandLine(), "--threads must be >= 0 (0 = default), got " + threads);
     }
-    Generation generation;
-    try {
-      generation = Generation.greedy(maxNewTokens).temperature(temperature).topK(topK).topP(topP).seed(seed);
-    } catch (IllegalArgumentException e) {
-      throw new ParameterException(spec.commandLine(), e.getMessage());
+    if ((chat || system != null) && input.prompt == null) {
+      throw new ParameterException(spec.commandLine(), "--chat and --system need --prompt");
+    }
+    if (system != null && !chat) {
+      throw new ParameterException(spec.commandLine(), "--system needs --chat");
     }
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
@@ -101,16 +99,19 @@ final class GenerateCommand implements Callable<Integer> {
     }
     try (OrtModel model = OrtModel.load(directory, threads);
         Tokenizer tokenizer = Files.isRegularFile(tokenizerFile) ? Tokenizer.open(tokenizerFile) : null) {
-      int[] prompt = needTokenizer ? tokenizer.encode(input.prompt) : input.tokens.ids();
-      Set<Integer> stops = new HashSet<>(model.config().eosTokenIds());
+      Generation generation = sampling.over(model.generationDefaults(), spec);
+      int[] prompt = !needTokenizer ? input.tokens.ids()
+          : chat ? ChatPrompts.encode(directory, tokenizer, system, input.prompt)
+          : tokenizer.encode(input.prompt, !noSpecialTokens);
+      Set<Integer> stops = new HashSet<>(generation.stopTokens());
       Streamer streamer = new Streamer(tokenizer, stops, json ? null : out);
       long start = System.nanoTime();
       int[] generated = model.generate(prompt, generation, streamer::accept);
       streamer.finish();
       double seconds = (System.nanoTime() - start) / 1e9;
       boolean atStop = generated.length > 0 && stops.contains(generated[generated.length - 1]);
-      String reason = atStop ? "end-of-sequence token" : generated.length == maxNewTokens ? "--max-new-tokens"
-          : "context length";
+      String reason = atStop ? "end-of-sequence token"
+          : generated.length == generation.maxNewTokens() ? "max new tokens" : "context length";
       if (json) {
         ObjectMapper mapper = new ObjectMapper();
         ObjectNode root = mapper.createObjectNode();
@@ -138,7 +139,7 @@ final class GenerateCommand implements Callable<Integer> {
    * not printed yet is written, held back while it ends in an incomplete UTF-8 sequence (U+FFFD).
    * Stop tokens are not printed. Without a tokenizer the ids are printed.
    */
-  private static final class Streamer {
+  static final class Streamer {
     private final Tokenizer tokenizer;
     private final Set<Integer> stops;
     private final PrintWriter out;

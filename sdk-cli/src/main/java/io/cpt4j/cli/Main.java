@@ -32,6 +32,7 @@ import picocli.CommandLine.Spec;
       GraftCommand.class,
       ExportCommand.class,
       GenerateCommand.class,
+      ChatCommand.class,
       CommandLine.HelpCommand.class,
     },
     footer = {"", "Run 'cpt4j COMMAND --help' for a command's options. Set CPT4J_DEBUG=1 for stack traces."})

@@ -279,7 +279,7 @@ class ScoreCommandTest {
     assertThat(Cli.run("--help").out()).contains("score");
     Cli.Result r = Cli.run("score", "--help");
     assertThat(r.exitCode()).isZero();
-    assertThat(r.out()).contains("--tokens", "--text", "--json", "--threads", "no BOS");
+    assertThat(r.out()).contains("--tokens", "--text", "--json", "--threads", "--no-special-tokens", "tokenizer(text)");
   }
 
   @Test

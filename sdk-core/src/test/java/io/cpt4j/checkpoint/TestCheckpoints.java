@@ -56,6 +56,12 @@ public final class TestCheckpoints {
   }
 
   /** GPT-NeoX (Pythia layout): head width 8, rotary_pct 0.25, parallel residual, biases everywhere. */
+  /** Qwen3: q/k RMSNorm per head, a head width (8) that is not hidden / heads (4), grouped-query attention. */
+  public static ModelConfig tinyQwen3() {
+    return tinyLlama().toBuilder().hfClass("Qwen3ForCausalLM").modelType("qwen3").numKvHeads(2).headDim(8)
+        .qkNorm(true).ropeTheta(1_000_000.0).build();
+  }
+
   public static ModelConfig tinyNeox() {
     return ModelConfig.builder(Architecture.GPT_NEOX)
         .vocabSize(40).hiddenSize(32).intermediateSize(48).numLayers(2).numHeads(4)
@@ -87,6 +93,10 @@ public final class TestCheckpoints {
             .modelType("mistral").slidingWindowEverywhere(3).build()),
         Arguments.of("qwen2-sliding-window-layer", tinyQwen2().toBuilder().slidingWindow(2)
             .layerTypes(List.of(ModelConfig.FULL_ATTENTION, ModelConfig.SLIDING_ATTENTION)).build()),
+        Arguments.of("qwen3-qk-norm", tinyQwen3()),
+        Arguments.of("qwen3-attention-bias-sliding-layer", tinyQwen3().toBuilder().qkvBias(true)
+            .attentionOutputBias(true).tieWordEmbeddings(true).slidingWindow(3)
+            .layerTypes(List.of(ModelConfig.SLIDING_ATTENTION, ModelConfig.FULL_ATTENTION)).build()),
         Arguments.of("neox-parallel-partial-rotary", tinyNeox()),
         Arguments.of("neox-sequential-tied-full-rotary", tinyNeox().toBuilder()
             .parallelResidual(false).tieWordEmbeddings(true).rotaryPct(1.0).build()),

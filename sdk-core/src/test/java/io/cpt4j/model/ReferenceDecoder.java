@@ -153,6 +153,10 @@ public final class ReferenceDecoder {
       double[] h = rmsNorm(x[t], p.get(pre + "input_layernorm.weight"), c.normEps());
       q[t] = linear(h, p.get(pre + "self_attn.q_proj.weight"), p.bias(pre + "self_attn.q_proj", c.qkvBias()), qw);
       k[t] = linear(h, p.get(pre + "self_attn.k_proj.weight"), p.bias(pre + "self_attn.k_proj", c.qkvBias()), kvw);
+      if (c.qkNorm()) { // RMSNorm of every head's slice with the head-sized weight
+        headNorm(q[t], p.get(pre + "self_attn.q_norm.weight"), c.headDim(), c.normEps());
+        headNorm(k[t], p.get(pre + "self_attn.k_norm.weight"), c.headDim(), c.normEps());
+      }
       v[t] = linear(h, p.get(pre + "self_attn.v_proj.weight"), p.bias(pre + "self_attn.v_proj", c.qkvBias()), kvw);
     }
     double[][] attn = attention(c, l, p.invFreq(), q, 0, k, 0, v, 0, c.headDim(), docs, pos);
@@ -172,6 +176,14 @@ public final class ReferenceDecoder {
       out[t] = add(h1, down);
     }
     return out;
+  }
+
+  /** In place: each consecutive {@code hd}-slice of {@code v} replaced by its RMSNorm with {@code weight}. */
+  private static void headNorm(double[] v, float[] weight, int hd, double eps) {
+    for (int off = 0; off < v.length; off += hd) {
+      double[] normed = rmsNorm(java.util.Arrays.copyOfRange(v, off, off + hd), weight, eps);
+      System.arraycopy(normed, 0, v, off, hd);
+    }
   }
 
   private static double[][] neoxBlock(ModelConfig c, Params p, int l, double[][] x, int[] docs, int[] pos) {

@@ -22,6 +22,18 @@ import org.junit.jupiter.params.provider.MethodSource;
 class RealTokenizerGoldenTest {
   static final Path MODELS = Path.of("src/test/resources/real-models");
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** One open tokenizer per model (Qwen's tokenizer.json is 11 MB: opening it takes about a second). */
+  private static final java.util.Map<String, Tokenizer> OPEN = new java.util.concurrent.ConcurrentHashMap<>();
+
+  private static Tokenizer tokenizer(String model) {
+    return OPEN.computeIfAbsent(model, m -> Tokenizer.open(MODELS.resolve(m).resolve("tokenizer.json")));
+  }
+
+  @org.junit.jupiter.api.AfterAll
+  static void closeTokenizers() {
+    OPEN.values().forEach(Tokenizer::close);
+    OPEN.clear();
+  }
 
   static Stream<Arguments> texts() throws IOException {
     List<Arguments> out = new ArrayList<>();
@@ -51,21 +63,52 @@ class RealTokenizerGoldenTest {
   @ParameterizedTest(name = "{0}: {1}")
   @MethodSource("texts")
   void encodesLikeTransformers(String model, String kind, JsonNode golden) {
-    try (Tokenizer t = Tokenizer.open(MODELS.resolve(model).resolve("tokenizer.json"))) {
-      String text = golden.path("text").asText();
-      assertThat(t.encode(text, true)).as("tokenizer(text)").containsExactly(ints(golden.path("ids")));
-      assertThat(t.encode(text, false)).as("add_special_tokens=False").containsExactly(ints(golden.path("ids_no_special")));
-      assertThat(t.encode(text)).containsExactly(ints(golden.path("ids_no_special")));
+    Tokenizer t = tokenizer(model);
+    String text = golden.path("text").asText();
+    assertThat(t.encode(text, true)).as("tokenizer(text)").containsExactly(ints(golden.path("ids")));
+    assertThat(t.encode(text, false)).as("add_special_tokens=False").containsExactly(ints(golden.path("ids_no_special")));
+    assertThat(t.encode(text)).containsExactly(ints(golden.path("ids_no_special")));
+  }
+
+  static Stream<Arguments> chats() throws IOException {
+    List<Arguments> out = new ArrayList<>();
+    try (Stream<Path> dirs = Files.list(MODELS)) {
+      for (Path dir : dirs.sorted().toList()) {
+        Path golden = dir.resolve("golden.json");
+        if (Files.isRegularFile(golden)) {
+          for (JsonNode c : JSON.readTree(golden.toFile()).path("chat")) {
+            out.add(Arguments.of(dir.getFileName().toString(), c.path("case").asText()
+                + (c.path("add_generation_prompt").asBoolean() ? " + generation prompt" : ""), c));
+          }
+        }
+      }
     }
+    assertThat(out).as("golden chats").hasSizeGreaterThanOrEqualTo(8);
+    return out.stream();
+  }
+
+  /** The chat prompt's ids equal {@code apply_chat_template(messages, add_generation_prompt=..., tokenize=True)}. */
+  @ParameterizedTest(name = "{0}: {1}")
+  @MethodSource("chats")
+  void chatPromptsEncodeLikeApplyChatTemplate(String model, String kind, JsonNode golden) {
+    Path dir = MODELS.resolve(model);
+    List<ChatMessage> messages = new ArrayList<>();
+    for (JsonNode m : golden.path("messages")) {
+      messages.add(new ChatMessage(m.path("role").asText(), m.path("content").asText()));
+    }
+    boolean generationPrompt = golden.path("add_generation_prompt").asBoolean();
+    ChatTemplate template = ChatTemplate.of(dir).orElseThrow();
+    Tokenizer t = tokenizer(model);
+    assertThat(template.render(messages, generationPrompt)).isEqualTo(golden.path("text").asText());
+    assertThat(template.encode(t, messages, generationPrompt)).containsExactly(ints(golden.path("ids")));
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("models")
   void theSpecialPrefixIsTheModelsBos(String model, List<Integer> prefix) {
-    try (Tokenizer t = Tokenizer.open(MODELS.resolve(model).resolve("tokenizer.json"))) {
-      assertThat(t.specialPrefix()).isEqualTo(prefix);
-      assertThat(t.specialSuffix()).isEmpty();
-    }
+    Tokenizer t = tokenizer(model);
+    assertThat(t.specialPrefix()).isEqualTo(prefix);
+    assertThat(t.specialSuffix()).isEmpty();
   }
 
   static Stream<Arguments> models() {

@@ -73,9 +73,10 @@ public final class CheckpointWriting {
         AtomicFiles.fsync(staging.resolve(CheckpointFiles.CONFIG));
         written.add(target.resolve(CheckpointFiles.CONFIG));
       }
-      if (w.copyFrom().isPresent()) {
+      Optional<Checkpoint> auxFrom = w.tokenizerFrom().or(w::copyFrom);
+      if (auxFrom.isPresent()) {
         for (String aux : CheckpointFiles.AUXILIARY) {
-          Path src = w.copyFrom().get().directory().resolve(aux);
+          Path src = auxFrom.get().directory().resolve(aux);
           if (Files.isRegularFile(src)) {
             Files.copy(src, staging.resolve(aux));
             AtomicFiles.fsync(staging.resolve(aux));
@@ -105,6 +106,9 @@ public final class CheckpointWriting {
     }
   }
 
+  /** config.json keys that name special tokens: they go with the tokenizer files. */
+  static final List<String> SPECIAL_TOKEN_IDS = List.of("bos_token_id", "eos_token_id", "pad_token_id");
+
   private static Optional<ObjectNode> configJson(CheckpointWriter w) {
     ObjectNode json;
     if (w.config().isPresent()) {
@@ -113,6 +117,16 @@ public final class CheckpointWriting {
       json = HfConfigCodec.readTree(w.copyFrom().get().directory().resolve(CheckpointFiles.CONFIG));
     } else {
       return Optional.empty();
+    }
+    if (w.tokenizerFrom().isPresent()) { // the special-token ids follow the tokenizer files
+      ObjectNode ids = HfConfigCodec.readTree(w.tokenizerFrom().get().directory().resolve(CheckpointFiles.CONFIG));
+      for (String key : SPECIAL_TOKEN_IDS) {
+        if (ids.hasNonNull(key)) {
+          json.set(key, ids.get(key));
+        } else {
+          json.remove(key);
+        }
+      }
     }
     if (w.dtype() != null) {
       json.put("torch_dtype", w.dtype().torchName());

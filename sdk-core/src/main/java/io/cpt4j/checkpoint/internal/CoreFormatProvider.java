@@ -72,6 +72,11 @@ public final class CoreFormatProvider implements FormatProvider {
   }
 
   @Override
+  public java.util.Optional<io.cpt4j.tokenize.ChatTemplate> chatTemplate(Path modelDir) {
+    return io.cpt4j.tokenize.internal.JinjaChatTemplate.load(modelDir).map(JinjaChatTemplates::of);
+  }
+
+  @Override
   public TrainedTokenizer trainBpe(BpeTrainer options, Iterable<String> texts, Path tokenizerJson) {
     return ByteLevelBpeTrainer.train(options, texts, tokenizerJson);
   }

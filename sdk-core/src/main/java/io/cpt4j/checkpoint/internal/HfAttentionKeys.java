@@ -123,7 +123,7 @@ final class HfAttentionKeys {
   static void slidingWindow(ObjectNode c, String modelType, int layers, ModelConfig.Builder b) {
     Integer window = switch (modelType) {
       case "mistral" -> c.has("sliding_window") ? optionalInt(c, "sliding_window") : Integer.valueOf(4096);
-      case "qwen2" -> !bool(c, "use_sliding_window") ? null
+      case "qwen2", "qwen3" -> !bool(c, "use_sliding_window") ? null
           : c.has("sliding_window") ? optionalInt(c, "sliding_window") : Integer.valueOf(4096);
       default -> null;
     };

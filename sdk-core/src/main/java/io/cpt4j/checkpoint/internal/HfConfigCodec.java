@@ -37,7 +37,7 @@ public final class HfConfigCodec {
 
   private static final Map<String, String> CLASS_OF_MODEL_TYPE = Map.of(
       "llama", "LlamaForCausalLM", "mistral", "MistralForCausalLM", "qwen2", "Qwen2ForCausalLM",
-      "gpt_neox", "GPTNeoXForCausalLM");
+      "qwen3", "Qwen3ForCausalLM", "gpt_neox", "GPTNeoXForCausalLM");
 
   /** Reads the tree of a JSON object file. */
   static ObjectNode readTree(Path file) {
@@ -68,7 +68,8 @@ public final class HfConfigCodec {
     Architecture arch = Architecture.ofHfClass(hfClass);
     if (arch == null) {
       throw new ConfigException("unsupported architecture " + hfClass
-          + " (supported: LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, GPTNeoXForCausalLM)");
+          + " (supported: LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM,"
+          + " GPTNeoXForCausalLM)");
     }
     boolean llama = arch == Architecture.LLAMA;
     String modelType = text(c, "model_type", llama ? "llama" : "gpt_neox");
@@ -87,12 +88,17 @@ public final class HfConfigCodec {
         .torchDtype(text(c, "torch_dtype", text(c, "dtype", "float32")));
     if (c.hasNonNull("head_dim")) {
       b.headDim(integer(c, "head_dim", null));
+    } else if (hfClass.equals("Qwen3ForCausalLM")) {
+      b.headDim(128); // Qwen3Config's default, not hidden_size / heads
     }
     Map<String, Object> rope = HfAttentionKeys.ropeParameters(c);
     Map<String, Object> scaling = new java.util.LinkedHashMap<>();
     if (llama) {
+      // biases as each transformers class builds its layers: Llama reads attention_bias (q, k, v, o)
+      // and mlp_bias; Qwen3 attention_bias only; Qwen2 always has q/k/v biases; Mistral none
+      boolean readsAttentionBias = hfClass.equals("LlamaForCausalLM") || hfClass.equals("Qwen3ForCausalLM");
+      boolean attentionBias = readsAttentionBias && bool(c, "attention_bias", false);
       boolean qwen2 = hfClass.equals("Qwen2ForCausalLM");
-      boolean attentionBias = bool(c, "attention_bias", false);
       double partial = HfAttentionKeys.partialRotary(rope, number(c, "partial_rotary_factor", 1.0));
       if (partial != 1.0) {
         throw new ConfigException("partial_rotary_factor " + partial + " is not supported for " + hfClass
@@ -103,7 +109,8 @@ public final class HfConfigCodec {
           .normEps(number(c, "rms_norm_eps", 1e-6))
           .qkvBias(qwen2 || attentionBias)
           .attentionOutputBias(!qwen2 && attentionBias)
-          .mlpBias(bool(c, "mlp_bias", false))
+          .qkNorm(hfClass.equals("Qwen3ForCausalLM"))
+          .mlpBias(hfClass.equals("LlamaForCausalLM") && bool(c, "mlp_bias", false))
           .parallelResidual(false)
           .hiddenAct(text(c, "hidden_act", "silu"));
     } else {
@@ -236,9 +243,11 @@ public final class HfConfigCodec {
       o.put("head_dim", c.headDim());
       o.put("rope_theta", c.ropeTheta());
       o.put("rms_norm_eps", c.normEps());
-      if (!c.modelType().equals("qwen2")) {
+      if (c.modelType().equals("llama")) {
         o.put("attention_bias", c.qkvBias());
         o.put("mlp_bias", c.mlpBias());
+      } else if (c.modelType().equals("qwen3")) {
+        o.put("attention_bias", c.qkvBias());
       }
       slidingWindowKeys(c, o);
     } else {
@@ -272,7 +281,7 @@ public final class HfConfigCodec {
       } else {
         o.putNull("sliding_window"); // absent would mean transformers' default of 4096
       }
-    } else if (c.modelType().equals("qwen2")) {
+    } else if (c.modelType().equals("qwen2") || c.modelType().equals("qwen3")) {
       o.put("use_sliding_window", c.hasSlidingLayers());
       if (c.hasSlidingLayers()) {
         o.put("sliding_window", c.slidingWindow());

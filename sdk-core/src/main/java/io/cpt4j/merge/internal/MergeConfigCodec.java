@@ -331,7 +331,8 @@ final class MergeConfigCodec {
       }
       b.dtype(spec.dtype()).maxShardSize(spec.maxShardSize());
       if (spec.tokenizerSource() != null) {
-        b.vocabularyFrom(vocabulary(spec, base, opened, file, lines));
+        Checkpoint source = vocabulary(spec, base, opened, file, lines);
+        b.vocabularyFrom(source).tokenizerFrom(source); // mergekit: the output's tokenizer is the source's
       }
       return new MergeConfig(file, b.build(), List.copyOf(opened.values()));
     } catch (RuntimeException e) {

@@ -80,9 +80,17 @@ final class MergeEngine {
       TensorInfo info = new TensorInfo(name, t.dtype(), source.shape());
       out.add(new MergedTensor(info, tm, count < info.elementCount() ? source : null, chunk, buffers));
     }
+    Checkpoint filesFrom = vocab.differs() ? vocab.from() : merge.target();
+    if (vocab.differs() && merge.tokenizerFrom().isPresent() && merge.tokenizerFrom().get() != vocab.from()) {
+      throw new MergeException("the vocabulary comes from " + vocab.from().directory() + " but the tokenizer from "
+          + merge.tokenizerFrom().get().directory() + ": with differing vocabularies they must be the same model");
+    }
     CheckpointWriter writer = CheckpointWriter.to(output).dtype(merge.dtype()).maxShardSize(merge.maxShardSize())
-        .copyFilesFrom(vocab.differs() ? vocab.from() : merge.target()).overwrite(merge.overwrite())
+        .copyFilesFrom(filesFrom).overwrite(merge.overwrite())
         .metadata(Map.of("merge_method", merge.method().name()));
+    if (merge.tokenizerFrom().isPresent() && merge.tokenizerFrom().get() != filesFrom) {
+      writer = writer.tokenizerFilesFrom(merge.tokenizerFrom().get());
+    }
     List<Path> files;
     try {
       files = writer.write(out);

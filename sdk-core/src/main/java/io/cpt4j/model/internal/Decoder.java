@@ -157,8 +157,14 @@ public final class Decoder {
     NDArray k;
     NDArray v;
     if (llama) {
-      q = linear(w, p + "self_attn.q_proj", x, c.qkvBias()).reshape(b, t, c.numHeads(), hd).transpose(0, 2, 1, 3);
-      k = linear(w, p + "self_attn.k_proj", x, c.qkvBias()).reshape(b, t, c.numKvHeads(), hd).transpose(0, 2, 1, 3);
+      q = linear(w, p + "self_attn.q_proj", x, c.qkvBias()).reshape(b, t, c.numHeads(), hd);
+      k = linear(w, p + "self_attn.k_proj", x, c.qkvBias()).reshape(b, t, c.numKvHeads(), hd);
+      if (c.qkNorm()) { // Qwen3: RMSNorm over each head, before the rotation
+        q = rmsNorm(q, w.apply(p + "self_attn.q_norm.weight"));
+        k = rmsNorm(k, w.apply(p + "self_attn.k_norm.weight"));
+      }
+      q = q.transpose(0, 2, 1, 3);
+      k = k.transpose(0, 2, 1, 3);
       v = linear(w, p + "self_attn.v_proj", x, c.qkvBias()).reshape(b, t, c.numKvHeads(), hd).transpose(0, 2, 1, 3);
     } else { // fused, per head [q | k | v] as HF's view(B, T, nh, 3·hd)
       NDArray qkv = linear(w, p + "attention.query_key_value", x, c.qkvBias()).reshape(b, t, c.numHeads(), 3 * hd);

@@ -217,6 +217,10 @@ final class DecoderGraph {
       q = heads(n, linear(n, x, p + "self_attn.q_proj", c.qkvBias()), nh);
       k = heads(n, linear(n, x, p + "self_attn.k_proj", c.qkvBias()), nkv);
       v = heads(n, linear(n, x, p + "self_attn.v_proj", c.qkvBias()), nkv);
+      if (c.qkNorm()) { // Qwen3: RMSNorm over each head before the rotation
+        q = rmsNorm(n + "/q_norm", q, p + "self_attn.q_norm.weight");
+        k = rmsNorm(n + "/k_norm", k, p + "self_attn.k_norm.weight");
+      }
     } else { // fused, per head [q | k | v] as HF's view(B, T, nh, 3·hd)
       String qkv = linear(n, x, p + "attention.query_key_value", c.qkvBias());
       String shape = g.node("Concat", n, List.of(batch, seq, g.ints(nh, 3L * hd)), attr("axis", 0L));

@@ -10,13 +10,17 @@ import java.util.List;
 /**
  * The {@code genai_config.json} that ONNX Runtime GenAI reads next to a decoder: model sizes, token
  * ids, the decoder file and its input/output names (as printf patterns over the layer index), and
- * default search options (greedy, up to the context length). {@code past_present_share_buffer} is
- * false: the graph concatenates past and new keys instead of writing into a preallocated buffer.
+ * search options from the model's generation_config.json ({@link GenerationDefaults}: greedy unless
+ * it samples, its temperature, top-k, top-p, repetition penalty; up to the context length), and
+ * its end-of-sequence list (generation_config's, else config.json's). {@code
+ * past_present_share_buffer} is false: the graph concatenates past and new keys instead of writing
+ * into a preallocated buffer.
  */
 final class GenAiConfig {
   private GenAiConfig() {}
 
-  static ObjectNode of(ModelConfig c, ObjectMapper json, boolean kvCache, JsonNode hfConfig) {
+  static ObjectNode of(ModelConfig c, ObjectMapper json, boolean kvCache, JsonNode hfConfig,
+      io.cpt4j.onnx.Generation defaults) {
     ObjectNode root = json.createObjectNode();
     ObjectNode model = root.putObject("model");
     c.bosTokenId().ifPresent(id -> model.put("bos_token_id", id));
@@ -43,7 +47,7 @@ final class GenAiConfig {
     decoder.put("num_attention_heads", c.numHeads());
     decoder.put("num_hidden_layers", c.numLayers());
     decoder.put("num_key_value_heads", c.numKvHeads());
-    List<Integer> eos = c.eosTokenIds();
+    List<Integer> eos = defaults.stopTokens();
     if (eos.size() == 1) {
       model.put("eos_token_id", eos.get(0));
     } else if (eos.size() > 1) {
@@ -55,7 +59,7 @@ final class GenAiConfig {
     model.put("vocab_size", c.vocabSize());
     ObjectNode search = root.putObject("search");
     search.put("diversity_penalty", 0.0);
-    search.put("do_sample", false);
+    search.put("do_sample", !defaults.isGreedy());
     search.put("early_stopping", true);
     search.put("length_penalty", 1.0);
     search.put("max_length", c.maxPositionEmbeddings());
@@ -64,10 +68,10 @@ final class GenAiConfig {
     search.put("num_beams", 1);
     search.put("num_return_sequences", 1);
     search.put("past_present_share_buffer", false);
-    search.put("repetition_penalty", 1.0);
-    search.put("temperature", 1.0);
-    search.put("top_k", 1);
-    search.put("top_p", 1.0);
+    search.put("repetition_penalty", defaults.repetitionPenalty());
+    search.put("temperature", defaults.isGreedy() ? 1.0 : defaults.temperature());
+    search.put("top_k", defaults.isGreedy() ? 1 : defaults.topK());
+    search.put("top_p", defaults.topP());
     return root;
   }
 

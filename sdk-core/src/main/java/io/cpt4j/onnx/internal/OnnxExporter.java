@@ -60,7 +60,8 @@ final class OnnxExporter {
           : HfConfigCodec.toJson(c);
       Files.write(staging.resolve(CheckpointFiles.CONFIG), JSON.writeValueAsBytes(hfConfig));
       names.add(CheckpointFiles.CONFIG);
-      Files.write(staging.resolve(GENAI_CONFIG), JSON.writeValueAsBytes(GenAiConfig.of(c, JSON, e.kvCache(), hfConfig)));
+      Files.write(staging.resolve(GENAI_CONFIG), JSON.writeValueAsBytes(GenAiConfig.of(c, JSON, e.kvCache(), hfConfig,
+          GenerationDefaults.read(ckpt.directory(), c, c.maxPositionEmbeddings()))));
       names.add(GENAI_CONFIG);
       for (String aux : CheckpointFiles.AUXILIARY) {
         Path src = ckpt.directory().resolve(aux);

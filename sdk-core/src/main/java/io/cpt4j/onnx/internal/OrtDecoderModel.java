@@ -97,6 +97,11 @@ final class OrtDecoderModel implements OrtModel {
   }
 
   @Override
+  public io.cpt4j.onnx.Generation generationDefaults() {
+    return GenerationDefaults.read(directory, config, GenerationDefaults.FALLBACK_MAX_NEW_TOKENS);
+  }
+
+  @Override
   public boolean hasKvCache() {
     return kvCache;
   }

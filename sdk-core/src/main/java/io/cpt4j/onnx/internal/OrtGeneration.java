@@ -39,7 +39,7 @@ final class OrtGeneration {
       cache = f.cache().orElse(null);
       float[] logits = f.logits().at(0, prompt.length - 1);
       while (true) {
-        int next = sampler.next(logits);
+        int next = sampler.next(penalized(logits, sequence, length, g.repetitionPenalty()));
         sequence[length++] = next;
         if (onToken != null) {
           onToken.accept(next);
@@ -66,5 +66,26 @@ final class OrtGeneration {
       }
     }
     return Arrays.copyOfRange(sequence, prompt.length, length);
+  }
+
+  /**
+   * transformers' {@code RepetitionPenaltyLogitsProcessor}: the logit of each token among {@code
+   * sequence[0, length)} divided by {@code penalty} if positive, multiplied if negative (once per
+   * distinct token); a copy, or {@code logits} itself when the penalty is 1.
+   */
+  static float[] penalized(float[] logits, int[] sequence, int length, double penalty) {
+    if (penalty == 1.0) {
+      return logits;
+    }
+    float[] out = logits.clone();
+    java.util.BitSet seen = new java.util.BitSet(logits.length);
+    for (int i = 0; i < length; i++) {
+      int t = sequence[i];
+      if (t >= 0 && t < out.length && !seen.get(t)) {
+        seen.set(t);
+        out[t] = (float) (out[t] < 0 ? out[t] * penalty : out[t] / penalty);
+      }
+    }
+    return out;
   }
 }

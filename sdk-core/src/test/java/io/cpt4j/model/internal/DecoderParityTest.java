@@ -83,8 +83,10 @@ class DecoderParityTest {
     assertThat(worstRelative(f32.logits(batch), ref)).as("float32 pass").isLessThan(1e-5);
     double[] refNll = ReferenceDecoder.tokenNll(c, w::get, batch);
     assertThat(worstRelative(f32.tokenNll(batch), refNll)).as("per-token NLL").isLessThan(1e-5);
+    // 1e-9 absolute on a loss near 4 (≈ 2.5e-10 relative): float64 rounding, which Qwen3's extra
+    // per-head norms raise to 2e-10 from the others' < 1e-10; a modelling error is orders larger
     assertThat(f64.weightedNllSum(batch) / batch.totalWeight())
-        .isCloseTo(ReferenceDecoder.loss(c, w::get, batch), org.assertj.core.data.Offset.offset(1e-10));
+        .isCloseTo(ReferenceDecoder.loss(c, w::get, batch), org.assertj.core.data.Offset.offset(1e-9));
   }
 
   @Test
