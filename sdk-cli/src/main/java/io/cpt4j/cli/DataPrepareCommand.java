@@ -49,7 +49,13 @@ import picocli.CommandLine.Spec;
       "NAME=blocks:LOCATION (one per blank-line-separated block) or",
       "NAME=jsonl:LOCATION:FIELD (one per line, text in FIELD). LOCATION is a",
       "file, a directory (recursive) or a glob such as 'data/**.txt'; .gz files",
-      "are decompressed."
+      "are decompressed.",
+      "",
+      "Shards hold each document's own tokens. Training frames them as the model was",
+      "pretrained: BOS (when the tokenizer adds one, e.g. Llama, Mistral) + document +",
+      "end-of-document; the packing report does the same (--no-special-tokens: no BOS).",
+      "The end-of-document token is --eos, else the eos_token_id of config.json (then",
+      "generation_config.json) beside the tokenizer, else a known end-of-text token."
     })
 final class DataPrepareCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -73,8 +79,11 @@ final class DataPrepareCommand implements Callable<Integer> {
   boolean noPacking;
 
   @Option(names = "--eos", paramLabel = "TOKEN", description = "End-of-document token (text or id; default: the "
-      + "tokenizer's <|endoftext|>, </s> or <eos>).")
+      + "model's eos_token_id, else the tokenizer's <|endoftext|>, </s> or <eos>).")
   String eos;
+
+  @Option(names = "--no-special-tokens", description = "Report packing without the BOS the tokenizer adds.")
+  boolean noSpecialTokens;
 
   @Option(names = "--validation", paramLabel = "FRACTION", defaultValue = "0",
       description = "Hold out this fraction of each source's documents (default: none).")
@@ -115,6 +124,10 @@ final class DataPrepareCommand implements Callable<Integer> {
       tok.put("fingerprint", tokenizer.fingerprint());
       tok.put("vocab_size", tokenizer.vocabSize());
       tok.put("eos_id", eosId);
+      int bosId = noSpecialTokens || tokenizer.specialPrefix().size() != 1 ? -1 : tokenizer.specialPrefix().getFirst();
+      if (bosId >= 0) {
+        tok.put("bos_id", bosId);
+      }
       ObjectNode perSource = stats.putObject("sources");
       long totalTokens = 0;
       for (SourceSpec s : sources) {
@@ -144,7 +157,7 @@ final class DataPrepareCommand implements Callable<Integer> {
         }
         totalTokens += train.getLast().tokenCount();
       }
-      packingReport(stats.putObject("packing"), trainSources, train, eosId, totalTokens);
+      packingReport(stats.putObject("packing"), trainSources, train, eosId, bosId, totalTokens);
       String text = mapper.writeValueAsString(stats) + "\n";
       AtomicFiles.write(out.resolve("stats.json"), text.getBytes(StandardCharsets.UTF_8));
       if (json) {
@@ -177,7 +190,7 @@ final class DataPrepareCommand implements Callable<Integer> {
     }
   }
 
-  private int eosId(Tokenizer tokenizer) {
+  private int eosId(Tokenizer tokenizer) throws IOException {
     if (eos != null) {
       if (eos.matches("\\d+")) {
         int id = Integer.parseInt(eos);
@@ -188,6 +201,10 @@ final class DataPrepareCommand implements Callable<Integer> {
       }
       return tokenizer.tokenId(eos).orElseThrow(() ->
           new IllegalArgumentException("--eos token '" + eos + "' is not in the tokenizer's vocabulary"));
+    }
+    Integer modelEos = ModelEos.beside(tokenizerPath);
+    if (modelEos != null) {
+      return modelEos;
     }
     return tokenizer.endOfDocumentId().orElseThrow(() -> new IllegalArgumentException("the tokenizer has none of "
         + String.join(", ", Tokenizer.END_OF_DOCUMENT_TOKENS) + ": name the end-of-document token with --eos"));
@@ -202,7 +219,7 @@ final class DataPrepareCommand implements Callable<Integer> {
 
   /** One pass over every training dataset, each weighted by its size, packed as asked. */
   private void packingReport(ObjectNode node, List<Source> trainSources, List<TokenDataset> datasets, int eosId,
-      long totalTokens) {
+      int bosId, long totalTokens) {
     node.put("sequence_length", sequenceLength);
     node.put("packed", !noPacking);
     List<Integer> nonEmpty = new ArrayList<>();
@@ -224,7 +241,8 @@ final class DataPrepareCommand implements Callable<Integer> {
       mixture = mixture == null ? Mixture.of(named, weight, once) : mixture.and(named, weight, once);
       used.add(datasets.get(i));
     }
-    Packing packing = noPacking ? Packing.unpacked(sequenceLength, eosId, eosId) : Packing.packed(sequenceLength, eosId);
+    Packing packing = (noPacking ? Packing.unpacked(sequenceLength, eosId, eosId) : Packing.packed(sequenceLength, eosId))
+        .withBos(bosId);
     MixtureSampler sampler = MixtureSampler.create(mixture.seed(seed), used, packing, Math.max(1, totalTokens));
     while (sampler.hasNext()) {
       sampler.next(1);

@@ -104,6 +104,31 @@ class ConventionCommandsTest {
   }
 
   @Test
+  void badConventionsAreOneErrorLineNamingTheFileAndKey() throws Exception {
+    Path out = export();
+    Path config = out.resolve("config.json");
+    String good = Files.readString(config);
+    Files.writeString(config, good.replaceFirst("\\{", "{\"rope_scaling\": {\"rope_type\": \"longrope\", \"factor\": 2.0},"));
+    Cli.Result rope = Cli.run("score", out.toString(), "--tokens", "1,2");
+    assertThat(rope.exitCode()).isEqualTo(1);
+    assertThat(rope.errLines()).hasSize(1);
+    assertThat(rope.err()).startsWith("error: ").contains(config.toString()).contains("rope type 'longrope'");
+    Files.writeString(config, good);
+
+    var tc = JSON.createObjectNode().put("chat_template",
+        "{% if messages[0]['role'] != 'system' %}{{ raise_exception('a system message comes first') }}{% endif %}");
+    Files.writeString(out.resolve("tokenizer_config.json"), tc.toString());
+    Path before = Files.list(out).sorted().reduce((a, b) -> b).orElseThrow();
+    Cli.Result raised = Cli.run("generate", out.toString(), "--chat", "--prompt", "hello");
+    assertThat(raised.exitCode()).isEqualTo(1);
+    assertThat(raised.errLines()).hasSize(1);
+    assertThat(raised.err()).startsWith("error: ").contains("tokenizer_config.json").contains("chat_template")
+        .contains("a system message comes first");
+    assertThat(raised.out()).isEmpty();
+    assertThat(Files.list(out).sorted().reduce((a, b) -> b).orElseThrow()).isEqualTo(before);
+  }
+
+  @Test
   void chatKeepsTheConversationAndEndsAtExit() throws Exception {
     Path out = export();
     InputStream stdin = System.in;

@@ -71,6 +71,23 @@ class DataPrepareCommandTest {
   }
 
   @Test
+  void aTokenizerThatAddsBosFramesEveryDocumentAndTheModelNamesItsEos() throws IOException {
+    long plainRows = prepare().get("packing").get("rows").asLong();
+    Files.writeString(tmp.resolve("tokenizer_config.json"), "{\"add_bos_token\": true, \"bos_token\": \"h\"}");
+    Files.writeString(tmp.resolve("config.json"), "{\"eos_token_id\": [" + TestTokenizer.SPACE_WORLD + ", 3]}");
+    JsonNode stats = prepare();
+    assertThat(stats.get("tokenizer").get("bos_id").asInt()).isEqualTo('h'); // byte-level: "h" is its byte's id
+    assertThat(stats.get("tokenizer").get("eos_id").asInt()).isEqualTo(TestTokenizer.SPACE_WORLD); // config.json first
+    long tokens = stats.get("sources").get("general").get("tokens").asLong()
+        + stats.get("sources").get("code").get("tokens").asLong();
+    assertThat(stats.get("packing").get("rows").asLong()).as("BOS + document + EOS, 50 documents")
+        .isEqualTo((tokens + 100 - 1 + 15) / 16).isGreaterThan(plainRows);
+    JsonNode without = prepare("--no-special-tokens");
+    assertThat(without.get("tokenizer").has("bos_id")).isFalse();
+    assertThat(without.get("packing").get("rows").asLong()).isEqualTo(plainRows);
+  }
+
+  @Test
   void aSecondRunReusesTheShardsAndAChangedSourceIsRebuilt() throws IOException {
     prepare();
     JsonNode again = prepare();
