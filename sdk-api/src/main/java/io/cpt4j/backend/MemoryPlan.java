@@ -1,6 +1,6 @@
 package io.cpt4j.backend;
 
-import io.cpt4j.checkpoint.Architecture;
+import io.cpt4j.checkpoint.ModelFamily;
 import io.cpt4j.checkpoint.ModelConfig;
 import java.util.Locale;
 import java.util.Objects;
@@ -109,13 +109,14 @@ public record MemoryPlan(ModelConfig config, int microBatch, int sequenceLength,
     long i = config.intermediateSize();
     long v = config.vocabSize();
     long s = (long) microBatch * config.numHeads() * sequenceLength * sequenceLength;
-    boolean llama = config.architecture() == Architecture.LLAMA;
+    boolean rms = config.family().norm() == ModelFamily.Norm.RMS;
+    boolean gated = config.family().mlp() == ModelFamily.Mlp.GATED;
 
-    long residuals = (llama || !config.parallelResidual() ? 2 : 1) * c * n * h;
-    long norm = (llama && !fp16 ? 8 : 12) * n * h;
-    long projections = (llama ? 4 : 6) * c * n * a;
+    long residuals = (!config.parallelResidual() ? 2 : 1) * c * n * h;
+    long norm = (rms && !fp16 ? 8 : 12) * n * h;
+    long projections = (config.family().fusedQkv() ? 6 : 4) * c * n * a;
     long scores = (fp16 ? 6 : 4) * s;
-    long mlp = (llama ? 5 : 2) * c * n * i;
+    long mlp = (gated ? 5 : 2) * c * n * i;
     // Qwen3's per-head q/k norms keep their float32 input and output of q and k
     long qkNorms = config.qkNorm() ? 2 * 4L * n * (a + (long) config.numKvHeads() * config.headDim()) : 0;
     long layer = residuals + 2 * norm + projections + scores + mlp + qkNorms;

@@ -13,10 +13,6 @@ public enum Architecture {
 
   /** Family of a Hugging Face {@code architectures[0]} class name, or null if unsupported. */
   public static Architecture ofHfClass(String className) {
-    return switch (className) {
-      case "LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM", "Qwen3ForCausalLM" -> LLAMA;
-      case "GPTNeoXForCausalLM" -> GPT_NEOX;
-      default -> null;
-    };
+    return ModelFamily.ofHfClass(className).map(ModelFamily::architecture).orElse(null);
   }
 }

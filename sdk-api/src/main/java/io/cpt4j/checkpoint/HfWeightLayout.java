@@ -23,53 +23,54 @@ final class HfWeightLayout {
 
   static Map<String, List<Long>> expected(ModelConfig c) {
     Map<String, List<Long>> m = new LinkedHashMap<>();
+    ModelFamily f = c.family();
+    TensorNames n = f.names();
     long h = c.hiddenSize();
     long v = c.vocabSize();
     long i = c.intermediateSize();
     long q = (long) c.numHeads() * c.headDim();
     long kv = (long) c.numKvHeads() * c.headDim();
-    if (c.architecture() == Architecture.LLAMA) {
-      m.put("model.embed_tokens.weight", List.of(v, h));
-      for (int l = 0; l < c.numLayers(); l++) {
-        String p = "model.layers." + l + ".";
-        m.put(p + "input_layernorm.weight", List.of(h));
-        linear(m, p + "self_attn.q_proj", q, h, c.qkvBias());
-        linear(m, p + "self_attn.k_proj", kv, h, c.qkvBias());
-        linear(m, p + "self_attn.v_proj", kv, h, c.qkvBias());
-        linear(m, p + "self_attn.o_proj", h, q, c.attentionOutputBias());
-        if (c.qkNorm()) {
-          m.put(p + "self_attn.q_norm.weight", List.of((long) c.headDim()));
-          m.put(p + "self_attn.k_norm.weight", List.of((long) c.headDim()));
-        }
-        m.put(p + "post_attention_layernorm.weight", List.of(h));
-        linear(m, p + "mlp.gate_proj", i, h, c.mlpBias());
-        linear(m, p + "mlp.up_proj", i, h, c.mlpBias());
-        linear(m, p + "mlp.down_proj", h, i, c.mlpBias());
+    boolean layerNorm = f.norm() == ModelFamily.Norm.LAYER_NORM;
+    m.put(n.embedding() + ".weight", List.of(v, h));
+    for (int l = 0; l < c.numLayers(); l++) {
+      String p = n.layer(l);
+      norm(m, p + n.inputNorm(), h, layerNorm);
+      if (layerNorm) { // GPT-NeoX's order: both norms first, as its checkpoints list them
+        norm(m, p + n.postAttentionNorm(), h, true);
       }
-      m.put("model.norm.weight", List.of(h));
-      if (!c.tieWordEmbeddings()) {
-        m.put("lm_head.weight", List.of(v, h));
+      if (f.fusedQkv()) {
+        linear(m, p + n.fusedQkv(), q + 2 * kv, h, c.qkvBias());
+      } else {
+        linear(m, p + n.query(), q, h, c.qkvBias());
+        linear(m, p + n.key(), kv, h, c.qkvBias());
+        linear(m, p + n.value(), kv, h, c.qkvBias());
       }
-    } else {
-      m.put("gpt_neox.embed_in.weight", List.of(v, h));
-      for (int l = 0; l < c.numLayers(); l++) {
-        String p = "gpt_neox.layers." + l + ".";
-        m.put(p + "input_layernorm.weight", List.of(h));
-        m.put(p + "input_layernorm.bias", List.of(h));
-        m.put(p + "post_attention_layernorm.weight", List.of(h));
-        m.put(p + "post_attention_layernorm.bias", List.of(h));
-        linear(m, p + "attention.query_key_value", q + 2 * kv, h, c.qkvBias());
-        linear(m, p + "attention.dense", h, q, c.attentionOutputBias());
-        linear(m, p + "mlp.dense_h_to_4h", i, h, c.mlpBias());
-        linear(m, p + "mlp.dense_4h_to_h", h, i, c.mlpBias());
+      linear(m, p + n.attentionOut(), h, q, c.attentionOutputBias());
+      if (f.qkNorm()) {
+        m.put(p + n.queryNorm() + ".weight", List.of((long) c.headDim()));
+        m.put(p + n.keyNorm() + ".weight", List.of((long) c.headDim()));
       }
-      m.put("gpt_neox.final_layer_norm.weight", List.of(h));
-      m.put("gpt_neox.final_layer_norm.bias", List.of(h));
-      if (!c.tieWordEmbeddings()) {
-        m.put("embed_out.weight", List.of(v, h));
+      if (!layerNorm) {
+        norm(m, p + n.postAttentionNorm(), h, false);
       }
+      if (f.mlp() == ModelFamily.Mlp.GATED) {
+        linear(m, p + n.gate(), i, h, c.mlpBias());
+      }
+      linear(m, p + n.up(), i, h, c.mlpBias());
+      linear(m, p + n.down(), h, i, c.mlpBias());
+    }
+    norm(m, n.finalNorm(), h, layerNorm);
+    if (!c.tieWordEmbeddings()) {
+      m.put(n.head() + ".weight", List.of(v, h));
     }
     return Collections.unmodifiableMap(m);
+  }
+
+  private static void norm(Map<String, List<Long>> m, String prefix, long h, boolean bias) {
+    m.put(prefix + ".weight", List.of(h));
+    if (bias) {
+      m.put(prefix + ".bias", List.of(h));
+    }
   }
 
   /** Name of the output head that a tied checkpoint may still carry (a copy of the embedding). */
@@ -77,7 +78,7 @@ final class HfWeightLayout {
     if (!c.tieWordEmbeddings()) {
       return Set.of();
     }
-    return Set.of(c.architecture() == Architecture.LLAMA ? "lm_head.weight" : "embed_out.weight");
+    return Set.of(c.names().head() + ".weight");
   }
 
   static void verify(ModelConfig c, java.nio.file.Path where, java.util.Collection<TensorInfo> found) {

@@ -15,7 +15,8 @@ import java.util.OptionalInt;
  *
  * @param architecture the family (selects tensor names and code paths)
  * @param hfClass the Hugging Face class, e.g. {@code LlamaForCausalLM}
- * @param modelType HF {@code model_type}: "llama", "mistral", "qwen2", "gpt_neox"
+ * @param modelType HF {@code model_type}, one of {@link ModelFamily}'s: "llama", "mistral", "qwen2",
+ *     "qwen3", "gpt_neox"
  * @param vocabSize rows of the embedding matrix
  * @param hiddenSize model width
  * @param intermediateSize MLP width
@@ -33,8 +34,6 @@ import java.util.OptionalInt;
  * @param attentionOutputBias bias on the attention output projection (GPT-NeoX; Llama {@code
  *     attention_bias})
  * @param mlpBias bias on the MLP projections (GPT-NeoX; Llama {@code mlp_bias})
- * @param qkNorm RMSNorm over each head of the queries and keys before the rotary embedding, with
- *     weights {@code self_attn.q_norm} and {@code k_norm} of {@code headDim} (Qwen3)
  * @param parallelResidual GPT-NeoX {@code use_parallel_residual}; false for Llama
  * @param hiddenAct MLP activation, e.g. "silu" or "gelu"
  * @param torchDtype the dtype the checkpoint declares ({@code torch_dtype}), e.g. "bfloat16"
@@ -68,7 +67,6 @@ public record ModelConfig(
     boolean qkvBias,
     boolean attentionOutputBias,
     boolean mlpBias,
-    boolean qkNorm,
     boolean parallelResidual,
     String hiddenAct,
     String torchDtype,
@@ -128,8 +126,12 @@ public record ModelConfig(
       throw new ConfigException("GPT-NeoX heads must split the hidden size: head_dim " + headDim + " × "
           + numHeads + " heads ≠ hidden_size " + hiddenSize);
     }
-    if (architecture == Architecture.GPT_NEOX && qkNorm) {
-      throw new ConfigException("q/k normalisation is a Qwen3 option; GPT-NeoX has none");
+    ModelFamily family = ModelFamily.ofModelType(modelType).orElseThrow(() -> new ConfigException(
+        "unsupported model_type '" + modelType + "' (supported: " + java.util.Arrays.stream(ModelFamily.values())
+            .map(ModelFamily::modelType).toList() + ")"));
+    if (!family.hfClass().equals(hfClass) || family.architecture() != architecture) {
+      throw new ConfigException("model_type " + modelType + " is " + family.hfClass() + " (" + family.architecture()
+          + "), not " + hfClass + " (" + architecture + ")");
     }
     if (architecture == Architecture.LLAMA && parallelResidual) {
       throw new ConfigException("parallel residual is a GPT-NeoX option; Llama blocks are sequential");
@@ -141,12 +143,7 @@ public record ModelConfig(
       ModelConfigChecks.tokenId("bos_token_id", bosTokenId.getAsInt(), vocabSize);
     }
     ModelConfigChecks.layers(modelType, numLayers, slidingWindow, layerTypes);
-    if (architecture == Architecture.LLAMA) {
-      ModelConfigChecks.familyBiases(modelType, qkvBias, attentionOutputBias, mlpBias, qkNorm);
-    }
-    if (modelType.equals("mistral") && layerTypes.contains(FULL_ATTENTION)) {
-      throw new ConfigException("Mistral slides every layer or none; layer_types " + layerTypes + " mixes them");
-    }
+    ModelConfigChecks.familyBiases(family, qkvBias, attentionOutputBias, mlpBias);
   }
 
   /**
@@ -164,6 +161,24 @@ public record ModelConfig(
 
   private static int rotaryDim(int headDim, double pct) {
     return (int) (headDim * pct);
+  }
+
+  /** The family: tensor names, norm and MLP kinds, q/k normalisation ({@link ModelFamily}). */
+  public ModelFamily family() {
+    return ModelFamily.ofModelType(modelType).orElseThrow();
+  }
+
+  /** The tensor names of {@link #family()}. */
+  public TensorNames names() {
+    return family().names();
+  }
+
+  /**
+   * Whether queries and keys are RMS-normalised per head before the rotary embedding, with weights
+   * {@code self_attn.q_norm} and {@code k_norm} of {@code headDim} (Qwen3).
+   */
+  public boolean qkNorm() {
+    return family().qkNorm();
   }
 
   /** Channels of each head that rotary embeddings rotate ({@code int(headDim * rotaryPct)}, as HF). */
@@ -254,7 +269,6 @@ public record ModelConfig(
     m.put("qkvBias", qkvBias);
     m.put("attentionOutputBias", attentionOutputBias);
     m.put("mlpBias", mlpBias);
-    m.put("qkNorm", qkNorm);
     m.put("parallelResidual", parallelResidual);
     m.put("hiddenAct", hiddenAct);
     m.put("torchDtype", torchDtype);
@@ -292,7 +306,6 @@ public record ModelConfig(
       values.put("qkvBias", !llama);
       values.put("attentionOutputBias", !llama);
       values.put("mlpBias", !llama);
-      values.put("qkNorm", false);
       values.put("parallelResidual", !llama);
       values.put("hiddenAct", llama ? "silu" : "gelu");
       values.put("torchDtype", "float32");
@@ -325,7 +338,6 @@ public record ModelConfig(
     public Builder qkvBias(boolean v) { return set("qkvBias", v); }
     public Builder attentionOutputBias(boolean v) { return set("attentionOutputBias", v); }
     public Builder mlpBias(boolean v) { return set("mlpBias", v); }
-    public Builder qkNorm(boolean v) { return set("qkNorm", v); }
     public Builder parallelResidual(boolean v) { return set("parallelResidual", v); }
     public Builder hiddenAct(String v) { return set("hiddenAct", v); }
     public Builder torchDtype(String v) { return set("torchDtype", v); }
@@ -377,7 +389,6 @@ public record ModelConfig(
           (Boolean) values.get("qkvBias"),
           (Boolean) values.get("attentionOutputBias"),
           (Boolean) values.get("mlpBias"),
-          (Boolean) values.get("qkNorm"),
           (Boolean) values.get("parallelResidual"),
           (String) values.get("hiddenAct"),
           (String) values.get("torchDtype"),

@@ -16,22 +16,20 @@ final class ModelConfigChecks {
     }
   }
 
-  /** The bias and q/k-norm combinations each transformers class can express (so written configs load as they are). */
-  static void familyBiases(String type, boolean qkv, boolean out, boolean mlp, boolean qkNorm) {
-    String problem = switch (type) {
-      case "llama" -> qkv != out ? "Llama's attention_bias puts biases on q, k, v and o alike" : null;
-      case "mistral" -> qkv || out || mlp ? "Mistral has no biases" : null;
-      case "qwen2" -> !qkv || out || mlp ? "Qwen2 has biases on q, k and v only" : null;
-      case "qwen3" -> qkv != out || mlp ? "Qwen3's attention_bias puts biases on q, k, v and o alike, none on the MLP"
+  /** The bias combinations each transformers class can express (so written configs load as they are). */
+  static void familyBiases(ModelFamily family, boolean qkv, boolean out, boolean mlp) {
+    String problem = switch (family.biases()) {
+      case ATTENTION_AND_MLP_KEYS -> qkv != out ? "attention_bias puts biases on q, k, v and o alike" : null;
+      case ATTENTION_KEY -> qkv != out || mlp ? "attention_bias puts biases on q, k, v and o alike, none on the MLP"
           : null;
-      default -> null;
+      case QKV -> !qkv || out || mlp ? "the biases are on q, k and v only" : null;
+      case NONE -> qkv || out || mlp ? "there are no biases" : null;
+      case NEOX -> qkv != out || !mlp ? "attention_bias puts biases on q/k/v and the output alike; the MLP has them"
+          : null;
     };
-    if (problem == null && qkNorm != type.equals("qwen3")) {
-      problem = "q/k normalisation belongs to Qwen3 alone";
-    }
     if (problem != null) {
-      throw new ConfigException(problem + " (model_type " + type + ": q/k/v bias " + qkv + ", o bias " + out
-          + ", MLP bias " + mlp + ", q/k norm " + qkNorm + ")");
+      throw new ConfigException(family.hfClass() + ": " + problem + " (q/k/v bias " + qkv + ", o bias " + out
+          + ", MLP bias " + mlp + ")");
     }
   }
 
@@ -52,9 +50,15 @@ final class ModelConfigChecks {
     if (layerTypes.contains(ModelConfig.SLIDING_ATTENTION) && slidingWindow == 0) {
       throw new ConfigException("layer_types has sliding_attention layers but sliding_window is not set");
     }
-    if (layerTypes.contains(ModelConfig.SLIDING_ATTENTION) && !java.util.Set.of("mistral", "qwen2", "qwen3").contains(modelType)) {
+    ModelFamily family = ModelFamily.ofModelType(modelType).orElseThrow();
+    if (layerTypes.contains(ModelConfig.SLIDING_ATTENTION) && family.window() == ModelFamily.Window.NONE) {
       throw new ConfigException("sliding-window attention is not part of " + modelType + " in transformers"
-          + " (families with it: mistral, qwen2, qwen3)");
+          + " (families with it: " + java.util.Arrays.stream(ModelFamily.values())
+              .filter(f -> f.window() != ModelFamily.Window.NONE).map(ModelFamily::modelType).toList() + ")");
+    }
+    if (family.window() == ModelFamily.Window.ALL_LAYERS && layerTypes.contains(ModelConfig.FULL_ATTENTION)) {
+      throw new ConfigException(family.hfClass() + " slides every layer or none; layer_types " + layerTypes
+          + " mixes them");
     }
   }
 }

@@ -59,7 +59,7 @@ public final class TestCheckpoints {
   /** Qwen3: q/k RMSNorm per head, a head width (8) that is not hidden / heads (4), grouped-query attention. */
   public static ModelConfig tinyQwen3() {
     return tinyLlama().toBuilder().hfClass("Qwen3ForCausalLM").modelType("qwen3").numKvHeads(2).headDim(8)
-        .qkNorm(true).ropeTheta(1_000_000.0).build();
+        .ropeTheta(1_000_000.0).build();
   }
 
   public static ModelConfig tinyNeox() {

@@ -31,8 +31,7 @@ final class AdamWUpdate {
     if (param.getShape().dimension() < 2) {
       return false; // biases and norm weights
     }
-    boolean embedding = name.equals("model.embed_tokens.weight") || name.equals("gpt_neox.embed_in.weight")
-        || name.equals("lm_head.weight") || name.equals("embed_out.weight");
+    boolean embedding = name.equals(c.names().embedding() + ".weight") || name.equals(c.names().head() + ".weight");
     return !embedding || settings.decayEmbeddings();
   }
 

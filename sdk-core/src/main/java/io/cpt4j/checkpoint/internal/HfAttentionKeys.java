@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cpt4j.checkpoint.ConfigException;
 import io.cpt4j.checkpoint.ModelConfig;
+import io.cpt4j.checkpoint.ModelFamily;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -121,14 +122,15 @@ final class HfAttentionKeys {
    * GPT-NeoX attend fully whatever {@code sliding_window} says, as in transformers.
    */
   static void slidingWindow(ObjectNode c, String modelType, int layers, ModelConfig.Builder b) {
-    Integer window = switch (modelType) {
-      case "mistral" -> c.has("sliding_window") ? optionalInt(c, "sliding_window") : Integer.valueOf(4096);
-      case "qwen2", "qwen3" -> !bool(c, "use_sliding_window") ? null
+    ModelFamily.Window kind = ModelFamily.ofModelType(modelType).orElseThrow().window();
+    Integer window = switch (kind) {
+      case ALL_LAYERS -> c.has("sliding_window") ? optionalInt(c, "sliding_window") : Integer.valueOf(4096);
+      case FROM_LAYER -> !bool(c, "use_sliding_window") ? null
           : c.has("sliding_window") ? optionalInt(c, "sliding_window") : Integer.valueOf(4096);
-      default -> null;
+      case NONE -> null;
     };
     List<String> types = new ArrayList<>();
-    if (window != null && modelType.equals("mistral")) {
+    if (window != null && kind == ModelFamily.Window.ALL_LAYERS) {
       types.addAll(Collections.nCopies(layers, ModelConfig.SLIDING_ATTENTION));
     } else if (window != null && c.hasNonNull("layer_types")) {
       JsonNode explicit = c.get("layer_types");

@@ -12,6 +12,7 @@ import io.cpt4j.checkpoint.Architecture;
 import io.cpt4j.checkpoint.CheckpointException;
 import io.cpt4j.checkpoint.ConfigException;
 import io.cpt4j.checkpoint.ModelConfig;
+import io.cpt4j.checkpoint.ModelFamily;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -35,9 +36,6 @@ public final class HfConfigCodec {
           .enable(SerializationFeature.INDENT_OUTPUT)
           .build();
 
-  private static final Map<String, String> CLASS_OF_MODEL_TYPE = Map.of(
-      "llama", "LlamaForCausalLM", "mistral", "MistralForCausalLM", "qwen2", "Qwen2ForCausalLM",
-      "qwen3", "Qwen3ForCausalLM", "gpt_neox", "GPTNeoXForCausalLM");
 
   /** Reads the tree of a JSON object file. */
   static ObjectNode readTree(Path file) {
@@ -64,15 +62,11 @@ public final class HfConfigCodec {
   }
 
   static ModelConfig parse(ObjectNode c) {
-    String hfClass = hfClass(c);
-    Architecture arch = Architecture.ofHfClass(hfClass);
-    if (arch == null) {
-      throw new ConfigException("unsupported architecture " + hfClass
-          + " (supported: LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM,"
-          + " GPTNeoXForCausalLM)");
-    }
+    ModelFamily family = family(c);
+    String hfClass = family.hfClass();
+    Architecture arch = family.architecture();
     boolean llama = arch == Architecture.LLAMA;
-    String modelType = text(c, "model_type", llama ? "llama" : "gpt_neox");
+    String modelType = family.modelType();
     int heads = integer(c, "num_attention_heads", null);
     ModelConfig.Builder b = ModelConfig.builder(arch)
         .hfClass(hfClass)
@@ -88,17 +82,18 @@ public final class HfConfigCodec {
         .torchDtype(text(c, "torch_dtype", text(c, "dtype", "float32")));
     if (c.hasNonNull("head_dim")) {
       b.headDim(integer(c, "head_dim", null));
-    } else if (hfClass.equals("Qwen3ForCausalLM")) {
+    } else if (family == ModelFamily.QWEN3) {
       b.headDim(128); // Qwen3Config's default, not hidden_size / heads
     }
     Map<String, Object> rope = HfAttentionKeys.ropeParameters(c);
     Map<String, Object> scaling = new java.util.LinkedHashMap<>();
     if (llama) {
-      // biases as each transformers class builds its layers: Llama reads attention_bias (q, k, v, o)
-      // and mlp_bias; Qwen3 attention_bias only; Qwen2 always has q/k/v biases; Mistral none
-      boolean readsAttentionBias = hfClass.equals("LlamaForCausalLM") || hfClass.equals("Qwen3ForCausalLM");
+      // biases as each transformers class builds its layers (ModelFamily.Biases)
+      ModelFamily.Biases rule = family.biases();
+      boolean readsAttentionBias = rule == ModelFamily.Biases.ATTENTION_AND_MLP_KEYS
+          || rule == ModelFamily.Biases.ATTENTION_KEY;
       boolean attentionBias = readsAttentionBias && bool(c, "attention_bias", false);
-      boolean qwen2 = hfClass.equals("Qwen2ForCausalLM");
+      boolean qwen2 = rule == ModelFamily.Biases.QKV;
       double partial = HfAttentionKeys.partialRotary(rope, number(c, "partial_rotary_factor", 1.0));
       if (partial != 1.0) {
         throw new ConfigException("partial_rotary_factor " + partial + " is not supported for " + hfClass
@@ -109,8 +104,7 @@ public final class HfConfigCodec {
           .normEps(number(c, "rms_norm_eps", 1e-6))
           .qkvBias(qwen2 || attentionBias)
           .attentionOutputBias(!qwen2 && attentionBias)
-          .qkNorm(hfClass.equals("Qwen3ForCausalLM"))
-          .mlpBias(hfClass.equals("LlamaForCausalLM") && bool(c, "mlp_bias", false))
+          .mlpBias(rule == ModelFamily.Biases.ATTENTION_AND_MLP_KEYS && bool(c, "mlp_bias", false))
           .parallelResidual(false)
           .hiddenAct(text(c, "hidden_act", "silu"));
     } else {
@@ -146,23 +140,31 @@ public final class HfConfigCodec {
     return b.build();
   }
 
-  private static String hfClass(ObjectNode c) {
+  /**
+   * The family: {@code architectures[0]} when given (a supported causal-LM class, agreeing with
+   * {@code model_type} if that is set too), else {@code model_type}.
+   */
+  private static ModelFamily family(ObjectNode c) {
     JsonNode archs = c.get("architectures");
-    if (archs != null && archs.isArray() && !archs.isEmpty() && archs.get(0).isTextual()) {
-      return archs.get(0).textValue();
-    }
     if (archs != null && !archs.isNull() && !archs.isArray()) {
       throw new ConfigException("architectures must be a list of class names, got " + archs);
     }
     String type = text(c, "model_type", null);
+    if (archs != null && archs.isArray() && !archs.isEmpty() && archs.get(0).isTextual()) {
+      String cls = archs.get(0).textValue();
+      ModelFamily f = ModelFamily.ofHfClass(cls).orElseThrow(() -> new ConfigException("unsupported architecture "
+          + cls + " (supported: " + String.join(", ", ModelFamily.hfClasses()) + ")"));
+      if (type != null && !type.equals(f.modelType())) {
+        throw new ConfigException("model_type '" + type + "' does not match architectures " + cls + " (model_type '"
+            + f.modelType() + "')");
+      }
+      return f;
+    }
     if (type == null) {
       throw new ConfigException("neither architectures nor model_type is set");
     }
-    String cls = CLASS_OF_MODEL_TYPE.get(type);
-    if (cls == null) {
-      throw new ConfigException("unsupported model_type '" + type + "' (supported: " + CLASS_OF_MODEL_TYPE.keySet() + ")");
-    }
-    return cls;
+    return ModelFamily.ofModelType(type).orElseThrow(() -> new ConfigException("unsupported model_type '" + type
+        + "' (supported: " + java.util.Arrays.stream(ModelFamily.values()).map(ModelFamily::modelType).toList() + ")"));
   }
 
   private static int tokenInt(String field, JsonNode n) {
@@ -243,11 +245,12 @@ public final class HfConfigCodec {
       o.put("head_dim", c.headDim());
       o.put("rope_theta", c.ropeTheta());
       o.put("rms_norm_eps", c.normEps());
-      if (c.modelType().equals("llama")) {
+      ModelFamily.Biases rule = c.family().biases();
+      if (rule == ModelFamily.Biases.ATTENTION_AND_MLP_KEYS || rule == ModelFamily.Biases.ATTENTION_KEY) {
         o.put("attention_bias", c.qkvBias());
+      }
+      if (rule == ModelFamily.Biases.ATTENTION_AND_MLP_KEYS) {
         o.put("mlp_bias", c.mlpBias());
-      } else if (c.modelType().equals("qwen3")) {
-        o.put("attention_bias", c.qkvBias());
       }
       slidingWindowKeys(c, o);
     } else {
@@ -275,13 +278,13 @@ public final class HfConfigCodec {
 
   /** The window keys transformers 4.4x and 5.x read back to the same {@code layer_types}. */
   private static void slidingWindowKeys(ModelConfig c, ObjectNode o) {
-    if (c.modelType().equals("mistral")) {
+    if (c.family().window() == ModelFamily.Window.ALL_LAYERS) {
       if (c.hasSlidingLayers()) {
         o.put("sliding_window", c.slidingWindow());
       } else {
         o.putNull("sliding_window"); // absent would mean transformers' default of 4096
       }
-    } else if (c.modelType().equals("qwen2") || c.modelType().equals("qwen3")) {
+    } else if (c.family().window() == ModelFamily.Window.FROM_LAYER) {
       o.put("use_sliding_window", c.hasSlidingLayers());
       if (c.hasSlidingLayers()) {
         o.put("sliding_window", c.slidingWindow());

@@ -7,7 +7,8 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import io.cpt4j.backend.Batch;
-import io.cpt4j.checkpoint.Architecture;
+import io.cpt4j.checkpoint.ModelFamily;
+import io.cpt4j.checkpoint.TensorNames;
 import io.cpt4j.checkpoint.ModelConfig;
 import java.util.function.Function;
 
@@ -20,18 +21,23 @@ import java.util.function.Function;
  */
 public final class Decoder {
   private final ModelConfig c;
-  private final boolean llama;
+  private final ModelFamily f;
+  private final TensorNames n;
+  private final boolean rms;
   private final double[] invFreq;
 
   public Decoder(ModelConfig config) {
     this.c = config;
-    this.llama = config.architecture() == Architecture.LLAMA;
+    this.f = config.family();
+    this.n = f.names();
+    this.rms = f.norm() == ModelFamily.Norm.RMS;
     this.invFreq = Rope.inverseFrequencies(config);
     String act = config.hiddenAct();
-    boolean supported = llama ? act.equals("silu") || act.equals("swish") : act.equals("gelu");
+    boolean gated = f.mlp() == ModelFamily.Mlp.GATED;
+    boolean supported = gated ? act.equals("silu") || act.equals("swish") : act.equals("gelu");
     if (!supported) {
       throw new io.cpt4j.checkpoint.ConfigException("hidden_act '" + act + "' is not supported for "
-          + config.hfClass() + " (supported: " + (llama ? "silu" : "gelu, the exact erf form") + ")");
+          + config.hfClass() + " (supported: " + (gated ? "silu" : "gelu, the exact erf form") + ")");
     }
   }
 
@@ -61,7 +67,7 @@ public final class Decoder {
 
   /** Token embeddings, (B, T, H). */
   NDArray embed(Function<String, NDArray> w, BatchInputs in) {
-    NDArray table = w.apply(llama ? "model.embed_tokens.weight" : "gpt_neox.embed_in.weight");
+    NDArray table = w.apply(n.embedding() + ".weight");
     // torch.embedding rather than advanced indexing: its backward sums each row's gradient in token
     // order on one thread, while index_put_ adds with parallel atomics (in an order that varies from
     // run to run) once the gradient has 32768 elements and there are 2+ threads; exact resume needs
@@ -72,28 +78,20 @@ public final class Decoder {
 
   /** Decoder block {@code layer}: (B, T, H) → (B, T, H). */
   NDArray block(Function<String, NDArray> w, int layer, NDArray x, BatchInputs in) {
-    String p = (llama ? "model.layers." : "gpt_neox.layers.") + layer + ".";
-    if (llama) {
-      NDArray mask = c.isSlidingLayer(layer) ? in.slidingMask : in.mask;
-      NDArray h = x.add(attention(w, p, rmsNorm(x, w.apply(p + "input_layernorm.weight")), in, mask));
-      return h.add(mlp(w, p, rmsNorm(h, w.apply(p + "post_attention_layernorm.weight"))));
-    }
-    NDArray attn = attention(w, p, layerNorm(w, p + "input_layernorm", x), in, in.mask);
+    String p = n.layer(layer);
+    NDArray mask = c.isSlidingLayer(layer) ? in.slidingMask : in.mask;
+    NDArray attn = attention(w, p, norm(w, p + n.inputNorm(), x), in, mask);
     if (c.parallelResidual()) {
-      return x.add(attn).add(mlp(w, p, layerNorm(w, p + "post_attention_layernorm", x)));
+      return x.add(attn).add(mlp(w, p, norm(w, p + n.postAttentionNorm(), x)));
     }
     NDArray h = x.add(attn);
-    return h.add(mlp(w, p, layerNorm(w, p + "post_attention_layernorm", h)));
+    return h.add(mlp(w, p, norm(w, p + n.postAttentionNorm(), h)));
   }
 
   /** Final norm and LM head: (B, T, H) → logits (B·T, V), float32 (float64 in a float64 pass). */
   NDArray head(Function<String, NDArray> w, NDArray x) {
-    NDArray normed = llama
-        ? rmsNorm(x, w.apply("model.norm.weight"))
-        : layerNorm(w, "gpt_neox.final_layer_norm", x);
-    String headName = c.tieWordEmbeddings()
-        ? (llama ? "model.embed_tokens.weight" : "gpt_neox.embed_in.weight")
-        : (llama ? "lm_head.weight" : "embed_out.weight");
+    NDArray normed = norm(w, n.finalNorm(), x);
+    String headName = (c.tieWordEmbeddings() ? n.embedding() : n.head()) + ".weight";
     NDArray flat = normed.reshape(-1, c.hiddenSize());
     NDArray logits = flat.matMul(w.apply(headName).transpose());
     return logits.getDataType() == DataType.FLOAT64 ? logits : Casts.cast(logits, DataType.FLOAT32);
@@ -130,6 +128,11 @@ public final class Decoder {
     return JniUtils.linear((PtNDArray) x, weight, b);
   }
 
+  /** The family's norm of {@code x} with the tensors named {@code name} (weight, and bias for LayerNorm). */
+  private NDArray norm(Function<String, NDArray> w, String name, NDArray x) {
+    return rms ? rmsNorm(x, w.apply(name + ".weight")) : layerNorm(w, name, x);
+  }
+
   /** RMSNorm in float32 (as HF), then back to the input's dtype. */
   private NDArray rmsNorm(NDArray x, NDArray weight) {
     NDArray x32 = x.getDataType() == DataType.FLOAT64 ? x : Casts.cast(x, DataType.FLOAT32);
@@ -156,18 +159,18 @@ public final class Decoder {
     NDArray q;
     NDArray k;
     NDArray v;
-    if (llama) {
-      q = linear(w, p + "self_attn.q_proj", x, c.qkvBias()).reshape(b, t, c.numHeads(), hd);
-      k = linear(w, p + "self_attn.k_proj", x, c.qkvBias()).reshape(b, t, c.numKvHeads(), hd);
-      if (c.qkNorm()) { // Qwen3: RMSNorm over each head, before the rotation
-        q = rmsNorm(q, w.apply(p + "self_attn.q_norm.weight"));
-        k = rmsNorm(k, w.apply(p + "self_attn.k_norm.weight"));
+    if (!f.fusedQkv()) {
+      q = linear(w, p + n.query(), x, c.qkvBias()).reshape(b, t, c.numHeads(), hd);
+      k = linear(w, p + n.key(), x, c.qkvBias()).reshape(b, t, c.numKvHeads(), hd);
+      if (f.qkNorm()) { // Qwen3: RMSNorm over each head, before the rotation
+        q = rmsNorm(q, w.apply(p + n.queryNorm() + ".weight"));
+        k = rmsNorm(k, w.apply(p + n.keyNorm() + ".weight"));
       }
       q = q.transpose(0, 2, 1, 3);
       k = k.transpose(0, 2, 1, 3);
-      v = linear(w, p + "self_attn.v_proj", x, c.qkvBias()).reshape(b, t, c.numKvHeads(), hd).transpose(0, 2, 1, 3);
+      v = linear(w, p + n.value(), x, c.qkvBias()).reshape(b, t, c.numKvHeads(), hd).transpose(0, 2, 1, 3);
     } else { // fused, per head [q | k | v] as HF's view(B, T, nh, 3·hd)
-      NDArray qkv = linear(w, p + "attention.query_key_value", x, c.qkvBias()).reshape(b, t, c.numHeads(), 3 * hd);
+      NDArray qkv = linear(w, p + n.fusedQkv(), x, c.qkvBias()).reshape(b, t, c.numHeads(), 3 * hd);
       q = qkv.get("..., :" + hd).transpose(0, 2, 1, 3);
       k = qkv.get("..., " + hd + ":" + 2 * hd).transpose(0, 2, 1, 3);
       v = qkv.get("..., " + 2 * hd + ":").transpose(0, 2, 1, 3);
@@ -184,7 +187,7 @@ public final class Decoder {
     NDArray probs = Casts.cast(Casts.cast(scores, softmaxType).add(mask.toType(softmaxType, false))
         .softmax(-1), x.getDataType());
     NDArray out = probs.matMul(v).transpose(0, 2, 1, 3).reshape(b, t, (long) c.numHeads() * hd);
-    return linear(w, p + (llama ? "self_attn.o_proj" : "attention.dense"), out, c.attentionOutputBias());
+    return linear(w, p + n.attentionOut(), out, c.attentionOutputBias());
   }
 
   /** Rotary embedding over the first rotaryDim channels of each head (all of them for Llama). */
@@ -204,14 +207,14 @@ public final class Decoder {
   }
 
   private NDArray mlp(Function<String, NDArray> w, String p, NDArray x) {
-    if (llama) {
-      NDArray gate = linear(w, p + "mlp.gate_proj", x, c.mlpBias());
-      NDArray up = linear(w, p + "mlp.up_proj", x, c.mlpBias());
+    if (f.mlp() == ModelFamily.Mlp.GATED) {
+      NDArray gate = linear(w, p + n.gate(), x, c.mlpBias());
+      NDArray up = linear(w, p + n.up(), x, c.mlpBias());
       NDArray silu = gate.mul(JniUtils.sigmoid((PtNDArray) gate));
-      return linear(w, p + "mlp.down_proj", silu.mul(up), c.mlpBias());
+      return linear(w, p + n.down(), silu.mul(up), c.mlpBias());
     }
-    NDArray h = linear(w, p + "mlp.dense_h_to_4h", x, c.mlpBias());
+    NDArray h = linear(w, p + n.up(), x, c.mlpBias());
     NDArray gelu = JniUtils.gelu((PtNDArray) h); // exact erf form, torch's default
-    return linear(w, p + "mlp.dense_4h_to_h", gelu, c.mlpBias());
+    return linear(w, p + n.down(), gelu, c.mlpBias());
   }
 }

@@ -5,7 +5,8 @@ import static io.cpt4j.onnx.internal.OnnxGraph.INT64;
 import static io.cpt4j.onnx.internal.OnnxGraph.attr;
 import static io.cpt4j.onnx.internal.OnnxGraph.attrs;
 
-import io.cpt4j.checkpoint.Architecture;
+import io.cpt4j.checkpoint.ModelFamily;
+import io.cpt4j.checkpoint.TensorNames;
 import io.cpt4j.checkpoint.ModelConfig;
 import io.cpt4j.checkpoint.TensorStore;
 import io.cpt4j.model.internal.Rope;
@@ -50,7 +51,8 @@ final class DecoderGraph {
   private final TensorStore weights;
   private final boolean cache;
   private final int ct; // compute element type: FLOAT or FLOAT16
-  private final boolean llama;
+  private final ModelFamily family;
+  private final TensorNames names;
   private final OnnxGraph g = new OnnxGraph("cpt4j_decoder");
 
   // graph-wide values
@@ -66,7 +68,8 @@ final class DecoderGraph {
     this.weights = weights;
     this.cache = cache;
     this.ct = computeType;
-    this.llama = c.architecture() == Architecture.LLAMA;
+    this.family = c.family();
+    this.names = family.names();
   }
 
   /**
@@ -75,11 +78,11 @@ final class DecoderGraph {
    * @throws OnnxException if the activation is not the one the family's graph computes
    */
   static OnnxGraph build(ModelConfig c, TensorStore weights, boolean cache, int computeType) {
-    boolean llama = c.architecture() == Architecture.LLAMA;
+    boolean gated = c.family().mlp() == ModelFamily.Mlp.GATED;
     String act = c.hiddenAct();
-    if (llama ? !(act.equals("silu") || act.equals("swish")) : !act.equals("gelu")) {
+    if (gated ? !(act.equals("silu") || act.equals("swish")) : !act.equals("gelu")) {
       throw new OnnxException("hidden_act '" + act + "' cannot be exported for " + c.hfClass() + " (supported: "
-          + (llama ? "silu" : "gelu, the exact erf form") + ")");
+          + (gated ? "silu" : "gelu, the exact erf form") + ")");
     }
     return new DecoderGraph(c, weights, cache, computeType).build();
   }
@@ -91,16 +94,12 @@ final class DecoderGraph {
     rotaryTables();
     attentionMask();
     String flatIds = g.node("Reshape", "embed", List.of(INPUT_IDS, g.ints(-1)));
-    String x = g.node("Gather", "embed", List.of(w(llama ? "model.embed_tokens.weight" : "gpt_neox.embed_in.weight"),
-        flatIds), attr("axis", 0L)); // (N, H)
+    String x = g.node("Gather", "embed", List.of(w(names.embedding() + ".weight"), flatIds), attr("axis", 0L)); // (N, H)
     for (int l = 0; l < c.numLayers(); l++) {
       x = block(l, x);
     }
-    String normed = llama ? rmsNorm("final_norm", x, "model.norm.weight") : layerNorm("final_norm", x,
-        "gpt_neox.final_layer_norm");
-    String head = c.tieWordEmbeddings()
-        ? (llama ? "model.embed_tokens.weight" : "gpt_neox.embed_in.weight")
-        : (llama ? "lm_head.weight" : "embed_out.weight");
+    String normed = norm("final_norm", x, names.finalNorm());
+    String head = (c.tieWordEmbeddings() ? names.embedding() : names.head()) + ".weight";
     String logits = toFloat("lm_head", linearWeight("lm_head", normed, head, null)); // (N, V)
     String shape = g.node("Concat", "lm_head", List.of(batch, seq, g.ints(c.vocabSize())), attr("axis", 0L));
     g.nodeNamed("Reshape", LOGITS, List.of(logits, shape)); // (B, S, V)
@@ -190,19 +189,15 @@ final class DecoderGraph {
   // ------------------------------------------------------------------ blocks
 
   private String block(int l, String x) {
-    String p = (llama ? "model.layers." : "gpt_neox.layers.") + l + ".";
+    String p = names.layer(l);
     String n = "layers." + l;
-    if (llama) {
-      String h = add(n, x, attention(l, p, rmsNorm(n + "/input_norm", x, p + "input_layernorm.weight")));
-      return add(n, h, mlp(n, p, rmsNorm(n + "/post_attention_norm", h, p + "post_attention_layernorm.weight")));
-    }
-    String attn = attention(l, p, layerNorm(n + "/input_norm", x, p + "input_layernorm"));
+    String attn = attention(l, p, norm(n + "/input_norm", x, p + names.inputNorm()));
     if (c.parallelResidual()) {
-      String mlp = mlp(n, p, layerNorm(n + "/post_attention_norm", x, p + "post_attention_layernorm"));
+      String mlp = mlp(n, p, norm(n + "/post_attention_norm", x, p + names.postAttentionNorm()));
       return add(n, add(n, x, attn), mlp);
     }
     String h = add(n, x, attn);
-    return add(n, h, mlp(n, p, layerNorm(n + "/post_attention_norm", h, p + "post_attention_layernorm")));
+    return add(n, h, mlp(n, p, norm(n + "/post_attention_norm", h, p + names.postAttentionNorm())));
   }
 
   private String attention(int l, String p, String x) {
@@ -213,16 +208,16 @@ final class DecoderGraph {
     String q;
     String k;
     String v;
-    if (llama) {
-      q = heads(n, linear(n, x, p + "self_attn.q_proj", c.qkvBias()), nh);
-      k = heads(n, linear(n, x, p + "self_attn.k_proj", c.qkvBias()), nkv);
-      v = heads(n, linear(n, x, p + "self_attn.v_proj", c.qkvBias()), nkv);
-      if (c.qkNorm()) { // Qwen3: RMSNorm over each head before the rotation
-        q = rmsNorm(n + "/q_norm", q, p + "self_attn.q_norm.weight");
-        k = rmsNorm(n + "/k_norm", k, p + "self_attn.k_norm.weight");
+    if (!family.fusedQkv()) {
+      q = heads(n, linear(n, x, p + names.query(), c.qkvBias()), nh);
+      k = heads(n, linear(n, x, p + names.key(), c.qkvBias()), nkv);
+      v = heads(n, linear(n, x, p + names.value(), c.qkvBias()), nkv);
+      if (family.qkNorm()) { // Qwen3: RMSNorm over each head before the rotation
+        q = rmsNorm(n + "/q_norm", q, p + names.queryNorm() + ".weight");
+        k = rmsNorm(n + "/k_norm", k, p + names.keyNorm() + ".weight");
       }
     } else { // fused, per head [q | k | v] as HF's view(B, T, nh, 3·hd)
-      String qkv = linear(n, x, p + "attention.query_key_value", c.qkvBias());
+      String qkv = linear(n, x, p + names.fusedQkv(), c.qkvBias());
       String shape = g.node("Concat", n, List.of(batch, seq, g.ints(nh, 3L * hd)), attr("axis", 0L));
       qkv = g.node("Reshape", n, List.of(qkv, shape)); // (B, S, nh, 3·hd)
       q = g.node("Transpose", n, List.of(slice(n, qkv, 0, hd, 3)), attrs("perm", 0, 2, 1, 3));
@@ -256,7 +251,7 @@ final class DecoderGraph {
     }
     out = g.node("Transpose", n, List.of(out), attrs("perm", 0, 2, 1, 3)); // (B, S, nh, hd)
     out = g.node("Reshape", n, List.of(out, g.ints(-1, (long) nh * hd))); // (N, nh·hd)
-    return linear(n, out, p + (llama ? "self_attn.o_proj" : "attention.dense"), c.attentionOutputBias());
+    return linear(n, out, p + names.attentionOut(), c.attentionOutputBias());
   }
 
   /** (N, heads·hd) → (B, heads, S, hd). */
@@ -282,18 +277,23 @@ final class DecoderGraph {
 
   private String mlp(String layer, String p, String x) {
     String n = layer + "/mlp";
-    if (llama) {
-      String gate = linear(n, x, p + "mlp.gate_proj", c.mlpBias());
-      String up = linear(n, x, p + "mlp.up_proj", c.mlpBias());
+    if (family.mlp() == ModelFamily.Mlp.GATED) {
+      String gate = linear(n, x, p + names.gate(), c.mlpBias());
+      String up = linear(n, x, p + names.up(), c.mlpBias());
       String silu = g.node("Mul", n, List.of(gate, g.node("Sigmoid", n, List.of(gate))));
-      return linear(n, g.node("Mul", n, List.of(silu, up)), p + "mlp.down_proj", c.mlpBias());
+      return linear(n, g.node("Mul", n, List.of(silu, up)), p + names.down(), c.mlpBias());
     }
-    String h = linear(n, x, p + "mlp.dense_h_to_4h", c.mlpBias());
+    String h = linear(n, x, p + names.up(), c.mlpBias());
     // exact GELU as torch: x · 0.5 · (1 + erf(x · 1/√2))
     String erf = g.node("Erf", n, List.of(g.node("Mul", n, List.of(h, g.scalar((float) (1 / Math.sqrt(2)), ct)))));
     String gelu = g.node("Mul", n, List.of(g.node("Mul", n, List.of(h, g.scalar(0.5f, ct))),
         g.node("Add", n, List.of(erf, g.scalar(1f, ct)))));
-    return linear(n, gelu, p + "mlp.dense_4h_to_h", c.mlpBias());
+    return linear(n, gelu, p + names.down(), c.mlpBias());
+  }
+
+  /** The family's norm of {@code x} with the tensors named {@code name} (weight, and bias for LayerNorm). */
+  private String norm(String n, String x, String name) {
+    return family.norm() == ModelFamily.Norm.RMS ? rmsNorm(n, x, name + ".weight") : layerNorm(n, x, name);
   }
 
   // ------------------------------------------------------------------ pieces
