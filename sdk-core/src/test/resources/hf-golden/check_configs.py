@@ -15,6 +15,10 @@ from transformers import AutoConfig
 
 def rope(c):
     params = getattr(c, "rope_parameters", None)
+    local = getattr(c, "rope_local_base_freq", None)  # transformers 4: Gemma 3's local layers
+    if isinstance(params, dict) and "full_attention" in params:  # transformers 5: per layer type
+        local = (params.get("sliding_attention") or {}).get("rope_theta")
+        params = params["full_attention"]
     if isinstance(params, dict) and params:
         theta = params.get("rope_theta")
         kind = params.get("rope_type", "default")
@@ -24,7 +28,8 @@ def rope(c):
         scaling = getattr(c, "rope_scaling", None) or {}
         kind = scaling.get("rope_type", scaling.get("type", "default"))
         factor = scaling.get("factor")
-    return {"theta": float(theta), "type": kind, "factor": factor}
+    return {"theta": float(theta), "type": kind, "factor": factor,
+            "local_theta": None if local is None else float(local)}
 
 
 def main(src):

@@ -119,7 +119,8 @@ public record MemoryPlan(ModelConfig config, int microBatch, int sequenceLength,
     long mlp = (gated ? 5 : 2) * c * n * i;
     // Qwen3's per-head q/k norms keep their float32 input and output of q and k
     long qkNorms = config.qkNorm() ? 2 * 4L * n * (a + (long) config.numKvHeads() * config.headDim()) : 0;
-    long layer = residuals + 2 * norm + projections + scores + mlp + qkNorms;
+    long sandwich = config.family().sandwichNorms() ? 2 * norm : 0; // Gemma: two more norms per layer
+    long layer = residuals + 2 * norm + projections + scores + mlp + qkNorms + sandwich;
     long head = norm + 4 * n * v;
     // this batch's float32 mask, two built ahead, and a build's two bool temporaries
     long inputs = (3 * 4L + 2) * microBatch * sequenceLength * sequenceLength;

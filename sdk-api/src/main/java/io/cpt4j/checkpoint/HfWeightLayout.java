@@ -36,7 +36,7 @@ final class HfWeightLayout {
       String p = n.layer(l);
       norm(m, p + n.inputNorm(), h, layerNorm);
       if (layerNorm) { // GPT-NeoX's order: both norms first, as its checkpoints list them
-        norm(m, p + n.postAttentionNorm(), h, true);
+        norm(m, p + n.preMlpNorm(), h, true);
       }
       if (f.fusedQkv()) {
         linear(m, p + n.fusedQkv(), q + 2 * kv, h, c.qkvBias());
@@ -50,14 +50,20 @@ final class HfWeightLayout {
         m.put(p + n.queryNorm() + ".weight", List.of((long) c.headDim()));
         m.put(p + n.keyNorm() + ".weight", List.of((long) c.headDim()));
       }
+      if (f.sandwichNorms()) {
+        norm(m, p + n.attentionOutNorm(), h, false);
+      }
       if (!layerNorm) {
-        norm(m, p + n.postAttentionNorm(), h, false);
+        norm(m, p + n.preMlpNorm(), h, false);
       }
       if (f.mlp() == ModelFamily.Mlp.GATED) {
         linear(m, p + n.gate(), i, h, c.mlpBias());
       }
       linear(m, p + n.up(), i, h, c.mlpBias());
       linear(m, p + n.down(), h, i, c.mlpBias());
+      if (f.sandwichNorms()) {
+        norm(m, p + n.mlpOutNorm(), h, false);
+      }
     }
     norm(m, n.finalNorm(), h, layerNorm);
     if (!c.tieWordEmbeddings()) {

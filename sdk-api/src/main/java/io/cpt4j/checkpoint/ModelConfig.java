@@ -47,6 +47,11 @@ import java.util.OptionalInt;
  *     slidingWindow − 1} before it), 0 when no layer uses a window
  * @param layerTypes per layer, "full_attention" or "sliding_attention" (HF {@code layer_types});
  *     empty means every layer attends fully
+ * @param localRopeTheta rotary base of the sliding layers when it differs from {@link #ropeTheta}
+ *     (Gemma 3's {@code rope_local_base_freq}; they take no rope scaling); 0 when it does not
+ * @param queryPreAttnScalar scores are scaled by {@code 1/√queryPreAttnScalar} (Gemma's {@code
+ *     query_pre_attn_scalar}); 0 means {@code headDim}, the usual {@code 1/√headDim}
+ * @param finalLogitSoftcap logits become {@code cap·tanh(z/cap)}; 0 for none
  */
 public record ModelConfig(
     Architecture architecture,
@@ -74,7 +79,10 @@ public record ModelConfig(
     List<Integer> eosTokenIds,
     Map<String, Object> ropeScaling,
     int slidingWindow,
-    List<String> layerTypes) {
+    List<String> layerTypes,
+    double localRopeTheta,
+    double queryPreAttnScalar,
+    double finalLogitSoftcap) {
 
   /** {@link #layerTypes} value of a layer with full causal attention. */
   public static final String FULL_ATTENTION = "full_attention";
@@ -143,6 +151,7 @@ public record ModelConfig(
       ModelConfigChecks.tokenId("bos_token_id", bosTokenId.getAsInt(), vocabSize);
     }
     ModelConfigChecks.layers(modelType, numLayers, slidingWindow, layerTypes);
+    ModelConfigChecks.gemmaExtras(family, localRopeTheta, queryPreAttnScalar, finalLogitSoftcap);
     ModelConfigChecks.familyBiases(family, qkvBias, attentionOutputBias, mlpBias);
   }
 
@@ -179,6 +188,16 @@ public record ModelConfig(
    */
   public boolean qkNorm() {
     return family().qkNorm();
+  }
+
+  /** The rotary base of layer {@code layer}: {@link #localRopeTheta} on sliding layers where set. */
+  public double ropeTheta(int layer) {
+    return localRopeTheta > 0 && isSlidingLayer(layer) ? localRopeTheta : ropeTheta;
+  }
+
+  /** The factor attention scores are multiplied by: {@code 1/√queryPreAttnScalar}, or {@code 1/√headDim}. */
+  public double attentionScale() {
+    return 1 / Math.sqrt(queryPreAttnScalar > 0 ? queryPreAttnScalar : headDim);
   }
 
   /** Channels of each head that rotary embeddings rotate ({@code int(headDim * rotaryPct)}, as HF). */
@@ -277,6 +296,9 @@ public record ModelConfig(
     m.put("ropeScaling", ropeScaling);
     m.put("slidingWindow", slidingWindow);
     m.put("layerTypes", layerTypes);
+    m.put("localRopeTheta", localRopeTheta);
+    m.put("queryPreAttnScalar", queryPreAttnScalar);
+    m.put("finalLogitSoftcap", finalLogitSoftcap);
     return m;
   }
 
@@ -314,6 +336,9 @@ public record ModelConfig(
       values.put("ropeScaling", Map.of());
       values.put("slidingWindow", 0);
       values.put("layerTypes", List.of());
+      values.put("localRopeTheta", 0.0);
+      values.put("queryPreAttnScalar", 0.0);
+      values.put("finalLogitSoftcap", 0.0);
     }
 
     private Builder set(String key, Object value) {
@@ -346,6 +371,9 @@ public record ModelConfig(
     public Builder ropeScaling(Map<String, Object> v) { return set("ropeScaling", v); }
     public Builder slidingWindow(int v) { return set("slidingWindow", v); }
     public Builder layerTypes(List<String> v) { return set("layerTypes", v); }
+    public Builder localRopeTheta(double v) { return set("localRopeTheta", v); }
+    public Builder queryPreAttnScalar(double v) { return set("queryPreAttnScalar", v); }
+    public Builder finalLogitSoftcap(double v) { return set("finalLogitSoftcap", v); }
 
     /**
      * Every layer a sliding-window layer of {@code window} tokens (Mistral's {@code sliding_window});
@@ -396,7 +424,10 @@ public record ModelConfig(
           (List<Integer>) values.get("eosTokenIds"),
           (Map<String, Object>) values.get("ropeScaling"),
           (Integer) values.get("slidingWindow"),
-          (List<String>) values.get("layerTypes"));
+          (List<String>) values.get("layerTypes"),
+          (Double) values.get("localRopeTheta"),
+          (Double) values.get("queryPreAttnScalar"),
+          (Double) values.get("finalLogitSoftcap"));
     }
   }
 }

@@ -56,9 +56,24 @@ final class ModelConfigChecks {
           + " (families with it: " + java.util.Arrays.stream(ModelFamily.values())
               .filter(f -> f.window() != ModelFamily.Window.NONE).map(ModelFamily::modelType).toList() + ")");
     }
-    if (family.window() == ModelFamily.Window.ALL_LAYERS && layerTypes.contains(ModelConfig.FULL_ATTENTION)) {
+    if (family.window() == ModelFamily.Window.ALL_LAYERS && layerTypes.contains(ModelConfig.FULL_ATTENTION)
+        && layerTypes.contains(ModelConfig.SLIDING_ATTENTION)) {
       throw new ConfigException(family.hfClass() + " slides every layer or none; layer_types " + layerTypes
           + " mixes them");
+    }
+  }
+
+  /** Gemma 3's values: finite and non-negative, and only for the family that has them. */
+  static void gemmaExtras(ModelFamily family, double localTheta, double scalar, double finalCap) {
+    String[] keys = {"rope_local_base_freq", "query_pre_attn_scalar", "final_logit_softcapping"};
+    double[] values = {localTheta, scalar, finalCap};
+    for (int i = 0; i < keys.length; i++) {
+      if (!(values[i] >= 0) || Double.isInfinite(values[i])) {
+        throw new ConfigException(keys[i] + " must be positive and finite (or absent), got " + values[i]);
+      }
+      if (values[i] > 0 && family != ModelFamily.GEMMA3) {
+        throw new ConfigException(keys[i] + " is a Gemma 3 setting; " + family.hfClass() + " has none");
+      }
     }
   }
 }

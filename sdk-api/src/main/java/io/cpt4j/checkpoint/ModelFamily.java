@@ -27,14 +27,24 @@ public enum ModelFamily {
       true, "silu"),
   /** {@code GPTNeoXForCausalLM} (Pythia): LayerNorm, fused per-head q/k/v, plain GELU MLP, parallel residual. */
   GPT_NEOX("gpt_neox", "GPTNeoXForCausalLM", TensorNames.GPT_NEOX, Norm.LAYER_NORM, Mlp.PLAIN, Biases.NEOX, Window.NONE,
-      false, "gelu");
+      false, "gelu"),
+  /**
+   * {@code Gemma3ForCausalLM} (text; 270M, 1B): embeddings scaled by √hidden, (1 + w) RMSNorm, sandwich
+   * norms around attention and MLP, per-head q/k norm, GeGLU with tanh GELU, local sliding layers with
+   * their own rope base ({@code layer_types} or {@code sliding_window_pattern}), {@code
+   * query_pre_attn_scalar}, optional logit soft-capping.
+   */
+  GEMMA3("gemma3_text", "Gemma3ForCausalLM", TensorNames.GEMMA3, Norm.RMS_PLUS_ONE, Mlp.GATED, Biases.ATTENTION_KEY,
+      Window.PATTERN, true, "gelu_pytorch_tanh");
 
   /** How a family normalises. */
   public enum Norm {
     /** RMSNorm with a weight, statistics in float32. */
     RMS,
     /** LayerNorm with weight and bias. */
-    LAYER_NORM
+    LAYER_NORM,
+    /** Gemma's RMSNorm: the normalised input times {@code (1 + w)}, all in float32. */
+    RMS_PLUS_ONE
   }
 
   /** The MLP's shape. */
@@ -66,7 +76,9 @@ public enum ModelFamily {
     /** Every layer by {@code sliding_window} (default 4096; null for none). */
     ALL_LAYERS,
     /** With {@code use_sliding_window}: {@code layer_types}, else layers from {@code max_window_layers} on. */
-    FROM_LAYER
+    FROM_LAYER,
+    /** {@code layer_types}, else every {@code sliding_window_pattern}-th layer global, the rest sliding (Gemma). */
+    PATTERN
   }
 
   private final String modelType;
@@ -125,6 +137,16 @@ public enum ModelFamily {
   /** Whether queries and keys are RMS-normalised per head before the rotation (Qwen3). */
   public boolean qkNorm() {
     return qkNorm;
+  }
+
+  /** Whether token embeddings are multiplied by √hidden_size (Gemma). */
+  public boolean scaledEmbedding() {
+    return this == GEMMA3;
+  }
+
+  /** Whether attention and MLP outputs are normalised before their residual adds (Gemma's sandwich norms). */
+  public boolean sandwichNorms() {
+    return names.attentionOutNorm() != null;
   }
 
   /** Whether q, k and v are one fused projection. */

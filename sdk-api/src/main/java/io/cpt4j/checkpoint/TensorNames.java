@@ -10,7 +10,9 @@ package io.cpt4j.checkpoint;
  * @param finalNorm the norm before the head
  * @param layers the layer prefix before the index, e.g. {@code model.layers.}
  * @param inputNorm the norm before attention
- * @param postAttentionNorm the norm before the MLP
+ * @param preMlpNorm the norm before the MLP ({@code post_attention_layernorm} in Llama)
+ * @param attentionOutNorm the norm of the attention output before the residual (Gemma's sandwich), or null
+ * @param mlpOutNorm the norm of the MLP output before the residual (Gemma), or null
  * @param query separate query projection, or null when fused
  * @param key separate key projection, or null when fused
  * @param value separate value projection, or null when fused
@@ -28,7 +30,9 @@ public record TensorNames(
     String finalNorm,
     String layers,
     String inputNorm,
-    String postAttentionNorm,
+    String preMlpNorm,
+    String attentionOutNorm,
+    String mlpOutNorm,
     String query,
     String key,
     String value,
@@ -51,11 +55,16 @@ public record TensorNames(
   }
 
   static final TensorNames LLAMA = new TensorNames("model.embed_tokens", "lm_head", "model.norm", "model.layers.",
-      "input_layernorm", "post_attention_layernorm", "self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj",
+      "input_layernorm", "post_attention_layernorm", null, null, "self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj",
       null, "self_attn.o_proj", "self_attn.q_norm", "self_attn.k_norm", "mlp.gate_proj", "mlp.up_proj",
       "mlp.down_proj");
 
+  static final TensorNames GEMMA3 = new TensorNames("model.embed_tokens", "lm_head", "model.norm", "model.layers.",
+      "input_layernorm", "pre_feedforward_layernorm", "post_attention_layernorm", "post_feedforward_layernorm",
+      "self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", null, "self_attn.o_proj", "self_attn.q_norm",
+      "self_attn.k_norm", "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj");
+
   static final TensorNames GPT_NEOX = new TensorNames("gpt_neox.embed_in", "embed_out", "gpt_neox.final_layer_norm",
-      "gpt_neox.layers.", "input_layernorm", "post_attention_layernorm", null, null, null,
+      "gpt_neox.layers.", "input_layernorm", "post_attention_layernorm", null, null, null, null, null,
       "attention.query_key_value", "attention.dense", null, null, null, "mlp.dense_h_to_4h", "mlp.dense_4h_to_h");
 }

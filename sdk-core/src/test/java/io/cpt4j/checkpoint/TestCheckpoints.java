@@ -62,6 +62,17 @@ public final class TestCheckpoints {
         .ropeTheta(1_000_000.0).build();
   }
 
+  /**
+   * Gemma 3 (text): head width 8 ≠ hidden / heads, query_pre_attn_scalar 6, layers sliding (window 3,
+   * local rope base 10) and global (base 1e6) in Gemma's pattern of 3, tanh-GELU, tied.
+   */
+  public static ModelConfig tinyGemma3() {
+    return tinyLlama().toBuilder().hfClass("Gemma3ForCausalLM").modelType("gemma3_text").numLayers(3).numKvHeads(2)
+        .headDim(8).hiddenAct("gelu_pytorch_tanh").tieWordEmbeddings(true).ropeTheta(1_000_000.0).localRopeTheta(10.0)
+        .queryPreAttnScalar(6).slidingWindow(3).layerTypes(List.of(ModelConfig.SLIDING_ATTENTION,
+            ModelConfig.SLIDING_ATTENTION, ModelConfig.FULL_ATTENTION)).build();
+  }
+
   public static ModelConfig tinyNeox() {
     return ModelConfig.builder(Architecture.GPT_NEOX)
         .vocabSize(40).hiddenSize(32).intermediateSize(48).numLayers(2).numHeads(4)
@@ -97,6 +108,10 @@ public final class TestCheckpoints {
         Arguments.of("qwen3-attention-bias-sliding-layer", tinyQwen3().toBuilder().qkvBias(true)
             .attentionOutputBias(true).tieWordEmbeddings(true).slidingWindow(3)
             .layerTypes(List.of(ModelConfig.SLIDING_ATTENTION, ModelConfig.FULL_ATTENTION)).build()),
+        Arguments.of("gemma3-local-global", tinyGemma3()),
+        Arguments.of("gemma3-final-softcap-scaled-rope", tinyGemma3().toBuilder()
+            .finalLogitSoftcap(3.0).ropeScaling(Map.of("rope_type", "linear", "factor", 8.0)).tieWordEmbeddings(false)
+            .build()),
         Arguments.of("neox-parallel-partial-rotary", tinyNeox()),
         Arguments.of("neox-sequential-tied-full-rotary", tinyNeox().toBuilder()
             .parallelResidual(false).tieWordEmbeddings(true).rotaryPct(1.0).build()),

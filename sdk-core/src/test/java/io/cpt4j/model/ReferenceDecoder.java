@@ -47,6 +47,10 @@ public final class ReferenceDecoder {
       double[][] h = row(c, p, b, r);
       for (int t = 0; t < b.length(); t++) {
         double[] logit = linear(h[t], p.head(), null, v);
+        double cap = c.finalLogitSoftcap(); // Gemma: cap·tanh(z/cap)
+        for (int i = 0; cap > 0 && i < v; i++) {
+          logit[i] = cap * Math.tanh(logit[i] / cap);
+        }
         System.arraycopy(logit, 0, out, (r * b.length() + t) * v, v);
       }
     }
@@ -107,6 +111,12 @@ public final class ReferenceDecoder {
         throw new IllegalArgumentException("inputIds[" + (r * n + t) + "] = " + id + " is outside the vocabulary");
       }
       x[t] = embedding(p.embedding(), id, c.hiddenSize());
+      if (gemma(c)) { // × √hidden, rounded to float32 as transformers' buffer
+        double scale = (float) Math.sqrt(c.hiddenSize());
+        for (int i = 0; i < x[t].length; i++) {
+          x[t][i] *= scale;
+        }
+      }
     }
     boolean llama = c.architecture() == Architecture.LLAMA;
     for (int l = 0; l < c.numLayers(); l++) {
@@ -114,7 +124,7 @@ public final class ReferenceDecoder {
     }
     for (int t = 0; t < n; t++) {
       x[t] = llama
-          ? rmsNorm(x[t], p.get("model.norm.weight"), c.normEps())
+          ? norm(c, x[t], p.get("model.norm.weight"))
           : layerNorm(x[t], p.get("gpt_neox.final_layer_norm.weight"), p.get("gpt_neox.final_layer_norm.bias"), c.normEps());
     }
     return x;
@@ -141,6 +151,29 @@ public final class ReferenceDecoder {
     return e;
   }
 
+  /** Gemma 3 (text), whose block differs by its norms, embedding scale and local rope. */
+  static boolean gemma(ModelConfig c) {
+    return c.modelType().equals("gemma3_text");
+  }
+
+  /** RMSNorm; Gemma's multiplies by {@code 1 + w}. */
+  private static double[] norm(ModelConfig c, double[] x, float[] weight) {
+    if (!gemma(c)) {
+      return rmsNorm(x, weight, c.normEps());
+    }
+    double[] y = rmsNorm(x, ones(weight.length), c.normEps());
+    for (int i = 0; i < y.length; i++) {
+      y[i] *= 1.0 + weight[i];
+    }
+    return y;
+  }
+
+  private static float[] ones(int n) {
+    float[] o = new float[n];
+    Arrays.fill(o, 1f);
+    return o;
+  }
+
   private static double[][] llamaBlock(ModelConfig c, Params p, int l, double[][] x, int[] docs, int[] pos) {
     String pre = "model.layers." + l + ".";
     int n = x.length;
@@ -150,22 +183,26 @@ public final class ReferenceDecoder {
     double[][] k = new double[n][];
     double[][] v = new double[n][];
     for (int t = 0; t < n; t++) {
-      double[] h = rmsNorm(x[t], p.get(pre + "input_layernorm.weight"), c.normEps());
+      double[] h = norm(c, x[t], p.get(pre + "input_layernorm.weight"));
       q[t] = linear(h, p.get(pre + "self_attn.q_proj.weight"), p.bias(pre + "self_attn.q_proj", c.qkvBias()), qw);
       k[t] = linear(h, p.get(pre + "self_attn.k_proj.weight"), p.bias(pre + "self_attn.k_proj", c.qkvBias()), kvw);
       if (c.qkNorm()) { // RMSNorm of every head's slice with the head-sized weight
-        headNorm(q[t], p.get(pre + "self_attn.q_norm.weight"), c.headDim(), c.normEps());
-        headNorm(k[t], p.get(pre + "self_attn.k_norm.weight"), c.headDim(), c.normEps());
+        headNorm(c, q[t], p.get(pre + "self_attn.q_norm.weight"));
+        headNorm(c, k[t], p.get(pre + "self_attn.k_norm.weight"));
       }
       v[t] = linear(h, p.get(pre + "self_attn.v_proj.weight"), p.bias(pre + "self_attn.v_proj", c.qkvBias()), kvw);
     }
-    double[][] attn = attention(c, l, p.invFreq(), q, 0, k, 0, v, 0, c.headDim(), docs, pos);
+    double[][] attn = attention(c, l, p.invFreq(l), q, 0, k, 0, v, 0, c.headDim(), docs, pos);
     double[][] out = new double[n][];
     for (int t = 0; t < n; t++) {
       double[] o = linear(attn[t], p.get(pre + "self_attn.o_proj.weight"),
           p.bias(pre + "self_attn.o_proj", c.attentionOutputBias()), c.hiddenSize());
+      if (gemma(c)) { // sandwich: the attention output is normalised before the residual
+        o = norm(c, o, p.get(pre + "post_attention_layernorm.weight"));
+      }
       double[] h1 = add(x[t], o);
-      double[] h = rmsNorm(h1, p.get(pre + "post_attention_layernorm.weight"), c.normEps());
+      double[] h = norm(c, h1, p.get(pre + (gemma(c) ? "pre_feedforward_layernorm.weight"
+          : "post_attention_layernorm.weight")));
       int m = c.intermediateSize();
       double[] gate = linear(h, p.get(pre + "mlp.gate_proj.weight"), p.bias(pre + "mlp.gate_proj", c.mlpBias()), m);
       double[] up = linear(h, p.get(pre + "mlp.up_proj.weight"), p.bias(pre + "mlp.up_proj", c.mlpBias()), m);
@@ -173,15 +210,19 @@ public final class ReferenceDecoder {
         gate[i] = activation(c.hiddenAct(), gate[i]) * up[i];
       }
       double[] down = linear(gate, p.get(pre + "mlp.down_proj.weight"), p.bias(pre + "mlp.down_proj", c.mlpBias()), c.hiddenSize());
+      if (gemma(c)) {
+        down = norm(c, down, p.get(pre + "post_feedforward_layernorm.weight"));
+      }
       out[t] = add(h1, down);
     }
     return out;
   }
 
   /** In place: each consecutive {@code hd}-slice of {@code v} replaced by its RMSNorm with {@code weight}. */
-  private static void headNorm(double[] v, float[] weight, int hd, double eps) {
+  private static void headNorm(ModelConfig c, double[] v, float[] weight) {
+    int hd = c.headDim();
     for (int off = 0; off < v.length; off += hd) {
-      double[] normed = rmsNorm(java.util.Arrays.copyOfRange(v, off, off + hd), weight, eps);
+      double[] normed = norm(c, java.util.Arrays.copyOfRange(v, off, off + hd), weight);
       System.arraycopy(normed, 0, v, off, hd);
     }
   }
@@ -197,7 +238,7 @@ public final class ReferenceDecoder {
           p.bias(pre + "attention.query_key_value", c.qkvBias()), 3 * c.numHeads() * hd);
     }
     // per head h the fused output holds [q(hd) k(hd) v(hd)] at h·3hd: q, k, v of head h start at 0, hd, 2hd
-    double[][] attn = attention(c, l, p.invFreq(), qkv, 0, qkv, hd, qkv, 2 * hd, 3 * hd, docs, pos);
+    double[][] attn = attention(c, l, p.invFreq(l), qkv, 0, qkv, hd, qkv, 2 * hd, 3 * hd, docs, pos);
     double[][] out = new double[n][];
     for (int t = 0; t < n; t++) {
       double[] a = linear(attn[t], p.get(pre + "attention.dense.weight"),
@@ -260,7 +301,8 @@ public final class ReferenceDecoder {
         }
       }
     }
-    double scale = 1 / Math.sqrt(hd);
+    // Gemma: 1/√query_pre_attn_scalar instead of 1/√head_dim
+    double scale = 1 / Math.sqrt(c.queryPreAttnScalar() > 0 ? c.queryPreAttnScalar() : hd);
     double[][] out = new double[n][c.numHeads() * hd];
     double[] scores = new double[n];
     for (int t = 0; t < n; t++) {
@@ -316,6 +358,7 @@ public final class ReferenceDecoder {
     private final Map<String, List<Long>> shapes;
     private final Map<String, float[]> cache = new LinkedHashMap<>();
     private final double[] invFreq;
+    private final double[] localInvFreq;
 
     Params(ModelConfig c, Function<String, float[]> weights) {
       this.c = c;
@@ -326,6 +369,16 @@ public final class ReferenceDecoder {
       }
       ReferenceOps.checkActivation(c.hiddenAct());
       this.invFreq = ReferenceOps.inverseFrequencies(c);
+      int d = c.rotaryDim();
+      this.localInvFreq = new double[d / 2];
+      for (int i = 0; i < d / 2; i++) { // Gemma's local layers: their own base, no scaling
+        localInvFreq[i] = 1 / StrictMath.pow(c.localRopeTheta(), (2.0 * i) / d);
+      }
+    }
+
+    /** The rotary frequencies of layer {@code l}: a sliding layer's own base where the model sets one. */
+    double[] invFreq(int l) {
+      return c.localRopeTheta() > 0 && c.isSlidingLayer(l) ? localInvFreq : invFreq;
     }
 
     float[] get(String name) {

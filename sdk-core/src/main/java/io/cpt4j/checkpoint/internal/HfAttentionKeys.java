@@ -123,11 +123,14 @@ final class HfAttentionKeys {
    */
   static void slidingWindow(ObjectNode c, String modelType, int layers, ModelConfig.Builder b) {
     ModelFamily.Window kind = ModelFamily.ofModelType(modelType).orElseThrow().window();
+    if (kind == ModelFamily.Window.PATTERN) {
+      return; // Gemma: HfGemmaKeys reads its pattern
+    }
     Integer window = switch (kind) {
       case ALL_LAYERS -> c.has("sliding_window") ? optionalInt(c, "sliding_window") : Integer.valueOf(4096);
       case FROM_LAYER -> !bool(c, "use_sliding_window") ? null
           : c.has("sliding_window") ? optionalInt(c, "sliding_window") : Integer.valueOf(4096);
-      case NONE -> null;
+      case NONE, PATTERN -> null;
     };
     List<String> types = new ArrayList<>();
     if (window != null && kind == ModelFamily.Window.ALL_LAYERS) {

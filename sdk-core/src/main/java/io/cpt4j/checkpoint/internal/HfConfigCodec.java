@@ -77,15 +77,17 @@ public final class HfConfigCodec {
         .numLayers(integer(c, "num_hidden_layers", null))
         .numHeads(heads)
         .numKvHeads(integer(c, "num_key_value_heads", heads))
-        .maxPositionEmbeddings(integer(c, "max_position_embeddings", 2048))
-        .tieWordEmbeddings(bool(c, "tie_word_embeddings", false))
+        .maxPositionEmbeddings(integer(c, "max_position_embeddings", family == ModelFamily.GEMMA3 ? 131072 : 2048))
+        .tieWordEmbeddings(bool(c, "tie_word_embeddings", family == ModelFamily.GEMMA3))
         .torchDtype(text(c, "torch_dtype", text(c, "dtype", "float32")));
     if (c.hasNonNull("head_dim")) {
       b.headDim(integer(c, "head_dim", null));
     } else if (family == ModelFamily.QWEN3) {
       b.headDim(128); // Qwen3Config's default, not hidden_size / heads
+    } else if (family == ModelFamily.GEMMA3) {
+      b.headDim(256); // Gemma3TextConfig's default
     }
-    Map<String, Object> rope = HfAttentionKeys.ropeParameters(c);
+    Map<String, Object> rope = family == ModelFamily.GEMMA3 ? HfGemmaKeys.read(c, b) : HfAttentionKeys.ropeParameters(c);
     Map<String, Object> scaling = new java.util.LinkedHashMap<>();
     if (llama) {
       // biases as each transformers class builds its layers (ModelFamily.Biases)
@@ -99,14 +101,16 @@ public final class HfConfigCodec {
         throw new ConfigException("partial_rotary_factor " + partial + " is not supported for " + hfClass
             + " (transformers rotates the whole head of this family)");
       }
-      b.ropeTheta(HfAttentionKeys.ropeTheta(rope, number(c, "rope_theta", 10000.0), scaling))
+      double globalTheta = number(c, "rope_theta", family == ModelFamily.GEMMA3 ? 1_000_000.0 : 10000.0);
+      b.ropeTheta(HfAttentionKeys.ropeTheta(rope, globalTheta, scaling))
           .rotaryPct(1.0)
           .normEps(number(c, "rms_norm_eps", 1e-6))
           .qkvBias(qwen2 || attentionBias)
           .attentionOutputBias(!qwen2 && attentionBias)
           .mlpBias(rule == ModelFamily.Biases.ATTENTION_AND_MLP_KEYS && bool(c, "mlp_bias", false))
           .parallelResidual(false)
-          .hiddenAct(text(c, "hidden_act", "silu"));
+          .hiddenAct(family == ModelFamily.GEMMA3 ? text(c, "hidden_activation", family.defaultActivation())
+              : text(c, "hidden_act", "silu"));
     } else {
       boolean bias = bool(c, "attention_bias", true);
       double theta = number(c, "rope_theta", number(c, "rotary_emb_base", 10000.0));
@@ -237,7 +241,9 @@ public final class HfConfigCodec {
     o.put("num_hidden_layers", c.numLayers());
     o.put("num_attention_heads", c.numHeads());
     o.put("max_position_embeddings", c.maxPositionEmbeddings());
-    o.put("hidden_act", c.hiddenAct());
+    if (c.family() != ModelFamily.GEMMA3) {
+      o.put("hidden_act", c.hiddenAct());
+    }
     o.put("tie_word_embeddings", c.tieWordEmbeddings());
     o.put("torch_dtype", c.torchDtype());
     if (c.architecture() == Architecture.LLAMA) {
@@ -245,6 +251,9 @@ public final class HfConfigCodec {
       o.put("head_dim", c.headDim());
       o.put("rope_theta", c.ropeTheta());
       o.put("rms_norm_eps", c.normEps());
+      if (c.family() == ModelFamily.GEMMA3) {
+        HfGemmaKeys.write(c, o);
+      }
       ModelFamily.Biases rule = c.family().biases();
       if (rule == ModelFamily.Biases.ATTENTION_AND_MLP_KEYS || rule == ModelFamily.Biases.ATTENTION_KEY) {
         o.put("attention_bias", c.qkvBias());

@@ -22,6 +22,8 @@ final class BatchInputs {
   final NDArray ids; // (B*T) int64
   final NDArray cos; // (B, 1, T, rd), compute dtype
   final NDArray signedSin; // (B, 1, T, rd), compute dtype: -sin on the first half, sin on the second
+  final NDArray localCos; // the same for sliding layers with their own rope base (Gemma 3); else cos
+  final NDArray localSignedSin;
   final NDArray mask; // (B, 1, T, T) additive: 0 or -inf
   final NDArray slidingMask; // mask with j > i − window also required; null without a window
   final NDArray targets; // (B*T, 1) int64, IGNORE replaced by 0
@@ -75,6 +77,9 @@ final class BatchInputs {
       NDArray[] tables = rope.gather(positionIds, bound, rows, length);
       cos = tables[0];
       signedSin = tables[1];
+      NDArray[] local = rope.local == null ? tables : rope.local.gather(positionIds, bound, rows, length);
+      localCos = local[0];
+      localSignedSin = local[1];
       mask = additive.expandDims(1);
       slidingMask = window > 0 && window < length ? banded(m, visible, pi, pj, window, open, closed)
           : window > 0 ? mask : null; // a window as long as the row changes nothing

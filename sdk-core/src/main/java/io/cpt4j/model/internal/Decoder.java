@@ -23,21 +23,20 @@ public final class Decoder {
   private final ModelConfig c;
   private final ModelFamily f;
   private final TensorNames n;
-  private final boolean rms;
   private final double[] invFreq;
 
   public Decoder(ModelConfig config) {
     this.c = config;
     this.f = config.family();
     this.n = f.names();
-    this.rms = f.norm() == ModelFamily.Norm.RMS;
     this.invFreq = Rope.inverseFrequencies(config);
     String act = config.hiddenAct();
     boolean gated = f.mlp() == ModelFamily.Mlp.GATED;
-    boolean supported = gated ? act.equals("silu") || act.equals("swish") : act.equals("gelu");
+    boolean supported = gated ? act.equals("silu") || act.equals("swish") || act.equals("gelu_pytorch_tanh")
+        : act.equals("gelu");
     if (!supported) {
       throw new io.cpt4j.checkpoint.ConfigException("hidden_act '" + act + "' is not supported for "
-          + config.hfClass() + " (supported: " + (gated ? "silu" : "gelu, the exact erf form") + ")");
+          + config.hfClass() + " (supported: " + (gated ? "silu, gelu_pytorch_tanh" : "gelu, the exact erf form") + ")");
     }
   }
 
@@ -47,7 +46,9 @@ public final class Decoder {
 
   /** Rotary tables for passes on {@code m}'s device in the compute dtype {@code dtype}. */
   RopeTables ropeTables(NDManager m, DataType dtype) {
-    return new RopeTables(invFreq, Rope.attentionScaling(c), m, dtype);
+    RopeTables local = c.localRopeTheta() > 0
+        ? new RopeTables(Rope.inverseFrequencies(c, true), Rope.attentionScaling(c, true), m, dtype) : null;
+    return new RopeTables(invFreq, Rope.attentionScaling(c), m, dtype, local);
   }
 
   /** Engine arrays for a batch, created in {@code m}; attach them to the step's scope. */
@@ -73,19 +74,25 @@ public final class Decoder {
     // run to run) once the gradient has 32768 elements and there are 2+ threads; exact resume needs
     // the same gradient every time.
     NDArray rows = JniUtils.embedding((PtNDArray) in.ids, (PtNDArray) table, false);
-    return rows.reshape(in.rows, in.length, c.hiddenSize());
+    NDArray x = rows.reshape(in.rows, in.length, c.hiddenSize());
+    // Gemma: × √hidden, the scale rounded to float32 first as transformers' buffer is
+    return f.scaledEmbedding() ? Scalars.times(x, (float) Math.sqrt(c.hiddenSize())) : x;
   }
 
   /** Decoder block {@code layer}: (B, T, H) → (B, T, H). */
   NDArray block(Function<String, NDArray> w, int layer, NDArray x, BatchInputs in) {
     String p = n.layer(layer);
-    NDArray mask = c.isSlidingLayer(layer) ? in.slidingMask : in.mask;
-    NDArray attn = attention(w, p, norm(w, p + n.inputNorm(), x), in, mask);
+    boolean sliding = c.isSlidingLayer(layer);
+    NDArray attn = attention(w, p, norm(w, p + n.inputNorm(), x), in, sliding);
+    if (f.sandwichNorms()) { // Gemma: each sublayer's output normalised before its residual add
+      NDArray h = x.add(norm(w, p + n.attentionOutNorm(), attn));
+      return h.add(norm(w, p + n.mlpOutNorm(), mlp(w, p, norm(w, p + n.preMlpNorm(), h))));
+    }
     if (c.parallelResidual()) {
-      return x.add(attn).add(mlp(w, p, norm(w, p + n.postAttentionNorm(), x)));
+      return x.add(attn).add(mlp(w, p, norm(w, p + n.preMlpNorm(), x)));
     }
     NDArray h = x.add(attn);
-    return h.add(mlp(w, p, norm(w, p + n.postAttentionNorm(), h)));
+    return h.add(mlp(w, p, norm(w, p + n.preMlpNorm(), h)));
   }
 
   /** Final norm and LM head: (B, T, H) → logits (B·T, V), float32 (float64 in a float64 pass). */
@@ -94,7 +101,8 @@ public final class Decoder {
     String headName = (c.tieWordEmbeddings() ? n.embedding() : n.head()) + ".weight";
     NDArray flat = normed.reshape(-1, c.hiddenSize());
     NDArray logits = flat.matMul(w.apply(headName).transpose());
-    return logits.getDataType() == DataType.FLOAT64 ? logits : Casts.cast(logits, DataType.FLOAT32);
+    logits = logits.getDataType() == DataType.FLOAT64 ? logits : Casts.cast(logits, DataType.FLOAT32);
+    return softcap(logits, c.finalLogitSoftcap());
   }
 
   /** Full forward: logits (B·T, V), float32 (float64 in a float64 pass). */
@@ -130,7 +138,26 @@ public final class Decoder {
 
   /** The family's norm of {@code x} with the tensors named {@code name} (weight, and bias for LayerNorm). */
   private NDArray norm(Function<String, NDArray> w, String name, NDArray x) {
-    return rms ? rmsNorm(x, w.apply(name + ".weight")) : layerNorm(w, name, x);
+    return switch (f.norm()) {
+      case RMS -> rmsNorm(x, w.apply(name + ".weight"));
+      case RMS_PLUS_ONE -> rmsNormPlusOne(x, w.apply(name + ".weight"));
+      case LAYER_NORM -> layerNorm(w, name, x);
+    };
+  }
+
+  /** Gemma's RMSNorm: {@code (x/rms(x))·(1 + w)} in float32, then back to the input's dtype. */
+  private NDArray rmsNormPlusOne(NDArray x, NDArray weight) {
+    NDArray x32 = x.getDataType() == DataType.FLOAT64 ? x : Casts.cast(x, DataType.FLOAT32);
+    NDArray variance = x32.square().mean(new int[] {-1}, true);
+    NDArray w32 = weight.getDataType() == x32.getDataType() ? weight : Casts.cast(weight, x32.getDataType());
+    NDArray normed = x32.div(Scalars.plus(variance, c.normEps()).sqrt()).mul(Scalars.plus(w32, 1.0));
+    return Casts.cast(normed, x.getDataType());
+  }
+
+  /** torch's {@code gelu(approximate="tanh")}: {@code 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))}. */
+  private static NDArray geluTanh(NDArray x) {
+    NDArray inner = Scalars.times(x.add(Scalars.times(x.mul(x).mul(x), 0.044715)), Math.sqrt(2 / Math.PI));
+    return Scalars.times(x, 0.5).mul(Scalars.plus(inner.tanh(), 1.0));
   }
 
   /** RMSNorm in float32 (as HF), then back to the input's dtype. */
@@ -152,7 +179,15 @@ public final class Decoder {
         .add(Casts.cast(w.apply(name + ".bias"), x.getDataType()));
   }
 
-  private NDArray attention(Function<String, NDArray> w, String p, NDArray x, BatchInputs in, NDArray mask) {
+  /** {@code cap·tanh(x/cap)}, or {@code x} when {@code cap} is 0 (Gemma's logit soft-capping). */
+  private static NDArray softcap(NDArray x, double cap) {
+    return cap > 0 ? Scalars.times(Scalars.times(x, 1 / cap).tanh(), cap) : x;
+  }
+
+  private NDArray attention(Function<String, NDArray> w, String p, NDArray x, BatchInputs in, boolean sliding) {
+    NDArray mask = sliding ? in.slidingMask : in.mask;
+    NDArray cos = sliding ? in.localCos : in.cos;
+    NDArray signedSin = sliding ? in.localSignedSin : in.signedSin;
     int b = in.rows;
     int t = in.length;
     int hd = c.headDim();
@@ -162,9 +197,9 @@ public final class Decoder {
     if (!f.fusedQkv()) {
       q = linear(w, p + n.query(), x, c.qkvBias()).reshape(b, t, c.numHeads(), hd);
       k = linear(w, p + n.key(), x, c.qkvBias()).reshape(b, t, c.numKvHeads(), hd);
-      if (f.qkNorm()) { // Qwen3: RMSNorm over each head, before the rotation
-        q = rmsNorm(q, w.apply(p + n.queryNorm() + ".weight"));
-        k = rmsNorm(k, w.apply(p + n.keyNorm() + ".weight"));
+      if (f.qkNorm()) { // Qwen3, Gemma 3: the family's RMSNorm over each head, before the rotation
+        q = norm(w, p + n.queryNorm(), q);
+        k = norm(w, p + n.keyNorm(), k);
       }
       q = q.transpose(0, 2, 1, 3);
       k = k.transpose(0, 2, 1, 3);
@@ -175,14 +210,14 @@ public final class Decoder {
       k = qkv.get("..., " + hd + ":" + 2 * hd).transpose(0, 2, 1, 3);
       v = qkv.get("..., " + 2 * hd + ":").transpose(0, 2, 1, 3);
     }
-    q = rotate(q, in); // (B, nh, T, hd)
-    k = rotate(k, in); // (B, nkv, T, hd)
+    q = rotate(q, cos, signedSin); // (B, nh, T, hd)
+    k = rotate(k, cos, signedSin); // (B, nkv, T, hd)
     if (c.numKvHeads() != c.numHeads()) { // kv head j serves query heads j·g … j·g+g-1
       k = k.repeat(1, c.queriesPerKvHead());
       v = v.repeat(1, c.queriesPerKvHead());
     }
     // q scaled by 1/√hd before the product: (B, nh, T, hd) elements instead of the (B, nh, T, T) scores
-    NDArray scores = Scalars.times(q, 1 / Math.sqrt(hd)).matMul(k.transpose(0, 1, 3, 2));
+    NDArray scores = Scalars.times(q, c.attentionScale()).matMul(k.transpose(0, 1, 3, 2));
     DataType softmaxType = x.getDataType() == DataType.FLOAT64 ? DataType.FLOAT64 : DataType.FLOAT32;
     NDArray probs = Casts.cast(Casts.cast(scores, softmaxType).add(mask.toType(softmaxType, false))
         .softmax(-1), x.getDataType());
@@ -191,7 +226,7 @@ public final class Decoder {
   }
 
   /** Rotary embedding over the first rotaryDim channels of each head (all of them for Llama). */
-  private NDArray rotate(NDArray x, BatchInputs in) {
+  private NDArray rotate(NDArray x, NDArray cosTable, NDArray signedSinTable) {
     int rd = c.rotaryDim();
     int half = rd / 2;
     boolean partial = rd < c.headDim();
@@ -200,8 +235,8 @@ public final class Decoder {
     Shape shape = rot.getShape();
     NDArray swapped = JniUtils.flip((PtNDArray) rot.reshape(shape.get(0), shape.get(1), shape.get(2), 2, half),
         new long[] {3}).reshape(shape);
-    NDArray cos = in.cos.toType(x.getDataType(), false);
-    NDArray sin = in.signedSin.toType(x.getDataType(), false);
+    NDArray cos = cosTable.toType(x.getDataType(), false);
+    NDArray sin = signedSinTable.toType(x.getDataType(), false);
     NDArray embedded = rot.mul(cos).add(swapped.mul(sin));
     return partial ? embedded.concat(x.get("..., " + rd + ":"), -1) : embedded;
   }
@@ -210,8 +245,9 @@ public final class Decoder {
     if (f.mlp() == ModelFamily.Mlp.GATED) {
       NDArray gate = linear(w, p + n.gate(), x, c.mlpBias());
       NDArray up = linear(w, p + n.up(), x, c.mlpBias());
-      NDArray silu = gate.mul(JniUtils.sigmoid((PtNDArray) gate));
-      return linear(w, p + n.down(), silu.mul(up), c.mlpBias());
+      NDArray act = c.hiddenAct().equals("gelu_pytorch_tanh") ? geluTanh(gate)
+          : gate.mul(JniUtils.sigmoid((PtNDArray) gate));
+      return linear(w, p + n.down(), act.mul(up), c.mlpBias());
     }
     NDArray h = linear(w, p + n.up(), x, c.mlpBias());
     NDArray gelu = JniUtils.gelu((PtNDArray) h); // exact erf form, torch's default

@@ -15,14 +15,23 @@ import java.util.Map;
 public final class Rope {
   private Rope() {}
 
-  /** Inverse frequencies of the {@code rotaryDim / 2} channel pairs. */
+  /** Inverse frequencies of the {@code rotaryDim / 2} channel pairs (of the global layers). */
   public static double[] inverseFrequencies(ModelConfig c) {
+    return inverseFrequencies(c, false);
+  }
+
+  /**
+   * Inverse frequencies of the global layers, or with {@code local} of the sliding layers that have
+   * their own base ({@link ModelConfig#localRopeTheta}; unscaled, as Gemma 3's local layers).
+   */
+  public static double[] inverseFrequencies(ModelConfig c, boolean local) {
     int d = c.rotaryDim();
+    double theta = local && c.localRopeTheta() > 0 ? c.localRopeTheta() : c.ropeTheta();
     double[] inv = new double[d / 2];
     for (int i = 0; i < inv.length; i++) {
-      inv[i] = 1.0 / Math.pow(c.ropeTheta(), (2.0 * i) / d);
+      inv[i] = 1.0 / Math.pow(theta, (2.0 * i) / d);
     }
-    Map<String, Object> s = c.ropeScaling();
+    Map<String, Object> s = local && c.localRopeTheta() > 0 ? Map.of() : c.ropeScaling();
     if (s.isEmpty()) {
       return inv;
     }
@@ -46,7 +55,12 @@ public final class Rope {
 
   /** The factor transformers multiplies cos and sin by: yarn's attention factor, else 1. */
   public static double attentionScaling(ModelConfig c) {
-    Map<String, Object> s = c.ropeScaling();
+    return attentionScaling(c, false);
+  }
+
+  /** {@link #attentionScaling(ModelConfig)} of the global layers, or 1 for local ones with their own base. */
+  public static double attentionScaling(ModelConfig c, boolean local) {
+    Map<String, Object> s = local && c.localRopeTheta() > 0 ? Map.of() : c.ropeScaling();
     if (!"yarn".equals(String.valueOf(s.getOrDefault("rope_type", s.get("type"))))) {
       return 1.0;
     }

@@ -28,10 +28,17 @@ final class RopeTables {
   private NDArray cos; // (P, rd)
   private NDArray signedSin; // (P, rd)
   private int positions;
+  /** The tables of the sliding layers that have their own rope base (Gemma 3), or null. */
+  final RopeTables local;
 
   RopeTables(double[] invFreq, double scaling, NDManager manager, DataType dtype) {
+    this(invFreq, scaling, manager, dtype, null);
+  }
+
+  RopeTables(double[] invFreq, double scaling, NDManager manager, DataType dtype, RopeTables local) {
     this.invFreq = invFreq;
     this.scaling = scaling;
+    this.local = local;
     this.manager = manager;
     this.dtype = dtype;
   }

@@ -60,6 +60,8 @@ final class DecoderGraph {
   private String seq;    // [1] int64: S
   private String cos;    // (B, 1, S, rd)
   private String sin;    // (B, 1, S, rd)
+  private String localCos; // the sliding layers' own tables where their rope base differs (Gemma 3); else cos
+  private String localSin;
   private String mask;   // (B, 1, S, T) float32 additive, or (B, 1, 1, S, T) with grouped-query attention
   private String slidingMask; // the same with the window's band, for sliding-window layers
 
@@ -80,7 +82,7 @@ final class DecoderGraph {
   static OnnxGraph build(ModelConfig c, TensorStore weights, boolean cache, int computeType) {
     boolean gated = c.family().mlp() == ModelFamily.Mlp.GATED;
     String act = c.hiddenAct();
-    if (gated ? !(act.equals("silu") || act.equals("swish")) : !act.equals("gelu")) {
+    if (gated ? !(act.equals("silu") || act.equals("swish") || act.equals("gelu_pytorch_tanh")) : !act.equals("gelu")) {
       throw new OnnxException("hidden_act '" + act + "' cannot be exported for " + c.hfClass() + " (supported: "
           + (gated ? "silu" : "gelu, the exact erf form") + ")");
     }
@@ -95,12 +97,20 @@ final class DecoderGraph {
     attentionMask();
     String flatIds = g.node("Reshape", "embed", List.of(INPUT_IDS, g.ints(-1)));
     String x = g.node("Gather", "embed", List.of(w(names.embedding() + ".weight"), flatIds), attr("axis", 0L)); // (N, H)
+    if (family.scaledEmbedding()) { // Gemma: × √hidden, the scale rounded to float32 as transformers'
+      x = g.node("Mul", "embed", List.of(x, g.scalar((float) Math.sqrt(c.hiddenSize()), ct)));
+    }
     for (int l = 0; l < c.numLayers(); l++) {
       x = block(l, x);
     }
     String normed = norm("final_norm", x, names.finalNorm());
     String head = (c.tieWordEmbeddings() ? names.embedding() : names.head()) + ".weight";
     String logits = toFloat("lm_head", linearWeight("lm_head", normed, head, null)); // (N, V)
+    if (c.finalLogitSoftcap() > 0) { // Gemma: cap·tanh(z/cap)
+      float cap = (float) c.finalLogitSoftcap();
+      String t = g.node("Tanh", "softcap", List.of(g.node("Div", "softcap", List.of(logits, g.scalar(cap, FLOAT)))));
+      logits = g.node("Mul", "softcap", List.of(t, g.scalar(cap, FLOAT)));
+    }
     String shape = g.node("Concat", "lm_head", List.of(batch, seq, g.ints(c.vocabSize())), attr("axis", 0L));
     g.nodeNamed("Reshape", LOGITS, List.of(logits, shape)); // (B, S, V)
     return g;
@@ -128,25 +138,34 @@ final class DecoderGraph {
 
   /** cos and sin of position · inverse frequency, halves repeated as HF's cat(freqs, freqs). */
   private void rotaryTables() {
-    double[] inv = Rope.inverseFrequencies(c);
+    String[] global = rotaryTables("rope", false);
+    cos = global[0];
+    sin = global[1];
+    String[] local = c.localRopeTheta() > 0 ? rotaryTables("rope_local", true) : global;
+    localCos = local[0];
+    localSin = local[1];
+  }
+
+  private String[] rotaryTables(String name, boolean local) {
+    double[] inv = Rope.inverseFrequencies(c, local);
     float[] invF = new float[inv.length];
     for (int i = 0; i < inv.length; i++) {
       invF[i] = (float) inv[i];
     }
-    String pos = g.node("Cast", "rope", List.of(POSITION_IDS), attr("to", (long) FLOAT));
-    pos = g.node("Unsqueeze", "rope", List.of(pos, g.ints(2))); // (B, S, 1)
-    String freqs = g.node("Mul", "rope", List.of(pos, g.floats(FLOAT, new long[] {inv.length}, invF)));
-    String angles = g.node("Concat", "rope", List.of(freqs, freqs), attr("axis", -1L)); // (B, S, rd)
-    String cosF = g.node("Cos", "rope", List.of(angles));
-    String sinF = g.node("Sin", "rope", List.of(angles));
-    double scaling = Rope.attentionScaling(c);
+    String pos = g.node("Cast", name, List.of(POSITION_IDS), attr("to", (long) FLOAT));
+    pos = g.node("Unsqueeze", name, List.of(pos, g.ints(2))); // (B, S, 1)
+    String freqs = g.node("Mul", name, List.of(pos, g.floats(FLOAT, new long[] {inv.length}, invF)));
+    String angles = g.node("Concat", name, List.of(freqs, freqs), attr("axis", -1L)); // (B, S, rd)
+    String cosF = g.node("Cos", name, List.of(angles));
+    String sinF = g.node("Sin", name, List.of(angles));
+    double scaling = Rope.attentionScaling(c, local);
     if (scaling != 1.0) { // yarn: cos and sin scaled in float32, as transformers
       String factor = g.floats(FLOAT, new long[] {1}, new float[] {(float) scaling});
-      cosF = g.node("Mul", "rope", List.of(cosF, factor));
-      sinF = g.node("Mul", "rope", List.of(sinF, factor));
+      cosF = g.node("Mul", name, List.of(cosF, factor));
+      sinF = g.node("Mul", name, List.of(sinF, factor));
     }
-    cos = g.node("Unsqueeze", "rope", List.of(toCompute("rope", cosF), g.ints(1)));
-    sin = g.node("Unsqueeze", "rope", List.of(toCompute("rope", sinF), g.ints(1)));
+    return new String[] {g.node("Unsqueeze", name, List.of(toCompute(name, cosF), g.ints(1))),
+        g.node("Unsqueeze", name, List.of(toCompute(name, sinF), g.ints(1)))};
   }
 
   /**
@@ -192,12 +211,17 @@ final class DecoderGraph {
     String p = names.layer(l);
     String n = "layers." + l;
     String attn = attention(l, p, norm(n + "/input_norm", x, p + names.inputNorm()));
+    if (family.sandwichNorms()) { // Gemma: each sublayer's output normalised before its residual add
+      String h = add(n, x, norm(n + "/attention_out_norm", attn, p + names.attentionOutNorm()));
+      String mlp = mlp(n, p, norm(n + "/pre_mlp_norm", h, p + names.preMlpNorm()));
+      return add(n, h, norm(n + "/mlp_out_norm", mlp, p + names.mlpOutNorm()));
+    }
     if (c.parallelResidual()) {
-      String mlp = mlp(n, p, norm(n + "/post_attention_norm", x, p + names.postAttentionNorm()));
+      String mlp = mlp(n, p, norm(n + "/post_attention_norm", x, p + names.preMlpNorm()));
       return add(n, add(n, x, attn), mlp);
     }
     String h = add(n, x, attn);
-    return add(n, h, mlp(n, p, norm(n + "/post_attention_norm", h, p + names.postAttentionNorm())));
+    return add(n, h, mlp(n, p, norm(n + "/post_attention_norm", h, p + names.preMlpNorm())));
   }
 
   private String attention(int l, String p, String x) {
@@ -213,8 +237,8 @@ final class DecoderGraph {
       k = heads(n, linear(n, x, p + names.key(), c.qkvBias()), nkv);
       v = heads(n, linear(n, x, p + names.value(), c.qkvBias()), nkv);
       if (family.qkNorm()) { // Qwen3: RMSNorm over each head before the rotation
-        q = rmsNorm(n + "/q_norm", q, p + names.queryNorm() + ".weight");
-        k = rmsNorm(n + "/k_norm", k, p + names.keyNorm() + ".weight");
+        q = norm(n + "/q_norm", q, p + names.queryNorm());
+        k = norm(n + "/k_norm", k, p + names.keyNorm());
       }
     } else { // fused, per head [q | k | v] as HF's view(B, T, nh, 3·hd)
       String qkv = linear(n, x, p + names.fusedQkv(), c.qkvBias());
@@ -224,8 +248,9 @@ final class DecoderGraph {
       k = g.node("Transpose", n, List.of(slice(n, qkv, hd, 2 * hd, 3)), attrs("perm", 0, 2, 1, 3));
       v = g.node("Transpose", n, List.of(slice(n, qkv, 2 * hd, 3 * hd, 3)), attrs("perm", 0, 2, 1, 3));
     }
-    q = rotate(n, q); // (B, nh, S, hd)
-    k = rotate(n, k); // (B, nkv, S, hd)
+    boolean sliding = c.isSlidingLayer(l);
+    q = rotate(n, q, sliding); // (B, nh, S, hd)
+    k = rotate(n, k, sliding); // (B, nkv, S, hd)
     if (cache) {
       g.nodeNamed("Concat", presentKey(l), List.of(pastKey(l), k), attr("axis", 2L));
       g.nodeNamed("Concat", presentValue(l), List.of(pastValue(l), v), attr("axis", 2L));
@@ -233,7 +258,7 @@ final class DecoderGraph {
       v = presentValue(l);
     }
     // q scaled by 1/√hd before the product, as the decoder does
-    String scaled = g.node("Mul", n, List.of(q, g.scalar((float) (1 / Math.sqrt(hd)), ct)));
+    String scaled = g.node("Mul", n, List.of(q, g.scalar((float) c.attentionScale(), ct)));
     boolean grouped = nkv != nh;
     String keysT;
     if (grouped) { // query head j·g + i uses kv head j: (B, nkv, g, S, hd) against (B, nkv, 1, hd, T)
@@ -261,7 +286,9 @@ final class DecoderGraph {
   }
 
   /** Rotary embedding of the first rd channels: x·cos + rotate_half(x)·sin. */
-  private String rotate(String n, String x) {
+  private String rotate(String n, String x, boolean sliding) {
+    String cos = sliding ? localCos : this.cos;
+    String sin = sliding ? localSin : this.sin;
     int rd = c.rotaryDim();
     int half = rd / 2;
     boolean partial = rd < c.headDim();
@@ -280,8 +307,9 @@ final class DecoderGraph {
     if (family.mlp() == ModelFamily.Mlp.GATED) {
       String gate = linear(n, x, p + names.gate(), c.mlpBias());
       String up = linear(n, x, p + names.up(), c.mlpBias());
-      String silu = g.node("Mul", n, List.of(gate, g.node("Sigmoid", n, List.of(gate))));
-      return linear(n, g.node("Mul", n, List.of(silu, up)), p + names.down(), c.mlpBias());
+      String act = c.hiddenAct().equals("gelu_pytorch_tanh") ? geluTanh(n, gate)
+          : g.node("Mul", n, List.of(gate, g.node("Sigmoid", n, List.of(gate))));
+      return linear(n, g.node("Mul", n, List.of(act, up)), p + names.down(), c.mlpBias());
     }
     String h = linear(n, x, p + names.up(), c.mlpBias());
     // exact GELU as torch: x · 0.5 · (1 + erf(x · 1/√2))
@@ -293,7 +321,30 @@ final class DecoderGraph {
 
   /** The family's norm of {@code x} with the tensors named {@code name} (weight, and bias for LayerNorm). */
   private String norm(String n, String x, String name) {
-    return family.norm() == ModelFamily.Norm.RMS ? rmsNorm(n, x, name + ".weight") : layerNorm(n, x, name);
+    return switch (family.norm()) {
+      case RMS -> rmsNorm(n, x, name + ".weight");
+      case RMS_PLUS_ONE -> rmsNormPlusOne(n, x, name + ".weight");
+      case LAYER_NORM -> layerNorm(n, x, name);
+    };
+  }
+
+  /** Gemma's RMSNorm: {@code (x/rms(x))·(1 + w)} all in float32, then cast to the compute type. */
+  private String rmsNormPlusOne(String n, String x, String weight) {
+    String x32 = toFloat(n, x);
+    String variance = g.node("ReduceMean", n, List.of(g.node("Mul", n, List.of(x32, x32))), attrs("axes", -1),
+        attr("keepdims", 1L));
+    String std = g.node("Sqrt", n, List.of(g.node("Add", n, List.of(variance, g.scalar((float) c.normEps(), FLOAT)))));
+    String onePlus = g.node("Add", n, List.of(toFloat(n, w(weight)), g.scalar(1f, FLOAT)));
+    return toCompute(n, g.node("Mul", n, List.of(g.node("Div", n, List.of(x32, std)), onePlus)));
+  }
+
+  /** torch's {@code gelu(approximate="tanh")}: {@code 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))}. */
+  private String geluTanh(String n, String x) {
+    String cube = g.node("Mul", n, List.of(g.node("Mul", n, List.of(x, x)), x));
+    String inner = g.node("Add", n, List.of(x, g.node("Mul", n, List.of(cube, g.scalar(0.044715f, ct)))));
+    String t = g.node("Tanh", n, List.of(g.node("Mul", n, List.of(inner, g.scalar((float) Math.sqrt(2 / Math.PI), ct)))));
+    return g.node("Mul", n, List.of(g.node("Mul", n, List.of(x, g.scalar(0.5f, ct))),
+        g.node("Add", n, List.of(t, g.scalar(1f, ct)))));
   }
 
   // ------------------------------------------------------------------ pieces

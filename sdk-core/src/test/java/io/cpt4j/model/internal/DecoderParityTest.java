@@ -83,10 +83,12 @@ class DecoderParityTest {
     assertThat(worstRelative(f32.logits(batch), ref)).as("float32 pass").isLessThan(1e-5);
     double[] refNll = ReferenceDecoder.tokenNll(c, w::get, batch);
     assertThat(worstRelative(f32.tokenNll(batch), refNll)).as("per-token NLL").isLessThan(1e-5);
-    // 1e-9 absolute on a loss near 4 (≈ 2.5e-10 relative): float64 rounding, which Qwen3's extra
-    // per-head norms raise to 2e-10 from the others' < 1e-10; a modelling error is orders larger
+    // The float64 pass still takes its rotary cos/sin from float32 tables (6e-8 relative): < 1e-10 on
+    // the loss for most variants, 2e-10 with Qwen3's per-head norms, 1.3e-8 with Gemma's sandwich
+    // norms, which rescale a small attention output (and its rounding) to unit size. 2e-8 absolute
+    // on a loss near 4; a modelling error is orders larger.
     assertThat(f64.weightedNllSum(batch) / batch.totalWeight())
-        .isCloseTo(ReferenceDecoder.loss(c, w::get, batch), org.assertj.core.data.Offset.offset(1e-9));
+        .isCloseTo(ReferenceDecoder.loss(c, w::get, batch), org.assertj.core.data.Offset.offset(2e-8));
   }
 
   @Test
@@ -110,7 +112,7 @@ class DecoderParityTest {
       for (int k = 0; k < 2; k++) {
         int i = pick.nextInt(values.length);
         float saved = values[i];
-        double h = 1e-3;
+        double h = 1e-4; // Gemma curves the loss: at h = 1e-3 the O(h²) error reached 6e-3 relative
         values[i] = (float) (saved + h);
         double up = ReferenceDecoder.loss(c, w::get, batch);
         values[i] = (float) (saved - h);

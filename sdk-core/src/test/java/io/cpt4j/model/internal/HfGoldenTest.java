@@ -28,7 +28,10 @@ import org.junit.jupiter.params.provider.MethodSource;
  * per variant, stored as resources by {@code hf_golden.py} (see that script for how they were made).
  * Checked for the packed batch (position ids restarting per document and a block-diagonal causal
  * mask) and for the same ids as plain causal rows. Tolerance: 2e-6 of the largest |logit| (at
- * least 1) for our float32 pass; the golden values are float64 results rounded to float32.
+ * least 1) for our float32 pass; the golden values are float64 results rounded to float32. Gemma 3:
+ * 5e-6, since transformers computes Gemma's RMSNorm in float32 even in a float64 model ({@code
+ * x.float()}) and the sandwich norms rescale small sublayer outputs (and their rounding) to unit size
+ * (3.6e-6 measured; 1.7e-6 with float64 norms patched into transformers).
  */
 class HfGoldenTest {
   private static NDManager manager;
@@ -71,8 +74,9 @@ class HfGoldenTest {
       double plainError = worstRelative(pass.logits(plain), golden.tensor("plain").toFloatArray());
       System.out.printf("%s: largest difference from transformers / max|logit|: packed %.2e, plain %.2e%n", name,
           packedError, plainError);
-      assertThat(packedError).as("packed").isLessThan(2e-6);
-      assertThat(plainError).as("plain").isLessThan(2e-6);
+      double tolerance = c.family() == io.cpt4j.checkpoint.ModelFamily.GEMMA3 ? 5e-6 : 2e-6;
+      assertThat(packedError).as("packed").isLessThan(tolerance);
+      assertThat(plainError).as("plain").isLessThan(tolerance);
     }
     masters.values().forEach(NDArray::close);
   }
