@@ -96,6 +96,32 @@ public interface OrtModel extends AutoCloseable {
   }
 
   /**
+   * The assistant's reply to a conversation, in the model's own chat format: the messages rendered
+   * with its chat template and the generation prompt ({@link io.cpt4j.tokenize.ChatTemplate}),
+   * encoded with its {@code tokenizer.json} as transformers' {@code apply_chat_template(...,
+   * tokenize=True)}, continued with {@code generation} (take {@link #generationDefaults()} for the
+   * model's own decoding settings), and decoded without the final stop token.
+   *
+   * @throws OnnxException if the directory has no tokenizer.json or chat template
+   * @throws io.cpt4j.tokenize.ChatTemplateException if the template rejects the conversation
+   */
+  default String chat(java.util.List<io.cpt4j.tokenize.ChatMessage> messages, Generation generation) {
+    Path tokenizerFile = directory().resolve("tokenizer.json");
+    if (!java.nio.file.Files.isRegularFile(tokenizerFile)) {
+      throw new OnnxException(directory() + " has no tokenizer.json: chat needs the model's tokenizer");
+    }
+    io.cpt4j.tokenize.ChatTemplate template = io.cpt4j.tokenize.ChatTemplate.of(directory())
+        .orElseThrow(() -> new OnnxException(directory() + " has no chat template (chat_template.jinja or"
+            + " tokenizer_config.json's chat_template)"));
+    try (io.cpt4j.tokenize.Tokenizer tokenizer = io.cpt4j.tokenize.Tokenizer.open(tokenizerFile)) {
+      int[] reply = generate(template.encode(tokenizer, messages, true), generation);
+      java.util.List<Integer> stops = generation.stopTokens() != null ? generation.stopTokens() : config().eosTokenIds();
+      int n = reply.length > 0 && stops.contains(reply[reply.length - 1]) ? reply.length - 1 : reply.length;
+      return tokenizer.decode(java.util.Arrays.copyOf(reply, n));
+    }
+  }
+
+  /**
    * Negative log-likelihood (nats) of each token given the ones before it: {@code nll[i] = -log
    * p(tokens[i + 1] | tokens[0..i])}, so {@code tokens.length - 1} values; their mean is the log of
    * the perplexity. A sequence longer than the context length is scored with a sliding window of the

@@ -93,6 +93,13 @@ class ConventionCommandsTest {
     assertThat(r.exitCode()).as(r.err()).isZero();
     assertThat(ids(JSON.readTree(r.out()).get("prompt_tokens"))).isEqualTo(expected);
 
+    try (io.cpt4j.onnx.OrtModel m = io.cpt4j.onnx.OrtModel.load(out);
+        Tokenizer t = Tokenizer.open(out.resolve("tokenizer.json"))) {
+      io.cpt4j.onnx.Generation g = m.generationDefaults();
+      int[] reply = m.generate(expected, g);
+      assertThat(m.chat(List.of(io.cpt4j.tokenize.ChatMessage.system("Be brief."),
+          io.cpt4j.tokenize.ChatMessage.user("hello")), g)).as("OrtModel.chat").isEqualTo(t.decode(reply));
+    }
     Cli.Result noSystem = Cli.run("generate", out.toString(), "--system", "x", "--prompt", "hello");
     assertThat(noSystem.exitCode()).isEqualTo(2);
     assertThat(noSystem.err()).contains("--system needs --chat");
