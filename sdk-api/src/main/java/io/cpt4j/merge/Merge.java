@@ -62,6 +62,9 @@ import java.util.regex.Pattern;
  *     domain chat model keeps its chat template and stops at its end-of-turn token; otherwise the
  *     target (or {@code vocabularyFrom} when the vocabularies differ, which then must be the same
  *     checkpoint; a chat vector given a {@code vocabularyFrom} takes its tokenizer too)
+ * @param chatTemplate a Jinja chat template written as the output's {@code chat_template.jinja}
+ *     (which transformers prefers to tokenizer_config.json's), mergekit's {@code chat_template};
+ *     empty: the tokenizer source's template is kept
  */
 public record Merge(
     MergeMethod method,
@@ -74,7 +77,8 @@ public record Merge(
     long maxShardSize,
     boolean overwrite,
     Optional<Checkpoint> vocabularyFrom,
-    Optional<Checkpoint> tokenizerFrom) {
+    Optional<Checkpoint> tokenizerFrom,
+    Optional<String> chatTemplate) {
 
   public Merge {
     Objects.requireNonNull(method, "method");
@@ -100,6 +104,7 @@ public record Merge(
     }
     Objects.requireNonNull(vocabularyFrom, "vocabularyFrom");
     Objects.requireNonNull(tokenizerFrom, "tokenizerFrom");
+    Objects.requireNonNull(chatTemplate, "chatTemplate");
     if (tokenizerFrom.isPresent() && tokenizerFrom.get() != base && tokenizerFrom.get() != target
         && models.stream().noneMatch(m -> m.checkpoint() == tokenizerFrom.get())) {
       throw new MergeException("the tokenizer must come from one of the merge's checkpoints (base, target or a"
@@ -148,6 +153,7 @@ public record Merge(
     private boolean overwrite;
     private Checkpoint vocabularyFrom;
     private Checkpoint tokenizerFrom;
+    private String chatTemplate;
 
     private Builder(MergeMethod method, Checkpoint base) {
       this.method = Objects.requireNonNull(method, "method");
@@ -210,6 +216,12 @@ public record Merge(
       return this;
     }
 
+    /** Gives the output this chat template (Jinja text); see {@link Merge#chatTemplate}. */
+    public Builder chatTemplate(String jinja) {
+      this.chatTemplate = Objects.requireNonNull(jinja, "jinja");
+      return this;
+    }
+
     /**
      * @throws MergeException if no model was added, or a chat vector lacks its target or has more
      *     than one model
@@ -226,7 +238,7 @@ public record Merge(
           Optional.ofNullable(ex), dtype, maxShardSize, overwrite, Optional.ofNullable(vocabularyFrom),
           Optional.ofNullable(tokenizerFrom != null || vocabularyFrom != null
               || !(method instanceof MergeMethod.ChatVector) || models.isEmpty()
-              ? tokenizerFrom : models.getFirst().checkpoint()));
+              ? tokenizerFrom : models.getFirst().checkpoint()), Optional.ofNullable(chatTemplate));
     }
   }
 }

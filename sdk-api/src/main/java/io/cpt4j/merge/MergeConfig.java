@@ -57,7 +57,8 @@ public record MergeConfig(Path file, Merge merge, List<Checkpoint> checkpoints) 
   public MergeReport writeTo(Path output, boolean overwrite) {
     Merge m = overwrite == merge.overwrite() ? merge
         : new Merge(merge.method(), merge.base(), merge.models(), merge.target(), merge.include(), merge.exclude(),
-            merge.dtype(), merge.maxShardSize(), overwrite, merge.vocabularyFrom(), merge.tokenizerFrom());
+            merge.dtype(), merge.maxShardSize(), overwrite, merge.vocabularyFrom(), merge.tokenizerFrom(),
+            merge.chatTemplate());
     return m.writeTo(output);
   }
 

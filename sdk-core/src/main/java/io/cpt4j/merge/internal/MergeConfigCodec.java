@@ -40,20 +40,19 @@ final class MergeConfigCodec {
   private MergeConfigCodec() {}
 
   private static final Set<String> TOP = Set.of("merge_method", "base_model", "models", "parameters", "dtype",
-      "out_dtype", "tokenizer_source", "onto", "include", "exclude", "max_shard_size");
+      "out_dtype", "tokenizer_source", "tokenizer", "chat_template", "onto", "include", "exclude", "max_shard_size");
   private static final Map<String, String> UNSUPPORTED = Map.of(
       "slices", "slices (layer ranges) are not supported: list whole models under models",
       "modules", "modules are not supported: list whole models under models",
-      "input_model_parameters", "input_model_parameters is not supported: give parameters under each model",
-      "tokenizer", "the tokenizer block is not supported: use tokenizer_source: base or a model's path",
-      "chat_template", "chat_template is not supported: the tokenizer files are copied unchanged");
+      "input_model_parameters", "input_model_parameters is not supported: give parameters under each model");
 
   /** A model entry: the checkpoint path and the key path of its {@code model} value. */
   private record ModelSpec(Path path, String at, ParamValue weight, ParamValue density) {}
 
   /** What the file says, checked, before anything is opened. */
   private record Spec(MergeMethod method, Path base, String baseAt, Path onto, List<ModelSpec> models,
-      Pattern include, Pattern exclude, boolean excludeSet, DType dtype, long maxShardSize, String tokenizerSource) {}
+      Pattern include, Pattern exclude, boolean excludeSet, DType dtype, long maxShardSize, String tokenizerSource,
+      String chatTemplate) {}
 
   static MergeConfig load(Path file) {
     byte[] bytes;
@@ -159,7 +158,8 @@ final class MergeConfigCodec {
     }
     boolean excludeSet = root.has("exclude");
     return new Spec(method, base, "base_model", onto, models, regex(root, "include"), regex(root, "exclude"),
-        excludeSet, dtype(root), shardSize(root), text(root, "tokenizer_source", false));
+        excludeSet, dtype(root), shardSize(root), MergeTokenizerKeys.source(root),
+        MergeTokenizerKeys.chatTemplateValue(root));
   }
 
   private static List<ModelSpec> models(JsonNode list, Path dir, Def def, JsonNode top, Path base, Params p) {
@@ -333,6 +333,13 @@ final class MergeConfigCodec {
       if (spec.tokenizerSource() != null) {
         Checkpoint source = vocabulary(spec, base, opened, file, lines);
         b.vocabularyFrom(source).tokenizerFrom(source); // mergekit: the output's tokenizer is the source's
+      }
+      if (spec.chatTemplate() != null) {
+        try {
+          b.chatTemplate(MergeTokenizerKeys.template(spec.chatTemplate(), opened.values()));
+        } catch (Bad bad) {
+          throw new MergeException(where(file, lines, bad.path) + bad.getMessage());
+        }
       }
       return new MergeConfig(file, b.build(), List.copyOf(opened.values()));
     } catch (RuntimeException e) {

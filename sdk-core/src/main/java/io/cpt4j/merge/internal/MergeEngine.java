@@ -92,10 +92,27 @@ final class MergeEngine {
       writer = writer.tokenizerFilesFrom(merge.tokenizerFrom().get());
     }
     List<Path> files;
+    Path templateDir = null;
     try {
+      if (merge.chatTemplate().isPresent()) { // a file under its final name, copied in by the writer
+        templateDir = java.nio.file.Files.createTempDirectory("cpt4j-chat-template");
+        writer = writer.copyFile(java.nio.file.Files.writeString(templateDir.resolve("chat_template.jinja"),
+            merge.chatTemplate().get()));
+      }
       files = writer.write(out);
+    } catch (java.io.IOException e) {
+      throw new MergeException("merge into " + output + " failed: cannot stage the chat template: " + e.getMessage(), e);
     } catch (UnsupportedOperationException | IllegalStateException e) {
       throw new MergeException("merge into " + output + " failed: " + e.getMessage(), e);
+    } finally {
+      if (templateDir != null) {
+        try {
+          java.nio.file.Files.deleteIfExists(templateDir.resolve("chat_template.jinja"));
+          java.nio.file.Files.deleteIfExists(templateDir);
+        } catch (java.io.IOException ignored) {
+          // a leftover temporary file in the system temp directory is harmless
+        }
+      }
     }
     return new MergeReport(output, files, merged, out.size() - merged, inputBytes,
         Duration.ofNanos(System.nanoTime() - start));
