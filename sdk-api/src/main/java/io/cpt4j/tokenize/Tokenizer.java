@@ -10,9 +10,9 @@ import java.util.OptionalInt;
  * #encode(String)} adds no special tokens; {@link #encode(String, boolean)} adds those the
  * tokenizer's conventions add around a text, as transformers' {@code tokenizer(text)} does (BOS for
  * Llama 2/3, Mistral, TinyLlama; nothing for Qwen or GPT-NeoX): the {@code tokenizer.json}
- * post-processor, unless a {@code tokenizer_config.json} beside it sets {@code add_bos_token} or
- * {@code add_eos_token}, which then decide (transformers 5's rule). {@link #specialPrefix()} and
- * {@link #specialSuffix()} say what that adds.
+ * post-processor's, as transformers 5.18 does (it ignores {@code tokenizer_config.json}'s {@code
+ * add_bos_token}/{@code add_eos_token} when a tokenizer.json is present). {@link #specialPrefix()}
+ * and {@link #specialSuffix()} say what that adds.
  *
  * <p>Thread-safety: encode and decode may be called from several threads. Close it to free the
  * native tokenizer.

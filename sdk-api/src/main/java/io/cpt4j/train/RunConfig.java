@@ -67,6 +67,17 @@ public record RunConfig(Path base, Path tokenizer, LrSchedule schedule, Mixture 
     validation = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(validation));
   }
 
+  /** The configuration without BOS framing ({@code specialTokens} false), as before it existed. */
+  public RunConfig(Path base, Path tokenizer, LrSchedule schedule, Mixture mixture, long tokens, long steps,
+      int sequenceLength, long batchTokens, long microBatchTokens, AdamW optimizer, Precision precision,
+      boolean activationCheckpointing, String backend, Map<String, Source> validation, long validationTokens,
+      long evaluateEvery, long checkpointEvery, int keepLastCheckpoints, long seed, Path output, Path dataCache,
+      int maxBadSteps) {
+    this(base, tokenizer, schedule, mixture, tokens, steps, sequenceLength, batchTokens, microBatchTokens, optimizer,
+        precision, activationCheckpointing, backend, validation, validationTokens, evaluateEvery, checkpointEvery,
+        keepLastCheckpoints, seed, output, dataCache, maxBadSteps, false);
+  }
+
   /** Rows of one optimizer step. */
   public int batchRows() {
     return (int) (batchTokens / sequenceLength);

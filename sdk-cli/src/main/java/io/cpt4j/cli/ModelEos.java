@@ -21,7 +21,12 @@ final class ModelEos {
       if (file == null || !Files.isRegularFile(file)) {
         continue;
       }
-      JsonNode root = new ObjectMapper().readTree(file.toFile());
+      JsonNode root;
+      try {
+        root = new ObjectMapper().readTree(file.toFile());
+      } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        throw new IllegalArgumentException(file + ": not valid JSON: " + e.getOriginalMessage());
+      }
       JsonNode eos = root == null ? null : root.get("eos_token_id");
       JsonNode first = eos != null && eos.isArray() ? eos.get(0) : eos;
       if (first != null && first.isIntegralNumber() && first.canConvertToInt()) {

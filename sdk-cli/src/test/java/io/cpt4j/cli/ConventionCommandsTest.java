@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The model's own conventions from the command line: BOS added as its tokenizer_config.json says
+ * The model's own conventions from the command line: BOS added as its tokenizer's post-processor says
  * ({@code --no-special-tokens} to opt out), prompts in its chat template ({@code generate --chat},
  * {@code chat}), decoding defaults from generation_config.json, all carried through the ONNX export.
  */
@@ -38,8 +38,9 @@ class ConventionCommandsTest {
         .maxPositionEmbeddings(1024).eosTokenIds(List.of(TestTokenizer.END_OF_TEXT)).build();
     Path ckpt = TestCheckpoints.write(tmp.resolve("ckpt"), config, TestCheckpoints.tensors(config, 42));
     TestTokenizer.write(ckpt);
-    var tc = JSON.createObjectNode().put("add_bos_token", true).put("bos_token", "<|endoftext|>")
-        .put("eos_token", "<|endoftext|>").put("chat_template", CHATML);
+    TestTokenizer.addBosPostProcessor(ckpt, "<|endoftext|>", BOS);
+    var tc = JSON.createObjectNode().put("bos_token", "<|endoftext|>").put("eos_token", "<|endoftext|>")
+        .put("chat_template", CHATML);
     Files.writeString(ckpt.resolve("tokenizer_config.json"), tc.toString());
     Files.writeString(ckpt.resolve("generation_config.json"), "{\"max_new_tokens\": 3, \"eos_token_id\": [1000]}");
     Path out = tmp.resolve("onnx");

@@ -73,7 +73,7 @@ class DataPrepareCommandTest {
   @Test
   void aTokenizerThatAddsBosFramesEveryDocumentAndTheModelNamesItsEos() throws IOException {
     long plainRows = prepare().get("packing").get("rows").asLong();
-    Files.writeString(tmp.resolve("tokenizer_config.json"), "{\"add_bos_token\": true, \"bos_token\": \"h\"}");
+    TestTokenizer.addBosPostProcessor(tmp, "h", 'h');
     Files.writeString(tmp.resolve("config.json"), "{\"eos_token_id\": [" + TestTokenizer.SPACE_WORLD + ", 3]}");
     JsonNode stats = prepare();
     assertThat(stats.get("tokenizer").get("bos_id").asInt()).isEqualTo('h'); // byte-level: "h" is its byte's id

@@ -50,6 +50,27 @@ final class TestTokenizer {
     json.writerWithDefaultPrettyPrinter().writeValue(dir.resolve("tokenizer.json").toFile(), root);
   }
 
+  /**
+   * Rewrites {@code dir/tokenizer.json}'s post-processor to put {@code token} (id {@code id}) before
+   * every text, as Llama's and Mistral's TemplateProcessing puts their BOS.
+   */
+  static void addBosPostProcessor(Path dir, String token, int id) throws IOException {
+    ObjectMapper json = new ObjectMapper();
+    ObjectNode root = (ObjectNode) json.readTree(dir.resolve("tokenizer.json").toFile());
+    ObjectNode pp = root.putObject("post_processor").put("type", "TemplateProcessing");
+    var single = pp.putArray("single");
+    single.addObject().putObject("SpecialToken").put("id", token).put("type_id", 0);
+    single.addObject().putObject("Sequence").put("id", "A").put("type_id", 0);
+    var pair = pp.putArray("pair");
+    pair.addObject().putObject("SpecialToken").put("id", token).put("type_id", 0);
+    pair.addObject().putObject("Sequence").put("id", "A").put("type_id", 0);
+    pair.addObject().putObject("Sequence").put("id", "B").put("type_id", 1);
+    ObjectNode special = pp.putObject("special_tokens").putObject(token).put("id", token);
+    special.putArray("ids").add(id);
+    special.putArray("tokens").add(token);
+    json.writerWithDefaultPrettyPrinter().writeValue(dir.resolve("tokenizer.json").toFile(), root);
+  }
+
   /** GPT-2's {@code bytes_to_unicode}: printable Latin-1 bytes map to themselves, others to 256+n. */
   private static char[] bytesToUnicode() {
     char[] map = new char[256];

@@ -66,6 +66,9 @@ class MergeChatTemplateConfigTest {
 
   @Test
   void chatmlAndInlineTemplatesAreWritten() throws IOException {
+    // a tokenizer with ChatML's turn tokens (the real Qwen2.5 one) in the base, whose files the output takes
+    Files.copy(Path.of("src/test/resources/real-models/qwen2.5-0.5b-instruct/tokenizer.json"),
+        dir.resolve("models/base/tokenizer.json"));
     assertThat(render(merge("chat_template: chatml\n"))).isEqualTo("<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n");
     assertThat(render(merge("chat_template: \"{{ messages[0]['content'] }}!\"\n"))).isEqualTo("hi!");
   }
@@ -80,6 +83,9 @@ class MergeChatTemplateConfigTest {
 
   @Test
   void whatCannotBeHonouredIsRefusedWithItsKey() {
+    io.cpt4j.tokenize.BpeTrainer.vocabSize(300).train(List.of("hello world"), dir.resolve("models/base/tokenizer.json"));
+    assertThatThrownBy(() -> merge("chat_template: chatml\n")).isInstanceOf(MergeException.class)
+        .hasMessageContaining("chat_template").hasMessageContaining("<|im_start|>");
     assertThatThrownBy(() -> merge("chat_template: alpaca\n")).isInstanceOf(MergeException.class)
         .hasMessageContaining("chat_template").hasMessageContaining("alpaca");
     assertThatThrownBy(() -> merge("tokenizer:\n  source: models/a\n  tokens: {x: {source: models/b}}\n"))

@@ -111,6 +111,24 @@ class RealTokenizerGoldenTest {
     assertThat(t.specialSuffix()).isEmpty();
   }
 
+  /**
+   * transformers 5.18 drops tokenizer_config.json's add_bos_token / add_eos_token when it loads a
+   * tokenizer.json: Mistral's post-processor still puts {@code <s>} first with the flags flipped.
+   */
+  @org.junit.jupiter.api.Test
+  void tokenizerConfigFlagsDoNotOverrideThePostProcessor(@org.junit.jupiter.api.io.TempDir Path tmp)
+      throws IOException {
+    Path dir = MODELS.resolve("mistral-7b-v0.1");
+    Files.copy(dir.resolve("tokenizer.json"), tmp.resolve("tokenizer.json"));
+    Files.writeString(tmp.resolve("tokenizer_config.json"),
+        "{\"add_bos_token\": false, \"add_eos_token\": true, \"bos_token\": \"<s>\", \"eos_token\": \"</s>\"}");
+    try (Tokenizer t = Tokenizer.open(tmp.resolve("tokenizer.json"))) {
+      assertThat(t.specialPrefix()).containsExactly(1);
+      assertThat(t.specialSuffix()).isEmpty();
+      assertThat(t.encode("Hello", true)).startsWith(1).doesNotContain(2);
+    }
+  }
+
   static Stream<Arguments> models() {
     return Stream.of(
         Arguments.of("mistral-7b-v0.1", List.of(1)), // <s>: add_bos_token true

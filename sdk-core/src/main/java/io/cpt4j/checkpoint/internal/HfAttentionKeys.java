@@ -30,7 +30,7 @@ final class HfAttentionKeys {
   private static final Map<String, List<String>> REQUIRED = Map.of(
       "linear", List.of("factor"),
       "dynamic", List.of("factor"),
-      "llama3", List.of("factor", "low_freq_factor", "high_freq_factor", "original_max_position_embeddings"),
+      "llama3", List.of("factor", "low_freq_factor", "high_freq_factor"),
       "yarn", List.of("factor"));
 
   /**

@@ -124,6 +124,16 @@ public final class HfConfigCodec {
           .parallelResidual(bool(c, "use_parallel_residual", true))
           .hiddenAct(text(c, "hidden_act", "gelu"));
     }
+    Object ropeType = scaling.get("rope_type");
+    if ("yarn".equals(ropeType) || "llama3".equals(ropeType)) {
+      // transformers 5's standardize_rope_params: a top-level value (Phi-3 style) wins over the dict's,
+      // and max_position_embeddings stands in when neither is given
+      if (c.hasNonNull("original_max_position_embeddings")) {
+        scaling.put("original_max_position_embeddings", intOf(c, "original_max_position_embeddings"));
+      }
+      scaling.putIfAbsent("original_max_position_embeddings", integer(c, "max_position_embeddings",
+          family == ModelFamily.GEMMA3 ? 131072 : 2048));
+    }
     b.ropeScaling(scaling);
     HfAttentionKeys.slidingWindow(c, modelType, integer(c, "num_hidden_layers", null), b);
     HfAttentionKeys.refuseDropout(c);

@@ -341,7 +341,15 @@ final class MergeConfigCodec {
           throw new MergeException(where(file, lines, bad.path) + bad.getMessage());
         }
       }
-      return new MergeConfig(file, b.build(), List.copyOf(opened.values()));
+      Merge merge = b.build();
+      if ("chatml".equals(spec.chatTemplate())) {
+        try {
+          MergeTokenizerKeys.requireChatmlTokens(merge.tokenizerFrom().or(merge::vocabularyFrom).orElse(merge.target()));
+        } catch (Bad bad) {
+          throw new MergeException(where(file, lines, bad.path) + bad.getMessage());
+        }
+      }
+      return new MergeConfig(file, merge, List.copyOf(opened.values()));
     } catch (RuntimeException e) {
       opened.values().forEach(c -> {
         try {

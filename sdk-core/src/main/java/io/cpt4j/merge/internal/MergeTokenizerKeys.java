@@ -79,6 +79,25 @@ final class MergeTokenizerKeys {
     };
   }
 
+  /**
+   * Refuses the built-in ChatML template for an output whose tokenizer lacks its turn tokens (mergekit
+   * adds them to a union vocabulary; cpt4j keeps one model's vocabulary, so they would be plain text).
+   */
+  static void requireChatmlTokens(Checkpoint tokenizerSource) {
+    java.nio.file.Path file = tokenizerSource.directory().resolve("tokenizer.json");
+    if (!java.nio.file.Files.isRegularFile(file)) {
+      return;
+    }
+    try (io.cpt4j.tokenize.Tokenizer t = io.cpt4j.tokenize.Tokenizer.open(file)) {
+      for (String token : new String[] {"<|im_start|>", "<|im_end|>"}) {
+        if (t.tokenId(token).isEmpty()) {
+          throw new MergeConfigParams.Bad("chat_template", "chatml needs " + token + " in the output's vocabulary,"
+              + " which " + file + " lacks (cpt4j does not add tokens): pick a template the tokenizer has");
+        }
+      }
+    }
+  }
+
   private static String text(JsonNode n, String key) {
     if (!n.isTextual()) {
       throw new MergeConfigParams.Bad(key, "must be a string, got " + n);

@@ -36,6 +36,8 @@ final class OnnxExporter {
     checkTarget(target, e.overwrite());
     Checkpoint ckpt = e.checkpoint();
     ModelConfig c = ckpt.config();
+    // read (and so checked) before anything is built or written
+    io.cpt4j.onnx.Generation defaults = GenerationDefaults.read(ckpt.directory(), c, c.maxPositionEmbeddings());
     OnnxGraph graph = DecoderGraph.build(c, ckpt, e.kvCache(), e.fp16() ? OnnxGraph.FLOAT16 : OnnxGraph.FLOAT);
     boolean external = switch (e.externalData()) {
       case ALWAYS -> true;
@@ -61,7 +63,7 @@ final class OnnxExporter {
       Files.write(staging.resolve(CheckpointFiles.CONFIG), JSON.writeValueAsBytes(hfConfig));
       names.add(CheckpointFiles.CONFIG);
       Files.write(staging.resolve(GENAI_CONFIG), JSON.writeValueAsBytes(GenAiConfig.of(c, JSON, e.kvCache(), hfConfig,
-          GenerationDefaults.read(ckpt.directory(), c, c.maxPositionEmbeddings()))));
+          defaults)));
       names.add(GENAI_CONFIG);
       for (String aux : CheckpointFiles.AUXILIARY) {
         Path src = ckpt.directory().resolve(aux);

@@ -20,43 +20,37 @@ import java.util.OptionalInt;
 /**
  * A {@code tokenizer.json} run by DJL's binding of the HF tokenizers library, with truncation and
  * padding off. The vocabulary (for {@link #vocabSize()} and {@link #tokenId}) is read from the same
- * JSON, which DJL does not expose. The special tokens added around a text follow transformers 5's
- * {@code TokenizersBackend}: when a {@code tokenizer_config.json} beside the file names {@code
- * add_bos_token} or {@code add_eos_token} (or the tokenizer has no post-processor), those flags and
- * its {@code bos_token}/{@code eos_token} decide; otherwise the post-processor does.
+ * JSON, which DJL does not expose. The special tokens added around a text are the post-processor's,
+ * as in transformers 5.18, which drops {@code tokenizer_config.json}'s {@code add_bos_token} and
+ * {@code add_eos_token} whenever a {@code tokenizer.json} is loaded (a tokenizer.json saved by
+ * transformers 4 already carries them in its post-processor); no post-processor adds nothing.
  */
 public final class HfTokenizer implements Tokenizer {
   private final HuggingFaceTokenizer native_;
   private final Map<String, Integer> vocab;
   private final int vocabSize;
   private final String fingerprint;
-  /** Set when tokenizer_config.json overrides the post-processor; null to use the post-processor. */
-  private final SpecialTokenRule rule;
   private final List<Integer> prefix;
   private final List<Integer> suffix;
 
-  private HfTokenizer(HuggingFaceTokenizer tokenizer, Map<String, Integer> vocab, String fingerprint,
-      SpecialTokenRule rule) {
+  private HfTokenizer(HuggingFaceTokenizer tokenizer, Map<String, Integer> vocab, String fingerprint) {
     this.native_ = tokenizer;
     this.vocab = vocab;
     this.fingerprint = fingerprint;
     this.vocabSize = vocab.values().stream().mapToInt(Integer::intValue).max().orElse(-1) + 1;
-    this.rule = rule;
-    if (rule != null) {
-      prefix = rule.prefix(this::tokenId);
-      suffix = rule.suffix(this::tokenId);
-    } else { // what the post-processor adds around a probe
-      int[] plain = encode("a");
-      int[] framed = nativeEncode("a", true);
-      int at = indexOf(framed, plain);
-      if (at < 0) {
-        throw new CheckpointException(null, "the tokenizer's post-processor changes the text's own tokens, which"
-            + " cpt4j cannot frame documents with");
-      }
-      prefix = boxed(framed, 0, at);
-      suffix = boxed(framed, at + plain.length, framed.length);
+    // what the post-processor adds around a probe text (one that encodes to at least one token)
+    int[] plain = encode(PROBE);
+    int[] framed = nativeEncode(PROBE, true);
+    int at = plain.length == 0 ? framed.length : indexOf(framed, plain);
+    if (at < 0) {
+      throw new CheckpointException(null, "the tokenizer's post-processor changes the text's own tokens, which"
+          + " cpt4j cannot frame documents with");
     }
+    prefix = boxed(framed, 0, at);
+    suffix = boxed(framed, Math.min(framed.length, at + plain.length), framed.length);
   }
+
+  private static final String PROBE = "Hello world";
 
   private static int indexOf(int[] outer, int[] inner) {
     for (int i = 0; i + inner.length <= outer.length; i++) {
@@ -91,7 +85,6 @@ public final class HfTokenizer implements Tokenizer {
     } catch (java.security.NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
-    SpecialTokenRule rule = SpecialTokenRule.read(file, root.path("post_processor"));
     DjlSupport.offline();
     HuggingFaceTokenizer t;
     try {
@@ -105,7 +98,7 @@ public final class HfTokenizer implements Tokenizer {
       throw new CheckpointException(file, "not a loadable tokenizer.json: " + e.getMessage(), e);
     }
     try {
-      return new HfTokenizer(t, vocab, fingerprint, rule);
+      return new HfTokenizer(t, vocab, fingerprint);
     } catch (CheckpointException e) {
       t.close();
       throw new CheckpointException(file, e.getMessage(), e);
@@ -153,7 +146,7 @@ public final class HfTokenizer implements Tokenizer {
 
   @Override
   public int[] encode(String text, boolean addSpecialTokens) {
-    return rule == null && addSpecialTokens ? nativeEncode(text, true) : Tokenizer.super.encode(text, addSpecialTokens);
+    return nativeEncode(text, addSpecialTokens);
   }
 
   @Override

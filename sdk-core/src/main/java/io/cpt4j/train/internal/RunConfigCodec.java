@@ -58,6 +58,15 @@ final class RunConfigCodec {
   }
 
   static RunConfig fromTree(JsonNode root, Path dir) {
+    return fromTree(root, dir, true);
+  }
+
+  /**
+   * @param specialTokensDefault what a missing {@code special_tokens} means: true for run files,
+   *     false for the run.json of a run written before documents were framed with BOS (so it resumes
+   *     with the packing it was trained with)
+   */
+  static RunConfig fromTree(JsonNode root, Path dir, boolean specialTokensDefault) {
     checkKeys(root, TOP, "");
     JsonNode mixture = required(root, "mixture");
     JsonNode schedule = required(root, "schedule");
@@ -78,7 +87,7 @@ final class RunConfigCodec {
         num(root, "validation_tokens"), num(root, "evaluate_every"), num(root, "checkpoint_every"),
         (int) num(root, "keep_last_checkpoints"), num(root, "seed"), path(dir, text(root, "output", null)),
         path(dir, text(root, "data_cache", null)), (int) num(root, "max_bad_steps"),
-        root.path("special_tokens").asBoolean(true));
+        root.path("special_tokens").asBoolean(specialTokensDefault));
   }
 
   static ObjectNode toTree(RunConfig c) {
@@ -355,7 +364,7 @@ final class RunConfigCodec {
 
   static RunConfig readJson(Path runJson) {
     try {
-      return fromTree(JSON.readTree(Files.readString(runJson)), runJson.toAbsolutePath().getParent());
+      return fromTree(JSON.readTree(Files.readString(runJson)), runJson.toAbsolutePath().getParent(), false);
     } catch (IOException e) {
       throw new TrainingException(runJson + ": cannot read the run configuration: " + e.getMessage(), e);
     } catch (IllegalArgumentException | IllegalStateException e) {

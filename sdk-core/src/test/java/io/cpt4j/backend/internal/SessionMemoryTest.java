@@ -34,25 +34,37 @@ class SessionMemoryTest {
       }
       int arrays = session.liveArrays();
       long heap = usedHeapAfterGc();
-      int samples = 70;
-      double[] step = new double[samples];
-      double[] resident = new double[samples];
-      for (int i = 0; i < 10 * samples; i++) {
-        s.step(List.of(batch), 1e-3);
-        s.loss(batch);
-        s.tokenLosses(batch);
-        if (i % 10 == 9) {
-          step[i / 10] = i;
-          resident[i / 10] = nativeBytes();
-        }
+      // Resident memory outside the heap wanders by tens of MB (malloc arenas, JIT, and heap pages the
+      // JVM touches for the first time, which count as resident but not as heap growth), so look at
+      // the trend: a leak of 40 KB per step adds 28 MB over a 700-step window, while the slope's noise
+      // is about a quarter of that with excursions past it (1 run in 3 on a 2-core machine, before
+      // and after 2026-12). A leak grows in every window; an excursion does not repeat, so a second
+      // window is measured only when the first exceeds the bound, and the leak must show in both.
+      double trend = Double.NaN;
+      for (int window = 0; window < 2 && !(trend < 40_000.0); window++) {
+        trend = nativeTrend(s, batch);
       }
       assertThat(session.liveArrays()).as("engine arrays held by the session").isEqualTo(arrays);
       assertThat(usedHeapAfterGc() - heap).as("heap growth in bytes").isLessThan(16L << 20);
-      // Resident memory outside the heap wanders by tens of MB (malloc arenas, JIT), so look at the
-      // trend: a leak of 40 KB per step would add 28 MB over these 700 steps; the slope's noise is
-      // about a quarter of that.
-      assertThat(slope(step, resident)).as("native memory trend in bytes per step").isLessThan(40_000.0);
+      assertThat(trend).as("native memory trend in bytes per step").isLessThan(40_000.0);
     }
+  }
+
+  /** Slope of native resident memory over 700 steps (bytes per step), sampled every 10 steps. */
+  private static double nativeTrend(TrainingSession s, Batch batch) throws IOException {
+    int samples = 70;
+    double[] step = new double[samples];
+    double[] resident = new double[samples];
+    for (int i = 0; i < 10 * samples; i++) {
+      s.step(List.of(batch), 1e-3);
+      s.loss(batch);
+      s.tokenLosses(batch);
+      if (i % 10 == 9) {
+        step[i / 10] = i;
+        resident[i / 10] = nativeBytes();
+      }
+    }
+    return slope(step, resident);
   }
 
   /** Least-squares slope of y over x. */
