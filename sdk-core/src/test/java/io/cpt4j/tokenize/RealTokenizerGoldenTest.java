@@ -131,8 +131,8 @@ class RealTokenizerGoldenTest {
 
   static Stream<Arguments> models() {
     return Stream.of(
-        Arguments.of("mistral-7b-v0.1", List.of(1)), // <s>: add_bos_token true
-        Arguments.of("qwen2.5-0.5b-instruct", List.of()), // add_bos_token false, bos_token null
+        Arguments.of("mistral-7b-v0.1", List.of(1)), // <s>: its TemplateProcessing post-processor
+        Arguments.of("qwen2.5-0.5b-instruct", List.of()), // a ByteLevel post-processor adds nothing
         Arguments.of("qwen3-0.6b", List.of()));
   }
 }
