@@ -32,11 +32,13 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = VersionProvider.class,
     description = {
-      "Chat with an exported ONNX model (cpt4j export onnx) in its own chat template: each line you type",
-      "is a user turn; the whole conversation so far is rendered with the template (as transformers'",
-      "apply_chat_template with add_generation_prompt) and the reply streams back, ending at any of the",
-      "model's end-of-sequence ids. Decoding defaults come from generation_config.json; flags override.",
-      "Type /reset to start over, /exit (or end the input) to leave. Statistics go to stderr."
+      "Chat with an exported ONNX model (cpt4j export onnx) in its own chat",
+      "template. Each line you type is a user turn; the conversation so far is",
+      "rendered with the template (as transformers' apply_chat_template with",
+      "add_generation_prompt) and the reply streams back, ending at any of the",
+      "model's end-of-sequence ids. Decoding defaults come from",
+      "generation_config.json; flags override them. Type /reset to start over,",
+      "/exit (or end the input) to leave. Statistics go to stderr."
     })
 final class ChatCommand implements Callable<Integer> {
 

@@ -30,15 +30,18 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = VersionProvider.class,
     description = {
-      "Generate a continuation with an exported ONNX model (cpt4j export onnx), printing text as it comes.",
-      "Defaults come from the model's generation_config.json as transformers reads it (greedy unless it",
-      "sets do_sample; its temperature, top_k, top_p, repetition_penalty, max_new_tokens, eos_token_id",
-      "list); each flag overrides its field. --temperature > 0 samples, seeded by --seed; --temperature 0",
-      "is greedy. Stops at any end-of-sequence id, --max-new-tokens or the context length.",
-      "--prompt is encoded as transformers' tokenizer(text) (with the BOS the tokenizer adds;",
-      "--no-special-tokens for the text alone). --chat renders --prompt (and --system) as a user turn",
-      "with the model's chat template and the assistant's generation prompt, encoded without added",
-      "special tokens, as apply_chat_template. A summary (tokens, tokens/s, why it stopped) goes to stderr."
+      "Generate a continuation with an exported ONNX model (cpt4j export onnx),",
+      "printing text as it comes. Defaults come from the model's",
+      "generation_config.json as transformers reads it (greedy unless it sets",
+      "do_sample; its temperature, top_k, top_p, repetition_penalty,",
+      "max_new_tokens and eos_token_id list); each flag overrides its field.",
+      "--temperature > 0 samples, seeded by --seed; --temperature 0 is greedy.",
+      "Stops at any end-of-sequence id, --max-new-tokens or the context length.",
+      "--prompt is encoded as transformers' tokenizer(text), with the BOS the",
+      "tokenizer adds (--no-special-tokens: the text alone). --chat renders",
+      "--prompt (and --system) as a user turn in the model's chat template with",
+      "the assistant's generation prompt, encoded as apply_chat_template does.",
+      "A summary (tokens, tokens/s, why it stopped) goes to stderr."
     })
 final class GenerateCommand implements Callable<Integer> {
 
