@@ -47,6 +47,7 @@ public final class Main implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
+    CliLogging.install(ErrorReporter.debugFromEnvironment());
     Charset cs = Charset.defaultCharset();
     PrintWriter out = new PrintWriter(new java.io.OutputStreamWriter(System.out, cs), true);
     PrintWriter err = new PrintWriter(new java.io.OutputStreamWriter(System.err, cs), true);
