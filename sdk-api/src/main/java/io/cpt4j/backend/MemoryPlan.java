@@ -200,19 +200,8 @@ public record MemoryPlan(ModelConfig config, int microBatch, int sequenceLength,
         + ": use a device with more memory" + fp16;
   }
 
-  /** {@code bytes} in B, KiB, MiB or GiB with three significant digits. */
+  /** {@code bytes} in B, KiB, MiB or GiB with three significant digits ({@link io.cpt4j.checkpoint.ByteSizes#binary}). */
   public static String bytes(long bytes) {
-    if (bytes < 1024) {
-      return bytes + " B";
-    }
-    String[] units = {"KiB", "MiB", "GiB", "TiB"};
-    double v = bytes;
-    int u = -1;
-    while (v >= 1024 && u < units.length - 1) {
-      v /= 1024;
-      u++;
-    }
-    return (v >= 100 ? String.format(Locale.ROOT, "%.0f", v) : v >= 10 ? String.format(Locale.ROOT, "%.1f", v)
-        : String.format(Locale.ROOT, "%.2f", v)) + " " + units[u];
+    return io.cpt4j.checkpoint.ByteSizes.binary(bytes);
   }
 }

@@ -81,7 +81,7 @@ final class ConvertCommand implements Callable<Integer> {
     double seconds = (System.nanoTime() - start) / 1e9;
     long shards = written.stream().filter(p -> p.getFileName().toString().endsWith(".safetensors")).count();
     out.printf(Locale.ROOT, "converted %d tensors to %s: %d files (%d safetensors), %s bytes (%s) in %.2f s -> %s%n",
-        tensorCount, dtype, written.size(), shards, Numbers.grouped(bytes), ByteSize.format(bytes), seconds,
+        tensorCount, dtype, written.size(), shards, Numbers.grouped(bytes), io.cpt4j.checkpoint.ByteSizes.decimal(bytes), seconds,
         output);
     out.flush();
     return 0;

@@ -64,7 +64,7 @@ final class ExportOnnxCommand implements Callable<Integer> {
     double seconds = (System.nanoTime() - start) / 1e9;
     out.printf(Locale.ROOT, "exported %s (%s, %s) to ONNX: %d files, %s bytes (%s) in %.2f s -> %s%n",
         input, fp16 ? "float16" : "float32", noKvCache ? "no KV cache" : "with KV cache", written.size(),
-        Numbers.grouped(bytes), ByteSize.format(bytes), seconds, output);
+        Numbers.grouped(bytes), io.cpt4j.checkpoint.ByteSizes.decimal(bytes), seconds, output);
     out.flush();
     return 0;
   }

@@ -112,7 +112,7 @@ final class InspectCommand implements Callable<Integer> {
     String label = "Files:";
     int width = s.files().stream().mapToInt(f -> f.name().length()).max().orElse(0);
     for (FileEntry f : s.files()) {
-      out.printf("%-14s %-" + width + "s  %10s%n", label, f.name(), ByteSize.format(f.bytes()));
+      out.printf("%-14s %-" + width + "s  %10s%n", label, f.name(), io.cpt4j.checkpoint.ByteSizes.decimal(f.bytes()));
       label = "";
     }
     out.printf(fmt, "Tokenizer:", s.hasTokenizer() ? "tokenizer.json present" : "none (no tokenizer.json)");

@@ -65,11 +65,11 @@ final class MergeCommand implements Callable<Integer> {
     double seconds = report.elapsed().toNanos() / 1e9;
     out.printf(Locale.ROOT, "%s: merged %d tensors, copied %d; read %s (%s) in %.2f s (%.2f GB/s of input)%n",
         method, report.mergedTensors(), report.copiedTensors(), Numbers.grouped(report.inputBytes()),
-        ByteSize.format(report.inputBytes()), seconds, seconds > 0 ? report.inputBytes() / seconds / 1e9 : 0.0);
+        io.cpt4j.checkpoint.ByteSizes.decimal(report.inputBytes()), seconds, seconds > 0 ? report.inputBytes() / seconds / 1e9 : 0.0);
     out.printf(Locale.ROOT, "wrote %d files, %s (%s) -> %s%n", report.files().size(), Numbers.grouped(written),
-        ByteSize.format(written), report.directory());
+        io.cpt4j.checkpoint.ByteSizes.decimal(written), report.directory());
     for (Path p : report.files()) {
-      out.printf(Locale.ROOT, "  %s  %s%n", p.getFileName(), ByteSize.format(Files.size(p)));
+      out.printf(Locale.ROOT, "  %s  %s%n", p.getFileName(), io.cpt4j.checkpoint.ByteSizes.decimal(Files.size(p)));
     }
     out.flush();
     return 0;

@@ -49,7 +49,7 @@ final class ProgressLine implements CheckpointWriter.Progress, AutoCloseable {
     lastDraw = now;
     drawn = true;
     double pct = total == 0 ? 100 : 100.0 * written / total;
-    err.printf(Locale.ROOT, "\r%s %5.1f%%  %s / %s   ", label, pct, ByteSize.format(written), ByteSize.format(total));
+    err.printf(Locale.ROOT, "\r%s %5.1f%%  %s / %s   ", label, pct, io.cpt4j.checkpoint.ByteSizes.decimal(written), io.cpt4j.checkpoint.ByteSizes.decimal(total));
     err.flush();
   }
 

@@ -77,7 +77,7 @@ final class VectorsDiffCommand implements Callable<Integer> {
     }
     long bytes = Files.size(output);
     out.printf(Locale.ROOT, "task vector of %d tensors (%s values, %s): %s bytes (%s) in %.2f s -> %s%n", tensors,
-        Numbers.grouped(elements), dtype, Numbers.grouped(bytes), ByteSize.format(bytes),
+        Numbers.grouped(elements), dtype, Numbers.grouped(bytes), io.cpt4j.checkpoint.ByteSizes.decimal(bytes),
         (System.nanoTime() - start) / 1e9, output);
     out.flush();
     return 0;

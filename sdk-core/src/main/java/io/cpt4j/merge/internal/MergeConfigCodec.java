@@ -293,14 +293,11 @@ final class MergeConfigCodec {
     if (v.canConvertToExactIntegral() && v.isNumber() && v.longValue() > 0) {
       return v.longValue();
     }
-    var m = Pattern.compile("(?i)\\s*(\\d+(?:\\.\\d+)?)\\s*(kb|mb|gb|tb|kib|mib|gib|tib)\\s*").matcher(v.asText());
-    if (v.isTextual() && m.matches()) {
-      String unit = m.group(2).toLowerCase(Locale.ROOT);
-      int power = "kmgt".indexOf(unit.charAt(0)) + 1;
-      double scale = unit.contains("i") ? Math.pow(1024, power) : Math.pow(1000, power);
-      long bytes = (long) (Double.parseDouble(m.group(1)) * scale);
-      if (bytes > 0) {
-        return bytes;
+    if (v.isTextual()) {
+      try {
+        return io.cpt4j.checkpoint.ByteSizes.parse(v.textValue());
+      } catch (IllegalArgumentException e) {
+        // reported below with the key's line
       }
     }
     throw new Bad("max_shard_size", "must be a positive number of bytes or a size like 5GB or 2GiB, got "
