@@ -23,7 +23,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -277,12 +276,16 @@ final class MergeConfigCodec {
     if (d == null) {
       return null;
     }
-    return switch (d.toLowerCase(Locale.ROOT)) {
-      case "bfloat16", "bf16" -> DType.BF16;
-      case "float16", "fp16", "f16", "half" -> DType.F16;
-      case "float32", "fp32", "f32", "float" -> DType.F32;
-      default -> throw new Bad(key, "unknown dtype '" + d + "' (bfloat16, float16 or float32)");
-    };
+    DType t;
+    try {
+      t = DType.parse(d); // the one dtype grammar
+    } catch (IllegalArgumentException e) {
+      t = null;
+    }
+    if (t != DType.BF16 && t != DType.F16 && t != DType.F32) {
+      throw new Bad(key, "unknown dtype '" + d + "' (bfloat16, float16 or float32)");
+    }
+    return t;
   }
 
   private static long shardSize(JsonNode root) {
