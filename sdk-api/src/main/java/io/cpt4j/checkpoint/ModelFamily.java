@@ -164,9 +164,12 @@ public enum ModelFamily {
     return this == GPT_NEOX ? Architecture.GPT_NEOX : Architecture.LLAMA;
   }
 
-  /** The family of a {@code model_type}, if supported. */
+  private static final java.util.Map<String, ModelFamily> BY_MODEL_TYPE = java.util.Map.copyOf(
+      Arrays.stream(values()).collect(java.util.stream.Collectors.toMap(f -> f.modelType, f -> f)));
+
+  /** The family of a {@code model_type}, if supported (a map lookup: the decoder and optimizer ask often). */
   public static Optional<ModelFamily> ofModelType(String modelType) {
-    return Arrays.stream(values()).filter(f -> f.modelType.equals(modelType)).findFirst();
+    return Optional.ofNullable(BY_MODEL_TYPE.get(modelType));
   }
 
   /** The family of an HF class name ({@code architectures[0]}), if supported. */

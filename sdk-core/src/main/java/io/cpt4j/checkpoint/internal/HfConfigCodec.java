@@ -141,16 +141,8 @@ public final class HfConfigCodec {
     if (bos != null && !bos.isNull()) {
       b.bosTokenId(tokenInt("bos_token_id", bos));
     }
-    JsonNode eos = c.get("eos_token_id");
-    List<Integer> eosIds = new ArrayList<>();
-    if (eos != null && eos.isArray()) {
-      for (JsonNode e : eos) {
-        eosIds.add(tokenInt("eos_token_id", e));
-      }
-    } else if (eos != null && !eos.isNull()) {
-      eosIds.add(tokenInt("eos_token_id", eos));
-    }
-    b.eosTokenIds(eosIds);
+    List<Integer> eosIds = tokenIds(c.get("eos_token_id"), "eos_token_id");
+    b.eosTokenIds(eosIds == null ? List.of() : eosIds);
     return b.build();
   }
 
@@ -181,6 +173,23 @@ public final class HfConfigCodec {
         + "' (supported: " + java.util.Arrays.stream(ModelFamily.values()).map(ModelFamily::modelType).toList() + ")"));
   }
 
+  /**
+   * A token-id field that is an id or a list of ids ({@code eos_token_id} of config.json and
+   * generation_config.json); null when absent or null.
+   *
+   * @throws ConfigException naming {@code field} when it is neither
+   */
+  public static List<Integer> tokenIds(JsonNode n, String field) {
+    if (n == null || n.isNull()) {
+      return null;
+    }
+    List<Integer> out = new ArrayList<>();
+    for (JsonNode e : n.isArray() ? n : List.of(n)) {
+      out.add(tokenInt(field, e));
+    }
+    return out;
+  }
+
   private static int tokenInt(String field, JsonNode n) {
     if (!n.isIntegralNumber() || !n.canConvertToInt()) {
       throw new ConfigException(field + " must be an integer or a list of integers, got " + n);
@@ -207,7 +216,8 @@ public final class HfConfigCodec {
     return n.intValue();
   }
 
-  private static double number(ObjectNode c, String field, double dflt) {
+  /** A number field, or {@code dflt} when absent or null. */
+  static double number(ObjectNode c, String field, double dflt) {
     JsonNode n = c.get(field);
     if (n == null || n.isNull()) {
       return dflt;

@@ -56,10 +56,10 @@ final class HfGemmaKeys {
       throw new ConfigException("layer_types has sliding_attention layers but sliding_window is " + c.get("sliding_window"));
     }
     b.slidingWindow(slides ? window : 0).layerTypes(slides ? types : List.of());
-    b.queryPreAttnScalar(number(c, "query_pre_attn_scalar", 256));
+    b.queryPreAttnScalar(HfConfigCodec.number(c, "query_pre_attn_scalar", 256));
     // attn_logit_softcapping: Gemma3Attention never passes it to the attention (transformers 5.18), so
     // it changes nothing and is not read
-    b.finalLogitSoftcap(number(c, "final_logit_softcapping", 0));
+    b.finalLogitSoftcap(HfConfigCodec.number(c, "final_logit_softcapping", 0));
 
     Map<String, Object> global = new LinkedHashMap<>();
     Map<String, Object> local = new LinkedHashMap<>();
@@ -81,7 +81,7 @@ final class HfGemmaKeys {
       throw new ConfigException("rope_parameters.sliding_attention " + local + " (type " + localType + "): scaled"
           + " rotary embeddings on Gemma's local layers are not supported");
     }
-    double lt = localTheta instanceof Number n ? n.doubleValue() : number(c, "rope_local_base_freq", 10000);
+    double lt = localTheta instanceof Number n ? n.doubleValue() : HfConfigCodec.number(c, "rope_local_base_freq", 10000);
     if (slides) {
       b.localRopeTheta(lt);
     }
@@ -131,16 +131,5 @@ final class HfGemmaKeys {
     Map<String, Object> m = HfConfigCodec.JSON.convertValue(n, new TypeReference<Map<String, Object>>() {});
     m.values().removeIf(Objects::isNull);
     return m;
-  }
-
-  private static double number(ObjectNode c, String key, double dflt) {
-    JsonNode n = c.get(key);
-    if (n == null || n.isNull()) {
-      return dflt;
-    }
-    if (!n.isNumber()) {
-      throw new ConfigException(key + " must be a number, got " + n);
-    }
-    return n.doubleValue();
   }
 }

@@ -8,7 +8,6 @@ import io.cpt4j.onnx.Generation;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -44,7 +43,7 @@ public final class GenerationDefaults {
       throw new CheckpointException(file, "not a JSON object");
     }
     try {
-      List<Integer> eos = ids(root.get("eos_token_id"));
+      List<Integer> eos = io.cpt4j.checkpoint.internal.HfConfigCodec.tokenIds(root.get("eos_token_id"), "eos_token_id");
       if (eos != null) {
         g = g.stopAt(eos);
       }
@@ -66,7 +65,7 @@ public final class GenerationDefaults {
             .topP(p == null ? 1.0 : p.doubleValue());
       }
       return g;
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | io.cpt4j.checkpoint.ConfigException e) {
       throw new CheckpointException(file, e.getMessage(), e);
     }
   }
@@ -82,18 +81,4 @@ public final class GenerationDefaults {
     return n.numberValue();
   }
 
-  /** An id or a list of ids; null when absent. */
-  static List<Integer> ids(JsonNode n) {
-    if (n == null || n.isNull()) {
-      return null;
-    }
-    List<Integer> out = new ArrayList<>();
-    for (JsonNode e : n.isArray() ? n : List.of(n)) {
-      if (!e.isIntegralNumber() || !e.canConvertToInt()) {
-        throw new IllegalArgumentException("eos_token_id must be an integer or a list of integers, got " + n);
-      }
-      out.add(e.intValue());
-    }
-    return out;
-  }
 }
