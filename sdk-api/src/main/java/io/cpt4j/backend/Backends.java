@@ -4,13 +4,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.ServiceLoader;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** The available backends, found with {@link ServiceLoader}. Thread-safe. */
 public final class Backends {
   private Backends() {}
 
-  private static final Logger LOG = Logger.getLogger(Backends.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(Backends.class);
 
   /** The CPU backend with one intra-op thread per available core. */
   public static Backend cpu() {

@@ -6,16 +6,13 @@ import io.cpt4j.checkpoint.DType;
 import io.cpt4j.checkpoint.ModelConfig;
 import io.cpt4j.checkpoint.Tensor;
 import io.cpt4j.checkpoint.TensorStore;
-import io.cpt4j.tokenize.BpeTrainer;
-import io.cpt4j.tokenize.Tokenizer;
-import io.cpt4j.tokenize.TrainedTokenizer;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Service-provider interface behind {@link Checkpoint#open}, {@link CheckpointWriter}, {@link
- * ModelConfig#read}, {@link Tokenizer#open} and {@link BpeTrainer#train}. {@code sdk-core} registers the implementation in
+ * Service-provider interface behind {@link Checkpoint#open}, {@link CheckpointWriter} and {@link
+ * ModelConfig#read} (tokenizers: {@link TokenizerProvider}). {@code sdk-core} registers the implementation in
  * {@code META-INF/services}; users do not implement it.
  */
 public interface FormatProvider {
@@ -28,10 +25,4 @@ public interface FormatProvider {
   List<Path> writeCheckpoint(CheckpointWriter writer, List<? extends Tensor> tensors);
 
   ModelConfig readConfig(Path configJson);
-
-  Tokenizer openTokenizer(Path tokenizerJson);
-
-  java.util.Optional<io.cpt4j.tokenize.ChatTemplate> chatTemplate(Path modelDir);
-
-  TrainedTokenizer trainBpe(BpeTrainer options, Iterable<String> texts, Path tokenizerJson);
 }

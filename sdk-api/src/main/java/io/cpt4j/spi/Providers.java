@@ -3,12 +3,13 @@ package io.cpt4j.spi;
 import io.cpt4j.Cpt4jException;
 import java.util.ServiceLoader;
 
-/** Finds the registered format, data, trainer, merge and ONNX providers. Thread-safe; looks them up once. */
+/** Finds the registered format, tokenizer, data, trainer, merge and ONNX providers. Thread-safe; looks them up once. */
 public final class Providers {
   private Providers() {}
 
   private static final class Holder {
     static final FormatProvider FORMAT = load(FormatProvider.class);
+    static final TokenizerProvider TOKENIZER = load(TokenizerProvider.class);
     static final DataProvider DATA = load(DataProvider.class);
     static final TrainerProvider TRAINER = load(TrainerProvider.class);
     static final MergeProvider MERGE = load(MergeProvider.class);
@@ -28,12 +29,16 @@ public final class Providers {
    * @throws Cpt4jException if sdk-core is not on the class path
    */
   public static FormatProvider format() {
-    FormatProvider p = Holder.FORMAT;
-    if (p == null) {
-      throw new Cpt4jException(
-          "no checkpoint implementation found: add the io.cpt4j:sdk-core dependency next to sdk-api");
-    }
-    return p;
+    return require(Holder.FORMAT, "checkpoint");
+  }
+
+  /**
+   * The tokenizer implementation from {@code sdk-core}.
+   *
+   * @throws Cpt4jException if sdk-core is not on the class path
+   */
+  public static TokenizerProvider tokenizer() {
+    return require(Holder.TOKENIZER, "tokenizer");
   }
 
   /**
@@ -42,12 +47,7 @@ public final class Providers {
    * @throws Cpt4jException if sdk-core is not on the class path
    */
   public static DataProvider data() {
-    DataProvider p = Holder.DATA;
-    if (p == null) {
-      throw new Cpt4jException(
-          "no data-pipeline implementation found: add the io.cpt4j:sdk-core dependency next to sdk-api");
-    }
-    return p;
+    return require(Holder.DATA, "data-pipeline");
   }
 
   /**
@@ -56,11 +56,7 @@ public final class Providers {
    * @throws Cpt4jException if sdk-core is not on the class path
    */
   public static TrainerProvider trainer() {
-    TrainerProvider p = Holder.TRAINER;
-    if (p == null) {
-      throw new Cpt4jException("no trainer implementation found: add the io.cpt4j:sdk-core dependency next to sdk-api");
-    }
-    return p;
+    return require(Holder.TRAINER, "trainer");
   }
 
   /**
@@ -69,11 +65,7 @@ public final class Providers {
    * @throws Cpt4jException if sdk-core is not on the class path
    */
   public static MergeProvider merge() {
-    MergeProvider p = Holder.MERGE;
-    if (p == null) {
-      throw new Cpt4jException("no merge implementation found: add the io.cpt4j:sdk-core dependency next to sdk-api");
-    }
-    return p;
+    return require(Holder.MERGE, "merge");
   }
 
   /**
@@ -82,10 +74,13 @@ public final class Providers {
    * @throws Cpt4jException if sdk-core is not on the class path
    */
   public static OnnxProvider onnx() {
-    OnnxProvider p = Holder.ONNX;
-    if (p == null) {
-      throw new Cpt4jException("no ONNX implementation found: add the io.cpt4j:sdk-core dependency next to sdk-api");
+    return require(Holder.ONNX, "ONNX");
+  }
+
+  private static <T> T require(T provider, String what) {
+    if (provider == null) {
+      throw new Cpt4jException("no " + what + " implementation found: add the io.cpt4j:sdk-core dependency next to sdk-api");
     }
-    return p;
+    return provider;
   }
 }

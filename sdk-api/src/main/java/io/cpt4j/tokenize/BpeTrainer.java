@@ -101,7 +101,7 @@ public record BpeTrainer(int vocabSize, List<String> specialTokens, int minFrequ
   public TrainedTokenizer train(Iterable<String> texts, Path tokenizerJson) {
     Objects.requireNonNull(texts, "texts");
     Objects.requireNonNull(tokenizerJson, "tokenizerJson");
-    return Providers.format().trainBpe(this, texts, tokenizerJson);
+    return Providers.tokenizer().trainBpe(this, texts, tokenizerJson);
   }
 
   /** {@link #train(Iterable, Path)} over a stream, consumed on the calling thread. */

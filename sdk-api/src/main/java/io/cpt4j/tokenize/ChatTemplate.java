@@ -29,7 +29,7 @@ public interface ChatTemplate {
    * @throws io.cpt4j.checkpoint.CheckpointException when a file holding it is malformed
    */
   static Optional<ChatTemplate> of(Path modelDir) {
-    return Providers.format().chatTemplate(modelDir);
+    return Providers.tokenizer().chatTemplate(modelDir);
   }
 
   /**

@@ -25,7 +25,7 @@ public interface Tokenizer extends AutoCloseable {
    * @throws io.cpt4j.checkpoint.CheckpointException if the file is missing or not a valid tokenizer
    */
   static Tokenizer open(Path tokenizerJson) {
-    return Providers.format().openTokenizer(tokenizerJson);
+    return Providers.tokenizer().openTokenizer(tokenizerJson);
   }
 
   /** Token ids of {@code text}, without special tokens (transformers' {@code add_special_tokens=False}). */

@@ -10,16 +10,40 @@ import java.util.logging.Logger;
 
 /**
  * The command line's log lines: one line a record on stderr, the message alone for INFO and {@code
- * LEVEL: message} otherwise, with the logger's name only when {@code CPT4J_DEBUG=1}. The SDK logs
- * through {@link System.Logger} (and sdk-api through java.util.logging), which the JDK routes to
- * java.util.logging, whose default is two lines a record with the time and class name.
+ * LEVEL: message} otherwise ({@code DEBUG}, {@code WARNING}, {@code ERROR}), with the logger's name
+ * only when {@code CPT4J_DEBUG=1}. The SDK and its libraries log through SLF4J, which the CLI binds
+ * to java.util.logging ({@code slf4j-jdk14}); this class replaces java.util.logging's default of
+ * two lines a record with the time and class name.
+ *
+ * <p>Levels: cpt4j's own records from INFO, libraries' (DJL, Jinjava …) from WARNING; {@link
+ * Verbosity#QUIET} shows warnings and errors only, {@link Verbosity#VERBOSE} adds cpt4j's DEBUG
+ * records and libraries' INFO records.
  */
 final class CliLogging {
   private CliLogging() {}
 
-  private static volatile boolean installed;
+  /** How much the command line logs: {@code --quiet}, the default, {@code --verbose}. */
+  enum Verbosity {
+    QUIET(Level.WARNING, Level.WARNING),
+    NORMAL(Level.INFO, Level.WARNING),
+    VERBOSE(Level.FINE, Level.INFO);
 
-  /** Replaces the root logger's handlers with the one-line format; idempotent. */
+    final Level cpt4j;
+    final Level libraries;
+
+    Verbosity(Level cpt4j, Level libraries) {
+      this.cpt4j = cpt4j;
+      this.libraries = libraries;
+    }
+  }
+
+  private static volatile boolean installed;
+  private static volatile Handler handler;
+  // Strong references: java.util.logging keeps loggers weakly, and a collected logger forgets its level.
+  private static final Logger ROOT = LogManager.getLogManager().getLogger("");
+  private static final Logger CPT4J = Logger.getLogger("io.cpt4j");
+
+  /** Replaces the root logger's handlers with the one-line format at the default verbosity; idempotent. */
   static void install(boolean debug) {
     if (installed) {
       return;
@@ -28,14 +52,25 @@ final class CliLogging {
       if (installed) {
         return;
       }
-      Logger root = LogManager.getLogManager().getLogger("");
-      for (Handler h : root.getHandlers()) {
-        root.removeHandler(h);
+      for (Handler h : ROOT.getHandlers()) {
+        ROOT.removeHandler(h);
       }
-      Handler handler = new ConsoleHandler(); // System.err, INFO and above
-      handler.setFormatter(new OneLine(debug));
-      root.addHandler(handler);
+      Handler h = new ConsoleHandler(); // System.err
+      h.setFormatter(new OneLine(debug));
+      ROOT.addHandler(h);
+      handler = h;
       installed = true;
+      verbosity(Verbosity.NORMAL);
+    }
+  }
+
+  /** Sets what is logged from now on (no effect on the format). */
+  static synchronized void verbosity(Verbosity v) {
+    ROOT.setLevel(v.libraries);
+    CPT4J.setLevel(v.cpt4j);
+    Handler h = handler;
+    if (h != null) {
+      h.setLevel(Level.ALL);
     }
   }
 
@@ -51,8 +86,7 @@ final class CliLogging {
     public String format(LogRecord r) {
       StringBuilder b = new StringBuilder();
       if (r.getLevel() != Level.INFO) {
-        b.append(r.getLevel() == Level.SEVERE ? "ERROR" : r.getLevel() == Level.WARNING ? "WARNING"
-            : r.getLevel().getName()).append(": ");
+        b.append(levelName(r.getLevel())).append(": ");
       }
       b.append(formatMessage(r).replace('\n', ' '));
       if (debug) {
@@ -65,6 +99,13 @@ final class CliLogging {
       }
       return b.append(System.lineSeparator()).toString();
     }
+  }
+
+  /** SLF4J's names for java.util.logging's levels, as slf4j-jdk14 maps them. */
+  static String levelName(Level level) {
+    int v = level.intValue();
+    return v >= Level.SEVERE.intValue() ? "ERROR" : v >= Level.WARNING.intValue() ? "WARNING"
+        : v >= Level.INFO.intValue() ? level.getName() : v >= Level.FINE.intValue() ? "DEBUG" : "TRACE";
   }
 
   /** For tests: formats a record as the CLI prints it. */

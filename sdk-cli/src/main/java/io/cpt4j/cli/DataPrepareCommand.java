@@ -3,7 +3,7 @@ package io.cpt4j.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.cpt4j.checkpoint.internal.AtomicFiles;
+import io.cpt4j.files.AtomicFiles;
 import io.cpt4j.data.Limits;
 import io.cpt4j.data.Mixture;
 import io.cpt4j.data.MixtureSampler;

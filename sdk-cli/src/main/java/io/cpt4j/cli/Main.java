@@ -6,6 +6,8 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 
 /**
@@ -40,6 +42,24 @@ public final class Main implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
+  /** {@code -q/--quiet}, accepted by every command: warnings and errors only. */
+  @Option(names = {"-q", "--quiet"}, scope = ScopeType.INHERIT,
+      description = "Log warnings and errors only.")
+  void quiet(boolean on) {
+    if (on) {
+      CliLogging.verbosity(CliLogging.Verbosity.QUIET);
+    }
+  }
+
+  /** {@code -v/--verbose}, accepted by every command: cpt4j's debug records and libraries' info records. */
+  @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT,
+      description = "Log cpt4j's debug records and libraries' info records too.")
+  void verbose(boolean on) {
+    if (on) {
+      CliLogging.verbosity(CliLogging.Verbosity.VERBOSE);
+    }
+  }
+
   /** Without a subcommand: the usage on stderr, exit 2. */
   @Override
   public Integer call() {
@@ -64,6 +84,7 @@ public final class Main implements Callable<Integer> {
 
   static int execute(String[] args, PrintWriter out, PrintWriter err, boolean debug) {
     ErrorReporter reporter = new ErrorReporter(debug);
+    CliLogging.verbosity(CliLogging.Verbosity.NORMAL); // until --quiet or --verbose says otherwise
     try {
       CommandLine cmd = commandLine();
       cmd.setOut(out);

@@ -1,6 +1,5 @@
 package io.cpt4j.cli;
 
-import io.cpt4j.report.internal.ConsoleProgress;
 import io.cpt4j.train.ContinualPretrainer;
 import io.cpt4j.train.TrainingReport;
 import java.io.PrintWriter;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import io.cpt4j.tokenize.internal.DjlSupport;
+import io.cpt4j.engine.internal.DjlSupport;
 import org.junit.jupiter.api.Test;
 
 /** The pinned DJL PyTorch engine and CPU natives load from Maven Central jars, offline. */

@@ -14,7 +14,7 @@ import io.cpt4j.checkpoint.TestCheckpoints;
 import io.cpt4j.model.ReferenceDecoder;
 import io.cpt4j.model.internal.Decoder;
 import io.cpt4j.model.internal.ModelPass;
-import io.cpt4j.tokenize.internal.DjlSupport;
+import io.cpt4j.engine.internal.DjlSupport;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

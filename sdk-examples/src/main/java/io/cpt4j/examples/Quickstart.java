@@ -3,7 +3,7 @@ package io.cpt4j.examples;
 import io.cpt4j.checkpoint.Architecture;
 import io.cpt4j.checkpoint.Checkpoint;
 import io.cpt4j.checkpoint.ModelConfig;
-import io.cpt4j.checkpoint.internal.AtomicFiles;
+import io.cpt4j.files.AtomicFiles;
 import io.cpt4j.data.Document;
 import io.cpt4j.data.Mixture;
 import io.cpt4j.data.Source;

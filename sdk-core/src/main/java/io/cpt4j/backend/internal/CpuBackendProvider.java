@@ -9,7 +9,7 @@ import io.cpt4j.backend.BackendProvider;
 import io.cpt4j.backend.SessionOptions;
 import io.cpt4j.backend.TrainingSession;
 import io.cpt4j.checkpoint.Checkpoint;
-import io.cpt4j.tokenize.internal.DjlSupport;
+import io.cpt4j.engine.internal.DjlSupport;
 import java.util.Optional;
 
 /** The CPU backend on DJL's PyTorch engine (registered in META-INF/services). */

@@ -1,5 +1,6 @@
 package io.cpt4j.checkpoint.internal;
 
+import io.cpt4j.files.AtomicFiles;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cpt4j.checkpoint.Checkpoint;
 import io.cpt4j.checkpoint.CheckpointException;

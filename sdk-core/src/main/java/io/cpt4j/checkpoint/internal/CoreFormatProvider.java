@@ -1,5 +1,6 @@
 package io.cpt4j.checkpoint.internal;
 
+import io.cpt4j.files.AtomicFiles;
 import io.cpt4j.checkpoint.Checkpoint;
 import io.cpt4j.checkpoint.CheckpointException;
 import io.cpt4j.checkpoint.CheckpointWriter;
@@ -8,11 +9,6 @@ import io.cpt4j.checkpoint.ModelConfig;
 import io.cpt4j.checkpoint.Tensor;
 import io.cpt4j.checkpoint.TensorStore;
 import io.cpt4j.spi.FormatProvider;
-import io.cpt4j.tokenize.BpeTrainer;
-import io.cpt4j.tokenize.Tokenizer;
-import io.cpt4j.tokenize.TrainedTokenizer;
-import io.cpt4j.tokenize.internal.ByteLevelBpeTrainer;
-import io.cpt4j.tokenize.internal.HfTokenizer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -64,20 +60,5 @@ public final class CoreFormatProvider implements FormatProvider {
   @Override
   public ModelConfig readConfig(Path configJson) {
     return HfConfigCodec.read(configJson);
-  }
-
-  @Override
-  public Tokenizer openTokenizer(Path tokenizerJson) {
-    return HfTokenizer.open(tokenizerJson);
-  }
-
-  @Override
-  public java.util.Optional<io.cpt4j.tokenize.ChatTemplate> chatTemplate(Path modelDir) {
-    return io.cpt4j.tokenize.internal.JinjaChatTemplate.load(modelDir).map(JinjaChatTemplates::of);
-  }
-
-  @Override
-  public TrainedTokenizer trainBpe(BpeTrainer options, Iterable<String> texts, Path tokenizerJson) {
-    return ByteLevelBpeTrainer.train(options, texts, tokenizerJson);
   }
 }

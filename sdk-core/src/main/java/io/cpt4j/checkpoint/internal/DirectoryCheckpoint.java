@@ -8,7 +8,6 @@ import io.cpt4j.checkpoint.Tensor;
 import io.cpt4j.checkpoint.TensorInfo;
 import io.cpt4j.checkpoint.TensorStore;
 import io.cpt4j.tokenize.Tokenizer;
-import io.cpt4j.tokenize.internal.HfTokenizer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -98,7 +97,7 @@ public final class DirectoryCheckpoint implements Checkpoint {
     }
     if (!tokenizerLoaded) {
       Path file = directory.resolve(CheckpointFiles.TOKENIZER);
-      tokenizer = Files.isRegularFile(file) ? HfTokenizer.open(file) : null;
+      tokenizer = Files.isRegularFile(file) ? Tokenizer.open(file) : null;
       tokenizerLoaded = true;
     }
     return Optional.ofNullable(tokenizer);

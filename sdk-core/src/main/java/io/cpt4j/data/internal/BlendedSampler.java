@@ -7,13 +7,14 @@ import io.cpt4j.data.MixtureSampler;
 import io.cpt4j.data.Packing;
 import io.cpt4j.data.SamplerStats;
 import io.cpt4j.data.TokenDataset;
-import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The {@link MixtureSampler}: rows filled from one component each, chosen by {@link
@@ -40,7 +41,7 @@ import java.util.Objects;
  * <p>Not thread-safe.
  */
 public final class BlendedSampler implements MixtureSampler {
-  private static final System.Logger LOG = System.getLogger(BlendedSampler.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(BlendedSampler.class);
   static final int KEPT_PASS_EVENTS = 1000;
 
   final Mixture mixture;
@@ -166,7 +167,7 @@ public final class BlendedSampler implements MixtureSampler {
       for (SourceStream x : streams) {
         anyActive |= x.state == SourceStream.State.ACTIVE;
       }
-      event(Level.INFO, anyActive
+      event(false, anyActive
           ? "no remaining source has weight at progress " + progress() + ": stopping"
           : "every source was dropped: stopping", false);
       stopped = true;
@@ -215,7 +216,7 @@ public final class BlendedSampler implements MixtureSampler {
       String what = s.limits.onExhausted() == Limits.Exhaustion.RESTART
           ? "completed pass " + s.epochsCompleted + ": restarting, reshuffled"
           : "completed epoch " + s.epochsCompleted + " of " + epochs + ": next pass, reshuffled";
-      event(Level.DEBUG, "source '" + s.name + "' " + what, true);
+      event(true, "source '" + s.name + "' " + what, true);
       s.startNextPass();
       return true;
     }
@@ -229,19 +230,23 @@ public final class BlendedSampler implements MixtureSampler {
       case STOP -> {
         s.state = SourceStream.State.EXHAUSTED;
         stopped = true;
-        event(Level.INFO, "source '" + s.name + "' exhausted " + reason + ": stopping the mixture", false);
+        event(false, "source '" + s.name + "' exhausted " + reason + ": stopping the mixture", false);
       }
       case DROP -> {
         s.state = SourceStream.State.DROPPED;
-        event(Level.INFO, "source '" + s.name + "' exhausted " + reason + ": dropped", false);
+        event(false, "source '" + s.name + "' exhausted " + reason + ": dropped", false);
       }
       case RESTART -> throw new IllegalStateException("RESTART with a limit is refused by Limits");
     }
   }
 
-  private void event(Level level, String text, boolean passEvent) {
+  private void event(boolean debug, String text, boolean passEvent) {
     String line = "row " + rows + ": " + text;
-    LOG.log(level, line);
+    if (debug) {
+      LOG.debug(line);
+    } else {
+      LOG.info(line);
+    }
     if (passEvent && keptPassEvents >= KEPT_PASS_EVENTS) {
       omittedPassEvents++;
       return;

@@ -15,6 +15,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Tokenizes documents into a {@link ShardWriter}, three stages overlapping:
@@ -35,7 +37,7 @@ import java.util.stream.Stream;
 final class ShardBuilder {
   private ShardBuilder() {}
 
-  private static final System.Logger LOG = System.getLogger(ShardStore.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(ShardStore.class);
 
   /** A batch is cut early when its texts reach this many characters (very long documents). */
   static final long MAX_BATCH_CHARS = 16L << 20;
@@ -188,7 +190,9 @@ final class ShardBuilder {
       prefixTokens += counts[2];
       if (documents >= nextLog) {
         nextLog = (documents / LOG_EVERY_DOCUMENTS + 1) * LOG_EVERY_DOCUMENTS;
-        LOG.log(System.Logger.Level.INFO, this::line);
+        if (LOG.isInfoEnabled()) {
+          LOG.info(line());
+        }
       }
     }
 

@@ -1,6 +1,6 @@
 package io.cpt4j.data.internal;
 
-import io.cpt4j.checkpoint.internal.AtomicFiles;
+import io.cpt4j.files.AtomicFiles;
 import io.cpt4j.data.DataException;
 import io.cpt4j.data.Document;
 import io.cpt4j.data.ShardOptions;
@@ -9,7 +9,6 @@ import io.cpt4j.data.TokenDataset;
 import io.cpt4j.tokenize.Tokenizer;
 import java.io.IOException;
 import java.io.InputStream;
-import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -27,6 +26,8 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Token shards on disk: tokenizes a source once into a dataset directory and reuses it while the
@@ -54,7 +55,7 @@ import java.util.stream.Stream;
 public final class ShardStore {
   private ShardStore() {}
 
-  private static final System.Logger LOG = System.getLogger(ShardStore.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(ShardStore.class);
   private static final ConcurrentHashMap<Path, Object> JVM_LOCKS = new ConcurrentHashMap<>();
 
   /** Tokenizes {@code source} into {@code directory}, or opens what is there if it is current. */
@@ -175,17 +176,17 @@ public final class ShardStore {
       DatasetManifest m = DatasetManifest.read(target);
       if (!m.fingerprint().equals(fingerprint)) {
         if (log) {
-          LOG.log(Level.INFO, "rebuilding token dataset {0}: the source, tokenizer or metadata template changed",
+          LOG.info("rebuilding token dataset {}: the source, tokenizer or metadata template changed",
               target);
         }
         return null;
       }
       TokenDataset ds = MappedTokenDataset.open(target, true);
-      LOG.log(Level.INFO, "reusing token dataset {0}", ds);
+      LOG.info("reusing token dataset {}", ds);
       return ds;
     } catch (DataException e) {
       if (log) {
-        LOG.log(Level.WARNING, "rebuilding token dataset {0}: {1}", target, e.getMessage());
+        LOG.warn("rebuilding token dataset {}: {}", target, e.getMessage());
       }
       return null;
     }
@@ -219,10 +220,10 @@ public final class ShardStore {
       AtomicFiles.fsync(json);
       AtomicFiles.fsyncDirectory(staging);
       AtomicFiles.replaceDirectory(target, staging);
-      LOG.log(Level.INFO, () -> String.format(Locale.ROOT, "wrote token dataset %s: %,d documents, %,d tokens (%s) "
+      LOG.atInfo().setMessage(() -> String.format(Locale.ROOT, "wrote token dataset %s: %,d documents, %,d tokens (%s) "
           + "in %d shards; tokenized and written in %.1f s (%,.0f documents/s, %,.0f tokens/s)", target,
           totals.documents(), totals.tokens(), manifest.dtype(), shards.size(), totals.seconds(), totals.documents() / totals.seconds(),
-          totals.tokens() / totals.seconds()));
+          totals.tokens() / totals.seconds())).log();
     } finally {
       deleteQuietly(staging);
     }
@@ -245,7 +246,7 @@ public final class ShardStore {
   /** Removes the {@link #leftovers} of crashed builds (none is running: the caller holds the lock). */
   private static void removeLeftovers(Path target) throws IOException {
     for (Path p : leftovers(target)) {
-      LOG.log(Level.INFO, "removing {0}, left behind by an interrupted token dataset build", p);
+      LOG.info("removing {}, left behind by an interrupted token dataset build", p);
       deleteQuietly(p);
     }
   }
@@ -254,7 +255,7 @@ public final class ShardStore {
     try {
       AtomicFiles.deleteTree(dir);
     } catch (IOException e) {
-      LOG.log(Level.WARNING, "could not remove {0}: {1}", dir, e.getMessage());
+      LOG.warn("could not remove {}: {}", dir, e.getMessage());
     }
   }
 

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.cpt4j.checkpoint.Checkpoint;
 import io.cpt4j.checkpoint.ModelConfig;
-import io.cpt4j.checkpoint.internal.AtomicFiles;
+import io.cpt4j.files.AtomicFiles;
 import io.cpt4j.checkpoint.internal.CheckpointFiles;
 import io.cpt4j.checkpoint.internal.HfConfigCodec;
 import io.cpt4j.onnx.OnnxException;

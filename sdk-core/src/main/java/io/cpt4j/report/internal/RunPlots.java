@@ -1,8 +1,9 @@
 package io.cpt4j.report.internal;
 
-import io.cpt4j.checkpoint.internal.AtomicFiles;
+import io.cpt4j.files.AtomicFiles;
 import io.cpt4j.report.internal.MetricsLog.Eval;
 import io.cpt4j.report.internal.MetricsLog.Step;
+import io.cpt4j.train.MovingAverage;
 import io.cpt4j.train.TrainingException;
 import java.awt.BasicStroke;
 import java.awt.Color;
@@ -112,7 +113,7 @@ public final class RunPlots {
 
   private static XYChart lossChart(List<Step> steps, Map<String, List<Eval>> evals, TokenAxis axis) {
     int tau = Math.clamp(steps.size() / 50, 5, 100);
-    Ema ema = new Ema(1 - 1.0 / tau);
+    MovingAverage ema = new MovingAverage(1 - 1.0 / tau);
     double[] smoothed = steps.stream().mapToDouble(s -> ema.add(s.loss())).toArray();
     int[] kept = thin(steps.size());
     double[] x = pick(steps, kept, s -> axis.x(s.tokens()));

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cpt4j.checkpoint.CheckpointException;
-import io.cpt4j.checkpoint.internal.AtomicFiles;
+import io.cpt4j.files.AtomicFiles;
 import io.cpt4j.tokenize.BpeTrainer;
 import io.cpt4j.tokenize.TrainedTokenizer;
 import java.io.IOException;

@@ -1,5 +1,6 @@
 package io.cpt4j.tokenize.internal;
 
+import io.cpt4j.engine.internal.DjlSupport;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.huggingface.tokenizers.jni.TokenizersLibrary;
 import com.fasterxml.jackson.databind.JsonNode;

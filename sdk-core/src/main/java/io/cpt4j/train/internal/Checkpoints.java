@@ -6,7 +6,7 @@ import io.cpt4j.backend.TrainingSession;
 import io.cpt4j.checkpoint.Checkpoint;
 import io.cpt4j.checkpoint.CheckpointWriter;
 import io.cpt4j.checkpoint.DType;
-import io.cpt4j.checkpoint.internal.AtomicFiles;
+import io.cpt4j.files.AtomicFiles;
 import io.cpt4j.data.MixtureSampler;
 import io.cpt4j.train.TrainingException;
 import java.io.IOException;

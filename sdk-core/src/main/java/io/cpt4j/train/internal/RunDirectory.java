@@ -2,7 +2,7 @@ package io.cpt4j.train.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.cpt4j.checkpoint.internal.AtomicFiles;
+import io.cpt4j.files.AtomicFiles;
 import io.cpt4j.train.TrainingException;
 import java.io.IOException;
 import java.io.OutputStream;

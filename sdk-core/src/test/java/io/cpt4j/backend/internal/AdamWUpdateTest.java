@@ -8,7 +8,7 @@ import ai.djl.ndarray.NDManager;
 import io.cpt4j.backend.AdamW;
 import io.cpt4j.checkpoint.Architecture;
 import io.cpt4j.checkpoint.ModelConfig;
-import io.cpt4j.tokenize.internal.DjlSupport;
+import io.cpt4j.engine.internal.DjlSupport;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;

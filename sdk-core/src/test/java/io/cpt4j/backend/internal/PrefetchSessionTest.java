@@ -15,7 +15,7 @@ import io.cpt4j.checkpoint.Checkpoint;
 import io.cpt4j.checkpoint.ModelConfig;
 import io.cpt4j.checkpoint.Tensor;
 import io.cpt4j.checkpoint.TestCheckpoints;
-import io.cpt4j.tokenize.internal.DjlSupport;
+import io.cpt4j.engine.internal.DjlSupport;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

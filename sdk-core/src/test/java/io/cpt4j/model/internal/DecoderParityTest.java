@@ -12,7 +12,7 @@ import io.cpt4j.backend.Batch;
 import io.cpt4j.checkpoint.ModelConfig;
 import io.cpt4j.checkpoint.TestCheckpoints;
 import io.cpt4j.model.ReferenceDecoder;
-import io.cpt4j.tokenize.internal.DjlSupport;
+import io.cpt4j.engine.internal.DjlSupport;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

@@ -11,7 +11,7 @@ import io.cpt4j.checkpoint.ModelConfig;
 import io.cpt4j.checkpoint.Safetensors;
 import io.cpt4j.checkpoint.TensorStore;
 import io.cpt4j.checkpoint.TestCheckpoints;
-import io.cpt4j.tokenize.internal.DjlSupport;
+import io.cpt4j.engine.internal.DjlSupport;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.Arrays;

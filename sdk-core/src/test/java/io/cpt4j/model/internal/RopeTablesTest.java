@@ -10,7 +10,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.cpt4j.checkpoint.ModelConfig;
 import io.cpt4j.checkpoint.TestCheckpoints;
-import io.cpt4j.tokenize.internal.DjlSupport;
+import io.cpt4j.engine.internal.DjlSupport;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 

@@ -9,7 +9,7 @@ import io.cpt4j.backend.SessionOptions;
 import io.cpt4j.backend.TrainingSession;
 import io.cpt4j.backend.internal.DjlTrainingSession;
 import io.cpt4j.checkpoint.Checkpoint;
-import io.cpt4j.tokenize.internal.DjlSupport;
+import io.cpt4j.engine.internal.DjlSupport;
 
 /**
  * One CUDA device. Sessions are sdk-core's {@link DjlTrainingSession} on {@code Device.gpu(i)}: the

@@ -8,7 +8,7 @@ import ai.djl.pytorch.jni.LibUtils;
 import io.cpt4j.backend.Backend;
 import io.cpt4j.backend.BackendException;
 import io.cpt4j.backend.BackendProvider;
-import io.cpt4j.tokenize.internal.DjlSupport;
+import io.cpt4j.engine.internal.DjlSupport;
 import java.util.Optional;
 import java.util.function.Supplier;
 

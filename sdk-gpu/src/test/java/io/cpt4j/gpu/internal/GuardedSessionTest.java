@@ -18,7 +18,7 @@ import io.cpt4j.checkpoint.Checkpoint;
 import io.cpt4j.checkpoint.CheckpointWriter;
 import io.cpt4j.checkpoint.ModelConfig;
 import io.cpt4j.checkpoint.Tensor;
-import io.cpt4j.tokenize.internal.DjlSupport;
+import io.cpt4j.engine.internal.DjlSupport;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;

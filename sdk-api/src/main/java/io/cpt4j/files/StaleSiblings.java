@@ -1,4 +1,4 @@
-package io.cpt4j.checkpoint.internal;
+package io.cpt4j.files;
 
 import java.io.IOException;
 import java.net.InetAddress;

@@ -1,4 +1,4 @@
-package io.cpt4j.report.internal;
+package io.cpt4j.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -6,15 +6,15 @@ import static org.assertj.core.api.Assertions.within;
 
 import org.junit.jupiter.api.Test;
 
-class EmaTest {
+class MovingAverageTest {
   @Test
   void theFirstValueIsItselfNotPulledTowardsZero() {
-    assertThat(new Ema(0.9).add(3.5)).isEqualTo(3.5);
+    assertThat(new MovingAverage(0.9).add(3.5)).isEqualTo(3.5);
   }
 
   @Test
   void matchesTheBiasCorrectedDefinition() {
-    Ema ema = new Ema(0.5);
+    MovingAverage ema = new MovingAverage(0.5);
     ema.add(4);
     ema.add(2);
     // (0.5·0.5·4 + 0.5·2) / (1 − 0.25) = 2 / 0.75
@@ -24,7 +24,7 @@ class EmaTest {
 
   @Test
   void aConstantStaysConstantAndNonFiniteValuesAreIgnored() {
-    Ema ema = new Ema(0.99);
+    MovingAverage ema = new MovingAverage(0.99);
     assertThat(ema.value()).isNaN();
     for (int i = 0; i < 1000; i++) {
       ema.add(i % 7 == 0 ? Double.POSITIVE_INFINITY : 2.25);
@@ -34,9 +34,9 @@ class EmaTest {
 
   @Test
   void betaZeroIsTheLastValueAndBetaOneIsRejected() {
-    Ema ema = new Ema(0);
+    MovingAverage ema = new MovingAverage(0);
     ema.add(1);
     assertThat(ema.add(5)).isEqualTo(5);
-    assertThatThrownBy(() -> new Ema(1)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new MovingAverage(1)).isInstanceOf(IllegalArgumentException.class);
   }
 }

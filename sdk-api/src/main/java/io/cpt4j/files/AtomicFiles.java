@@ -1,4 +1,4 @@
-package io.cpt4j.checkpoint.internal;
+package io.cpt4j.files;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -12,7 +12,16 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.concurrent.ThreadLocalRandom;
 
-/** Temp-name-then-rename file writing: a crash never leaves a partial file under the final name. */
+/**
+ * Temp-name-then-rename file writing, as every file cpt4j writes is written: the content goes to a
+ * hidden sibling ({@link #temporarySibling}) which is fsynced and then renamed over the target, so
+ * a crash never leaves a partial file under the final name, and a rerun removes the temporaries a
+ * killed process left behind. Directories are replaced the same way ({@link #replaceDirectory}).
+ *
+ * <p>Public so that applications and the {@code cpt4j} CLI write their own files with the same
+ * guarantee. Stateless and thread-safe; two writers of the same target race only on the final
+ * rename (the last one wins, neither sees a partial file).
+ */
 public final class AtomicFiles {
   private AtomicFiles() {}
 

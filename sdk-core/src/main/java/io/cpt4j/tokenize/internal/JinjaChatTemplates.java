@@ -1,8 +1,7 @@
-package io.cpt4j.checkpoint.internal;
+package io.cpt4j.tokenize.internal;
 
 import io.cpt4j.tokenize.ChatMessage;
 import io.cpt4j.tokenize.ChatTemplate;
-import io.cpt4j.tokenize.internal.JinjaChatTemplate;
 import java.util.List;
 import java.util.Map;
 

@@ -1,4 +1,4 @@
-package io.cpt4j.report.internal;
+package io.cpt4j.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,5 +1,6 @@
-package io.cpt4j.report.internal;
+package io.cpt4j.cli;
 
+import io.cpt4j.train.MovingAverage;
 import io.cpt4j.train.RunConfig;
 import io.cpt4j.train.TrainingListener;
 import io.cpt4j.train.TrainingReport;
@@ -41,7 +42,7 @@ import me.tongfei.progressbar.ProgressBarStyle;
  * #onFinish} or {@link #close}. The library redraws from a daemon thread; this class serialises
  * its own output with the bar's. Listener methods are called from one thread, as the trainer does.
  */
-public final class ConsoleProgress implements TrainingListener, AutoCloseable {
+final class ConsoleProgress implements TrainingListener, AutoCloseable {
   /** How often the bar is printed when the output is not a terminal: 30 seconds. */
   public static final Duration DEFAULT_LOG_INTERVAL = Duration.ofSeconds(30);
 
@@ -52,8 +53,8 @@ public final class ConsoleProgress implements TrainingListener, AutoCloseable {
   private final boolean terminal;
   private final Duration logInterval;
   private final Object lock = new Object();
-  private final Ema loss = new Ema(0.9);
-  private final Ema tokensPerSecond = new Ema(0.9);
+  private final MovingAverage loss = new MovingAverage(0.9);
+  private final MovingAverage tokensPerSecond = new MovingAverage(0.9);
   private Map<String, Double> stepZero;
   private long skipped;
   private ProgressBar bar;

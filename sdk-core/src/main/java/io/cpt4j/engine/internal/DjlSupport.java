@@ -1,4 +1,4 @@
-package io.cpt4j.tokenize.internal;
+package io.cpt4j.engine.internal;
 
 /** DJL settings that must be in place before any DJL class initialises. */
 public final class DjlSupport {
