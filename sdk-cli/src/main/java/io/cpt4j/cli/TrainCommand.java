@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -20,17 +21,27 @@ import picocli.CommandLine.Spec;
       "of RunConfig in snake_case; relative paths are relative to the file; see the",
       "README). Writes the run directory: run.json, metrics.jsonl, checkpoints/,",
       "final/, plots/, report.json. Interrupted runs continue with 'cpt4j resume'."
-    })
+    },
+    footer = {"", "GPU: --backend gpu needs the CUDA natives on the class path (see the README);",
+      "without them it fails naming what is missing, and auto falls back to the CPU."})
 final class TrainCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   @Parameters(index = "0", paramLabel = "RUN.yaml", description = "The run file.")
   Path runFile;
 
+  @Option(names = "--backend", paramLabel = "SPEC",
+      description = "cpu, cpu:THREADS, gpu, gpu:INDEX or auto (the GPU if one is usable, else the CPU);"
+          + " overrides the run file's backend (default: the run file's, else cpu).")
+  String backend;
+
   @Override
   public Integer call() {
-    TrainingReport report = ContinualPretrainer.fromYaml(runFile)
-        .listener(new ConsoleProgress(System.err, ProgressLine.stderrIsTerminal())).train();
+    ContinualPretrainer cpt = ContinualPretrainer.fromYaml(runFile);
+    if (backend != null) {
+      cpt.backend(backend);
+    }
+    TrainingReport report = cpt.listener(new ConsoleProgress(System.err, ProgressLine.stderrIsTerminal())).train();
     PrintWriter out = spec.commandLine().getOut();
     out.print(report.describe());
     out.flush();

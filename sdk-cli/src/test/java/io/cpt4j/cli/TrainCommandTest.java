@@ -77,4 +77,23 @@ class TrainCommandTest {
     assertThat(notARun.errLines()).hasSize(1);
     assertThat(notARun.errLines()[0]).contains("not a cpt4j run directory");
   }
+
+  @Test
+  void theGpuBackendIsOnTheClassPathAndSaysWhatIsMissing() throws IOException {
+    Path run = runFile("gpu", 2);
+    Cli.Result gpu = Cli.run("train", "--backend", "gpu", run.toString());
+    assertThat(gpu.exitCode()).isEqualTo(1);
+    assertThat(gpu.errLines()).hasSize(1);
+    // sdk-gpu's own reason (no NVIDIA driver or no CUDA natives here), not "no 'gpu' backend on the class path"
+    assertThat(gpu.errLines()[0]).startsWith("error: ").contains("the gpu backend is unavailable: ");
+    assertThat(tmp.resolve("gpu/run.json")).doesNotExist(); // nothing to resume after a backend that cannot start
+
+    Path inFile = Files.writeString(tmp.resolve("gpu-file.yaml"), Files.readString(run) + "backend: gpu\n");
+    Cli.Result fromFile = Cli.run("train", inFile.toString());
+    assertThat(fromFile.errLines()[0]).isEqualTo(gpu.errLines()[0]);
+
+    Cli.Result auto = Cli.run("train", "--backend", "auto", run.toString());
+    assertThat(auto.exitCode()).as(auto.err()).isZero();
+    assertThat(Files.readString(tmp.resolve("gpu/run.json"))).contains("\"backend\"");
+  }
 }

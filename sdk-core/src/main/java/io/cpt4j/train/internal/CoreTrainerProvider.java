@@ -24,13 +24,15 @@ public final class CoreTrainerProvider implements TrainerProvider {
       throw new TrainingException("output " + resolved.output() + " already holds a run (run.json): resume it with "
           + "ContinualPretrainer.resume / 'cpt4j resume', or choose another directory");
     }
+    // The backend first: an unavailable one (no GPU) must not leave a run directory behind to resume.
+    Backend chosen = backend != null ? backend : TrainingRun.backendFor(resolved.backend());
     try {
       Files.createDirectories(resolved.output());
     } catch (IOException e) {
       throw new TrainingException("cannot create the run directory " + resolved.output() + ": " + e.getMessage(), e);
     }
     dir.writeJson(dir.runJson(), RunConfigCodec.toTree(resolved));
-    return new TrainingRun(resolved, backend, listeners).run(null);
+    return new TrainingRun(resolved, chosen, listeners).run(null);
   }
 
   @Override
