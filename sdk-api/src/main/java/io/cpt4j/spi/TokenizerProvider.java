@@ -8,8 +8,8 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 /**
- * Service-provider interface behind {@link Tokenizer#open}, {@link ChatTemplate#load} and {@link
- * BpeTrainer#train}. {@code sdk-core} registers the implementation in {@code META-INF/services};
+ * Service-provider interface behind {@link Tokenizer#open}, {@link ChatTemplate#load}, {@link
+ * BpeTrainer#train} and {@link BpeTrainer#fromMerges}. {@code sdk-core} registers the implementation in {@code META-INF/services};
  * users do not implement it. Kept apart from {@link FormatProvider} so that checkpoints reach
  * tokenizers only through this interface (the checkpoint and tokenizer implementations do not
  * depend on each other).
@@ -20,4 +20,6 @@ public interface TokenizerProvider {
   Optional<ChatTemplate> chatTemplate(Path modelDir);
 
   TrainedTokenizer trainBpe(BpeTrainer options, Iterable<String> texts, Path tokenizerJson);
+
+  TrainedTokenizer writeBpe(BpeTrainer options, java.util.List<java.util.List<String>> merges, Path tokenizerJson);
 }

@@ -109,4 +109,22 @@ public record BpeTrainer(int vocabSize, List<String> specialTokens, int minFrequ
     Objects.requireNonNull(texts, "texts");
     return train((Iterable<String>) texts::iterator, tokenizerJson);
   }
+
+  /**
+   * Writes the tokenizer that {@code merges} define, without training: the same {@code
+   * tokenizer.json} layout as {@link #train}, its tokens the 256 bytes, then each merge's result in
+   * order, then the {@link #specialTokens()}. Merges are pairs of tokens in GPT-2's byte symbols
+   * ({@code "Ġ"} for a space), each made of bytes or earlier merges, e.g. {@code [["Ġ", "t"], ["h",
+   * "e"], ["Ġt", "he"]]}. For small fixed vocabularies (demos, tests) and for reproducing a known
+   * merge list. The result has {@code corpusBytes} and {@code distinctWords} 0.
+   *
+   * @throws IllegalArgumentException if a merge is not two tokens or names a token not yet in the
+   *     vocabulary, or the result's size differs from {@link #vocabSize()}
+   * @throws io.cpt4j.checkpoint.CheckpointException if the file cannot be written
+   */
+  public TrainedTokenizer fromMerges(List<List<String>> merges, Path tokenizerJson) {
+    Objects.requireNonNull(merges, "merges");
+    Objects.requireNonNull(tokenizerJson, "tokenizerJson");
+    return Providers.tokenizer().writeBpe(this, merges, tokenizerJson);
+  }
 }

@@ -339,4 +339,30 @@ class BpeTrainerTest {
       throw new UncheckedIOException(e);
     }
   }
+
+  @Test
+  void fromMergesWritesTheTokenizerTheTrainerWouldHaveWrittenForThoseMerges() throws IOException {
+    Path trained = tmp.resolve("trained.json");
+    TrainedTokenizer t = BpeTrainer.vocabSize(300).train(List.of("the theme of the thin thread, then the other"), trained);
+    JsonNode merges = new ObjectMapper().readTree(trained.toFile()).path("model").path("merges");
+    List<List<String>> pairs = new ArrayList<>();
+    merges.forEach(m -> pairs.add(List.of(m.get(0).asText(), m.get(1).asText())));
+    Path written = tmp.resolve("written.json");
+    TrainedTokenizer w = BpeTrainer.vocabSize(t.vocabSize()).fromMerges(pairs, written);
+    assertThat(Files.readAllBytes(written)).isEqualTo(Files.readAllBytes(trained));
+    assertThat(w.vocabSize()).isEqualTo(t.vocabSize());
+    assertThat(w.merges()).isEqualTo(t.merges());
+    try (Tokenizer a = Tokenizer.open(trained); Tokenizer b = Tokenizer.open(written)) {
+      assertThat(b.encode("the other thread")).isEqualTo(a.encode("the other thread"));
+    }
+  }
+
+  @Test
+  void fromMergesRefusesUnknownPartsAndAWrongSize() {
+    assertThatThrownBy(() -> BpeTrainer.vocabSize(258).fromMerges(List.of(List.of("Ġt", "he")), tmp.resolve("a.json")))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'Ġt' is not in the vocabulary before it");
+    assertThatThrownBy(() -> BpeTrainer.vocabSize(300).fromMerges(List.of(List.of("Ġ", "t")), tmp.resolve("b.json")))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("define 258 tokens").hasMessageContaining("300");
+    assertThat(tmp.resolve("a.json")).doesNotExist();
+  }
 }

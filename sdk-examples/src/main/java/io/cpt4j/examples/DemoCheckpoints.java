@@ -4,14 +4,12 @@ import io.cpt4j.checkpoint.Architecture;
 import io.cpt4j.checkpoint.CheckpointWriter;
 import io.cpt4j.checkpoint.DType;
 import io.cpt4j.checkpoint.ModelConfig;
-import io.cpt4j.checkpoint.Tensor;
+import io.cpt4j.checkpoint.ModelInit;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 
 /**
  * Writes the demo checkpoints the README's first command inspects: a tiny Llama (grouped-query
@@ -44,30 +42,7 @@ public final class DemoCheckpoints {
   }
 
   static void write(Path dir, ModelConfig config, DType dtype, long maxShard, Path tokenizer) {
-    SplittableRandom random = new SplittableRandom(42);
-    List<Tensor> tensors = new ArrayList<>();
-    for (Map.Entry<String, List<Long>> e : config.expectedTensors().entrySet()) {
-      String name = e.getKey();
-      long[] shape = e.getValue().stream().mapToLong(Long::longValue).toArray();
-      float[] data = new float[Math.toIntExact(e.getValue().stream().reduce(1L, Math::multiplyExact))];
-      boolean norm = name.contains("norm");
-      if (norm && name.endsWith(".weight")) {
-        java.util.Arrays.fill(data, 1f);
-      } else if (name.endsWith(".weight")) {
-        for (int i = 0; i < data.length; i++) {
-          data[i] = (float) (0.02 * gaussian(random));
-        }
-      }
-      tensors.add(Tensor.ofFloats(name, shape, data));
-    }
-    CheckpointWriter.to(dir).config(config).dtype(dtype).maxShardSize(maxShard)
-        .metadata(Map.of("generator", "cpt4j DemoCheckpoints")).copyFile(tokenizer).overwrite(true)
-        .write(tensors);
-  }
-
-  private static double gaussian(SplittableRandom r) {
-    double u1 = 1.0 - r.nextDouble();
-    double u2 = r.nextDouble();
-    return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+    ModelInit.write(config, 42, CheckpointWriter.to(dir).dtype(dtype).maxShardSize(maxShard)
+        .metadata(Map.of("generator", "cpt4j DemoCheckpoints")).copyFile(tokenizer).overwrite(true));
   }
 }

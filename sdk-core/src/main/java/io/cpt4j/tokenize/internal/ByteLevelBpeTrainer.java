@@ -1,15 +1,8 @@
 package io.cpt4j.tokenize.internal;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.cpt4j.checkpoint.CheckpointException;
-import io.cpt4j.files.AtomicFiles;
 import io.cpt4j.tokenize.BpeTrainer;
 import io.cpt4j.tokenize.TrainedTokenizer;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -220,54 +213,12 @@ public final class ByteLevelBpeTrainer {
     }
   }
 
-  /** HF {@code tokenizer.json}: BPE model, ByteLevel pre-tokenizer and decoder, specials last. */
+  /** Writes the learned vocabulary as {@link ByteLevelBpeFile} lays it out. */
   private void write(Path file, List<String> specialTokens) {
-    ObjectMapper json = new ObjectMapper();
-    ObjectNode root = json.createObjectNode();
-    root.put("version", "1.0");
-    root.putNull("truncation");
-    root.putNull("padding");
-    ArrayNode added = root.putArray("added_tokens");
-    for (int i = 0; i < specialTokens.size(); i++) {
-      added.addObject().put("id", tokens.size() + i).put("content", specialTokens.get(i))
-          .put("single_word", false).put("lstrip", false).put("rstrip", false)
-          .put("normalized", false).put("special", true);
-    }
-    root.putNull("normalizer");
-    root.set("pre_tokenizer", byteLevel(json, false));
-    root.putNull("post_processor");
-    root.set("decoder", byteLevel(json, true));
-    ObjectNode model = root.putObject("model");
-    model.put("type", "BPE").putNull("dropout");
-    model.putNull("unk_token").putNull("continuing_subword_prefix").putNull("end_of_word_suffix");
-    model.put("fuse_unk", false).put("byte_fallback", false).put("ignore_merges", false);
-    ObjectNode vocab = model.putObject("vocab");
-    for (int i = 0; i < tokens.size(); i++) {
-      vocab.put(tokens.get(i), i);
-    }
-    ArrayNode ms = model.putArray("merges");
+    List<String[]> named = new ArrayList<>(merges.size());
     for (int[] m : merges) {
-      ms.addArray().add(tokens.get(m[0])).add(tokens.get(m[1]));
+      named.add(new String[] {tokens.get(m[0]), tokens.get(m[1])});
     }
-    try {
-      Path parent = file.toAbsolutePath().getParent();
-      if (parent != null) {
-        Files.createDirectories(parent);
-      }
-      byte[] bytes = json.writerWithDefaultPrettyPrinter().writeValueAsBytes(root);
-      AtomicFiles.write(file, bytes);
-    } catch (IOException e) {
-      throw new CheckpointException(file, "writing the trained tokenizer failed, nothing was changed: "
-          + e.getMessage(), e);
-    }
-  }
-
-  private static ObjectNode byteLevel(ObjectMapper json, boolean addPrefixSpace) {
-    ObjectNode n = json.createObjectNode();
-    n.put("type", "ByteLevel");
-    n.put("add_prefix_space", addPrefixSpace);
-    n.put("trim_offsets", true);
-    n.put("use_regex", true);
-    return n;
+    ByteLevelBpeFile.write(file, tokens, named, specialTokens);
   }
 }

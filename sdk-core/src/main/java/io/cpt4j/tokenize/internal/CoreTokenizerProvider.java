@@ -25,4 +25,9 @@ public final class CoreTokenizerProvider implements TokenizerProvider {
   public TrainedTokenizer trainBpe(BpeTrainer options, Iterable<String> texts, Path tokenizerJson) {
     return ByteLevelBpeTrainer.train(options, texts, tokenizerJson);
   }
+
+  @Override
+  public TrainedTokenizer writeBpe(BpeTrainer options, java.util.List<java.util.List<String>> merges, Path tokenizerJson) {
+    return ByteLevelBpeFile.fromMerges(options, merges, tokenizerJson);
+  }
 }

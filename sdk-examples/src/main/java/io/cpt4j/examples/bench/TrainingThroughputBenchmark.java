@@ -15,16 +15,14 @@ import io.cpt4j.checkpoint.Architecture;
 import io.cpt4j.checkpoint.Checkpoint;
 import io.cpt4j.checkpoint.CheckpointWriter;
 import io.cpt4j.checkpoint.ModelConfig;
-import io.cpt4j.checkpoint.Tensor;
+import io.cpt4j.checkpoint.ModelInit;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
 
@@ -140,7 +138,7 @@ public final class TrainingThroughputBenchmark {
 
   static Result run(Backend backend, Model m, Path dir, int rows, double seconds, double peak) {
     ModelConfig c = m.config();
-    writeRandom(dir, c);
+    ModelInit.write(c, 42, CheckpointWriter.to(dir).overwrite(true)); // as transformers initialises, F32
     long total = c.parameterCount();
     long embedding = (long) c.vocabSize() * c.hiddenSize();
     long n = total - embedding; // layers + final norm + LM head
@@ -250,31 +248,6 @@ public final class TrainingThroughputBenchmark {
       }
     }
     return Batch.causalLm(seqs);
-  }
-
-  /** normal(0, 0.02) matrices, unit norm weights, as transformers initialises, F32 in one file. */
-  static void writeRandom(Path dir, ModelConfig config) {
-    SplittableRandom random = new SplittableRandom(42);
-    List<Tensor> tensors = new ArrayList<>();
-    for (Map.Entry<String, List<Long>> e : config.expectedTensors().entrySet()) {
-      long[] shape = e.getValue().stream().mapToLong(Long::longValue).toArray();
-      float[] data = new float[Math.toIntExact(Arrays.stream(shape).reduce(1L, Math::multiplyExact))];
-      if (e.getKey().contains("norm")) {
-        Arrays.fill(data, 1f);
-      } else {
-        for (int i = 0; i < data.length; i++) {
-          data[i] = (float) (0.02 * gaussian(random));
-        }
-      }
-      tensors.add(Tensor.ofFloats(e.getKey(), shape, data));
-    }
-    CheckpointWriter.to(dir).config(config).overwrite(true).write(tensors);
-  }
-
-  private static double gaussian(SplittableRandom r) {
-    double u1 = 1.0 - r.nextDouble();
-    double u2 = r.nextDouble();
-    return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
   }
 
   // ------------------------------------------------------------------------------- matmul baseline

@@ -12,7 +12,7 @@ import io.cpt4j.checkpoint.Architecture;
 import io.cpt4j.checkpoint.Checkpoint;
 import io.cpt4j.checkpoint.CheckpointWriter;
 import io.cpt4j.checkpoint.ModelConfig;
-import io.cpt4j.checkpoint.Tensor;
+import io.cpt4j.checkpoint.ModelInit;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -79,7 +79,7 @@ public final class GpuTrainingBenchmark {
     System.out.println("estimate: " + plan.describe());
 
     Path dir = Files.createTempDirectory("cpt4j-bench");
-    writeRandomCheckpoint(dir, PYTHIA_160M, 1234);
+    ModelInit.write(PYTHIA_160M, 1234, CheckpointWriter.to(dir));
     SessionOptions options = SessionOptions.defaults().withPrecision(precision).withActivationCheckpointing(checkpointing);
     AtomicLong peakUsed = new AtomicLong();
     AtomicBoolean sampling = new AtomicBoolean(true);
@@ -141,7 +141,7 @@ public final class GpuTrainingBenchmark {
     Path dir = Files.createTempDirectory("cpt4j-smoke");
     ModelConfig tiny = ModelConfig.builder(Architecture.GPT_NEOX).vocabSize(128).hiddenSize(64).intermediateSize(256)
         .numLayers(2).numHeads(4).maxPositionEmbeddings(64).rotaryPct(0.25).build();
-    writeRandomCheckpoint(dir, tiny, 1);
+    ModelInit.write(tiny, 1, CheckpointWriter.to(dir));
     try (Checkpoint c = Checkpoint.open(dir)) {
       System.out.println("smoke: checkpoint of " + c.config().parameterCount() + " parameters written and read");
     }
@@ -164,30 +164,4 @@ public final class GpuTrainingBenchmark {
     return out;
   }
 
-  /** HF's GPT-NeoX initialisation: normal(0, 0.02) matrices, LayerNorm weight 1 and bias 0, zero biases. */
-  static void writeRandomCheckpoint(Path dir, ModelConfig config, long seed) {
-    SplittableRandom r = new SplittableRandom(seed);
-    List<Tensor> tensors = config.expectedTensors().entrySet().stream().map(e -> {
-      long[] dims = e.getValue().stream().mapToLong(Long::longValue).toArray();
-      float[] data = new float[(int) java.util.Arrays.stream(dims).reduce(1, Math::multiplyExact)];
-      String name = e.getKey();
-      if (dims.length >= 2) {
-        for (int i = 0; i < data.length; i++) {
-          data[i] = (float) (gaussian(r) * 0.02);
-        }
-      } else if (name.contains("layernorm") || name.contains("layer_norm")) {
-        if (name.endsWith(".weight")) {
-          java.util.Arrays.fill(data, 1f);
-        }
-      }
-      return Tensor.ofFloats(name, dims, data);
-    }).toList();
-    CheckpointWriter.to(dir).config(config).write(tensors);
-  }
-
-  private static double gaussian(SplittableRandom r) {
-    // Box–Muller, one value per call (enough for an initialisation)
-    double u = 1 - r.nextDouble();
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * r.nextDouble());
-  }
 }
