@@ -25,4 +25,6 @@ public interface FormatProvider {
   List<Path> writeCheckpoint(CheckpointWriter writer, List<? extends Tensor> tensors);
 
   ModelConfig readConfig(Path configJson);
+
+  List<Integer> declaredEosTokenIds(Path modelDir);
 }

@@ -91,6 +91,19 @@ public interface Tokenizer extends AutoCloseable {
   }
 
   /**
+   * The end-of-document token of the model in {@code modelDir} (the one cpt4j appends to every
+   * document when it packs training data): the first {@code eos_token_id} of its {@code
+   * config.json}, else of its {@code generation_config.json}, else {@link #endOfDocumentId()}.
+   *
+   * @throws io.cpt4j.checkpoint.ConfigException if one of those files is not JSON or its {@code
+   *     eos_token_id} is not an id or a list of ids
+   */
+  default OptionalInt endOfDocumentId(Path modelDir) {
+    List<Integer> declared = Providers.format().declaredEosTokenIds(modelDir);
+    return declared.isEmpty() ? endOfDocumentId() : OptionalInt.of(declared.getFirst());
+  }
+
+  /**
    * A hash (hex SHA-256) of the {@code tokenizer.json} bytes: equal fingerprints encode equally.
    * Token shards store it to know when they must be rebuilt.
    */

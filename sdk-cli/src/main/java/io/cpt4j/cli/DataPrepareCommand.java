@@ -202,11 +202,8 @@ final class DataPrepareCommand implements Callable<Integer> {
       return tokenizer.tokenId(eos).orElseThrow(() ->
           new IllegalArgumentException("--eos token '" + eos + "' is not in the tokenizer's vocabulary"));
     }
-    Integer modelEos = ModelEos.beside(tokenizerPath);
-    if (modelEos != null) {
-      return modelEos;
-    }
-    return tokenizer.endOfDocumentId().orElseThrow(() -> new IllegalArgumentException("the tokenizer has none of "
+    Path dir = Files.isDirectory(tokenizerPath) ? tokenizerPath : tokenizerPath.toAbsolutePath().getParent();
+    return tokenizer.endOfDocumentId(dir).orElseThrow(() -> new IllegalArgumentException("the tokenizer has none of "
         + String.join(", ", Tokenizer.END_OF_DOCUMENT_TOKENS) + ": name the end-of-document token with --eos"));
   }
 

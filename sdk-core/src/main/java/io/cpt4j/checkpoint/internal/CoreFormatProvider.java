@@ -61,4 +61,9 @@ public final class CoreFormatProvider implements FormatProvider {
   public ModelConfig readConfig(Path configJson) {
     return HfConfigCodec.read(configJson);
   }
+
+  @Override
+  public List<Integer> declaredEosTokenIds(Path modelDir) {
+    return HfConfigCodec.declaredEosTokenIds(modelDir);
+  }
 }

@@ -174,6 +174,32 @@ public final class HfConfigCodec {
   }
 
   /**
+   * The {@code eos_token_id} that {@code config.json} in {@code dir} declares, else the one of its
+   * {@code generation_config.json}; empty when neither file declares one (or neither exists). Only
+   * that key is read, so it works beside configs of any architecture.
+   *
+   * @throws ConfigException naming the file when it is not JSON or the key is not an id or list of ids
+   */
+  public static List<Integer> declaredEosTokenIds(Path dir) {
+    for (String name : new String[] {"config.json", "generation_config.json"}) {
+      Path file = dir.resolve(name);
+      if (Files.isRegularFile(file)) {
+        ObjectNode root = readTree(file); // names the file when it is not a JSON object
+        List<Integer> ids;
+        try {
+          ids = tokenIds(root.get("eos_token_id"), "eos_token_id");
+        } catch (ConfigException e) {
+          throw new ConfigException(file, e.getMessage());
+        }
+        if (ids != null && !ids.isEmpty()) {
+          return List.copyOf(ids);
+        }
+      }
+    }
+    return List.of();
+  }
+
+  /**
    * A token-id field that is an id or a list of ids ({@code eos_token_id} of config.json and
    * generation_config.json); null when absent or null.
    *

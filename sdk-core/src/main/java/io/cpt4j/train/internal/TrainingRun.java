@@ -9,7 +9,6 @@ import io.cpt4j.backend.SessionOptions;
 import io.cpt4j.backend.StepResult;
 import io.cpt4j.backend.TrainingSession;
 import io.cpt4j.checkpoint.Checkpoint;
-import io.cpt4j.checkpoint.ModelConfig;
 import io.cpt4j.data.Mixture;
 import io.cpt4j.data.MixtureSampler;
 import io.cpt4j.data.Packing;
@@ -68,7 +67,7 @@ final class TrainingRun {
     // come from the checkpoint resumed from, which a later prune may delete.
     try (Checkpoint base = Checkpoint.open(config.base()); Checkpoint ckpt = Checkpoint.open(weights);
         Tokenizer tokenizer = Tokenizer.open(config.tokenizer());
-        Datasets data = Datasets.prepare(config, tokenizer, ckpt.config());
+        Datasets data = Datasets.prepare(config, tokenizer);
         TrainingSession session = backend.open(ckpt, sessionOptions())) {
       LOG.info("cpt4j run {}: {} on {}, {} steps of {} tokens, {}", config.output(), ckpt.config().hfClass(),
           backend.description(), config.steps(), config.batchTokens(), config.mixture());
@@ -234,8 +233,10 @@ final class TrainingRun {
   /** Token datasets of the mixture's components and the validation sets, and their validators. */
   record Datasets(List<TokenDataset> train, Map<String, Validator> validators, List<TokenDataset> all, Packing packing)
       implements AutoCloseable {
-    static Datasets prepare(RunConfig c, Tokenizer tokenizer, ModelConfig model) {
-      int eos = eosId(model, tokenizer);
+    static Datasets prepare(RunConfig c, Tokenizer tokenizer) {
+      int eos = tokenizer.endOfDocumentId(c.base()).orElseThrow(() -> new TrainingException("no end-of-document "
+          + "token: the base's config.json and generation_config.json have no eos_token_id and the tokenizer has none of "
+          + Tokenizer.END_OF_DOCUMENT_TOKENS));
       List<TokenDataset> all = new ArrayList<>();
       try {
         List<TokenDataset> train = new ArrayList<>();
@@ -275,14 +276,6 @@ final class TrainingRun {
             + " before a text; cpt4j frames documents with one BOS (turn framing off with specialTokens(false))");
       }
       return prefix.isEmpty() ? -1 : prefix.getFirst();
-    }
-
-    static int eosId(ModelConfig model, Tokenizer tokenizer) {
-      if (!model.eosTokenIds().isEmpty()) {
-        return model.eosTokenIds().getFirst();
-      }
-      return tokenizer.endOfDocumentId().orElseThrow(() -> new TrainingException("no end-of-document token: the "
-          + "base config.json has no eos_token_id and the tokenizer has none of " + Tokenizer.END_OF_DOCUMENT_TOKENS));
     }
 
     @Override
