@@ -1,17 +1,9 @@
 package io.cpt4j.report.internal;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.json.JsonReadFeature;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.cpt4j.report.internal.MetricsRecord.Evaluation;
+import io.cpt4j.report.internal.MetricsRecord.TrainingStep;
 import io.cpt4j.train.TrainingException;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -19,39 +11,25 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The points of a run's {@code metrics.jsonl}, as the plots need them. Immutable.
  *
- * <p>Reading rules:
+ * <p>The file is read by {@link MetricsFile#read(Path)} (its rules: a cut last line is skipped, any
+ * other bad line is a {@link TrainingException} naming the file and line number). Then:
  *
  * <ul>
- *   <li>A line with {@code loss} is a training line ({@code step}, {@code tokens}, {@code lr},
- *       {@code loss}, optional {@code skipped}); a line with an {@code eval} object is an evaluation
- *       line ({@code step}, {@code tokens}, {@code eval} = {name: loss}). Other lines and fields are
- *       ignored, as are blank lines.
- *   <li>Numbers may be JSON numbers, {@code NaN}/{@code Infinity} literals, the strings Jackson writes
- *       for them ({@code "NaN"}) or null. A skipped step or a non-finite loss is no loss point; a
- *       non-finite lr is no lr point; a non-finite validation loss is no point of that set.
+ *   <li>A skipped step or a non-finite loss is no loss point; a non-finite lr is no lr point; a
+ *       non-finite validation loss is no point of that set.
  *   <li>Points are ordered by step; when a step occurs twice (a run resumed from an earlier
  *       checkpoint logs its steps again) the later line wins.
- *   <li>The last non-blank line may be cut short (the process was killed while writing it): if it
- *       does not parse it is ignored. Any other line that does not parse, or a training or evaluation
- *       line without {@code step} or {@code tokens}, is a {@link TrainingException} naming the file
- *       and line number, as is a file that cannot be read.
+ *   <li>A file that does not exist is a {@link TrainingException}.
  * </ul>
  *
  * @param steps training lines in step order, each step once
  * @param evals per validation set (in order of first appearance), its points in step order
  */
 record MetricsLog(List<Step> steps, Map<String, List<Eval>> evals) {
-  private static final Logger LOG = LoggerFactory.getLogger(MetricsLog.class);
-  private static final ObjectMapper JSON = JsonMapper.builder()
-      .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
-      .build();
-
   MetricsLog {
     steps = List.copyOf(steps);
     Map<String, List<Eval>> copy = new LinkedHashMap<>();
@@ -81,104 +59,33 @@ record MetricsLog(List<Step> steps, Map<String, List<Eval>> evals) {
     return max;
   }
 
+  /** Reads {@code file} (which must exist) into points. */
   static MetricsLog read(Path file) {
+    if (!Files.exists(file)) {
+      throw new TrainingException("no metrics to plot: " + file + " does not exist");
+    }
+    return of(MetricsFile.read(file));
+  }
+
+  /** The points of {@code records}, in file order. */
+  static MetricsLog of(List<MetricsRecord> records) {
     TreeMap<Long, Step> steps = new TreeMap<>();
     Map<String, TreeMap<Long, Eval>> evals = new LinkedHashMap<>();
-    TrainingException pending = null; // a bad line, fatal unless it turns out to be the last one
-    // InputStreamReader replaces malformed UTF-8 (a line cut inside a character) instead of throwing.
-    try (BufferedReader in = new BufferedReader(
-        new InputStreamReader(Files.newInputStream(file), StandardCharsets.UTF_8))) {
-      String line;
-      int number = 0;
-      while ((line = in.readLine()) != null) {
-        number++;
-        if (line.isBlank()) {
-          continue;
-        }
-        if (pending != null) {
-          throw pending;
-        }
-        try {
-          parseLine(JSON.readTree(line), steps, evals);
-        } catch (JsonProcessingException | IllegalArgumentException e) {
-          pending = new TrainingException(String.format("%s line %d: %s", file, number, describe(e)), e);
-        }
+    for (MetricsRecord r : records) {
+      switch (r) {
+        case TrainingStep s -> steps.put(s.step(), new Step(s.step(), s.tokens(), s.lr(), s.loss(), s.skipped()));
+        case Evaluation e -> e.losses().forEach((name, loss) -> {
+          TreeMap<Long, Eval> points = evals.computeIfAbsent(name, k -> new TreeMap<>());
+          if (Double.isFinite(loss)) {
+            points.put(e.step(), new Eval(e.step(), e.tokens(), loss));
+          } else {
+            points.remove(e.step()); // a resumed run's non-finite value replaces an earlier finite one
+          }
+        });
       }
-    } catch (NoSuchFileException e) {
-      throw new TrainingException("no metrics to plot: " + file + " does not exist", e);
-    } catch (IOException e) {
-      throw new TrainingException("cannot read " + file + ": " + e.getMessage(), e);
-    }
-    if (pending != null) {
-      LOG.debug("ignoring the last line, cut short while being written: {}", pending.getMessage());
     }
     Map<String, List<Eval>> lists = new LinkedHashMap<>();
     evals.forEach((name, points) -> lists.put(name, new ArrayList<>(points.values())));
     return new MetricsLog(new ArrayList<>(steps.values()), lists);
-  }
-
-  private static String describe(Exception e) {
-    if (e instanceof JsonProcessingException j) {
-      return "not a JSON object (" + j.getOriginalMessage() + ")";
-    }
-    return e.getMessage();
-  }
-
-  private static void parseLine(JsonNode node, TreeMap<Long, Step> steps, Map<String, TreeMap<Long, Eval>> evals) {
-    if (node == null || !node.isObject()) {
-      throw new IllegalArgumentException("not a JSON object");
-    }
-    boolean training = node.has("loss");
-    JsonNode eval = node.get("eval");
-    if (eval != null && !eval.isObject()) {
-      throw new IllegalArgumentException("\"eval\" must be an object of set name to loss");
-    }
-    if (!training && eval == null) {
-      return;
-    }
-    long step = whole(node, "step");
-    long tokens = whole(node, "tokens");
-    if (training) {
-      JsonNode skipped = node.get("skipped");
-      steps.put(step, new Step(step, tokens, number(node.get("lr"), "lr"), number(node.get("loss"), "loss"),
-          skipped != null && skipped.asBoolean(false)));
-    }
-    if (eval != null) {
-      for (Map.Entry<String, JsonNode> e : eval.properties()) {
-        double loss = number(e.getValue(), "eval." + e.getKey());
-        TreeMap<Long, Eval> points = evals.computeIfAbsent(e.getKey(), k -> new TreeMap<>());
-        if (Double.isFinite(loss)) {
-          points.put(step, new Eval(step, tokens, loss));
-        } else {
-          points.remove(step); // a resumed run's non-finite value replaces an earlier finite one
-        }
-      }
-    }
-  }
-
-  private static long whole(JsonNode node, String field) {
-    JsonNode v = node.get(field);
-    if (v == null || !v.canConvertToExactIntegral() || v.asLong() < 0) {
-      throw new IllegalArgumentException("\"" + field + "\" must be a whole number ≥ 0, got " + v);
-    }
-    return v.asLong();
-  }
-
-  private static double number(JsonNode v, String field) {
-    if (v == null || v.isNull()) {
-      return Double.NaN;
-    }
-    if (v.isNumber()) {
-      return v.asDouble();
-    }
-    if (v.isTextual()) {
-      switch (v.asText()) {
-        case "NaN", "Infinity", "-Infinity", "+Infinity" -> {
-          return Double.parseDouble(v.asText());
-        }
-        default -> { }
-      }
-    }
-    throw new IllegalArgumentException("\"" + field + "\" must be a number, got " + v);
   }
 }

@@ -1,6 +1,5 @@
 package io.cpt4j.train.internal;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cpt4j.backend.TrainingSession;
 import io.cpt4j.checkpoint.Checkpoint;
@@ -12,6 +11,7 @@ import io.cpt4j.eval.EvalPoint;
 import io.cpt4j.eval.EvalReport;
 import io.cpt4j.eval.SetReport;
 import io.cpt4j.eval.ValidationCurve;
+import io.cpt4j.report.internal.MetricsRecord;
 import io.cpt4j.train.RunConfig;
 import io.cpt4j.train.TrainingReport;
 import java.nio.file.Path;
@@ -28,10 +28,10 @@ final class Reports {
       long tokens, double lastLoss, long skipped, MixtureSampler sampler, double seconds) {
     CheckpointWriter.to(dir.finalModel()).dtype(DType.F32).copyFilesFrom(base).overwrite(true)
         .write(session.weights());
-    List<JsonNode> metrics = dir.readMetrics();
-    for (JsonNode line : metrics) { // the last unskipped step's loss, also when this process ran none
-      if (line.has("loss") && !line.path("skipped").asBoolean(false)) {
-        lastLoss = line.get("loss").asDouble();
+    List<MetricsRecord> metrics = dir.metrics().read();
+    for (MetricsRecord line : metrics) { // the last unskipped step's loss, also when this process ran none
+      if (line instanceof MetricsRecord.TrainingStep s && !s.skipped()) {
+        lastLoss = s.loss();
       }
     }
     EvalReport eval = EvalReport.of(curves(metrics));
@@ -46,22 +46,19 @@ final class Reports {
   }
 
   /** One curve per validation set from the evaluation lines, in first-seen order. */
-  static List<ValidationCurve> curves(List<JsonNode> metrics) {
+  static List<ValidationCurve> curves(List<MetricsRecord> metrics) {
     Map<String, ValidationCurve> curves = new LinkedHashMap<>();
-    for (JsonNode line : metrics) {
-      JsonNode eval = line.get("eval");
-      if (eval == null) {
+    for (MetricsRecord line : metrics) {
+      if (!(line instanceof MetricsRecord.Evaluation e)) {
         continue;
       }
-      long step = line.path("step").asLong();
-      long tokens = line.path("tokens").asLong();
-      eval.properties().forEach(e -> {
-        double loss = e.getValue().asDouble();
+      e.losses().forEach((name, loss) -> {
         if (!Double.isFinite(loss)) {
           return; // a diverged evaluation is in metrics.jsonl, not in the curve
         }
-        ValidationCurve c = curves.get(e.getKey());
-        curves.put(e.getKey(), c == null ? ValidationCurve.start(e.getKey(), loss) : c.plus(new EvalPoint(step, tokens, loss)));
+        ValidationCurve c = curves.get(name);
+        curves.put(name, c == null ? ValidationCurve.start(name, loss)
+            : c.plus(new EvalPoint(e.step(), e.tokens(), loss)));
       });
     }
     return new ArrayList<>(curves.values());

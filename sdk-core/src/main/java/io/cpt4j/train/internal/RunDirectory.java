@@ -1,17 +1,12 @@
 package io.cpt4j.train.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cpt4j.files.AtomicFiles;
+import io.cpt4j.report.internal.MetricsFile;
 import io.cpt4j.train.TrainingException;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
@@ -20,18 +15,19 @@ import java.util.stream.Stream;
 /**
  * A run directory: {@code run.json}, {@code metrics.jsonl}, {@code checkpoints/step-N/} (an HF
  * checkpoint plus {@code trainer-state/}), {@code final/}, {@code plots/}, {@code report.json}.
- * Metrics are appended a line at a time (a killed run leaves at most one partial last line, which
- * readers skip); everything else is written to a temporary name and renamed.
+ * Metrics are appended a line at a time through {@link MetricsFile} (a killed run leaves at most one
+ * partial last line, which readers skip); everything else is written to a temporary name and renamed.
  */
 final class RunDirectory implements AutoCloseable {
   static final String TRAINER_STATE = "trainer-state";
   static final String TRAINER_JSON = "trainer.json";
 
   private final Path root;
-  private OutputStream metrics;
+  private final MetricsFile metrics;
 
   RunDirectory(Path root) {
     this.root = root;
+    this.metrics = MetricsFile.at(metricsFile());
   }
 
   Path root() {
@@ -71,56 +67,9 @@ final class RunDirectory implements AutoCloseable {
     }
   }
 
-  /** Appends one metrics line and hands it to the OS (a SIGKILL cannot lose it). */
-  void appendMetrics(ObjectNode line) {
-    try {
-      if (metrics == null) {
-        metrics = Files.newOutputStream(metricsFile(), StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-      }
-      metrics.write((RunConfigCodec.JSON.writeValueAsString(line) + "\n").getBytes(StandardCharsets.UTF_8));
-      metrics.flush();
-    } catch (IOException e) {
-      throw new TrainingException("cannot append to " + metricsFile() + ": " + e.getMessage(), e);
-    }
-  }
-
-  /** Parsed metrics lines in order; a partial last line (a killed writer) is skipped. */
-  List<JsonNode> readMetrics() {
-    List<JsonNode> lines = new ArrayList<>();
-    if (!Files.exists(metricsFile())) {
-      return lines;
-    }
-    try (Stream<String> s = Files.lines(metricsFile(), StandardCharsets.UTF_8)) {
-      for (String line : (Iterable<String>) s::iterator) {
-        if (line.isBlank()) {
-          continue;
-        }
-        try {
-          lines.add(RunConfigCodec.JSON.readTree(line));
-        } catch (IOException e) {
-          break; // a line cut by a kill: nothing after it is trusted
-        }
-      }
-    } catch (IOException | UncheckedIOException e) {
-      throw new TrainingException("cannot read " + metricsFile() + ": " + e.getMessage(), e);
-    }
-    return lines;
-  }
-
-  /** Rewrites metrics.jsonl keeping only lines of steps up to {@code step} (atomically). */
-  void truncateMetricsAfter(long step) {
-    StringBuilder kept = new StringBuilder();
-    for (JsonNode line : readMetrics()) {
-      if (line.path("step").asLong(Long.MAX_VALUE) <= step) {
-        kept.append(line.toString()).append('\n');
-      }
-    }
-    try {
-      closeMetrics();
-      AtomicFiles.write(metricsFile(), kept.toString().getBytes(StandardCharsets.UTF_8));
-    } catch (IOException e) {
-      throw new TrainingException("cannot rewrite " + metricsFile() + ": " + e.getMessage(), e);
-    }
+  /** The run's metrics.jsonl, to append to, read and truncate; closed with this directory. */
+  MetricsFile metrics() {
+    return metrics;
   }
 
   /** Complete checkpoints (their trainer state written), newest first. */
@@ -163,19 +112,8 @@ final class RunDirectory implements AutoCloseable {
     }
   }
 
-  void closeMetrics() throws IOException {
-    if (metrics != null) {
-      metrics.close();
-      metrics = null;
-    }
-  }
-
   @Override
   public void close() {
-    try {
-      closeMetrics();
-    } catch (IOException e) {
-      throw new TrainingException("cannot close " + metricsFile() + ": " + e.getMessage(), e);
-    }
+    metrics.close();
   }
 }

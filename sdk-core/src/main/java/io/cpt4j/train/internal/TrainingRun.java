@@ -1,7 +1,6 @@
 package io.cpt4j.train.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cpt4j.backend.Backend;
 import io.cpt4j.backend.Backends;
 import io.cpt4j.backend.Batch;
@@ -15,6 +14,7 @@ import io.cpt4j.data.Packing;
 import io.cpt4j.data.Source;
 import io.cpt4j.data.TokenDataset;
 import io.cpt4j.eval.internal.Validator;
+import io.cpt4j.report.internal.MetricsRecord;
 import io.cpt4j.tokenize.Tokenizer;
 import io.cpt4j.train.RunConfig;
 import io.cpt4j.train.TrainingException;
@@ -83,10 +83,10 @@ final class TrainingRun {
         sampler.restoreState(state.get("sampler").toString());
         step = state.get("step").asLong();
         skipped = state.path("skipped_steps").asLong();
-        dir.truncateMetricsAfter(step);
+        dir.metrics().truncateAfter(step);
         LOG.info("resumed from {} at step {}", resumeFrom, step);
       } else {
-        dir.truncateMetricsAfter(-1);
+        dir.metrics().truncateAfter(-1);
       }
       for (TrainingListener l : listeners) {
         l.onStart(config, step, config.steps());
@@ -120,10 +120,7 @@ final class TrainingRun {
     }
     Map<String, Double> losses = new LinkedHashMap<>();
     validators.forEach((name, v) -> losses.put(name, v.loss(session)));
-    ObjectNode line = RunConfigCodec.JSON.createObjectNode().put("step", step).put("tokens", tokens);
-    ObjectNode eval = line.putObject("eval");
-    losses.forEach(eval::put);
-    dir.appendMetrics(line);
+    dir.metrics().append(new MetricsRecord.Evaluation(step, tokens, losses));
     LOG.info("step {}: validation {}", step, losses);
     if (step > 0) {
       Plotting.write(dir.metricsFile(), dir.plots());
@@ -190,12 +187,8 @@ final class TrainingRun {
         micro = next;
         tokens += positions;
         double seconds = (System.nanoTime() - t0) / 1e9;
-        ObjectNode line = RunConfigCodec.JSON.createObjectNode().put("step", step).put("tokens", tokens)
-            .put("lr", lr).put("loss", r.loss()).put("grad_norm", r.gradNorm()).put("skipped", r.skipped());
-        if (r.lossScale() != 1.0) {
-          line.put("loss_scale", r.lossScale());
-        }
-        dir.appendMetrics(line);
+        dir.metrics().append(new MetricsRecord.TrainingStep(step, tokens, lr, r.loss(), r.gradNorm(), r.skipped(),
+            r.lossScale()));
         for (TrainingListener l : listeners) {
           l.onStep(new TrainingListener.StepEvent(step, config.steps(), tokens, lr, r.loss(), r.gradNorm(),
               r.skipped(), positions / seconds));
