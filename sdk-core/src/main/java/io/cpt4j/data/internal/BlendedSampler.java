@@ -18,8 +18,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The {@link MixtureSampler}: rows filled from one component each, chosen by {@link
- * DeficitSchedule}; components read as {@link SourceStream}s in the seeded {@link DocumentOrder};
- * rows written by {@link BatchBuilder}; state saved by {@link SamplerStateCodec}.
+ * DeficitSchedule}; components read and packed by {@link SourceStream}s in the seeded {@link
+ * DocumentOrder}; rows written by {@link BatchBuilder}; state saved by {@link SamplerStateCodec}. The
+ * same packer, read once in dataset order, gives validation its rows ({@link DatasetPass}).
  *
  * <p>Limits are applied the moment they are reached: when a row's last token ends a pass or meets
  * the token budget, the pass end or exhaustion is handled right after that row, so a row never
@@ -97,7 +98,7 @@ public final class BlendedSampler implements MixtureSampler {
             + " documents but its dataset has " + docs);
       }
       DocumentOrder order = new DocumentOrder(mixture.seed(), i, (int) docs, limits.subsetDocuments());
-      streams[i] = new SourceStream(i, name, ds, limits, order, packing.eosId(), packing.bosId());
+      streams[i] = new SourceStream(i, name, ds, limits, order, packing);
     }
     this.schedule = new DeficitSchedule(mixture);
     this.row = new RowTokens(packing.sequenceLength());
@@ -137,17 +138,12 @@ public final class BlendedSampler implements MixtureSampler {
     SourceStream s = streams[schedule.choose(weights, realised())];
     long before = s.tokens;
     boolean withPrefix = p < mixture.metadataConditioningFraction();
+    long truncatedBefore = s.truncatedTokens;
     row.clear();
-    if (packing.packed()) {
-      fillPacked(s, withPrefix);
-    } else {
-      fillUnpacked(s, withPrefix);
-    }
+    pack(s, withPrefix);
     batch.put(r, row);
     long produced = s.tokens - before;
-    if (packing.packed() && s.state == SourceStream.State.ACTIVE && row.free() == 0) {
-      s.carry(row.tokens[row.size - 1]);
-    }
+    truncatedTokens += s.truncatedTokens - truncatedBefore;
     if (s.state == SourceStream.State.ACTIVE) { // limits reached exactly at the row's end apply now
       if (s.budgetLeft() <= 0) {
         exhaust(s, "at its token budget of " + s.limits.tokenBudget());
@@ -175,36 +171,27 @@ public final class BlendedSampler implements MixtureSampler {
     rows++;
   }
 
-  /** sequenceLength + 1 consecutive tokens of the stream, the first carried from the previous row. */
-  private void fillPacked(SourceStream s, boolean withPrefix) {
-    if (s.hasCarry()) {
-      row.add(s.carry(), (byte) 0);
-    }
-    while (row.free() > 0) {
-      if (s.budgetLeft() <= 0) {
-        exhaust(s, "at its token budget of " + s.limits.tokenBudget());
-        return;
-      }
-      if (s.documentDone()) {
-        if (s.passDone() && !endPass(s)) {
+  /**
+   * Packs the row from {@code s}, applying the limits it meets on the way: a pass that ends within
+   * the row continues with the next pass or exhausts the source, a budget met exhausts it; the rest
+   * of the row is then padding.
+   */
+  private void pack(SourceStream s, boolean withPrefix) {
+    while (true) {
+      switch (s.fill(row, withPrefix)) {
+        case ROW_DONE -> {
           return;
         }
-        s.startNextDocument(withPrefix);
+        case BUDGET_MET -> {
+          exhaust(s, "at its token budget of " + s.limits.tokenBudget());
+          return;
+        }
+        case PASS_DONE -> { // unpacked: not reached, pass ends are handled after the row that ends them
+          if (!endPass(s)) {
+            return;
+          }
+        }
       }
-      s.copyTo(row, s.budgetLeft());
-    }
-  }
-
-  /** One document: its first sequenceLength + 1 tokens (EOS when it fits), the rest counted as truncated. */
-  private void fillUnpacked(SourceStream s, boolean withPrefix) {
-    if (s.passDone() && !endPass(s)) { // not reached: pass ends are handled after the row that ends them
-      return;
-    }
-    s.startNextDocument(withPrefix);
-    s.copyTo(row, s.budgetLeft());
-    int skipped = s.skipRest();
-    if (row.free() == 0) {
-      truncatedTokens += skipped;
     }
   }
 

@@ -15,18 +15,23 @@ import java.util.Arrays;
  *
  * <p>Without a subset, pass {@code p} is a permutation of all document indices. With a subset of
  * {@code N}, the first {@code N} indices of a shuffle of all documents (sorted ascending) are the
- * pool for every pass, and each pass is a shuffle of that pool. Not thread-safe.
+ * pool for every pass, and each pass is a shuffle of that pool.
+ *
+ * <p>{@link #inDatasetOrder} is the unshuffled order of a fixed evaluation set ({@link DatasetPass}):
+ * every pass reads documents {@code 0, 1, ..., n - 1}. Not thread-safe.
  */
 final class DocumentOrder {
   private final long componentSeed;
   private final int documents;
   private final int[] subset; // ascending, or null for all documents
+  private final boolean shuffled;
   private int cachedPass = -1;
   private int[] cached;
 
   DocumentOrder(long mixtureSeed, int component, int documentCount, int subsetDocuments) {
     this.componentSeed = mix(mix(mixtureSeed) + component);
     this.documents = documentCount;
+    this.shuffled = true;
     if (subsetDocuments > 0 && subsetDocuments < documentCount) {
       Rng rng = new Rng(mix(componentSeed - 1));
       int[] all = identity(documentCount);
@@ -40,18 +45,37 @@ final class DocumentOrder {
     }
   }
 
+  private DocumentOrder(int documentCount) {
+    this.componentSeed = 0;
+    this.documents = documentCount;
+    this.subset = null;
+    this.shuffled = false;
+  }
+
+  /** Every document in every pass, in dataset order: {@code 0, 1, ..., documentCount - 1}. */
+  static DocumentOrder inDatasetOrder(int documentCount) {
+    return new DocumentOrder(documentCount);
+  }
+
   /** Documents per pass. */
   int size() {
     return subset == null ? documents : subset.length;
+  }
+
+  /** The document read {@code k}-th in pass {@code pass} ({@code k < size()}). */
+  int document(int pass, int k) {
+    return shuffled ? pass(pass)[k] : k;
   }
 
   /** Document indices of pass {@code pass} in reading order (the latest pass is cached; do not modify). */
   int[] pass(int pass) {
     if (pass != cachedPass) {
       int[] order = subset == null ? identity(documents) : subset.clone();
-      Rng rng = new Rng(mix(componentSeed + pass));
-      for (int i = order.length - 1; i > 0; i--) {
-        swap(order, i, rng.nextInt(i + 1));
+      if (shuffled) {
+        Rng rng = new Rng(mix(componentSeed + pass));
+        for (int i = order.length - 1; i > 0; i--) {
+          swap(order, i, rng.nextInt(i + 1));
+        }
       }
       cached = order;
       cachedPass = pass;

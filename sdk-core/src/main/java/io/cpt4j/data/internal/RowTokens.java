@@ -42,4 +42,23 @@ final class RowTokens {
   boolean ignoredAsTarget(int t) {
     return (flags[t] & (FIRST | PREFIX)) != 0;
   }
+
+  /** Whether some position has a target to learn: a token after the first that is not ignored. */
+  boolean hasTarget() {
+    for (int t = 1; t < size; t++) {
+      if (!ignoredAsTarget(t)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** A copy of the filled row, to keep while this one is reused. */
+  RowTokens copy() {
+    RowTokens c = new RowTokens(tokens.length - 1);
+    System.arraycopy(tokens, 0, c.tokens, 0, size);
+    System.arraycopy(flags, 0, c.flags, 0, size);
+    c.size = size;
+    return c;
+  }
 }

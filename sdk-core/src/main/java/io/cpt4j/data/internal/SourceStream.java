@@ -2,14 +2,20 @@ package io.cpt4j.data.internal;
 
 import io.cpt4j.data.DataException;
 import io.cpt4j.data.Limits;
+import io.cpt4j.data.Packing;
 import io.cpt4j.data.TokenDataset;
 
 /**
- * One mixture component read as a token stream: its documents in {@link DocumentOrder}, each as the
- * sequence {@code [metadata prefix] document EOS}, plus the counts the sampler reports. It knows
- * where it is (pass, documents begun in the pass, offset in the current sequence, the token carried
- * into the next packed row) but not when to stop: {@link BlendedSampler} applies the {@link Limits}.
- * Not thread-safe.
+ * One source read as a token stream and packed into rows: the packer that training ({@link
+ * BlendedSampler}) and fixed evaluation sets ({@link DatasetPass}) share. Its documents come in
+ * {@link DocumentOrder}, each as the sequence {@code [BOS] [metadata prefix] document EOS}, and
+ * {@link #fill} copies them into {@link RowTokens} as {@link Packing} describes: packed rows of
+ * {@code sequenceLength + 1} tokens, each starting with the token carried from the previous one, or
+ * unpacked rows of one document's first {@code sequenceLength + 1} tokens. The stream knows where
+ * it is (pass, documents begun in the pass, offset in the current sequence, the carried token) but
+ * not what to do at a limit: {@code fill} stops there and its caller decides ({@link
+ * BlendedSampler} applies the {@link Limits}; {@link DatasetPass} ends after one pass). Not
+ * thread-safe.
  */
 final class SourceStream {
   /** Where a component stands in the mixture. */
@@ -21,6 +27,16 @@ final class SourceStream {
     }
   }
 
+  /** Why {@link #fill} returned. */
+  enum Fill {
+    /** The row is complete: packed, {@code sequenceLength + 1} tokens; unpacked, one document. */
+    ROW_DONE,
+    /** The token budget is met; the row holds what came before it. */
+    BUDGET_MET,
+    /** Every document of the pass is used up; the row holds what came before. */
+    PASS_DONE
+  }
+
   private static final int[] NONE = new int[0];
 
   final int index;
@@ -28,6 +44,7 @@ final class SourceStream {
   final TokenDataset dataset;
   final Limits limits;
   private final DocumentOrder order;
+  private final boolean packed;
   private final int eosId;
   private final int bosId; // -1: none
   private final int lead; // 1 with a BOS before each document, else 0
@@ -45,19 +62,67 @@ final class SourceStream {
   long tokens;
   long rows;
   long documentsStarted;
+  long truncatedTokens; // unpacked: tokens of documents cut at the row's end
   int epochsCompleted;
   State state = State.ACTIVE;
 
-  SourceStream(int index, String name, TokenDataset dataset, Limits limits, DocumentOrder order, int eosId,
-      int bosId) {
-    this.bosId = bosId;
-    this.lead = bosId >= 0 ? 1 : 0;
+  SourceStream(int index, String name, TokenDataset dataset, Limits limits, DocumentOrder order, Packing packing) {
     this.index = index;
     this.name = name;
     this.dataset = dataset;
     this.limits = limits;
     this.order = order;
-    this.eosId = eosId;
+    this.packed = packing.packed();
+    this.eosId = packing.eosId();
+    this.bosId = packing.bosId();
+    this.lead = packing.framesWithBos() ? 1 : 0;
+  }
+
+  /**
+   * Fills {@code row} (empty at a row's start; after {@link Fill#PASS_DONE} and a new pass, as that
+   * call left it) until it is done or a limit stops it.
+   *
+   * <ul>
+   *   <li>packed: a row starts with the carried token, if any; documents follow, begun as needed,
+   *       until the row holds {@code sequenceLength + 1} tokens, whose last is then carried into the
+   *       next row;
+   *   <li>unpacked: the next document's first {@code sequenceLength + 1} tokens; the rest of it is
+   *       skipped and counted in {@link #truncatedTokens}.
+   * </ul>
+   *
+   * Tokens are counted as contributed; the budget is checked before every copy, the pass end before
+   * every document.
+   */
+  Fill fill(RowTokens row, boolean withPrefix) {
+    if (!packed) {
+      if (passDone()) {
+        return Fill.PASS_DONE;
+      }
+      startNextDocument(withPrefix);
+      copyTo(row, budgetLeft());
+      int skipped = skipRest();
+      if (row.free() == 0) {
+        truncatedTokens += skipped;
+      }
+      return Fill.ROW_DONE;
+    }
+    if (row.size == 0 && hasCarry()) {
+      row.add(carry, (byte) 0);
+    }
+    while (row.free() > 0) {
+      if (budgetLeft() <= 0) {
+        return Fill.BUDGET_MET;
+      }
+      if (documentDone()) {
+        if (passDone()) {
+          return Fill.PASS_DONE;
+        }
+        startNextDocument(withPrefix);
+      }
+      copyTo(row, budgetLeft());
+    }
+    carry = row.tokens[row.size - 1];
+    return Fill.ROW_DONE;
   }
 
   /** Whether the current document's sequence is used up (also true before a pass's first document). */
@@ -90,7 +155,7 @@ final class SourceStream {
     if (started >= order.size()) {
       throw new IllegalStateException("pass " + pass + " of source '" + name + "' is used up");
     }
-    load(order.pass(pass)[started], withPrefix);
+    load(order.document(pass, started), withPrefix);
     started++;
     documentsStarted++;
   }
@@ -113,7 +178,7 @@ final class SourceStream {
    *
    * @return the tokens appended
    */
-  int copyTo(RowTokens row, long max) {
+  private int copyTo(RowTokens row, long max) {
     int n = (int) Math.min(max, Math.min(row.free(), sequenceLength() - offset));
     int end = offset + n;
     if (offset < end && offset < lead) { // BOS: begins the document, its own target crosses the boundary
@@ -145,7 +210,7 @@ final class SourceStream {
   }
 
   /** Skips what is left of the current sequence; returns the BOS, prefix and document tokens skipped (EOS not counted). */
-  int skipRest() {
+  private int skipRest() {
     int skipped = Math.max(0, lead + prefix.length + documentLength - offset);
     offset = sequenceLength();
     return skipped;
@@ -157,10 +222,6 @@ final class SourceStream {
 
   int carry() {
     return carry;
-  }
-
-  void carry(int token) {
-    carry = token;
   }
 
   void clearCarry() {
@@ -199,7 +260,7 @@ final class SourceStream {
       documentLength = 0;
       offset = 0;
     } else {
-      load(order.pass(newPass)[newStarted - 1], prefixed);
+      load(order.document(newPass, newStarted - 1), prefixed);
       if (prefixed && prefix.length == 0) {
         throw new DataException("sampler state of source '" + name + "' has a metadata prefix on a document "
             + "that has none");

@@ -37,6 +37,20 @@ class DocumentOrderTest {
   }
 
   @Test
+  void theDatasetOrderReadsEveryDocumentInIndexOrderEveryPass() {
+    DocumentOrder order = DocumentOrder.inDatasetOrder(6);
+    assertThat(order.size()).isEqualTo(6);
+    assertThat(order.subset()).isNull();
+    for (int pass = 0; pass < 3; pass++) {
+      int p = pass;
+      assertThat(order.pass(p)).containsExactly(0, 1, 2, 3, 4, 5);
+      assertThat(IntStream.range(0, 6).map(k -> order.document(p, k)).toArray()).containsExactly(0, 1, 2, 3, 4, 5);
+    }
+    DocumentOrder shuffled = new DocumentOrder(0, 0, 10, 0);
+    assertThat(IntStream.range(0, 10).map(k -> shuffled.document(0, k)).toArray()).containsExactly(KNOWN_PASS_0);
+  }
+
+  @Test
   void ordersDependOnSeedAndComponentOnly() {
     assertThat(new DocumentOrder(7, 1, 50, 0).pass(3)).isEqualTo(new DocumentOrder(7, 1, 50, 0).pass(3));
     assertThat(new DocumentOrder(7, 1, 50, 0).pass(3)).isNotEqualTo(new DocumentOrder(8, 1, 50, 0).pass(3));

@@ -24,6 +24,8 @@ import org.junit.jupiter.api.Test;
 /** Fixed validation batches from an in-memory dataset: packing, caps, batching and the loss average. */
 class ValidatorTest {
   private static final int EOS = 9;
+  private static final int BOS = 12;
+  private static final int PAD = 0;
 
   @Test
   void packedRowsIgnoreBoundaryTargetsAndRestartDocumentIds() {
@@ -52,6 +54,68 @@ class ValidatorTest {
     assertThat(v.targetTokens()).isEqualTo(7); // 11 stream tokens, 10 successors, 3 boundary crossings
     assertThat(v.documents()).isEqualTo(4);
     assertThat(v.describe()).isEqualTo("general: 3 rows of 4 in 2 batches, 7 target tokens from 4 documents");
+  }
+
+  /** Three documents, the first longer than a row of 4: 1..7, then 8, then 10 11 13 14. */
+  private static ArrayTokenDataset threeDocuments() {
+    return new ArrayTokenDataset(new int[] {1, 2, 3, 4, 5, 6, 7}, new int[] {8}, new int[] {10, 11, 13, 14});
+  }
+
+  private static int[] positions(Batch b) {
+    return java.util.stream.IntStream.range(0, b.inputIds().length).map(b::position).toArray();
+  }
+
+  @Test
+  void packedRowsWithoutBosArePinned() {
+    Validator v = Validator.build("g", threeDocuments(), new Packing(4, true, EOS, PAD), 8, Long.MAX_VALUE);
+
+    // stream 1 2 3 4 5 6 7 E | 8 E | 10 11 13 14 E, rows of 5 tokens overlapping by one
+    Batch b = v.batches().getFirst();
+    assertThat(b.rows()).isEqualTo(4);
+    assertThat(b.inputIds()).containsExactly(1, 2, 3, 4, /**/ 5, 6, 7, EOS, /**/ 8, EOS, 10, 11, /**/ 13, 14, EOS, PAD);
+    assertThat(b.targets())
+        .containsExactly(2, 3, 4, 5, /**/ 6, 7, EOS, IGNORE, /**/ EOS, IGNORE, 11, 13, /**/ 14, EOS, IGNORE, IGNORE);
+    assertThat(b.weights()).containsExactly(1, 1, 1, 1, /**/ 1, 1, 1, 0, /**/ 1, 0, 1, 1, /**/ 1, 1, 0, 0);
+    assertThat(b.documentIds()).containsExactly(0, 0, 0, 0, /**/ 0, 0, 0, 0, /**/ 0, 0, 1, 1, /**/ 0, 0, 0, 1);
+    assertThat(positions(b)).containsExactly(0, 1, 2, 3, /**/ 0, 1, 2, 3, /**/ 0, 1, 0, 1, /**/ 0, 1, 2, 0);
+    assertThat(v.targetTokens()).isEqualTo(12); // 15 stream tokens, 14 successors, 2 boundary crossings
+    assertThat(v.documents()).isEqualTo(3);
+  }
+
+  @Test
+  void packedRowsWithBosArePinned() {
+    Validator v = Validator.build("g", threeDocuments(), new Packing(4, true, EOS, PAD).withBos(BOS), 8,
+        Long.MAX_VALUE);
+
+    // stream B 1 2 3 4 5 6 7 E | B 8 E | B 10 11 13 14 E: BOS begins a document, its first token is learned
+    Batch b = v.batches().getFirst();
+    assertThat(b.rows()).isEqualTo(5);
+    assertThat(b.inputIds()).containsExactly(BOS, 1, 2, 3, /**/ 4, 5, 6, 7, /**/ EOS, BOS, 8, EOS,
+        /**/ BOS, 10, 11, 13, /**/ 14, EOS, PAD, PAD);
+    assertThat(b.targets()).containsExactly(1, 2, 3, 4, /**/ 5, 6, 7, EOS, /**/ IGNORE, 8, EOS, IGNORE,
+        /**/ 10, 11, 13, 14, /**/ EOS, IGNORE, IGNORE, IGNORE);
+    assertThat(b.documentIds()).containsExactly(0, 0, 0, 0, /**/ 0, 0, 0, 0, /**/ 0, 1, 1, 1, /**/ 0, 0, 0, 0,
+        /**/ 0, 0, 1, 1);
+    assertThat(positions(b)).containsExactly(0, 1, 2, 3, /**/ 0, 1, 2, 3, /**/ 0, 0, 1, 2, /**/ 0, 1, 2, 3,
+        /**/ 0, 1, 0, 1);
+    assertThat(v.targetTokens()).isEqualTo(15); // 18 stream tokens, 17 successors, 2 boundary crossings
+  }
+
+  @Test
+  void unpackedRowsWithAndWithoutBosArePinned() {
+    Packing unpacked = new Packing(4, false, EOS, PAD);
+    Batch plain = Validator.build("g", threeDocuments(), unpacked, 8, Long.MAX_VALUE).batches().getFirst();
+    Batch framed = Validator.build("g", threeDocuments(), unpacked.withBos(BOS), 8, Long.MAX_VALUE).batches().getFirst();
+
+    // one document per row: its first 5 tokens (5, 6, 7 and EOS of the first are cut), padded
+    assertThat(plain.inputIds()).containsExactly(1, 2, 3, 4, /**/ 8, EOS, PAD, PAD, /**/ 10, 11, 13, 14);
+    assertThat(plain.targets()).containsExactly(2, 3, 4, 5, /**/ EOS, IGNORE, IGNORE, IGNORE, /**/ 11, 13, 14, EOS);
+    assertThat(framed.inputIds()).containsExactly(BOS, 1, 2, 3, /**/ BOS, 8, EOS, PAD, /**/ BOS, 10, 11, 13);
+    assertThat(framed.targets()).containsExactly(1, 2, 3, 4, /**/ 8, EOS, IGNORE, IGNORE, /**/ 10, 11, 13, 14);
+    for (Batch b : List.of(plain, framed)) {
+      assertThat(b.documentIds()).containsOnly(0);
+      assertThat(positions(b)).containsExactly(0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3);
+    }
   }
 
   @Test
