@@ -42,6 +42,8 @@ final class CliLogging {
   // Strong references: java.util.logging keeps loggers weakly, and a collected logger forgets its level.
   private static final Logger ROOT = LogManager.getLogManager().getLogger("");
   private static final Logger CPT4J = Logger.getLogger("io.cpt4j");
+  // DJL warns on every CPU-only start that it cannot count GPUs; sdk-gpu says precisely what is missing.
+  private static final Logger DJL_CUDA = Logger.getLogger("ai.djl.util.cuda.CudaUtils");
 
   /** Replaces the root logger's handlers with the one-line format at the default verbosity; idempotent. */
   static void install(boolean debug) {
@@ -68,6 +70,7 @@ final class CliLogging {
   static synchronized void verbosity(Verbosity v) {
     ROOT.setLevel(v.libraries);
     CPT4J.setLevel(v.cpt4j);
+    DJL_CUDA.setLevel(v == Verbosity.VERBOSE ? v.libraries : Level.SEVERE);
     Handler h = handler;
     if (h != null) {
       h.setLevel(Level.ALL);

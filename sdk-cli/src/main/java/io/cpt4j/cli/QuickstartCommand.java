@@ -1,6 +1,6 @@
 package io.cpt4j.cli;
 
-import io.cpt4j.examples.Quickstart;
+import io.cpt4j.quickstart.Quickstart;
 import io.cpt4j.train.TrainingReport;
 import java.io.PrintWriter;
 import java.nio.file.Path;

@@ -30,9 +30,9 @@ import org.junit.jupiter.api.Test;
  * <ul>
  *   <li>The public API is sdk-api: outside it, every type of sdk-core and sdk-gpu lives in an
  *       {@code internal} package (SPI providers included), sdk-cli's only public type is its {@code
- *       Main}; sdk-examples is exempt (example programs and the demo assets they share are public
- *       so that users can run and copy them, not API).
- *   <li>sdk-cli and sdk-examples use the public API only: no {@code *.internal} class.
+ *       Main}; sdk-quickstart and sdk-examples are exempt (the quickstart, its demo assets and the
+ *       example programs are public so that users can run and copy them; they are not API).
+ *   <li>sdk-cli, sdk-quickstart and sdk-examples use the public API only: no {@code *.internal} class.
  *   <li>No package cycles. Calls into {@code io.cpt4j.spi} do not count: API types find their
  *       implementation through that service locator, which is the point of the SPI.
  * </ul>
@@ -49,9 +49,9 @@ class ArchitectureTest {
         .importPackages("io.cpt4j");
   }
 
-  /** No class of sdk-cli or sdk-examples uses an {@code *.internal} class. */
+  /** No class of sdk-cli, sdk-quickstart or sdk-examples uses an {@code *.internal} class. */
   static final ArchRule PUBLIC_API_ONLY_IN_CLI_AND_EXAMPLES = noClasses()
-      .that().resideInAnyPackage("io.cpt4j.cli..", "io.cpt4j.examples..")
+      .that().resideInAnyPackage("io.cpt4j.cli..", "io.cpt4j.quickstart..", "io.cpt4j.examples..")
       .should().dependOnClassesThat().resideInAPackage("..internal..")
       .because("the CLI and the examples show what a user of the public API (sdk-api) can do");
 
@@ -59,21 +59,22 @@ class ArchitectureTest {
   static final ArchRule NO_PACKAGE_CYCLES = slices().matching("io.cpt4j.(**)").should().beFreeOfCycles()
       .ignoreDependency(DescribedPredicate.alwaysTrue(), JavaClass.Predicates.resideInAPackage("io.cpt4j.spi"));
 
-  /** Public top-level types outside sdk-api: internal packages, the CLI's Main, the examples. */
+  /** Public top-level types outside sdk-api: internal packages, the CLI's Main, quickstart and examples. */
   static final ArchRule PUBLIC_TYPES_IN_SDK_API = classes()
       .that().haveModifier(JavaModifier.PUBLIC).and().areTopLevelClasses()
       .should(beInSdkApiOrInternalOrAProgram())
       .because("the public API is sdk-api; implementation types are reachable only through its SPI");
 
   private static ArchCondition<JavaClass> beInSdkApiOrInternalOrAProgram() {
-    return new ArchCondition<>("be in sdk-api, in an internal package, the CLI's Main or the examples") {
+    return new ArchCondition<>("be in sdk-api, in an internal package, the CLI's Main, the quickstart or the examples") {
       @Override
       public void check(JavaClass c, ConditionEvents events) {
         String where = c.getSource().map(s -> s.getUri().toString()).orElse("");
         boolean api = where.contains("/sdk-api/") || where.contains("/sdk-api-");
         boolean internal = c.getPackageName().contains(".internal");
         boolean cliMain = c.getName().equals("io.cpt4j.cli.Main");
-        boolean example = c.getPackageName().startsWith("io.cpt4j.examples");
+        boolean example = c.getPackageName().startsWith("io.cpt4j.examples")
+            || c.getPackageName().startsWith("io.cpt4j.quickstart");
         if (!(api || internal || cliMain || example)) {
           events.add(SimpleConditionEvent.violated(c, c.getName() + " is public outside sdk-api (in " + where + ")"));
         }
@@ -84,7 +85,7 @@ class ArchitectureTest {
   @Test
   void theCliAndTheExamplesUseThePublicApiOnly() {
     assertThat(main.contain("io.cpt4j.cli.Main")).isTrue();
-    assertThat(main.contain("io.cpt4j.examples.Quickstart")).isTrue();
+    assertThat(main.contain("io.cpt4j.quickstart.Quickstart")).isTrue();
     PUBLIC_API_ONLY_IN_CLI_AND_EXAMPLES.check(main);
   }
 

@@ -1,6 +1,7 @@
 package io.cpt4j.examples;
 
 import io.cpt4j.backend.Batch;
+import io.cpt4j.quickstart.Corpora;
 import io.cpt4j.data.Document;
 import io.cpt4j.data.Mixture;
 import io.cpt4j.data.MixtureSampler;

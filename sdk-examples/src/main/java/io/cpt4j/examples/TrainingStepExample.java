@@ -18,7 +18,7 @@ public final class TrainingStepExample {
   private TrainingStepExample() {}
 
   public static void main(String[] args) {
-    Path in = Path.of(args.length > 0 ? args[0] : "sdk-examples/target/models/tiny-llama");
+    Path in = Path.of(args.length > 0 ? args[0] : "sdk-quickstart/target/models/tiny-llama");
     Path out = Path.of(args.length > 1 ? args[1] : "sdk-examples/target/tiny-llama-steps");
     try (Checkpoint base = Checkpoint.open(in);
         TrainingSession session = Backends.cpu().open(base, SessionOptions.defaults())) {

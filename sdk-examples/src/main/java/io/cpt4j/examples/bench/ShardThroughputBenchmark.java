@@ -47,7 +47,7 @@ import java.util.zip.ZipFile;
  *
  * <p>Corpus (first match): the {@code CORPUS} argument (a directory of text files, a {@code .jsonl}
  * or {@code .jsonl.gz} file with {@code --field NAME}, or a {@code .zip}/{@code .jar} of sources);
- * {@code sdk-examples/target/corpora/java}; the JDK's {@code lib/src.zip} ({@code java.base}); a
+ * {@code sdk-quickstart/target/corpora/java}; the JDK's {@code lib/src.zip} ({@code java.base}); a
  * Guava sources jar in {@code ~/.m2}; else generated text. The first {@code --mb} megabytes (default
  * 8) are used. Tokenizer: {@code --tokenizer tokenizer.json}, or a byte-level BPE of 8,192 tokens
  * trained with {@link BpeTrainer} on the first quarter of the corpus.
@@ -255,7 +255,7 @@ public final class ShardThroughputBenchmark {
       if (arg != null) {
         return from(Path.of(arg), field, maxChars);
       }
-      Path corpora = Path.of("sdk-examples/target/corpora/java");
+      Path corpora = Path.of("sdk-quickstart/target/corpora/java");
       if (Files.isDirectory(corpora)) {
         return from(corpora, null, maxChars);
       }

@@ -1,4 +1,4 @@
-package io.cpt4j.examples;
+package io.cpt4j.quickstart;
 
 import io.cpt4j.data.Source;
 import java.nio.file.Files;
@@ -6,19 +6,19 @@ import java.nio.file.Path;
 
 /**
  * The two real corpora the examples and tests use, found from the repository root, the {@code
- * sdk-examples} module directory or any directory below them (provenance and licences: NOTICE).
+ * sdk-quickstart} module directory or any directory below them (provenance and licences: NOTICE).
  *
  * <ul>
  *   <li>{@link #sotu()}: general English, the 233 State of the Union addresses 1790–2021 as one
- *       gzip JSONL file committed under {@code sdk-examples/src/main/resources/corpora/sotu/}, one
+ *       gzip JSONL file committed under {@code sdk-quickstart/src/main/resources/corpora/sotu/}, one
  *       line per address with fields {@code text}, {@code year}, {@code president}, {@code party}.
  *   <li>{@link #javaCode()}: the code domain, the {@code .java} files of the Guava and Commons Lang
- *       sources jars, which the build unpacks to {@code sdk-examples/target/corpora/java/} (phase
+ *       sources jars, which the build unpacks to {@code sdk-quickstart/target/corpora/java/} (phase
  *       {@code generate-resources}; nothing is committed).
  * </ul>
  */
 public final class Corpora {
-  private static final String MODULE = "sdk-examples";
+  private static final String MODULE = "sdk-quickstart";
   private static final String SOTU = "src/main/resources/corpora/sotu/sotu.jsonl.gz";
   private static final String JAVA = "target/corpora/java";
 
@@ -46,16 +46,16 @@ public final class Corpora {
     return Source.text(dir + dir.getFileSystem().getSeparator() + "**.java").named("java");
   }
 
-  /** {@code sdk-examples/target/corpora/java}, one subdirectory per sources jar. */
+  /** {@code sdk-quickstart/target/corpora/java}, one subdirectory per sources jar. */
   public static Path javaCodeDirectory() {
-    return locate(JAVA, "build it with: ./mvnw -B -pl sdk-examples generate-resources");
+    return locate(JAVA, "build it with: ./mvnw -B -pl sdk-quickstart generate-resources");
   }
 
   /**
-   * {@code relative} under the sdk-examples module: below the repository root named by the system
+   * {@code relative} under the sdk-quickstart module: below the repository root named by the system
    * property {@code cpt4j.home} if set, else from the working directory up, the first
-   * directory that is the module ({@code sdk-examples/relative}) or holds it ({@code
-   * dir/sdk-examples/relative}).
+   * directory that is the module ({@code sdk-quickstart/relative}) or holds it ({@code
+   * dir/sdk-quickstart/relative}).
    */
   static Path locate(String relative, String hint) {
     String home = System.getProperty("cpt4j.home"); // the repository root, set by the ./cpt4j launcher

@@ -1,4 +1,4 @@
-package io.cpt4j.examples;
+package io.cpt4j.quickstart;
 
 import io.cpt4j.checkpoint.Architecture;
 import io.cpt4j.checkpoint.CheckpointWriter;
@@ -22,7 +22,7 @@ public final class DemoCheckpoints {
   private DemoCheckpoints() {}
 
   public static void main(String[] args) throws IOException {
-    Path out = Path.of(args.length > 0 ? args[0] : "sdk-examples/target/models");
+    Path out = Path.of(args.length > 0 ? args[0] : "sdk-quickstart/target/models");
     Files.createDirectories(out);
     Path tokenizer = out.resolve("tokenizer.json");
     DemoTokenizer.write(tokenizer);

@@ -1,4 +1,4 @@
-package io.cpt4j.examples;
+package io.cpt4j.quickstart;
 
 import io.cpt4j.checkpoint.Architecture;
 import io.cpt4j.checkpoint.Checkpoint;
@@ -75,7 +75,7 @@ public final class Quickstart {
   private Quickstart() {}
 
   public static void main(String[] args) {
-    Settings s = Settings.defaults().withWork(Path.of(args.length > 0 ? args[0] : "sdk-examples/target/quickstart"));
+    Settings s = Settings.defaults().withWork(Path.of(args.length > 0 ? args[0] : "sdk-quickstart/target/quickstart"));
     TrainingReport report = run(s, List.of(), System.out);
     System.out.print(report.describe());
     System.out.println(exportAndGenerate(report.finalModel(), s.work(), System.out));

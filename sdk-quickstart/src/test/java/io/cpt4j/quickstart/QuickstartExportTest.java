@@ -1,4 +1,4 @@
-package io.cpt4j.examples;
+package io.cpt4j.quickstart;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

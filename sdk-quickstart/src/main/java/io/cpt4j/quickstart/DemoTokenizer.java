@@ -1,4 +1,4 @@
-package io.cpt4j.examples;
+package io.cpt4j.quickstart;
 
 import io.cpt4j.tokenize.BpeTrainer;
 import java.nio.file.Path;
@@ -8,7 +8,7 @@ import java.util.List;
  * Writes a small but complete byte-level BPE {@code tokenizer.json} (GPT-2's byte alphabet, a few
  * English merges, {@code <|endoftext|>}) for the demo checkpoints. Any UTF-8 text round-trips.
  */
-public final class DemoTokenizer {
+final class DemoTokenizer {
   private DemoTokenizer() {}
 
   /** Merges applied in this order; each result is a vocabulary entry after the 256 bytes. */
