@@ -4,7 +4,6 @@ import io.cpt4j.train.MovingAverage;
 import io.cpt4j.train.RunConfig;
 import io.cpt4j.train.TrainingListener;
 import io.cpt4j.train.TrainingReport;
-import java.io.Console;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -60,9 +59,9 @@ final class ConsoleProgress implements TrainingListener, AutoCloseable {
   private ProgressBar bar;
   private String lastLine; // guarded by lock
 
-  /** Progress on {@code System.err}, drawn in place when the JVM runs on a terminal. */
-  public ConsoleProgress() {
-    this(System.err, onTerminal());
+  /** Progress on {@code System.err}, drawn in place when stderr is a terminal. */
+  ConsoleProgress() {
+    this(System.err, ProgressLine.stderrIsTerminal());
   }
 
   /** Progress on {@code out}; {@code terminal} says whether it may be redrawn in place. */
@@ -81,12 +80,6 @@ final class ConsoleProgress implements TrainingListener, AutoCloseable {
       throw new IllegalArgumentException("logInterval must be positive, got " + logInterval);
     }
     this.logInterval = logInterval;
-  }
-
-  /** Whether this JVM's console is a terminal (JDK 22+: not merely present, as when redirected). */
-  public static boolean onTerminal() {
-    Console console = System.console();
-    return console != null && console.isTerminal();
   }
 
   @Override

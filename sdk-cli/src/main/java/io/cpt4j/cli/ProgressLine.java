@@ -3,31 +3,37 @@ package io.cpt4j.cli;
 import io.cpt4j.checkpoint.CheckpointWriter;
 import java.io.Console;
 import java.io.PrintStream;
-import java.util.Locale;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
- * A self-overwriting progress line on stderr, drawn only when stderr is a terminal: the launcher
- * passes {@code -Dcpt4j.stderr.tty=true|false}; without it, {@code System.console()} decides
- * (non-null and {@link Console#isTerminal()}). Redraws at most every 100 ms.
+ * Bytes written as a progress bar on stderr ({@code merging 42% [=====     ] 120/285 MB (0:00:03 /
+ * 0:00:04) 40 MB/s}), drawn only when stderr is a terminal, by the same library and style as the
+ * training bar ({@link ConsoleProgress}). Terminal: the launcher passes {@code
+ * -Dcpt4j.stderr.tty=true|false}; without it, {@code System.console()} decides (non-null and {@link
+ * Console#isTerminal()}). The bar starts at the first update and is redrawn at most every 100 ms.
+ * Not thread-safe beyond what the library does (its own redraw thread).
  */
 final class ProgressLine implements CheckpointWriter.Progress, AutoCloseable {
-  private static final long INTERVAL_NANOS = 100_000_000L;
+  private static final int REFRESH_MILLIS = 100;
 
   private final String label;
   private final PrintStream err;
-  private long lastDraw = Long.MIN_VALUE;
-  private boolean drawn;
+  private ProgressBar bar;
 
   private ProgressLine(String label, PrintStream err) {
     this.label = label;
     this.err = err;
   }
 
-  /** A progress line on stderr, or a silent one when stderr is not a terminal. */
+  /** A progress bar on stderr, or a silent one when stderr is not a terminal. */
   static ProgressLine onStderrIfTerminal(String label) {
     return new ProgressLine(label, stderrIsTerminal() ? System.err : null);
   }
 
+  /** Whether stderr is a terminal (the launcher's hint, else the JVM's console). */
   static boolean stderrIsTerminal() {
     String hint = System.getProperty("cpt4j.stderr.tty");
     if (hint != null) {
@@ -42,23 +48,22 @@ final class ProgressLine implements CheckpointWriter.Progress, AutoCloseable {
     if (err == null) {
       return;
     }
-    long now = System.nanoTime();
-    if (drawn && written < total && now - lastDraw < INTERVAL_NANOS) {
-      return;
+    if (bar == null) {
+      bar = new ProgressBarBuilder().setTaskName(label).setInitialMax(Math.max(1, total))
+          .setStyle(ProgressBarStyle.UNICODE_BLOCK).setUnit(" MB", 1_000_000).showSpeed()
+          .setUpdateIntervalMillis(REFRESH_MILLIS).setConsumer(new ConsoleProgressBarConsumer(err)).build();
     }
-    lastDraw = now;
-    drawn = true;
-    double pct = total == 0 ? 100 : 100.0 * written / total;
-    err.printf(Locale.ROOT, "\r%s %5.1f%%  %s / %s   ", label, pct, io.cpt4j.checkpoint.ByteSizes.decimal(written), io.cpt4j.checkpoint.ByteSizes.decimal(total));
-    err.flush();
+    if (total > 0 && bar.getMax() != total) {
+      bar.maxHint(total);
+    }
+    bar.stepTo(written);
   }
 
-  /** Ends the line (once something was drawn). */
+  /** Draws the final state and ends the line (once something was drawn). */
   void finish() {
-    if (err != null && drawn) {
-      err.println();
-      err.flush();
-      drawn = false;
+    if (bar != null) {
+      bar.close();
+      bar = null;
     }
   }
 
