@@ -207,6 +207,6 @@ class SessionResumeTest {
   }
 
   private static ModelConfig wider(ModelConfig config) {
-    return config.toBuilder().hiddenSize(64).intermediateSize(128).maxPositionEmbeddings(256).build();
+    return config.newBuilder().hiddenSize(64).intermediateSize(128).maxPositionEmbeddings(256).build();
   }
 }

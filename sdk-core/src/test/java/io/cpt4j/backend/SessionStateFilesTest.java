@@ -134,7 +134,7 @@ class SessionStateFilesTest {
   @Test
   void stateOfTheSameArchitectureWithOtherShapesIsRefused() {
     ModelConfig small = TestCheckpoints.tinyLlama();
-    ModelConfig wider = small.toBuilder().intermediateSize(small.intermediateSize() * 2).build();
+    ModelConfig wider = small.newBuilder().intermediateSize(small.intermediateSize() * 2).build();
     Path state = saved(small, SessionOptions.defaults(), 1, "small");
     assertThatThrownBy(() -> restore(wider, SessionOptions.defaults(), state))
         .isInstanceOf(BackendException.class).hasMessageContaining("mlp").hasMessageContaining("the parameter is F32");

@@ -86,7 +86,7 @@ class GpuTrainingTest {
   void aStepTooLargeForTheDeviceFailsBeforeRunningWithTheEstimate() {
     // 256 × 1024 tokens over a 32768-word vocabulary: the float32 logits alone are 32 GiB, the plan
     // well over 100 GiB, more than any current GPU has
-    ModelConfig wide = CONFIG.toBuilder().vocabSize(32768).build();
+    ModelConfig wide = CONFIG.newBuilder().vocabSize(32768).build();
     int[][] seqs = new int[256][1025];
     Batch huge = Batch.causalLm(seqs);
     try (Checkpoint ckpt = checkpoint(wide, "wide");
