@@ -25,7 +25,7 @@ class RunConfigBuilderTest {
     return RunConfig.builder().base(Path.of("base")).tokenizer(Path.of("tok.json"))
         .schedule(Rewarm.to(3e-4).warmupSteps(10).cosineTo(3e-5)).mixture(Mixture.of(CODE, 1.0)).tokens(1000)
         .steps(7).sequenceLength(16).batchTokens(64).microBatchTokens(32)
-        .optimizer(AdamW.defaults().withWeightDecay(0.01)).precision(Precision.FP16_MIXED)
+        .optimizer(AdamW.builder().weightDecay(0.01).build()).precision(Precision.FP16_MIXED)
         .activationCheckpointing(true).backend("cpu:3").validation("code", CODE).validationTokens(128)
         .evaluateEvery(2).checkpointEvery(3).keepLastCheckpoints(4).seed(5).output(Path.of("out"))
         .dataCache(Path.of("cache")).maxBadSteps(6).specialTokens(false).build();

@@ -63,7 +63,7 @@ class GpuTrainingTest {
   @Test
   void fp16MixedOnTheGpuFollowsTheCpuFp32LossWithinFp16Tolerance() {
     List<Double> cpu = train(Backends.cpu(), SessionOptions.defaults());
-    List<Double> gpu = train(Backends.gpu(), SessionOptions.defaults().withPrecision(Precision.FP16_MIXED));
+    List<Double> gpu = train(Backends.gpu(), SessionOptions.builder().precision(Precision.FP16_MIXED).build());
     // float16 activations carry 11 significant bits: the loss agrees to about 1e-3 relative at the
     // start; over 20 updates at lr 1e-3 the trajectories drift apart by rounding, hence 2e-2.
     assertThat(gpu.get(0)).isCloseTo(cpu.get(0), within(2e-3 * cpu.get(0)));
@@ -76,7 +76,7 @@ class GpuTrainingTest {
   @Test
   void activationCheckpointingOnTheGpuGivesTheSameLosses() {
     List<Double> plain = train(Backends.gpu(), SessionOptions.defaults());
-    List<Double> ckpt = train(Backends.gpu(), SessionOptions.defaults().withActivationCheckpointing(true));
+    List<Double> ckpt = train(Backends.gpu(), SessionOptions.builder().activationCheckpointing(true).build());
     for (int i = 0; i < plain.size(); i++) {
       assertThat(ckpt.get(i)).as("step %d", i).isCloseTo(plain.get(i), within(1e-5 * plain.get(i)));
     }

@@ -315,9 +315,10 @@ final class RunConfigCodec {
       return d;
     }
     checkKeys(o, Set.of("beta1", "beta2", "eps", "weight_decay", "decay_embeddings", "max_grad_norm"), "optimizer.");
-    return new AdamW(o.path("beta1").asDouble(d.beta1()), o.path("beta2").asDouble(d.beta2()),
-        o.path("eps").asDouble(d.eps()), o.path("weight_decay").asDouble(d.weightDecay()),
-        o.path("decay_embeddings").asBoolean(d.decayEmbeddings()), o.path("max_grad_norm").asDouble(d.maxGradNorm()));
+    return d.newBuilder().beta1(o.path("beta1").asDouble(d.beta1())).beta2(o.path("beta2").asDouble(d.beta2()))
+        .eps(o.path("eps").asDouble(d.eps())).weightDecay(o.path("weight_decay").asDouble(d.weightDecay()))
+        .decayEmbeddings(o.path("decay_embeddings").asBoolean(d.decayEmbeddings()))
+        .maxGradNorm(o.path("max_grad_norm").asDouble(d.maxGradNorm())).build();
   }
 
   private static void checkKeys(JsonNode node, Set<String> allowed, String prefix) {
