@@ -3,11 +3,14 @@ package io.cpt4j.backend;
 /**
  * AdamW (Loshchilov &amp; Hutter, "Decoupled Weight Decay Regularization", 2019) with global-norm
  * gradient clipping. The learning rate is not part of it: the caller passes it to every step (a
- * schedule decides it). Immutable.
+ * schedule decides it). Immutable and thread-safe.
  *
  * <p>Update for a parameter {@code p} with gradient {@code g} at step {@code t} (1-based): {@code
  * m = β1·m + (1-β1)·g}, {@code v = β2·v + (1-β2)·g²}, {@code p -= lr·(m/(1-β1^t)) /
  * (sqrt(v/(1-β2^t)) + eps) + lr·weightDecay·p}; decay only applies to the decay group.
+ *
+ * <p>Built with {@link #builder()} (or {@link #defaults()}); {@link #newBuilder()} for a modified
+ * copy, e.g. {@code AdamW.defaults().newBuilder().weightDecay(0).build()}.
  *
  * <p>Groups: 1-D parameters (biases, norm weights) never decay; embedding and LM-head matrices
  * decay only if {@code decayEmbeddings}; every other matrix decays.
@@ -42,26 +45,48 @@ public record AdamW(double beta1, double beta2, double eps, double weightDecay, 
 
   /** β = (0.9, 0.95), eps 1e-8, weight decay 0.1 (embeddings included), clipping at 1.0. */
   public static AdamW defaults() {
-    return new AdamW(0.9, 0.95, 1e-8, 0.1, true, 1.0);
+    return builder().build();
   }
 
-  public AdamW withBetas(double b1, double b2) {
-    return new AdamW(b1, b2, eps, weightDecay, decayEmbeddings, maxGradNorm);
+  /** A builder holding the defaults (see {@link #defaults()}). */
+  public static Builder builder() {
+    return new Builder();
   }
 
-  public AdamW withWeightDecay(double wd) {
-    return new AdamW(beta1, beta2, eps, wd, decayEmbeddings, maxGradNorm);
+  /** A builder holding these settings, for a modified copy; this value is unchanged. */
+  public Builder newBuilder() {
+    return new Builder().beta1(beta1).beta2(beta2).eps(eps).weightDecay(weightDecay).decayEmbeddings(decayEmbeddings)
+        .maxGradNorm(maxGradNorm);
   }
 
-  public AdamW withDecayEmbeddings(boolean decay) {
-    return new AdamW(beta1, beta2, eps, weightDecay, decay, maxGradNorm);
-  }
+  /**
+   * Collects {@link AdamW} settings; the one place their defaults live (see the record's
+   * components). {@link #build()} checks them. Not thread-safe.
+   */
+  public static final class Builder {
+    private double beta1 = 0.9;
+    private double beta2 = 0.95;
+    private double eps = 1e-8;
+    private double weightDecay = 0.1;
+    private boolean decayEmbeddings = true;
+    private double maxGradNorm = 1.0;
 
-  public AdamW withMaxGradNorm(double norm) {
-    return new AdamW(beta1, beta2, eps, weightDecay, decayEmbeddings, norm);
-  }
+    private Builder() {}
 
-  public AdamW withEps(double e) {
-    return new AdamW(beta1, beta2, e, weightDecay, decayEmbeddings, maxGradNorm);
+    public Builder beta1(double b) { this.beta1 = b; return this; }
+    public Builder beta2(double b) { this.beta2 = b; return this; }
+    public Builder eps(double e) { this.eps = e; return this; }
+    public Builder weightDecay(double wd) { this.weightDecay = wd; return this; }
+    public Builder decayEmbeddings(boolean decay) { this.decayEmbeddings = decay; return this; }
+    public Builder maxGradNorm(double norm) { this.maxGradNorm = norm; return this; }
+
+    /**
+     * The settings.
+     *
+     * @throws IllegalArgumentException naming the first setting out of range
+     */
+    public AdamW build() {
+      return new AdamW(beta1, beta2, eps, weightDecay, decayEmbeddings, maxGradNorm);
+    }
   }
 }

@@ -176,7 +176,7 @@ public record MemoryPlan(ModelConfig config, int microBatch, int sequenceLength,
     if (!activationCheckpointing) {
       MemoryPlan ckpt = estimate(config, microBatch, sequenceLength, precision, true);
       if (ckpt.fitsIn(freeBytes)) {
-        return "turn on activation checkpointing (SessionOptions.withActivationCheckpointing(true)): estimate "
+        return "turn on activation checkpointing (SessionOptions.Builder.activationCheckpointing(true)): estimate "
             + bytes(ckpt.total());
       }
     }

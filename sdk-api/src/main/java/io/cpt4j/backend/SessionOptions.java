@@ -4,7 +4,13 @@ import java.util.Objects;
 
 /**
  * How a {@link TrainingSession} computes: precision, optimizer, activation checkpointing and the
- * seed of anything random. Immutable; {@code withX} methods return modified copies.
+ * seed of anything random. Immutable and thread-safe; built with {@link #builder()} (or {@link
+ * #defaults()}), modified copies through {@link #newBuilder()}:
+ *
+ * <pre>{@code
+ * SessionOptions fp16 = SessionOptions.builder().precision(Precision.FP16_MIXED).build();
+ * SessionOptions fp16Ckpt = fp16.newBuilder().activationCheckpointing(true).build();
+ * }</pre>
  *
  * @param precision FP32 (default) or FP16_MIXED
  * @param optimizer AdamW settings (default {@link AdamW#defaults()})
@@ -22,27 +28,47 @@ public record SessionOptions(Precision precision, AdamW optimizer, LossScaling l
     Objects.requireNonNull(lossScaling, "lossScaling");
   }
 
+  /** FP32, {@link AdamW#defaults()}, {@link LossScaling#defaults()}, no activation checkpointing, seed 0. */
   public static SessionOptions defaults() {
-    return new SessionOptions(Precision.FP32, AdamW.defaults(), LossScaling.defaults(), false, 0);
+    return builder().build();
   }
 
-  public SessionOptions withPrecision(Precision p) {
-    return new SessionOptions(p, optimizer, lossScaling, activationCheckpointing, seed);
+  /** A builder holding the defaults (see {@link #defaults()}). */
+  public static Builder builder() {
+    return new Builder();
   }
 
-  public SessionOptions withOptimizer(AdamW o) {
-    return new SessionOptions(precision, o, lossScaling, activationCheckpointing, seed);
+  /** A builder holding these options, for a modified copy; this value is unchanged. */
+  public Builder newBuilder() {
+    return new Builder().precision(precision).optimizer(optimizer).lossScaling(lossScaling)
+        .activationCheckpointing(activationCheckpointing).seed(seed);
   }
 
-  public SessionOptions withLossScaling(LossScaling s) {
-    return new SessionOptions(precision, optimizer, s, activationCheckpointing, seed);
-  }
+  /**
+   * Collects {@link SessionOptions}; the one place their defaults live (see the record's
+   * components). Not thread-safe.
+   */
+  public static final class Builder {
+    private Precision precision = Precision.FP32;
+    private AdamW optimizer = AdamW.defaults();
+    private LossScaling lossScaling = LossScaling.defaults();
+    private boolean activationCheckpointing;
+    private long seed;
 
-  public SessionOptions withActivationCheckpointing(boolean on) {
-    return new SessionOptions(precision, optimizer, lossScaling, on, seed);
-  }
+    private Builder() {}
 
-  public SessionOptions withSeed(long s) {
-    return new SessionOptions(precision, optimizer, lossScaling, activationCheckpointing, s);
+    public Builder precision(Precision p) { this.precision = Objects.requireNonNull(p, "precision"); return this; }
+    public Builder optimizer(AdamW o) { this.optimizer = Objects.requireNonNull(o, "optimizer"); return this; }
+    public Builder lossScaling(LossScaling s) {
+      this.lossScaling = Objects.requireNonNull(s, "lossScaling");
+      return this;
+    }
+
+    public Builder activationCheckpointing(boolean on) { this.activationCheckpointing = on; return this; }
+    public Builder seed(long s) { this.seed = s; return this; }
+
+    public SessionOptions build() {
+      return new SessionOptions(precision, optimizer, lossScaling, activationCheckpointing, seed);
+    }
   }
 }

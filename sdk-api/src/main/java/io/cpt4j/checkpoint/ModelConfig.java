@@ -262,8 +262,8 @@ public record ModelConfig(
     return new Builder(architecture);
   }
 
-  /** A builder that starts from this configuration. */
-  public Builder toBuilder() {
+  /** A builder holding this configuration, for a modified copy; this value is unchanged. */
+  public Builder newBuilder() {
     Builder b = new Builder(architecture);
     b.values.putAll(asMap());
     return b;

@@ -1,7 +1,8 @@
 package io.cpt4j.data;
 
 /**
- * How {@link TokenDataset#prepare} tokenizes a source into shards. Immutable.
+ * How {@link TokenDataset#prepare} tokenizes a source into shards. Immutable and thread-safe; built
+ * with {@link #builder()} (or {@link #defaults()}), modified copies through {@link #newBuilder()}.
  *
  * @param threads tokenizer threads (default: available processors)
  * @param batchDocuments documents per tokenizer batch (default 256)
@@ -25,23 +26,49 @@ public record ShardOptions(int threads, int batchDocuments, long maxShardTokens,
     }
   }
 
+  /** Threads: the available processors; 256 documents per batch; 2^28 tokens per shard; no template. */
   public static ShardOptions defaults() {
-    return new ShardOptions(Runtime.getRuntime().availableProcessors(), 256, 1L << 28, null);
+    return builder().build();
   }
 
-  public ShardOptions withThreads(int n) {
-    return new ShardOptions(n, batchDocuments, maxShardTokens, metadataTemplate);
+  /** A builder holding the defaults (see {@link #defaults()}). */
+  public static Builder builder() {
+    return new Builder();
   }
 
-  public ShardOptions withBatchDocuments(int n) {
-    return new ShardOptions(threads, n, maxShardTokens, metadataTemplate);
+  /** A builder holding these options, for a modified copy; this value is unchanged. */
+  public Builder newBuilder() {
+    return new Builder().threads(threads).batchDocuments(batchDocuments).maxShardTokens(maxShardTokens)
+        .metadataTemplate(metadataTemplate);
   }
 
-  public ShardOptions withMaxShardTokens(long n) {
-    return new ShardOptions(threads, batchDocuments, n, metadataTemplate);
-  }
+  /**
+   * Collects {@link ShardOptions}; the one place their defaults live (see the record's components;
+   * the thread count is read when the builder is made). {@link #build()} checks them. Not
+   * thread-safe.
+   */
+  public static final class Builder {
+    private int threads = Runtime.getRuntime().availableProcessors();
+    private int batchDocuments = 256;
+    private long maxShardTokens = 1L << 28;
+    private String metadataTemplate;
 
-  public ShardOptions withMetadataTemplate(String template) {
-    return new ShardOptions(threads, batchDocuments, maxShardTokens, template);
+    private Builder() {}
+
+    public Builder threads(int n) { this.threads = n; return this; }
+    public Builder batchDocuments(int n) { this.batchDocuments = n; return this; }
+    public Builder maxShardTokens(long n) { this.maxShardTokens = n; return this; }
+
+    /** The metadata-prefix template, or null for none (the default). */
+    public Builder metadataTemplate(String template) { this.metadataTemplate = template; return this; }
+
+    /**
+     * The options.
+     *
+     * @throws IllegalArgumentException naming the first option out of range
+     */
+    public ShardOptions build() {
+      return new ShardOptions(threads, batchDocuments, maxShardTokens, metadataTemplate);
+    }
   }
 }

@@ -124,6 +124,15 @@ public record Merge(
   }
 
   /**
+   * A builder holding this merge, for a modified copy (e.g. {@code merge.newBuilder().overwrite(true)
+   * .build()}); this value is unchanged. Its fields are taken as they are, defaults already applied:
+   * the target, the filters and the tokenizer source are this merge's, whichever method it uses.
+   */
+  public Builder newBuilder() {
+    return new Builder(this);
+  }
+
+  /**
    * Runs the merge and writes the output checkpoint to {@code directory} atomically (under a
    * temporary name, renamed into place when complete).
    *
@@ -139,7 +148,10 @@ public record Merge(
         && !exclude.map(p -> p.matcher(name).matches()).orElse(false);
   }
 
-  /** Collects the parts of a {@link Merge}. Not thread-safe. */
+  /**
+   * Collects the parts of a {@link Merge}; defaults as {@link Merge} lists them. Not thread-safe;
+   * {@link #build()} may be called more than once.
+   */
   public static final class Builder {
     private final MergeMethod method;
     private final Checkpoint base;
@@ -158,6 +170,21 @@ public record Merge(
     private Builder(MergeMethod method, Checkpoint base) {
       this.method = Objects.requireNonNull(method, "method");
       this.base = Objects.requireNonNull(base, "base");
+    }
+
+    private Builder(Merge m) {
+      this(m.method, m.base);
+      models.addAll(m.models);
+      target = m.target;
+      include = m.include.orElse(null);
+      exclude = m.exclude.orElse(null);
+      excludeSet = true;
+      dtype = m.dtype;
+      maxShardSize = m.maxShardSize;
+      overwrite = m.overwrite;
+      vocabularyFrom = m.vocabularyFrom.orElse(null);
+      tokenizerFrom = m.tokenizerFrom.orElse(null);
+      chatTemplate = m.chatTemplate.orElse(null);
     }
 
     public Builder model(MergeInput input) {

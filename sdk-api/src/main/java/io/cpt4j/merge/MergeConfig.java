@@ -55,10 +55,7 @@ public record MergeConfig(Path file, Merge merge, List<Checkpoint> checkpoints) 
    * @param overwrite replace an existing non-empty output directory
    */
   public MergeReport writeTo(Path output, boolean overwrite) {
-    Merge m = overwrite == merge.overwrite() ? merge
-        : new Merge(merge.method(), merge.base(), merge.models(), merge.target(), merge.include(), merge.exclude(),
-            merge.dtype(), merge.maxShardSize(), overwrite, merge.vocabularyFrom(), merge.tokenizerFrom(),
-            merge.chatTemplate());
+    Merge m = overwrite == merge.overwrite() ? merge : merge.newBuilder().overwrite(overwrite).build();
     return m.writeTo(output);
   }
 

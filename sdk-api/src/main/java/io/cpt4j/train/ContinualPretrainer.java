@@ -9,9 +9,7 @@ import io.cpt4j.data.Source;
 import io.cpt4j.spi.Providers;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -36,78 +34,35 @@ import java.util.Objects;
  * {@code report.json}. {@link #resume(Path, TrainingListener...)} continues an interrupted run from
  * its last checkpoint, bit-exactly on the CPU.
  *
- * <p>Defaults are those of {@link RunConfig}; AdamW defaults from {@link AdamW#defaults()}, FP32, the
- * CPU backend, seed 0. Invalid combinations fail in {@link #train()} before any work, with a {@link
- * TrainingException} naming the field. A builder is not thread-safe; {@code train()} may be called
- * once per builder state (each call is a new run).
+ * <p>The configuration methods fill a {@link RunConfig.Builder} ({@link #config()} builds it), so
+ * the defaults are the builder's: AdamW defaults from {@link AdamW#defaults()}, FP32, the CPU
+ * backend, seed 0, and the model-dependent ones of {@link RunConfig}. Invalid combinations fail in
+ * {@link #train()} before any work, with a {@link TrainingException} naming the field. A builder is
+ * not thread-safe; {@code train()} may be called once per builder state (each call is a new run).
  */
 public final class ContinualPretrainer {
-  private final Path base;
-  private Path tokenizer;
-  private LrSchedule schedule;
-  private Mixture mixture;
-  private long tokens;
-  private long steps;
-  private int sequenceLength;
-  private long batchTokens;
-  private long microBatchTokens;
-  private AdamW optimizer = AdamW.defaults();
-  private Precision precision = Precision.FP32;
-  private boolean activationCheckpointing;
-  private String backend = "cpu";
+  private final RunConfig.Builder config;
   private Backend backendInstance;
-  private final Map<String, Source> validation = new LinkedHashMap<>();
-  private long validationTokens;
-  private long evaluateEvery;
-  private long checkpointEvery;
-  private int keepLastCheckpoints;
-  private long seed;
-  private Path output;
-  private Path dataCache;
-  private int maxBadSteps;
-  private boolean specialTokens = true;
   private final List<TrainingListener> listeners = new ArrayList<>();
 
-  private ContinualPretrainer(Path base) {
-    this.base = Objects.requireNonNull(base, "base");
+  private ContinualPretrainer(RunConfig.Builder config) {
+    this.config = config;
   }
 
   /** Starts from the checkpoint directory {@code base} (Hugging Face layout). */
   public static ContinualPretrainer from(Path base) {
-    return new ContinualPretrainer(base);
+    return new ContinualPretrainer(RunConfig.builder().base(Objects.requireNonNull(base, "base")));
   }
 
   /** Starts from an open checkpoint (its directory is what the run records and reopens). */
   public static ContinualPretrainer from(Checkpoint base) {
-    return new ContinualPretrainer(base.directory());
+    return from(base.directory());
   }
 
   /** A builder holding a configuration, e.g. one read from a YAML run file. */
   public static ContinualPretrainer from(RunConfig config) {
-    ContinualPretrainer p = new ContinualPretrainer(config.base());
-    p.tokenizer = config.tokenizer();
-    p.schedule = config.schedule();
-    p.mixture = config.mixture();
-    p.tokens = config.tokens();
-    p.steps = config.steps();
-    p.sequenceLength = config.sequenceLength();
-    p.batchTokens = config.batchTokens();
-    p.microBatchTokens = config.microBatchTokens();
-    p.optimizer = config.optimizer();
-    p.precision = config.precision();
-    p.activationCheckpointing = config.activationCheckpointing();
-    p.backend = config.backend();
-    p.validation.putAll(config.validation());
-    p.validationTokens = config.validationTokens();
-    p.evaluateEvery = config.evaluateEvery();
-    p.checkpointEvery = config.checkpointEvery();
-    p.keepLastCheckpoints = config.keepLastCheckpoints();
-    p.seed = config.seed();
-    p.output = config.output();
-    p.dataCache = config.dataCache();
-    p.maxBadSteps = config.maxBadSteps();
-    p.specialTokens = config.specialTokens();
-    return p;
+    Objects.requireNonNull(config.base(), "base");
+    return new ContinualPretrainer(config.newBuilder());
   }
 
   /** Reads a YAML run file with the fields of {@link RunConfig} (see the README for the format). */
@@ -132,12 +87,12 @@ public final class ContinualPretrainer {
   }
 
   public ContinualPretrainer schedule(LrSchedule s) {
-    this.schedule = Objects.requireNonNull(s, "schedule");
+    config.schedule(s);
     return this;
   }
 
   public ContinualPretrainer mix(Mixture m) {
-    this.mixture = Objects.requireNonNull(m, "mixture");
+    config.mixture(m);
     return this;
   }
 
@@ -147,110 +102,109 @@ public final class ContinualPretrainer {
   }
 
   public ContinualPretrainer tokenizer(Path tokenizerJson) {
-    this.tokenizer = tokenizerJson;
+    config.tokenizer(tokenizerJson);
     return this;
   }
 
   public ContinualPretrainer tokens(long n) {
-    this.tokens = n;
+    config.tokens(n);
     return this;
   }
 
   public ContinualPretrainer steps(long n) {
-    this.steps = n;
+    config.steps(n);
     return this;
   }
 
   public ContinualPretrainer sequenceLength(int n) {
-    this.sequenceLength = n;
+    config.sequenceLength(n);
     return this;
   }
 
   public ContinualPretrainer batchTokens(long n) {
-    this.batchTokens = n;
+    config.batchTokens(n);
     return this;
   }
 
   /** Positions per forward/backward pass: gradient accumulation = batchTokens / microBatchTokens. */
   public ContinualPretrainer microBatchTokens(long n) {
-    this.microBatchTokens = n;
+    config.microBatchTokens(n);
     return this;
   }
 
   public ContinualPretrainer optimizer(AdamW settings) {
-    this.optimizer = Objects.requireNonNull(settings, "optimizer");
+    config.optimizer(settings);
     return this;
   }
 
   public ContinualPretrainer precision(Precision p) {
-    this.precision = Objects.requireNonNull(p, "precision");
+    config.precision(p);
     return this;
   }
 
   public ContinualPretrainer activationCheckpointing(boolean on) {
-    this.activationCheckpointing = on;
+    config.activationCheckpointing(on);
     return this;
   }
 
   /** "cpu", "cpu:THREADS", "gpu", "gpu:INDEX" or "auto". */
   public ContinualPretrainer backend(String spec) {
-    this.backend = Objects.requireNonNull(spec, "backend");
+    config.backend(spec);
     this.backendInstance = null;
     return this;
   }
 
   /** A backend instance for this run (run.json records its {@link Backend#name()}). */
   public ContinualPretrainer backend(Backend b) {
-    this.backendInstance = Objects.requireNonNull(b, "backend");
-    this.backend = b.name();
+    Objects.requireNonNull(b, "backend");
+    config.backend(b.name());
+    this.backendInstance = b;
     return this;
   }
 
   /** A named validation set, evaluated at step 0 and every {@link #evaluateEvery} steps. */
   public ContinualPretrainer validateOn(String name, Source source) {
-    if (validation.putIfAbsent(Objects.requireNonNull(name, "name"), Objects.requireNonNull(source, "source")) != null) {
-      throw new IllegalArgumentException("validation set '" + name + "' is already defined");
-    }
+    config.validation(name, source);
     return this;
   }
 
   public ContinualPretrainer validationTokens(long n) {
-    this.validationTokens = n;
+    config.validationTokens(n);
     return this;
   }
 
   public ContinualPretrainer evaluateEvery(long stepsBetween) {
-    this.evaluateEvery = stepsBetween;
+    config.evaluateEvery(stepsBetween);
     return this;
   }
 
   public ContinualPretrainer checkpointEvery(long stepsBetween) {
-    this.checkpointEvery = stepsBetween;
+    config.checkpointEvery(stepsBetween);
     return this;
   }
 
   public ContinualPretrainer keepLastCheckpoints(int k) {
-    this.keepLastCheckpoints = k;
+    config.keepLastCheckpoints(k);
     return this;
   }
 
   public ContinualPretrainer seed(long s) {
-    this.seed = s;
+    config.seed(s);
     return this;
   }
 
   public ContinualPretrainer output(Path runDirectory) {
-    this.output = runDirectory;
+    config.output(runDirectory);
     return this;
   }
 
   public ContinualPretrainer dataCache(Path directory) {
-    this.dataCache = directory;
+    config.dataCache(directory);
     return this;
   }
 
   public ContinualPretrainer maxBadSteps(int n) {
-    this.maxBadSteps = n;
+    config.maxBadSteps(n);
     return this;
   }
 
@@ -260,7 +214,7 @@ public final class ContinualPretrainer {
    * tokenizer that adds nothing (Qwen, GPT-NeoX) frames with EOS alone either way.
    */
   public ContinualPretrainer specialTokens(boolean frameWithBos) {
-    this.specialTokens = frameWithBos;
+    config.specialTokens(frameWithBos);
     return this;
   }
 
@@ -271,10 +225,7 @@ public final class ContinualPretrainer {
 
   /** The configuration as collected so far (unresolved: zeros are defaults). */
   public RunConfig config() {
-    return new RunConfig(base, tokenizer, schedule, mixture, tokens, steps, sequenceLength, batchTokens,
-        microBatchTokens, optimizer, precision, activationCheckpointing, backend, validation, validationTokens,
-        evaluateEvery, checkpointEvery, keepLastCheckpoints, seed, output, dataCache, maxBadSteps,
-        specialTokens);
+    return config.build();
   }
 
   /**

@@ -115,9 +115,9 @@ final class DataPrepareCommand implements Callable<Integer> {
     List<TokenDataset> opened = new ArrayList<>();
     try (Tokenizer tokenizer = Tokenizer.open(tokenizerFile)) {
       int eosId = eosId(tokenizer);
-      ShardOptions options = ShardOptions.defaults()
-          .withThreads(threads == 0 ? Runtime.getRuntime().availableProcessors() : threads)
-          .withMetadataTemplate(metadataTemplate == null ? null : metadataTemplate.replace("\\n", "\n"));
+      ShardOptions options = ShardOptions.builder()
+          .threads(threads == 0 ? Runtime.getRuntime().availableProcessors() : threads)
+          .metadataTemplate(metadataTemplate == null ? null : metadataTemplate.replace("\\n", "\n")).build();
       Files.createDirectories(out);
       ObjectNode tok = stats.putObject("tokenizer");
       tok.put("path", tokenizerFile.toString());

@@ -34,7 +34,7 @@ class ConventionCommandsTest {
 
   /** The tiny test model with a tokenizer that adds BOS (<|endoftext|>), a chat template and generation defaults. */
   private Path export() throws Exception {
-    ModelConfig config = TestCheckpoints.tinyLlama().toBuilder().vocabSize(TestTokenizer.VOCAB_SIZE)
+    ModelConfig config = TestCheckpoints.tinyLlama().newBuilder().vocabSize(TestTokenizer.VOCAB_SIZE)
         .maxPositionEmbeddings(1024).eosTokenIds(List.of(TestTokenizer.END_OF_TEXT)).build();
     Path ckpt = TestCheckpoints.write(tmp.resolve("ckpt"), config, TestCheckpoints.tensors(config, 42));
     TestTokenizer.write(ckpt);

@@ -102,7 +102,7 @@ class GraftCommandTest {
     assertThat(tooMuch.exitCode()).isEqualTo(2);
     assertThat(tooMuch.err()).contains("outside [0, 1]");
 
-    Path other = TestCheckpoints.write(tmp.resolve("wider"), config.toBuilder().intermediateSize(80).build(), false);
+    Path other = TestCheckpoints.write(tmp.resolve("wider"), config.newBuilder().intermediateSize(80).build(), false);
     Cli.Result mismatch = Cli.run("graft", base.toString(), other.toString(), out.toString(), "--top", "1%");
     assertThat(mismatch.exitCode()).isEqualTo(1);
     assertThat(mismatch.errLines()).hasSize(1);

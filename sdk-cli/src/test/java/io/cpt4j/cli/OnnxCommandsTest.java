@@ -22,7 +22,7 @@ class OnnxCommandsTest {
 
   /** Tiny Llama (context 64) over the test tokenizer's vocabulary, EOS = <|endoftext|>, with tokenizer.json. */
   private Path checkpoint() throws Exception {
-    ModelConfig config = TestCheckpoints.tinyLlama().toBuilder().vocabSize(TestTokenizer.VOCAB_SIZE)
+    ModelConfig config = TestCheckpoints.tinyLlama().newBuilder().vocabSize(TestTokenizer.VOCAB_SIZE)
         .maxPositionEmbeddings(64).eosTokenIds(List.of(TestTokenizer.END_OF_TEXT)).build();
     Path dir = TestCheckpoints.write(tmp.resolve("ckpt"), config, TestCheckpoints.tensors(config, 42));
     TestTokenizer.write(dir);

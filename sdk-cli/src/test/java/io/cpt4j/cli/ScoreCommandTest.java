@@ -21,7 +21,7 @@ class ScoreCommandTest {
 
   /** Tiny Llama over the test tokenizer's vocabulary, random weights, with tokenizer.json. */
   private Path llamaWithTokenizer() throws Exception {
-    ModelConfig config = TestCheckpoints.tinyLlama().toBuilder().vocabSize(TestTokenizer.VOCAB_SIZE).build();
+    ModelConfig config = TestCheckpoints.tinyLlama().newBuilder().vocabSize(TestTokenizer.VOCAB_SIZE).build();
     Path dir = TestCheckpoints.write(tmp.resolve("llama"), config, TestCheckpoints.tensors(config, 7));
     TestTokenizer.write(dir);
     return dir;
@@ -244,7 +244,7 @@ class ScoreCommandTest {
 
   @Test
   void longerThanMaxPositions() throws Exception {
-    ModelConfig config = TestCheckpoints.tinyLlama().toBuilder().maxPositionEmbeddings(4).build();
+    ModelConfig config = TestCheckpoints.tinyLlama().newBuilder().maxPositionEmbeddings(4).build();
     Path dir = TestCheckpoints.write(tmp.resolve("short"), config, false);
     assertThat(Cli.run("score", dir.toString(), "--tokens", "1,2,3,4", "--json").exitCode()).isZero();
     assertExplainedFailure(Cli.run("score", dir.toString(), "--tokens", "1,2,3,4,5"),

@@ -146,7 +146,7 @@ class SessionResumeTest {
   @Test
   void float32ResumeWithTwoMicroBatchesIsBitExact() {
     Plan plan = new Plan(TestCheckpoints.tinyNeox(), 2);
-    SessionOptions options = SessionOptions.defaults().withOptimizer(AdamW.defaults().withMaxGradNorm(0.5));
+    SessionOptions options = SessionOptions.builder().optimizer(AdamW.builder().maxGradNorm(0.5).build()).build();
     assertResumeIsBitExact(plan, options, 3, 4);
   }
 
@@ -154,8 +154,8 @@ class SessionResumeTest {
   void mixedPrecisionResumeKeepsTheLossScaleStateAndIsBitExact() {
     Plan plan = new Plan(TestCheckpoints.tinyLlama(), 1);
     // starts far too high (overflows back it off), grows after 3 clean steps in a row
-    SessionOptions options = SessionOptions.defaults().withPrecision(Precision.FP16_MIXED)
-        .withLossScaling(new LossScaling(Math.pow(2, 24), 2, 0.5, 3));
+    SessionOptions options = SessionOptions.builder().precision(Precision.FP16_MIXED)
+        .lossScaling(new LossScaling(Math.pow(2, 24), 2, 0.5, 3)).build();
     int total = 16;
     Trace reference = uninterrupted(plan, options, 0, total);
     // resume where the scale has already changed and the clean-step counter is mid-way (1 or 2 of 3)
@@ -196,8 +196,8 @@ class SessionResumeTest {
   void theSameStepGivesTheSameGradientEveryTimeWithTwoThreads() {
     Plan plan = new Plan(wider(TestCheckpoints.tinyLlamaGqa()), 1, 4, 128);
     try (Checkpoint ckpt = TestSessions.tinyCheckpoint(tmp.resolve("same"), plan.config(), 5);
-        TrainingSession s = Backends.cpu(2).open(ckpt, SessionOptions.defaults()
-            .withOptimizer(AdamW.defaults().withWeightDecay(0)))) {
+        TrainingSession s = Backends.cpu(2).open(ckpt, SessionOptions.builder()
+            .optimizer(AdamW.builder().weightDecay(0).build()).build())) {
       List<Long> norms = new ArrayList<>();
       for (int i = 0; i < 6; i++) {
         norms.add(Double.doubleToLongBits(s.step(plan.batches(0), 0.0).gradNorm())); // lr 0: weights stay
@@ -207,6 +207,6 @@ class SessionResumeTest {
   }
 
   private static ModelConfig wider(ModelConfig config) {
-    return config.toBuilder().hiddenSize(64).intermediateSize(128).maxPositionEmbeddings(256).build();
+    return config.newBuilder().hiddenSize(64).intermediateSize(128).maxPositionEmbeddings(256).build();
   }
 }

@@ -27,8 +27,8 @@ class SessionStateFilesTest {
   @TempDir Path tmp;
 
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final SessionOptions FP16 = SessionOptions.defaults().withPrecision(Precision.FP16_MIXED)
-      .withLossScaling(new LossScaling(1024, 2, 0.5, 5));
+  private static final SessionOptions FP16 = SessionOptions.builder().precision(Precision.FP16_MIXED)
+      .lossScaling(new LossScaling(1024, 2, 0.5, 5)).build();
 
   /** Saves the state of a session on {@code config} after {@code steps} steps into {@code dir}. */
   private Path saved(ModelConfig config, SessionOptions options, int steps, String dir) {
@@ -134,7 +134,7 @@ class SessionStateFilesTest {
   @Test
   void stateOfTheSameArchitectureWithOtherShapesIsRefused() {
     ModelConfig small = TestCheckpoints.tinyLlama();
-    ModelConfig wider = small.toBuilder().intermediateSize(small.intermediateSize() * 2).build();
+    ModelConfig wider = small.newBuilder().intermediateSize(small.intermediateSize() * 2).build();
     Path state = saved(small, SessionOptions.defaults(), 1, "small");
     assertThatThrownBy(() -> restore(wider, SessionOptions.defaults(), state))
         .isInstanceOf(BackendException.class).hasMessageContaining("mlp").hasMessageContaining("the parameter is F32");
@@ -146,11 +146,12 @@ class SessionStateFilesTest {
     Path fp32 = saved(config, SessionOptions.defaults(), 1, "fp32");
     assertThatThrownBy(() -> restore(config, FP16, fp32)).isInstanceOf(BackendException.class)
         .hasMessageContaining("precision = FP32, this session has FP16_MIXED");
-    assertThatThrownBy(() -> restore(config, SessionOptions.defaults()
-        .withOptimizer(AdamW.defaults().withWeightDecay(0)), fp32)).isInstanceOf(BackendException.class)
+    assertThatThrownBy(() -> restore(config, SessionOptions.builder()
+        .optimizer(AdamW.builder().weightDecay(0).build()).build(), fp32)).isInstanceOf(BackendException.class)
         .hasMessageContaining("weight_decay = 0.1, this session has 0.0");
     Path fp16 = saved(config, FP16, 1, "fp16");
-    assertThatThrownBy(() -> restore(config, FP16.withLossScaling(new LossScaling(1024, 2, 0.5, 6)), fp16))
+    SessionOptions otherScaling = FP16.newBuilder().lossScaling(new LossScaling(1024, 2, 0.5, 6)).build();
+    assertThatThrownBy(() -> restore(config, otherScaling, fp16))
         .isInstanceOf(BackendException.class).hasMessageContaining("growth_interval = 5, this session has 6");
   }
 

@@ -22,8 +22,8 @@ class TrainingSessionTest {
   void aTinyLlamaMemorisesAFixedBatch() {
     ModelConfig config = TestCheckpoints.tinyLlamaGqa();
     try (Checkpoint ckpt = TestSessions.tinyCheckpoint(tmp.resolve("m"), config, 1);
-        TrainingSession s = Backends.cpu().open(ckpt, SessionOptions.defaults()
-            .withOptimizer(AdamW.defaults().withWeightDecay(0)))) {
+        TrainingSession s = Backends.cpu().open(ckpt, SessionOptions.builder()
+            .optimizer(AdamW.builder().weightDecay(0).build()).build())) {
       Batch batch = TestSessions.randomBatch(config.vocabSize(), 2, 16, 2);
       double first = s.loss(batch);
       StepResult last = null;
@@ -102,7 +102,7 @@ class TrainingSessionTest {
    * linear in the gradient, so comparing updates compares gradients. With lr = 1e3 the updates are
    * ≈ 0.1·g, large enough for float32 weights to resolve them to ~1e-6.
    */
-  private static final AdamW LINEAR = AdamW.defaults().withEps(1e4).withWeightDecay(0).withMaxGradNorm(0);
+  private static final AdamW LINEAR = AdamW.builder().eps(1e4).weightDecay(0).maxGradNorm(0).build();
   private static final double LINEAR_LR = 1e3;
 
   /**
@@ -141,10 +141,10 @@ class TrainingSessionTest {
   void activationCheckpointingGivesTheSameUpdate() {
     for (ModelConfig config : List.of(TestCheckpoints.tinyLlamaGqa(), TestCheckpoints.tinyNeox())) {
       Batch batch = TestSessions.randomBatch(config.vocabSize(), 2, 10, 7);
-      SessionOptions opts = SessionOptions.defaults().withOptimizer(LINEAR);
+      SessionOptions opts = SessionOptions.builder().optimizer(LINEAR).build();
       double[] plain = oneStepDelta(config, opts, List.of(batch), "plain-" + config.modelType(), LINEAR_LR);
-      double[] recomputed = oneStepDelta(config, opts.withActivationCheckpointing(true), List.of(batch),
-          "ckpt-" + config.modelType(), LINEAR_LR);
+      double[] recomputed = oneStepDelta(config, opts.newBuilder().activationCheckpointing(true).build(),
+          List.of(batch), "ckpt-" + config.modelType(), LINEAR_LR);
       assertProportional(recomputed, plain, 1.0, 2e-3, 1e-4);
     }
   }
@@ -156,13 +156,15 @@ class TrainingSessionTest {
     AdamW linear = LINEAR;
     double norm;
     try (Checkpoint ckpt = TestSessions.tinyCheckpoint(tmp.resolve("n"), config, 3);
-        TrainingSession s = Backends.cpu().open(ckpt, SessionOptions.defaults().withOptimizer(linear))) {
+        TrainingSession s = Backends.cpu().open(ckpt, SessionOptions.builder().optimizer(linear).build())) {
       norm = s.step(List.of(batch), LINEAR_LR).gradNorm();
     }
     assertThat(norm).isGreaterThan(0);
-    double[] free = oneStepDelta(config, SessionOptions.defaults().withOptimizer(linear), List.of(batch), "free", LINEAR_LR);
+    double[] free = oneStepDelta(config, SessionOptions.builder().optimizer(linear).build(), List.of(batch), "free",
+        LINEAR_LR);
     double[] clipped = oneStepDelta(config,
-        SessionOptions.defaults().withOptimizer(linear.withMaxGradNorm(norm / 4)), List.of(batch), "clipped", LINEAR_LR);
+        SessionOptions.builder().optimizer(linear.newBuilder().maxGradNorm(norm / 4).build()).build(), List.of(batch),
+        "clipped", LINEAR_LR);
     // clip coefficient max / (norm + 1e-6), as torch.nn.utils.clip_grad_norm_
     assertProportional(clipped, free, (norm / 4) / (norm + 1e-6), 2e-3, 1e-4);
   }
@@ -173,9 +175,9 @@ class TrainingSessionTest {
     int[][] seq = {{1, 2, 3, 4, 5, 6}}; // rows >= 7 of the embedding get no gradient
     Batch batch = Batch.causalLm(seq);
     for (boolean decayEmbeddings : new boolean[] {true, false}) {
-      AdamW opt = AdamW.defaults().withWeightDecay(0.1).withDecayEmbeddings(decayEmbeddings);
+      AdamW opt = AdamW.builder().weightDecay(0.1).decayEmbeddings(decayEmbeddings).build();
       try (Checkpoint ckpt = TestSessions.tinyCheckpoint(tmp.resolve("wd" + decayEmbeddings), config, 4);
-          TrainingSession s = Backends.cpu().open(ckpt, SessionOptions.defaults().withOptimizer(opt))) {
+          TrainingSession s = Backends.cpu().open(ckpt, SessionOptions.builder().optimizer(opt).build())) {
         float[] before = s.weights().getFirst().toFloatArray();
         s.step(List.of(batch), 0.5);
         float[] after = s.weights().getFirst().toFloatArray();
@@ -195,8 +197,8 @@ class TrainingSessionTest {
   void mixedPrecisionTrainsAndTracksTheFloat32Loss() {
     ModelConfig config = TestCheckpoints.tinyLlamaGqa();
     Batch batch = TestSessions.randomBatch(config.vocabSize(), 2, 16, 9);
-    SessionOptions fp16 = SessionOptions.defaults().withPrecision(Precision.FP16_MIXED)
-        .withOptimizer(AdamW.defaults().withWeightDecay(0));
+    SessionOptions fp16 = SessionOptions.builder().precision(Precision.FP16_MIXED)
+        .optimizer(AdamW.builder().weightDecay(0).build()).build();
     try (Checkpoint ckpt = TestSessions.tinyCheckpoint(tmp.resolve("h"), config, 1);
         TrainingSession half = Backends.cpu().open(ckpt, fp16);
         TrainingSession full = Backends.cpu().open(ckpt, SessionOptions.defaults())) {
@@ -215,8 +217,8 @@ class TrainingSessionTest {
   void anOverflowSkipsTheStepAndHalvesTheScaleThenCleanStepsGrowIt() {
     ModelConfig config = TestCheckpoints.tinyLlama();
     Batch batch = TestSessions.randomBatch(config.vocabSize(), 1, 8, 10);
-    SessionOptions opts = SessionOptions.defaults().withPrecision(Precision.FP16_MIXED)
-        .withLossScaling(new LossScaling(Math.pow(2, 40), 2, 0.5, 3));
+    SessionOptions opts = SessionOptions.builder().precision(Precision.FP16_MIXED)
+        .lossScaling(new LossScaling(Math.pow(2, 40), 2, 0.5, 3)).build();
     try (Checkpoint ckpt = TestSessions.tinyCheckpoint(tmp.resolve("o"), config, 1);
         TrainingSession s = Backends.cpu().open(ckpt, opts)) {
       List<Tensor> before = s.weights();

@@ -89,7 +89,7 @@ class Gemma3ConfigTest {
         "\"rope_parameters\": {\"sliding_attention\": {\"rope_type\": \"linear\", \"factor\": 2.0}},"));
     assertThatThrownBy(() -> ModelConfig.read(scaledLocal)).isInstanceOf(ConfigException.class)
         .hasMessageContaining("sliding_attention");
-    assertThatThrownBy(() -> TestCheckpoints.tinyLlama().toBuilder().localRopeTheta(10).build())
+    assertThatThrownBy(() -> TestCheckpoints.tinyLlama().newBuilder().localRopeTheta(10).build())
         .isInstanceOf(ConfigException.class).hasMessageContaining("Gemma 3 setting");
     assertThat(List.of(ModelFamily.GEMMA3.hfClass(), ModelFamily.GEMMA3.modelType()))
         .containsExactly("Gemma3ForCausalLM", "gemma3_text");

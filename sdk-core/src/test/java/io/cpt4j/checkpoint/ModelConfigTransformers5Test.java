@@ -179,7 +179,7 @@ class ModelConfigTransformers5Test {
 
   @Test
   void slidingLayersOutsideMistralAndQwen2AreRefusedInCode() {
-    assertThatThrownBy(() -> TestCheckpoints.tinyLlama().toBuilder().slidingWindowEverywhere(4).build())
+    assertThatThrownBy(() -> TestCheckpoints.tinyLlama().newBuilder().slidingWindowEverywhere(4).build())
         .isInstanceOf(ConfigException.class).hasMessageContaining("not part of llama");
   }
 }

@@ -41,24 +41,24 @@ public final class TestCheckpoints {
 
   /** Llama with grouped-query attention: 4 query heads share 2 key/value heads. */
   public static ModelConfig tinyLlamaGqa() {
-    return tinyLlama().toBuilder().numKvHeads(2).build();
+    return tinyLlama().newBuilder().numKvHeads(2).build();
   }
 
   /** Llama whose LM head reuses the input embedding. */
   public static ModelConfig tinyLlamaTied() {
-    return tinyLlama().toBuilder().tieWordEmbeddings(true).build();
+    return tinyLlama().newBuilder().tieWordEmbeddings(true).build();
   }
 
   /** Qwen2: Llama layout with a bias on q/k/v (not on o), GQA and tied embeddings. */
   public static ModelConfig tinyQwen2() {
-    return tinyLlama().toBuilder().hfClass("Qwen2ForCausalLM").modelType("qwen2").numKvHeads(1)
+    return tinyLlama().newBuilder().hfClass("Qwen2ForCausalLM").modelType("qwen2").numKvHeads(1)
         .qkvBias(true).tieWordEmbeddings(true).ropeTheta(1_000_000.0).build();
   }
 
   /** GPT-NeoX (Pythia layout): head width 8, rotary_pct 0.25, parallel residual, biases everywhere. */
   /** Qwen3: q/k RMSNorm per head, a head width (8) that is not hidden / heads (4), grouped-query attention. */
   public static ModelConfig tinyQwen3() {
-    return tinyLlama().toBuilder().hfClass("Qwen3ForCausalLM").modelType("qwen3").numKvHeads(2).headDim(8)
+    return tinyLlama().newBuilder().hfClass("Qwen3ForCausalLM").modelType("qwen3").numKvHeads(2).headDim(8)
         .ropeTheta(1_000_000.0).build();
   }
 
@@ -67,7 +67,7 @@ public final class TestCheckpoints {
    * local rope base 10) and global (base 1e6) in Gemma's pattern of 3, tanh-GELU, tied.
    */
   public static ModelConfig tinyGemma3() {
-    return tinyLlama().toBuilder().hfClass("Gemma3ForCausalLM").modelType("gemma3_text").numLayers(3).numKvHeads(2)
+    return tinyLlama().newBuilder().hfClass("Gemma3ForCausalLM").modelType("gemma3_text").numLayers(3).numKvHeads(2)
         .headDim(8).hiddenAct("gelu_pytorch_tanh").tieWordEmbeddings(true).ropeTheta(1_000_000.0).localRopeTheta(10.0)
         .queryPreAttnScalar(6).slidingWindow(3).layerTypes(List.of(ModelConfig.SLIDING_ATTENTION,
             ModelConfig.SLIDING_ATTENTION, ModelConfig.FULL_ATTENTION)).build();
@@ -93,29 +93,29 @@ public final class TestCheckpoints {
         Arguments.of("llama-gqa", tinyLlamaGqa()),
         Arguments.of("llama-tied", tinyLlamaTied()),
         Arguments.of("qwen2-qkv-bias", tinyQwen2()),
-        Arguments.of("llama-head-dim-8-all-biases", tinyLlamaGqa().toBuilder().headDim(8)
+        Arguments.of("llama-head-dim-8-all-biases", tinyLlamaGqa().newBuilder().headDim(8)
             .qkvBias(true).attentionOutputBias(true).mlpBias(true).build()),
-        Arguments.of("llama3-rope-scaling", tinyLlama().toBuilder().ropeScaling(LLAMA3_ROPE_SCALING).build()),
-        Arguments.of("linear-rope-scaling", tinyLlama().toBuilder()
+        Arguments.of("llama3-rope-scaling", tinyLlama().newBuilder().ropeScaling(LLAMA3_ROPE_SCALING).build()),
+        Arguments.of("linear-rope-scaling", tinyLlama().newBuilder()
             .ropeScaling(Map.of("type", "linear", "factor", 4.0)).ropeTheta(500000.0).build()),
-        Arguments.of("yarn-rope-scaling", tinyLlama().toBuilder().ropeScaling(Map.of("rope_type", "yarn",
+        Arguments.of("yarn-rope-scaling", tinyLlama().newBuilder().ropeScaling(Map.of("rope_type", "yarn",
             "factor", 4.0, "original_max_position_embeddings", 4)).ropeTheta(100.0).build()),
-        Arguments.of("mistral-sliding-window", tinyLlamaGqa().toBuilder().hfClass("MistralForCausalLM")
+        Arguments.of("mistral-sliding-window", tinyLlamaGqa().newBuilder().hfClass("MistralForCausalLM")
             .modelType("mistral").slidingWindowEverywhere(3).build()),
-        Arguments.of("qwen2-sliding-window-layer", tinyQwen2().toBuilder().slidingWindow(2)
+        Arguments.of("qwen2-sliding-window-layer", tinyQwen2().newBuilder().slidingWindow(2)
             .layerTypes(List.of(ModelConfig.FULL_ATTENTION, ModelConfig.SLIDING_ATTENTION)).build()),
         Arguments.of("qwen3-qk-norm", tinyQwen3()),
-        Arguments.of("qwen3-attention-bias-sliding-layer", tinyQwen3().toBuilder().qkvBias(true)
+        Arguments.of("qwen3-attention-bias-sliding-layer", tinyQwen3().newBuilder().qkvBias(true)
             .attentionOutputBias(true).tieWordEmbeddings(true).slidingWindow(3)
             .layerTypes(List.of(ModelConfig.SLIDING_ATTENTION, ModelConfig.FULL_ATTENTION)).build()),
         Arguments.of("gemma3-local-global", tinyGemma3()),
-        Arguments.of("gemma3-final-softcap-scaled-rope", tinyGemma3().toBuilder()
+        Arguments.of("gemma3-final-softcap-scaled-rope", tinyGemma3().newBuilder()
             .finalLogitSoftcap(3.0).ropeScaling(Map.of("rope_type", "linear", "factor", 8.0)).tieWordEmbeddings(false)
             .build()),
         Arguments.of("neox-parallel-partial-rotary", tinyNeox()),
-        Arguments.of("neox-sequential-tied-full-rotary", tinyNeox().toBuilder()
+        Arguments.of("neox-sequential-tied-full-rotary", tinyNeox().newBuilder()
             .parallelResidual(false).tieWordEmbeddings(true).rotaryPct(1.0).build()),
-        Arguments.of("neox-no-attention-bias", tinyNeox().toBuilder()
+        Arguments.of("neox-no-attention-bias", tinyNeox().newBuilder()
             .qkvBias(false).attentionOutputBias(false).build()));
   }
 

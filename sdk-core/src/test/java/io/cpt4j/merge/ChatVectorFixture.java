@@ -22,7 +22,7 @@ public final class ChatVectorFixture {
     String[] names = {"base", "instruct", "cpt"};
     Checkpoint[] c = new Checkpoint[3];
     for (int i = 0; i < 3; i++) {
-      ModelConfig config = TestCheckpoints.tinyQwen2().toBuilder().vocabSize(151936).bosTokenId(151643)
+      ModelConfig config = TestCheckpoints.tinyQwen2().newBuilder().vocabSize(151936).bosTokenId(151643)
           .eosTokenIds(List.of(i == 1 ? 151645 : 151643)).build();
       Path dir = root.resolve(names[i]);
       c[i] = MergeFixtures.random(dir, config, i + 1);

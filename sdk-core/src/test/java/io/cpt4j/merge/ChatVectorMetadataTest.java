@@ -31,7 +31,7 @@ class ChatVectorMetadataTest {
   @TempDir Path tmp;
 
   private Checkpoint checkpoint(String name, long seed, boolean instruct) throws Exception {
-    ModelConfig c = TestCheckpoints.tinyQwen2().toBuilder().vocabSize(151936).bosTokenId(END_OF_TEXT)
+    ModelConfig c = TestCheckpoints.tinyQwen2().newBuilder().vocabSize(151936).bosTokenId(END_OF_TEXT)
         .eosTokenIds(List.of(instruct ? IM_END : END_OF_TEXT)).build();
     Path dir = tmp.resolve(name);
     Checkpoint ckpt = MergeFixtures.random(dir, c, seed);

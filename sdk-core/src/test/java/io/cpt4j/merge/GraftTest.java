@@ -266,7 +266,7 @@ class GraftTest extends MergeFixtures.WithCheckpoints {
 
   @Test
   void mismatchedCheckpointsAndBadFractionsAreRefused() {
-    Checkpoint other = keep(random(dir.resolve("wider"), config.toBuilder().intermediateSize(32).build(), 5));
+    Checkpoint other = keep(random(dir.resolve("wider"), config.newBuilder().intermediateSize(32).build(), 5));
     assertThatThrownBy(() -> Graft.topGlobal(base, other, 0.1).writeTo(dir.resolve("x")))
         .isInstanceOf(MergeException.class).hasMessageContaining("cannot graft").hasMessageContaining("shape");
     assertThat(dir.resolve("x")).doesNotExist();

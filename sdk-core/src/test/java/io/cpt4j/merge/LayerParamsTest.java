@@ -41,7 +41,7 @@ class LayerParamsTest {
 
   @Test
   void gradientWeightAndFilteredDensityArePerLayer() {
-    ModelConfig config = TestCheckpoints.tinyLlama().toBuilder().numLayers(4).build(); // t = 0, 1/3, 2/3, 1
+    ModelConfig config = TestCheckpoints.tinyLlama().newBuilder().numLayers(4).build(); // t = 0, 1/3, 2/3, 1
     ParamValue weightA = ParamValue.gradient(0, 1);
     ParamValue weightB = ParamValue.gradient(1, 0.5, 0.25);
     ParamValue density = new ParamValue.Filtered(List.of(
@@ -86,7 +86,7 @@ class LayerParamsTest {
 
   @Test
   void aSingleLayerModelIsAtPositionOneAsInMergekit() {
-    ModelConfig config = TestCheckpoints.tinyLlama().toBuilder().numLayers(1).build();
+    ModelConfig config = TestCheckpoints.tinyLlama().newBuilder().numLayers(1).build();
     try (Checkpoint base = random(dir.resolve("base1"), config, 1);
         Checkpoint a = random(dir.resolve("a1"), config, 2)) {
       // weight 0 at t = 0, 1 at t = 1: the layer and the head move to a, the embedding stays

@@ -159,7 +159,7 @@ class MergeMethodsTest extends MergeFixtures.WithCheckpoints {
 
   @Test
   void differentShapesAreRefusedListingTheFirstMismatches() {
-    Checkpoint wide = keep(random(dir.resolve("wide"), config.toBuilder().intermediateSize(32).build(), 5));
+    Checkpoint wide = keep(random(dir.resolve("wide"), config.newBuilder().intermediateSize(32).build(), 5));
     Merge merge = Merge.builder(new MergeMethod.Ties(), base).model(a).model(wide).build();
     assertThatThrownBy(() -> merge.writeTo(dir.resolve("never")))
         .isInstanceOf(MergeException.class)

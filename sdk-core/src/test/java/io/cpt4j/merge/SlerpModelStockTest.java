@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
  * result plus 1e-12 of the magnitudes of the summed terms; one BF16 output within BF16 rounding.
  */
 class SlerpModelStockTest extends MergeFixtures.WithCheckpoints {
-  final ModelConfig config = TestCheckpoints.tinyQwen2().toBuilder().numLayers(3).build();
+  final ModelConfig config = TestCheckpoints.tinyQwen2().newBuilder().numLayers(3).build();
   Checkpoint base;
   Checkpoint a;
   Checkpoint b;

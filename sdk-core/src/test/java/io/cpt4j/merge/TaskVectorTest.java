@@ -218,7 +218,7 @@ class TaskVectorTest extends MergeFixtures.WithCheckpoints {
 
   @Test
   void mismatchedCheckpointsAreRefusedListingTheFirstMismatches() {
-    ModelConfig wider = config.toBuilder().intermediateSize(32).build();
+    ModelConfig wider = config.newBuilder().intermediateSize(32).build();
     Checkpoint other = keep(random(dir.resolve("wider"), wider, 5));
     assertThatThrownBy(() -> TaskVector.between(base, other))
         .isInstanceOf(MergeException.class)

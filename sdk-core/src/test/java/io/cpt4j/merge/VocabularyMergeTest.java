@@ -36,7 +36,7 @@ class VocabularyMergeTest extends MergeFixtures.WithCheckpoints {
     base = keep(random(dir.resolve("base"), config, 1));
     a = keep(random(dir.resolve("a"), config, 2));
     Path bigDir = dir.resolve("big");
-    big = random(bigDir, config.toBuilder().vocabSize(56).build(), 3, DType.BF16, Long.MAX_VALUE);
+    big = random(bigDir, config.newBuilder().vocabSize(56).build(), 3, DType.BF16, Long.MAX_VALUE);
     big.close();
     Files.writeString(bigDir.resolve("tokenizer_config.json"), "{\"added\": \"eight tokens\"}");
     big = keep(Checkpoint.open(bigDir));

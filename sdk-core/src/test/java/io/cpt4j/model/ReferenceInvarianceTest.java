@@ -35,11 +35,11 @@ class ReferenceInvarianceTest {
         Arguments.of("llama-gqa", TestCheckpoints.tinyLlamaGqa()),
         Arguments.of("llama-tied", TestCheckpoints.tinyLlamaTied()),
         Arguments.of("qwen2", TestCheckpoints.tinyQwen2()),
-        Arguments.of("llama-head-dim-8-all-biases", TestCheckpoints.tinyLlamaGqa().toBuilder().headDim(8)
+        Arguments.of("llama-head-dim-8-all-biases", TestCheckpoints.tinyLlamaGqa().newBuilder().headDim(8)
             .qkvBias(true).attentionOutputBias(true).mlpBias(true).build()),
-        Arguments.of("llama3-rope", TestCheckpoints.tinyLlama().toBuilder().ropeScaling(LLAMA3).build()),
+        Arguments.of("llama3-rope", TestCheckpoints.tinyLlama().newBuilder().ropeScaling(LLAMA3).build()),
         Arguments.of("neox", TestCheckpoints.tinyNeox()),
-        Arguments.of("neox-sequential-tied", TestCheckpoints.tinyNeox().toBuilder().parallelResidual(false)
+        Arguments.of("neox-sequential-tied", TestCheckpoints.tinyNeox().newBuilder().parallelResidual(false)
             .tieWordEmbeddings(true).rotaryPct(1.0).build()));
   }
 
@@ -146,7 +146,7 @@ class ReferenceInvarianceTest {
   @Test
   void groupedQueryAttentionEqualsMultiHeadAttentionWithKeyValueHeadsRepeated() {
     for (ModelConfig gqa : new ModelConfig[] {TestCheckpoints.tinyLlamaGqa(), TestCheckpoints.tinyQwen2()}) {
-      ModelConfig mha = gqa.toBuilder().numKvHeads(gqa.numHeads()).build();
+      ModelConfig mha = gqa.newBuilder().numKvHeads(gqa.numHeads()).build();
       int g = gqa.queriesPerKvHead();
       Map<String, float[]> w = randomWeights(gqa, 8);
       Batch b = randomBatch(gqa, 2, 9, 9, true);
@@ -163,8 +163,8 @@ class ReferenceInvarianceTest {
   @Test
   void aTiedHeadEqualsAnUntiedHeadHoldingTheEmbedding() {
     for (ModelConfig tied : new ModelConfig[] {TestCheckpoints.tinyLlamaTied(),
-        TestCheckpoints.tinyNeox().toBuilder().tieWordEmbeddings(true).build()}) {
-      ModelConfig untied = tied.toBuilder().tieWordEmbeddings(false).build();
+        TestCheckpoints.tinyNeox().newBuilder().tieWordEmbeddings(true).build()}) {
+      ModelConfig untied = tied.newBuilder().tieWordEmbeddings(false).build();
       Map<String, float[]> w = randomWeights(tied, 10);
       Map<String, float[]> u = new HashMap<>(w);
       boolean llama = tied.architecture() == io.cpt4j.checkpoint.Architecture.LLAMA;
@@ -182,7 +182,7 @@ class ReferenceInvarianceTest {
     // pairing or a scale of 1/√(hidden/heads) would break the equality.
     ModelConfig narrow = ModelConfig.builder(io.cpt4j.checkpoint.Architecture.LLAMA).vocabSize(20).hiddenSize(4)
         .intermediateSize(6).numLayers(2).numHeads(2).numKvHeads(1).qkvBias(true).attentionOutputBias(true).build();
-    ModelConfig wide = narrow.toBuilder().headDim(8).build();
+    ModelConfig wide = narrow.newBuilder().headDim(8).build();
     Map<String, float[]> w = randomWeights(narrow, 12);
     Map<String, float[]> v = new HashMap<>(w);
     for (int l = 0; l < 2; l++) {
@@ -223,7 +223,7 @@ class ReferenceInvarianceTest {
   void aValueBiasActsAsTheOutputBiasItProjectsTo() {
     // attention weights sum to 1, so a value bias b adds b to every head output, i.e. W_o·b after
     // the output projection: moving it there changes nothing
-    ModelConfig llama = TestCheckpoints.tinyLlama().toBuilder().qkvBias(true).attentionOutputBias(true).build();
+    ModelConfig llama = TestCheckpoints.tinyLlama().newBuilder().qkvBias(true).attentionOutputBias(true).build();
     ModelConfig neox = TestCheckpoints.tinyNeox();
     for (ModelConfig c : new ModelConfig[] {llama, neox}) {
       boolean isLlama = c == llama;
@@ -257,7 +257,7 @@ class ReferenceInvarianceTest {
   @Test
   void parallelAndSequentialResidualsDiffer() {
     ModelConfig parallel = TestCheckpoints.tinyNeox();
-    ModelConfig sequential = parallel.toBuilder().parallelResidual(false).build();
+    ModelConfig sequential = parallel.newBuilder().parallelResidual(false).build();
     Map<String, float[]> w = randomWeights(parallel, 16);
     Batch b = randomBatch(parallel, 1, 5, 17, false);
     double[] x = logits(parallel, w, b);
@@ -268,8 +268,8 @@ class ReferenceInvarianceTest {
   void ropeScalingLeavesDocumentStartsAloneAndMovesLaterPositions() {
     // at position 0 the rotation is the identity and a position-0 query sees only itself
     ModelConfig plain = TestCheckpoints.tinyLlama();
-    ModelConfig scaled = plain.toBuilder().ropeScaling(LLAMA3).build();
-    ModelConfig linearOne = plain.toBuilder().ropeScaling(Map.of("rope_type", "linear", "factor", 1.0)).build();
+    ModelConfig scaled = plain.newBuilder().ropeScaling(LLAMA3).build();
+    ModelConfig linearOne = plain.newBuilder().ropeScaling(Map.of("rope_type", "linear", "factor", 1.0)).build();
     Map<String, float[]> w = randomWeights(plain, 18);
     int[] ids = randomBatch(plain, 1, 8, 19, false).inputIds();
     int[] docs = {0, 0, 0, 1, 1, 1, 1, 1};

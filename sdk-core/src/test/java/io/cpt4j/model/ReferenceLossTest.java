@@ -149,7 +149,7 @@ class ReferenceLossTest {
     targets[0] = c.vocabSize();
     assertThatThrownBy(() -> ReferenceDecoder.loss(c, w::get, b.withTargets(targets))).hasMessageContaining("vocabulary");
     // GPT-NeoX has no grouped-query attention: the configuration itself refuses it.
-    assertThatThrownBy(() -> TestCheckpoints.tinyNeox().toBuilder().numKvHeads(2).build())
+    assertThatThrownBy(() -> TestCheckpoints.tinyNeox().newBuilder().numKvHeads(2).build())
         .isInstanceOf(io.cpt4j.checkpoint.ConfigException.class).hasMessageContaining("num_key_value_heads");
   }
 

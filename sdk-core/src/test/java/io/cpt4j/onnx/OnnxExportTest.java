@@ -131,7 +131,7 @@ class OnnxExportTest {
 
   @Test
   void genaiConfigDescribesTheDecoder() throws Exception {
-    ModelConfig c = TestCheckpoints.tinyLlamaGqa().toBuilder().bosTokenId(1).eosTokenIds(List.of(2, 3)).build();
+    ModelConfig c = TestCheckpoints.tinyLlamaGqa().newBuilder().bosTokenId(1).eosTokenIds(List.of(2, 3)).build();
     try (Checkpoint ckpt = OnnxFixtures.checkpoint(c, tmp.resolve("ckpt"), 4)) {
       OnnxExport.of(ckpt).writeTo(tmp.resolve("onnx"));
       JsonNode g = JSON.readTree(tmp.resolve("onnx/genai_config.json").toFile());
@@ -174,7 +174,7 @@ class OnnxExportTest {
 
   @Test
   void anUnsupportedActivationIsRefusedBeforeAnythingIsWritten() throws Exception {
-    ModelConfig c = TestCheckpoints.tinyNeox().toBuilder().hiddenAct("gelu_new").build();
+    ModelConfig c = TestCheckpoints.tinyNeox().newBuilder().hiddenAct("gelu_new").build();
     try (Checkpoint ckpt = OnnxFixtures.checkpoint(c, tmp.resolve("ckpt"), 7)) {
       assertThatThrownBy(() -> OnnxExport.of(ckpt).writeTo(tmp.resolve("onnx"))).isInstanceOf(OnnxException.class)
           .hasMessageContaining("hidden_act 'gelu_new'");

@@ -63,7 +63,7 @@ class GpuTrainingTest {
   @Test
   void fp16MixedOnTheGpuFollowsTheCpuFp32LossWithinFp16Tolerance() {
     List<Double> cpu = train(Backends.cpu(), SessionOptions.defaults());
-    List<Double> gpu = train(Backends.gpu(), SessionOptions.defaults().withPrecision(Precision.FP16_MIXED));
+    List<Double> gpu = train(Backends.gpu(), SessionOptions.builder().precision(Precision.FP16_MIXED).build());
     // float16 activations carry 11 significant bits: the loss agrees to about 1e-3 relative at the
     // start; over 20 updates at lr 1e-3 the trajectories drift apart by rounding, hence 2e-2.
     assertThat(gpu.get(0)).isCloseTo(cpu.get(0), within(2e-3 * cpu.get(0)));
@@ -76,7 +76,7 @@ class GpuTrainingTest {
   @Test
   void activationCheckpointingOnTheGpuGivesTheSameLosses() {
     List<Double> plain = train(Backends.gpu(), SessionOptions.defaults());
-    List<Double> ckpt = train(Backends.gpu(), SessionOptions.defaults().withActivationCheckpointing(true));
+    List<Double> ckpt = train(Backends.gpu(), SessionOptions.builder().activationCheckpointing(true).build());
     for (int i = 0; i < plain.size(); i++) {
       assertThat(ckpt.get(i)).as("step %d", i).isCloseTo(plain.get(i), within(1e-5 * plain.get(i)));
     }
@@ -86,7 +86,7 @@ class GpuTrainingTest {
   void aStepTooLargeForTheDeviceFailsBeforeRunningWithTheEstimate() {
     // 256 × 1024 tokens over a 32768-word vocabulary: the float32 logits alone are 32 GiB, the plan
     // well over 100 GiB, more than any current GPU has
-    ModelConfig wide = CONFIG.toBuilder().vocabSize(32768).build();
+    ModelConfig wide = CONFIG.newBuilder().vocabSize(32768).build();
     int[][] seqs = new int[256][1025];
     Batch huge = Batch.causalLm(seqs);
     try (Checkpoint ckpt = checkpoint(wide, "wide");

@@ -23,6 +23,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 
 /**
  * {@link RunConfig} as a JSON/YAML tree (snake_case keys): the YAML run file and {@code run.json}.
@@ -36,6 +38,9 @@ final class RunConfigCodec {
       "backend", "validation", "validation_tokens", "evaluate_every", "checkpoint_every", "keep_last_checkpoints",
       "seed", "output", "data_cache", "max_bad_steps",
       "special_tokens");
+
+  /** The builder's defaults: what a missing key means (booleans and the optimizer's keys). */
+  private static final RunConfig DEFAULTS = RunConfig.builder().build();
 
   private RunConfigCodec() {}
 
@@ -58,7 +63,7 @@ final class RunConfigCodec {
   }
 
   static RunConfig fromTree(JsonNode root, Path dir) {
-    return fromTree(root, dir, true);
+    return fromTree(root, dir, DEFAULTS.specialTokens());
   }
 
   /**
@@ -78,16 +83,30 @@ final class RunConfigCodec {
       }
       v.properties().forEach(e -> validation.put(e.getKey(), source(e.getValue(), dir, "validation." + e.getKey())));
     }
-    return new RunConfig(path(dir, text(root, "base", null)), path(dir, text(root, "tokenizer", null)),
-        schedule(schedule), mixture(mixture, dir),
-        num(root, "tokens"), num(root, "steps"), (int) num(root, "sequence_length"), num(root, "batch_tokens"),
-        num(root, "micro_batch_tokens"), optimizer(root.path("optimizer")),
-        Precision.parse(text(root, "precision", "fp32")),
-        root.path("activation_checkpointing").asBoolean(false), text(root, "backend", "cpu"), validation,
-        num(root, "validation_tokens"), num(root, "evaluate_every"), num(root, "checkpoint_every"),
-        (int) num(root, "keep_last_checkpoints"), num(root, "seed"), path(dir, text(root, "output", null)),
-        path(dir, text(root, "data_cache", null)), (int) num(root, "max_bad_steps"),
-        root.path("special_tokens").asBoolean(specialTokensDefault));
+    RunConfig.Builder b = RunConfig.builder()
+        .base(path(dir, text(root, "base", null)))
+        .tokenizer(path(dir, text(root, "tokenizer", null)))
+        .schedule(schedule(schedule))
+        .mixture(mixture(mixture, dir));
+    ifNumber(root, "tokens", b::tokens);
+    ifNumber(root, "steps", b::steps);
+    ifNumber(root, "sequence_length", n -> b.sequenceLength((int) n));
+    ifNumber(root, "batch_tokens", b::batchTokens);
+    ifNumber(root, "micro_batch_tokens", b::microBatchTokens);
+    b.optimizer(optimizer(root.path("optimizer")));
+    ifText(root, "precision", p -> b.precision(Precision.parse(p)));
+    b.activationCheckpointing(root.path("activation_checkpointing").asBoolean(DEFAULTS.activationCheckpointing()));
+    ifText(root, "backend", b::backend);
+    b.validation(validation);
+    ifNumber(root, "validation_tokens", b::validationTokens);
+    ifNumber(root, "evaluate_every", b::evaluateEvery);
+    ifNumber(root, "checkpoint_every", b::checkpointEvery);
+    ifNumber(root, "keep_last_checkpoints", n -> b.keepLastCheckpoints((int) n));
+    ifNumber(root, "seed", b::seed);
+    b.output(path(dir, text(root, "output", null)));
+    b.dataCache(path(dir, text(root, "data_cache", null)));
+    ifNumber(root, "max_bad_steps", n -> b.maxBadSteps((int) n));
+    return b.specialTokens(root.path("special_tokens").asBoolean(specialTokensDefault)).build();
   }
 
   static ObjectNode toTree(RunConfig c) {
@@ -291,14 +310,15 @@ final class RunConfigCodec {
   }
 
   private static AdamW optimizer(JsonNode o) {
-    AdamW d = AdamW.defaults();
+    AdamW d = DEFAULTS.optimizer();
     if (o.isMissingNode() || o.isNull()) {
       return d;
     }
     checkKeys(o, Set.of("beta1", "beta2", "eps", "weight_decay", "decay_embeddings", "max_grad_norm"), "optimizer.");
-    return new AdamW(o.path("beta1").asDouble(d.beta1()), o.path("beta2").asDouble(d.beta2()),
-        o.path("eps").asDouble(d.eps()), o.path("weight_decay").asDouble(d.weightDecay()),
-        o.path("decay_embeddings").asBoolean(d.decayEmbeddings()), o.path("max_grad_norm").asDouble(d.maxGradNorm()));
+    return d.newBuilder().beta1(o.path("beta1").asDouble(d.beta1())).beta2(o.path("beta2").asDouble(d.beta2()))
+        .eps(o.path("eps").asDouble(d.eps())).weightDecay(o.path("weight_decay").asDouble(d.weightDecay()))
+        .decayEmbeddings(o.path("decay_embeddings").asBoolean(d.decayEmbeddings()))
+        .maxGradNorm(o.path("max_grad_norm").asDouble(d.maxGradNorm())).build();
   }
 
   private static void checkKeys(JsonNode node, Set<String> allowed, String prefix) {
@@ -342,6 +362,22 @@ final class RunConfigCodec {
       }
     }
     throw new IllegalArgumentException(key + " must be a number, got " + v);
+  }
+
+  /** Passes the number under {@code key} to {@code set} unless the key is missing or null. */
+  private static void ifNumber(JsonNode node, String key, LongConsumer set) {
+    JsonNode v = node.get(key);
+    if (v != null && !v.isNull()) {
+      set.accept(num(node, key));
+    }
+  }
+
+  /** Passes the text under {@code key} to {@code set} unless the key is missing or null. */
+  private static void ifText(JsonNode node, String key, Consumer<String> set) {
+    String v = text(node, key, null);
+    if (v != null) {
+      set.accept(v);
+    }
   }
 
   private static String text(JsonNode node, String key, String fallback) {

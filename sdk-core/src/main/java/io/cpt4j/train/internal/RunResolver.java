@@ -99,10 +99,10 @@ final class RunResolver {
     }
     Path output = c.output().toAbsolutePath().normalize();
     Path cache = c.dataCache() != null ? c.dataCache().toAbsolutePath().normalize() : output.resolve("data");
-    return new RunConfig(c.base().toAbsolutePath().normalize(), tokenizer.toAbsolutePath().normalize(), c.schedule(),
-        c.mixture(), tokens, steps, seq, batch, micro, c.optimizer(), c.precision(), c.activationCheckpointing(), backend,
-        c.validation(), valTokens, evalEvery, c.checkpointEvery(), keep, c.seed(), output, cache, maxBad,
-        c.specialTokens());
+    return c.newBuilder().base(c.base().toAbsolutePath().normalize()).tokenizer(tokenizer.toAbsolutePath().normalize())
+        .tokens(tokens).steps(steps).sequenceLength(seq).batchTokens(batch).microBatchTokens(micro).backend(backend)
+        .validationTokens(valTokens).evaluateEvery(evalEvery).keepLastCheckpoints(keep).output(output).dataCache(cache)
+        .maxBadSteps(maxBad).build();
   }
 
   static TrainingException bad(String field, String why) {

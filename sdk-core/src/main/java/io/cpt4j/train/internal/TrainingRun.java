@@ -109,8 +109,8 @@ final class TrainingRun {
   }
 
   private SessionOptions sessionOptions() {
-    return SessionOptions.defaults().withOptimizer(config.optimizer()).withPrecision(config.precision())
-        .withActivationCheckpointing(config.activationCheckpointing()).withSeed(config.seed());
+    return SessionOptions.builder().optimizer(config.optimizer()).precision(config.precision())
+        .activationCheckpointing(config.activationCheckpointing()).seed(config.seed()).build();
   }
 
   /** Losses on every validation set, logged as one metrics line. */

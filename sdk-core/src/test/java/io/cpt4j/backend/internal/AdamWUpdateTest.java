@@ -27,7 +27,7 @@ class AdamWUpdateTest {
   @Test
   void matchesTorchAdamWOverStepsWithDecayGroupsAndGradientFactors() {
     DjlSupport.offline();
-    AdamW settings = AdamW.defaults().withBetas(0.8, 0.9).withEps(1e-3).withWeightDecay(0.2);
+    AdamW settings = AdamW.builder().beta1(0.8).beta2(0.9).eps(1e-3).weightDecay(0.2).build();
     // a decayed matrix and a no-decay vector (norm weight): names as the model's
     String[] names = {"model.layers.0.mlp.up_proj.weight", "model.norm.weight"};
     int[][] shapes = {{3, 4}, {4}};

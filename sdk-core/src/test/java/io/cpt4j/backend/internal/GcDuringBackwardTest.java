@@ -44,7 +44,7 @@ class GcDuringBackwardTest {
   void stepsUnderConstantGarbageCollectionEqualStepsWithout() throws InterruptedException {
     for (ModelConfig c : new ModelConfig[] {TestCheckpoints.tinyNeox(), TestCheckpoints.tinyLlamaGqa()}) {
       for (SessionOptions options : List.of(SessionOptions.defaults(),
-          SessionOptions.defaults().withPrecision(Precision.FP16_MIXED).withActivationCheckpointing(true))) {
+          SessionOptions.builder().precision(Precision.FP16_MIXED).activationCheckpointing(true).build())) {
         try (Checkpoint ckpt = TestSessions.tinyCheckpoint(tmp.resolve(c.architecture() + "-" + options.precision()),
             c, 3)) {
           List<StepResult> quiet = train(ckpt, options, c);

@@ -57,8 +57,8 @@ class PrefetchSessionTest {
   @ParameterizedTest
   @CsvSource({"FP32, false, 1", "FP32, true, 2", "FP16_MIXED, false, 3", "FP16_MIXED, true, 1"})
   void prefetchedStepsEqualPlainStepsBitForBit(Precision precision, boolean checkpointing, int micro) {
-    SessionOptions options = SessionOptions.defaults().withPrecision(precision)
-        .withActivationCheckpointing(checkpointing);
+    SessionOptions options = SessionOptions.builder().precision(precision)
+        .activationCheckpointing(checkpointing).build();
     List<List<Batch>> plan = new ArrayList<>();
     for (int s = 0; s < 8; s++) {
       plan.add(batches(s, micro));
@@ -104,8 +104,8 @@ class PrefetchSessionTest {
   @ParameterizedTest
   @CsvSource({"FP32, false", "FP16_MIXED, true"})
   void announcedAStepAheadEveryMicroBatchIsBuiltAhead(Precision precision, boolean checkpointing) {
-    SessionOptions options = SessionOptions.defaults().withPrecision(precision)
-        .withActivationCheckpointing(checkpointing);
+    SessionOptions options = SessionOptions.builder().precision(precision)
+        .activationCheckpointing(checkpointing).build();
     int micro = 3;
     List<List<Batch>> plan = new ArrayList<>();
     for (int s = 0; s < 6; s++) {

@@ -26,7 +26,7 @@ class SessionMemoryTest {
         .intermediateSize(32).numLayers(1).numHeads(2).maxPositionEmbeddings(64).build();
     Batch batch = io.cpt4j.backend.TestSessions.randomBatch(config.vocabSize(), 2, 8, 1);
     try (Checkpoint ckpt = io.cpt4j.backend.TestSessions.tinyCheckpoint(tmp.resolve("m"), config, 1);
-        TrainingSession s = Backends.cpu().open(ckpt, SessionOptions.defaults().withActivationCheckpointing(true))) {
+        TrainingSession s = Backends.cpu().open(ckpt, SessionOptions.builder().activationCheckpointing(true).build())) {
       DjlTrainingSession session = (DjlTrainingSession) s;
       for (int i = 0; i < 300; i++) { // warm-up: optimizer state, malloc arenas of every thread, JIT
         s.step(List.of(batch), 1e-3);

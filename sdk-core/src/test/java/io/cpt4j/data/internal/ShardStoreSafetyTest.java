@@ -30,7 +30,7 @@ class ShardStoreSafetyTest {
   @TempDir Path tmp;
 
   static final ShardOptions OPTIONS =
-      ShardOptions.defaults().withThreads(2).withBatchDocuments(5).withMaxShardTokens(400);
+      ShardOptions.builder().threads(2).batchDocuments(5).maxShardTokens(400).build();
   static final List<Document> DOCS = corpus(60, 7);
 
   Path dir;
@@ -133,7 +133,7 @@ class ShardStoreSafetyTest {
       before = ds.fingerprint();
     }
     FakeTokenizer failing = new FakeTokenizer(1000, "changed").failingOnBatch(3);
-    assertThatThrownBy(() -> build(DOCS, failing, dir, OPTIONS.withMaxShardTokens(50), "src"))
+    assertThatThrownBy(() -> build(DOCS, failing, dir, OPTIONS.newBuilder().maxShardTokens(50).build(), "src"))
         .isInstanceOf(DataException.class).hasMessageContaining("nothing was changed")
         .hasMessageContaining("tokenizer failure injected at batch");
     try (TokenDataset ds = ShardStore.open(dir)) {

@@ -30,7 +30,7 @@ class ShardStoreTest {
   static List<Document> corpus;
 
   static final ShardOptions SMALL =
-      ShardOptions.defaults().withThreads(2).withBatchDocuments(7).withMaxShardTokens(500);
+      ShardOptions.builder().threads(2).batchDocuments(7).maxShardTokens(500).build();
 
   @BeforeAll
   static void trainTokenizer() {
@@ -152,7 +152,8 @@ class ShardStoreTest {
     assertThat(tokenizer.batches.get()).isEqualTo(batches);
     assertThat(reads.get()).isEqualTo(1);
     // the shard size does not enter the fingerprint: other sharding still reuses
-    try (TokenDataset resharded = build(docs, tokenizer, dir, SMALL.withMaxShardTokens(1 << 20), "src")) {
+    ShardOptions larger = SMALL.newBuilder().maxShardTokens(1 << 20).build();
+    try (TokenDataset resharded = build(docs, tokenizer, dir, larger, "src")) {
       assertThat(resharded.reused()).isTrue();
     }
   }
@@ -178,11 +179,12 @@ class ShardStoreTest {
       assertThat(ds.document(20)).containsExactly(b.encode(changed.get(20).text()));
       fingerprints.add(ds.fingerprint());
     }
-    try (TokenDataset ds = build(changed, b, dir, SMALL.withMetadataTemplate("URL: {url}\n"), "src-2")) {
+    ShardOptions url = SMALL.newBuilder().metadataTemplate("URL: {url}\n").build();
+    try (TokenDataset ds = build(changed, b, dir, url, "src-2")) {
       assertThat(ds.reused()).isFalse();
       fingerprints.add(ds.fingerprint());
     }
-    try (TokenDataset ds = build(changed, b, dir, SMALL.withMetadataTemplate(""), "src-2")) {
+    try (TokenDataset ds = build(changed, b, dir, SMALL.newBuilder().metadataTemplate("").build(), "src-2")) {
       assertThat(ds.reused()).as("an empty template differs from none").isFalse();
       fingerprints.add(ds.fingerprint());
     }
@@ -199,7 +201,7 @@ class ShardStoreTest {
         new Document("body two", Map.of("url", "b.org"), "d#1"),
         new Document("", Map.of("url", "c.org", "lang", "fr"), "d#2"),
         new Document("body four", Map.of(), "d#3"));
-    ShardOptions options = SMALL.withMetadataTemplate("URL: {url} ({lang})\n\n").withMaxShardTokens(10);
+    ShardOptions options = SMALL.newBuilder().metadataTemplate("URL: {url} ({lang})\n\n").maxShardTokens(10).build();
     try (TokenDataset ds = build(docs, tokenizer, tmp.resolve("ds"), options, "s")) {
       assertThat(ds.metadataPrefix(0)).containsExactly(tokenizer.encode("URL: a.org (en)\n\n"));
       assertThat(ds.metadataPrefix(1)).isEmpty();
@@ -238,7 +240,7 @@ class ShardStoreTest {
   @Test
   void aDocumentLongerThanTheShardLimitGetsAShardOfItsOwn() {
     FakeTokenizer tokenizer = new FakeTokenizer(1000, "fake");
-    ShardOptions options = SMALL.withMaxShardTokens(4);
+    ShardOptions options = SMALL.newBuilder().maxShardTokens(4).build();
     try (TokenDataset ds = build(docs("ab", "cd", "efghijk", "l", "mn"), tokenizer, tmp.resolve("ds"), options, "s")) {
       List<DatasetManifest.Shard> shards = ((MappedTokenDataset) ds).manifest().shards();
       assertThat(shards).extracting(DatasetManifest.Shard::documents).containsExactly(2L, 1L, 2L);
@@ -253,7 +255,7 @@ class ShardStoreTest {
     FakeTokenizer tokenizer = new FakeTokenizer(5000, "fake");
     List<Document> docs = corpus(2000, 5);
     AtomicInteger closed = new AtomicInteger();
-    ShardOptions options = SMALL.withThreads(4).withBatchDocuments(3).withMaxShardTokens(5000);
+    ShardOptions options = SMALL.newBuilder().threads(4).batchDocuments(3).maxShardTokens(5000).build();
     try (TokenDataset ds = ShardStore.build("many", "s", () -> docs.stream().onClose(closed::incrementAndGet),
         tokenizer, tmp.resolve("ds"), options)) {
       for (int i = 0; i < docs.size(); i++) {

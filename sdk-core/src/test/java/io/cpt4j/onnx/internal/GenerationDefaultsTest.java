@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class GenerationDefaultsTest {
   @TempDir Path tmp;
-  private final ModelConfig config = TestCheckpoints.tinyLlama().toBuilder().eosTokenIds(List.of(2)).build();
+  private final ModelConfig config = TestCheckpoints.tinyLlama().newBuilder().eosTokenIds(List.of(2)).build();
 
   @Test
   void qwenInstructSamplesAndStopsAtBothEndTokens() {

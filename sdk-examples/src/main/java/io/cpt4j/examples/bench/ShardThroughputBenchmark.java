@@ -150,7 +150,7 @@ public final class ShardThroughputBenchmark {
       batches.add(docs.subList(i, Math.min(docs.size(), i + batch)).stream().map(Document::text).toList());
     }
     ExecutorService pool = Executors.newFixedThreadPool(threads);
-    ShardOptions options = ShardOptions.defaults().withThreads(threads).withBatchDocuments(batch);
+    ShardOptions options = ShardOptions.builder().threads(threads).batchDocuments(batch).build();
     System.out.printf(Locale.ROOT, "%d threads, batches of %d documents, %d rounds; %d cores; %s %s%n%n", threads,
         batch, rounds, Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.name"),
         Runtime.version());

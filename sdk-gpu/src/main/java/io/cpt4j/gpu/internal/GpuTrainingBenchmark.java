@@ -80,7 +80,8 @@ public final class GpuTrainingBenchmark {
 
     Path dir = Files.createTempDirectory("cpt4j-bench");
     ModelInit.write(PYTHIA_160M, 1234, CheckpointWriter.to(dir));
-    SessionOptions options = SessionOptions.defaults().withPrecision(precision).withActivationCheckpointing(checkpointing);
+    SessionOptions options =
+        SessionOptions.builder().precision(precision).activationCheckpointing(checkpointing).build();
     AtomicLong peakUsed = new AtomicLong();
     AtomicBoolean sampling = new AtomicBoolean(true);
     final int dev = device;

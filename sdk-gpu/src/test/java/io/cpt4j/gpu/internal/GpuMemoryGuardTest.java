@@ -20,7 +20,7 @@ class GpuMemoryGuardTest {
   static final ModelConfig PYTHIA_160M = ModelConfig.builder(Architecture.GPT_NEOX).vocabSize(50304).hiddenSize(768)
       .intermediateSize(3072).numLayers(12).numHeads(12).maxPositionEmbeddings(2048).rotaryPct(0.25)
       .parallelResidual(true).tieWordEmbeddings(false).build();
-  static final SessionOptions FP16 = SessionOptions.defaults().withPrecision(Precision.FP16_MIXED);
+  static final SessionOptions FP16 = SessionOptions.builder().precision(Precision.FP16_MIXED).build();
 
   private static Batch rows(int rows, int length) {
     int n = rows * length;
@@ -41,8 +41,8 @@ class GpuMemoryGuardTest {
         .isInstanceOf(BackendException.class)
         .hasMessageStartingWith("cuda:0 Fake GPU (sm_90, 16.0 GiB) has 15.4 GiB free and this session holds about "
             + "619 MiB, but training on micro-batches of 8 × 1024 needs about 18.3 GiB (" + plan.describe() + "): ")
-        .hasMessageEndingWith("turn on activation checkpointing (SessionOptions.withActivationCheckpointing(true)): "
-            + "estimate 7.91 GiB");
+        .hasMessageEndingWith("turn on activation checkpointing (SessionOptions.Builder.activationCheckpointing(true))"
+            + ": estimate 7.91 GiB");
   }
 
   @Test
@@ -57,7 +57,8 @@ class GpuMemoryGuardTest {
   @Test
   void onlyShapesLargerThanAnyCheckedAreCheckedAgain() {
     AtomicInteger reads = new AtomicInteger();
-    GpuMemoryGuard guard = new GpuMemoryGuard(PYTHIA_160M, FP16.withActivationCheckpointing(true), () -> {
+    SessionOptions fp16Ckpt = FP16.newBuilder().activationCheckpointing(true).build();
+    GpuMemoryGuard guard = new GpuMemoryGuard(PYTHIA_160M, fp16Ckpt, () -> {
       reads.incrementAndGet();
       return 40L << 30;
     }, "cuda:0 Fake");

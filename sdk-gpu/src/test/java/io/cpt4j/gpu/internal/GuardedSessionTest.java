@@ -39,7 +39,7 @@ class GuardedSessionTest {
   @Test
   void aStepThatDoesNotFitIsRefusedBeforeItRunsAndTheSessionGoesOn() {
     writeCheckpoint(tmp);
-    SessionOptions options = SessionOptions.defaults().withPrecision(Precision.FP16_MIXED);
+    SessionOptions options = SessionOptions.builder().precision(Precision.FP16_MIXED).build();
     // room for the plan of 2 × 16 but not for 64 × 64
     long free = MemoryPlan.estimate(CONFIG, 2, 16, Precision.FP16_MIXED, false).total();
     GpuMemoryGuard guard = new GpuMemoryGuard(CONFIG, options, () -> free, "cuda:9 Fake");
