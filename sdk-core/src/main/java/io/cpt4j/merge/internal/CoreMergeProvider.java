@@ -17,11 +17,10 @@ import java.util.List;
 
 /** The merge engine behind {@link Merge#writeTo} (registered in META-INF/services). */
 public final class CoreMergeProvider implements MergeProvider {
-  private final MergeEngine engine = new MergeEngine();
 
   @Override
   public MergeReport merge(Merge merge, Path output) {
-    return engine.run(merge, output);
+    return MergeRun.run(merge, output);
   }
 
   // ---- task vectors, grafting and vector analytics

@@ -7,6 +7,7 @@ import io.cpt4j.checkpoint.Safetensors;
 import io.cpt4j.checkpoint.Tensor;
 import io.cpt4j.checkpoint.TensorInfo;
 import io.cpt4j.checkpoint.TensorStore;
+import io.cpt4j.merge.internal.engine.Mismatches;
 import io.cpt4j.merge.MergeException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -42,7 +43,7 @@ final class GraftMaskFile implements AutoCloseable {
       throw new MergeException("cannot read the graft mask: " + e.getMessage(), e);
     }
     try {
-      Map<String, TensorInfo> expected = TaskVectorChecks.byName(model.tensors());
+      Map<String, TensorInfo> expected = Mismatches.byName(model.tensors());
       List<String> problems = new ArrayList<>();
       for (TensorInfo m : store.tensors()) {
         TensorInfo t = expected.get(m.name());
@@ -54,7 +55,7 @@ final class GraftMaskFile implements AutoCloseable {
           problems.add("tensor " + m.name() + " has shape " + m.shape() + ", the model's is " + t.shape());
         }
       }
-      TaskVectorChecks.fail("graft mask " + file + " does not fit the model", problems);
+      Mismatches.fail("graft mask " + file + " does not fit the model", problems);
       return new GraftMaskFile(file, store);
     } catch (RuntimeException e) {
       store.close();

@@ -1,15 +1,16 @@
 package io.cpt4j.merge.internal;
 
 import io.cpt4j.checkpoint.Checkpoint;
-import io.cpt4j.checkpoint.CheckpointWriter;
 import io.cpt4j.checkpoint.Safetensors;
 import io.cpt4j.checkpoint.Tensor;
 import io.cpt4j.checkpoint.TensorInfo;
+import io.cpt4j.merge.internal.engine.DerivedCheckpoint;
+import io.cpt4j.merge.internal.engine.DerivedOutput;
+import io.cpt4j.merge.internal.engine.DerivedReport;
+import io.cpt4j.merge.internal.engine.Mismatches;
 import io.cpt4j.merge.Graft;
 import io.cpt4j.merge.GraftReport;
-import io.cpt4j.merge.MergeException;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -17,8 +18,9 @@ import java.util.stream.IntStream;
 
 /**
  * Runs a {@link Graft}: checks the checkpoints agree, plans the mask (thresholds and per-tensor
- * counts, reading the inputs chunk by chunk), then writes {@code mask ? tuned : base} with the
- * checkpoint writer (atomic). Stateless.
+ * counts, reading the inputs chunk by chunk), then writes {@code mask ? tuned : base} on the
+ * derived-checkpoint engine, one {@link GraftDerivation} per tensor with grafted entries (atomic).
+ * Stateless.
  */
 final class GraftRun {
   /** Elements per chunk of the planning passes. */
@@ -27,13 +29,13 @@ final class GraftRun {
   private GraftRun() {}
 
   /** The plan of one considered tensor. */
-  private record Planned(TensorInfo info, long grafted, double threshold, Tensor output) {}
+  private record Planned(TensorInfo info, long grafted, double threshold, GraftDerivation derivation) {}
 
   static GraftReport run(Graft graft, Path output) {
-    long start = System.nanoTime();
+    DerivedCheckpoint out = DerivedCheckpoint.start();
     Checkpoint base = graft.base();
     Checkpoint tuned = graft.tuned();
-    TaskVectorChecks.agree("graft " + tuned.directory() + " onto " + base.directory(), base, tuned);
+    Mismatches.agree("graft " + tuned.directory() + " onto " + base.directory(), base, tuned);
     List<TensorInfo> considered = base.tensors().stream()
         .filter(t -> t.dtype().isFloatingPoint() && graft.considers(t.name())).toList();
     GraftMaskFile maskFile = graft.mask() instanceof Graft.MaskFile(Path file) ? GraftMaskFile.open(file, base) : null;
@@ -45,20 +47,17 @@ final class GraftRun {
       };
       Map<String, Planned> byName = new java.util.HashMap<>();
       plan.forEach(p -> byName.put(p.info().name(), p));
-      List<Tensor> out = new ArrayList<>();
       for (TensorInfo t : base.tensors()) {
         Planned p = byName.get(t.name());
-        out.add(p == null || p.grafted() == 0 ? base.tensor(t.name()) : p.output());
+        if (p == null || p.grafted() == 0) {
+          out.copy(base.tensor(t.name()));
+        } else {
+          out.derive(p.info(), p.derivation(), null, 0); // a GraftReport has no input bytes
+        }
       }
-      CheckpointWriter writer = CheckpointWriter.to(output).dtype(graft.dtype()).maxShardSize(graft.maxShardSize())
-          .copyFilesFrom(base).overwrite(graft.overwrite())
-          .metadata(Map.of("merge_method", "graft", "graft_mask", describe(graft.mask())));
-      List<Path> files;
-      try {
-        files = writer.write(out);
-      } catch (UnsupportedOperationException | IllegalStateException e) {
-        throw new MergeException("graft into " + output + " failed: " + e.getMessage(), e);
-      }
+      DerivedReport written = out.write(DerivedOutput.of(output, "graft into " + output, graft.dtype(),
+          graft.maxShardSize(), graft.overwrite(), base,
+          Map.of("merge_method", "graft", "graft_mask", describe(graft.mask()))));
       graft.maskOutput().ifPresent(file -> writeMask(file, graft, plan));
       long parameters = 0;
       long grafted = 0;
@@ -68,7 +67,7 @@ final class GraftRun {
         grafted += p.grafted();
         tensors.add(new GraftReport.TensorGraft(p.info().name(), p.info().elementCount(), p.grafted(), p.threshold()));
       }
-      return new GraftReport(output, files, parameters, grafted, tensors, Duration.ofNanos(System.nanoTime() - start));
+      return new GraftReport(output, written.files(), parameters, grafted, tensors, out.elapsed());
     } finally {
       if (maskFile != null) {
         maskFile.close();
@@ -81,7 +80,7 @@ final class GraftRun {
     List<Tensor> tensors = new ArrayList<>();
     for (Planned p : plan) {
       TensorInfo info = p.info().withDtype(io.cpt4j.checkpoint.DType.U8);
-      tensors.add(new LazyBytes(info, () -> p.output() instanceof GraftTensor g ? g.maskBytes()
+      tensors.add(new LazyBytes(info, () -> p.derivation() != null ? p.derivation().maskBytes()
           : new byte[Math.toIntExact(info.elementCount())]));
     }
     Map<String, String> metadata = new java.util.LinkedHashMap<>();
@@ -113,11 +112,6 @@ final class GraftRun {
     };
   }
 
-  /** {@code ⌊f·n⌋} as mergekit computes it ({@code int(density * numel)}). */
-  static long topCount(double fraction, long n) {
-    return Math.min(n, (long) (fraction * n));
-  }
-
   private static List<Planned> perTensor(Checkpoint base, Checkpoint tuned, List<TensorInfo> considered, double f) {
     Planned[] plan = new Planned[considered.size()];
     IntStream.range(0, plan.length).parallel().forEach(i -> {
@@ -125,13 +119,13 @@ final class GraftRun {
       Tensor b = base.tensor(info.name());
       Tensor t = tuned.tensor(info.name());
       long n = info.elementCount();
-      long k = topCount(f, n);
+      long k = MagnitudeSelect.topCount(f, n);
       if (k == 0) {
         plan[i] = new Planned(info, 0, Double.NaN, null);
         return;
       }
       MagnitudeSelect.Threshold th = MagnitudeSelect.kthLargest(deltas(List.of(b), List.of(t)), n, k);
-      plan[i] = new Planned(info, k, th.magnitude(), GraftTensor.top(info, b, t, th.magnitude(), th.equalToKeep(k)));
+      plan[i] = new Planned(info, k, th.magnitude(), GraftDerivation.top(info, b, t, th.magnitude(), th.equalToKeep(k)));
     });
     return List.of(plan);
   }
@@ -140,14 +134,14 @@ final class GraftRun {
     List<Tensor> bs = considered.stream().map(t -> base.tensor(t.name())).toList();
     List<Tensor> ts = considered.stream().map(t -> tuned.tensor(t.name())).toList();
     long total = considered.stream().mapToLong(TensorInfo::elementCount).sum();
-    long k = topCount(f, total);
+    long k = MagnitudeSelect.topCount(f, total);
     List<Planned> plan = new ArrayList<>();
     if (k == 0) {
       considered.forEach(info -> plan.add(new Planned(info, 0, Double.NaN, null)));
       return plan;
     }
     MagnitudeSelect.Threshold th = MagnitudeSelect.kthLargest(deltas(bs, ts), total, k);
-    int thBits = GraftTensor.magnitudeBits(th.magnitude());
+    int thBits = MagnitudeSelect.magnitudeBits(th.magnitude());
     // per tensor: entries above the threshold and equal to it, so that ties go to the earliest tensors
     long[][] counts = new long[considered.size()][];
     IntStream.range(0, counts.length).parallel().forEach(i -> counts[i] = countAround(bs.get(i), ts.get(i), thBits));
@@ -158,7 +152,7 @@ final class GraftRun {
       long grafted = counts[i][0] + keepEqual;
       TensorInfo info = considered.get(i);
       plan.add(new Planned(info, grafted, th.magnitude(),
-          GraftTensor.top(info, bs.get(i), ts.get(i), th.magnitude(), keepEqual)));
+          GraftDerivation.top(info, bs.get(i), ts.get(i), th.magnitude(), keepEqual)));
     }
     return plan;
   }
@@ -175,7 +169,7 @@ final class GraftRun {
       }
       long ones = mask.countOnes(m);
       plan[i] = new Planned(info, ones, Double.NaN,
-          GraftTensor.masked(info, base.tensor(info.name()), tuned.tensor(info.name()), m));
+          GraftDerivation.masked(info, base.tensor(info.name()), tuned.tensor(info.name()), m));
     });
     return List.of(plan);
   }
@@ -221,7 +215,7 @@ final class GraftRun {
       int len = (int) Math.min(chunk, n - e);
       source.read(e, len, v, scratch);
       for (int j = 0; j < len; j++) {
-        int bits = GraftTensor.magnitudeBits(v[0][j]);
+        int bits = MagnitudeSelect.magnitudeBits(v[0][j]);
         if (bits > thBits) {
           c[0]++;
         } else if (bits == thBits) {

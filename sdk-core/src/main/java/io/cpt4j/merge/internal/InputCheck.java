@@ -2,6 +2,7 @@ package io.cpt4j.merge.internal;
 
 import io.cpt4j.checkpoint.Checkpoint;
 import io.cpt4j.checkpoint.TensorInfo;
+import io.cpt4j.merge.internal.engine.Mismatches;
 import io.cpt4j.merge.Merge;
 import io.cpt4j.merge.MergeException;
 import java.util.ArrayList;
@@ -56,10 +57,10 @@ final class InputCheck {
       }
     }
     boolean differs = false;
-    List<Checkpoint> inputs = MergeEngine.inputs(merge);
+    List<Checkpoint> inputs = MergeRun.inputs(merge);
     for (Checkpoint c : inputs.subList(1, inputs.size())) {
       if (c.config().architecture() != base.config().architecture()) {
-        problems.add(TaskVectorChecks.architectureMismatch(base, c));
+        problems.add(Mismatches.architectureMismatch(base, c));
         continue;
       }
       Map<String, TensorInfo> found = byName(c);
@@ -69,9 +70,9 @@ final class InputCheck {
       for (TensorInfo t : expected.values()) {
         TensorInfo f = found.get(t.name());
         if (f == null) {
-          problems.add(TaskVectorChecks.missing(t, c));
+          problems.add(Mismatches.missing(t, c));
         } else if (f.dtype().isFloatingPoint() != t.dtype().isFloatingPoint()) {
-          problems.add(TaskVectorChecks.dtypeMismatch(t, f, c));
+          problems.add(Mismatches.dtypeMismatch(t, f, c));
         } else if (!f.shape().equals(t.shape())) {
           if (sharedRows.containsKey(t.name()) && f.shape().size() == t.shape().size()
               && f.shape().subList(1, f.shape().size()).equals(t.shape().subList(1, t.shape().size()))) {
@@ -80,11 +81,11 @@ final class InputCheck {
             baseVocab = t.shape().getFirst();
             sharedRows.merge(t.name(), vocab, Math::min);
           } else {
-            problems.add(TaskVectorChecks.shapeMismatch(t, f, c));
+            problems.add(Mismatches.shapeMismatch(t, f, c));
           }
         }
       }
-      TaskVectorChecks.addExtraTensors(expected, found, c, problems);
+      Mismatches.addExtraTensors(expected, found, c, problems);
       if (!vocabTensors.isEmpty()) {
         differs = true;
         if (merge.vocabularyFrom().isEmpty()) {
@@ -102,11 +103,11 @@ final class InputCheck {
         problems.add("vocabularyFrom " + v.directory() + " is not one of the merged checkpoints");
       }
     }
-    TaskVectorChecks.fail("cannot " + merge.method().name() + ": the checkpoints do not match", problems);
+    Mismatches.fail("cannot " + merge.method().name() + ": the checkpoints do not match", problems);
     return new Vocabulary(from, differs, Map.copyOf(sharedRows));
   }
 
   private static Map<String, TensorInfo> byName(Checkpoint c) {
-    return TaskVectorChecks.byName(c.tensors());
+    return Mismatches.byName(c.tensors());
   }
 }

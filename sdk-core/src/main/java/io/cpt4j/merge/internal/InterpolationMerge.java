@@ -2,6 +2,9 @@ package io.cpt4j.merge.internal;
 
 import io.cpt4j.checkpoint.Tensor;
 import io.cpt4j.merge.MergeMethod;
+import io.cpt4j.merge.internal.engine.Derivation;
+import io.cpt4j.merge.internal.engine.InputPages;
+import io.cpt4j.merge.internal.engine.Scratch;
 
 /**
  * One tensor of {@code slerp} or {@code model_stock}, chunk by chunk: phase 1 streams the base and
@@ -9,7 +12,7 @@ import io.cpt4j.merge.MergeMethod;
  * norms; {@link ModelStockKernel.Stats}: pairwise dot products of the task vectors, per tensor or
  * per row), phase 2 applies the per-element formula to any range. Thread-safe after construction.
  */
-final class InterpolationMerge implements ChunkedMerge {
+final class InterpolationMerge implements Derivation {
   private final MergeMethod method;
   private final String name;
   private final Tensor base;
@@ -45,11 +48,6 @@ final class InterpolationMerge implements ChunkedMerge {
   @Override
   public long count() {
     return count;
-  }
-
-  @Override
-  public int models() {
-    return models.length;
   }
 
   @Override
@@ -95,16 +93,19 @@ final class InterpolationMerge implements ChunkedMerge {
   }
 
   @Override
-  public void compute(long from, int n, float[] out, int off, TensorMerge.Scratch s) {
-    base.readFloats(from, s.b, 0, n);
+  public void compute(long from, int n, float[] out, int off, Scratch s) {
+    float[] b = s.work(0);
+    float[] mixed = s.work(1);
+    float[][] x = s.inputs(models.length);
+    base.readFloats(from, b, 0, n);
     for (int k = 0; k < models.length; k++) {
-      models[k].readFloats(from, s.x[k], 0, n);
+      models[k].readFloats(from, x[k], 0, n);
     }
     if (slerp != null) {
-      SlerpKernel.apply(slerp, s.b, s.x[0], s.mixed, n);
+      SlerpKernel.apply(slerp, b, x[0], mixed, n);
     } else {
-      ModelStockKernel.apply(ratios, from, s.b, s.x, s.mixed, n);
+      ModelStockKernel.apply(ratios, from, b, x, mixed, n);
     }
-    System.arraycopy(s.mixed, 0, out, off, n);
+    System.arraycopy(mixed, 0, out, off, n);
   }
 }

@@ -29,6 +29,16 @@ final class MagnitudeSelect {
 
   private MagnitudeSelect() {}
 
+  /** The bits of {@code |x|}, which order like the magnitudes (NaN above +∞), as the selection ranks them. */
+  static int magnitudeBits(float x) {
+    return Float.floatToRawIntBits(x) & 0x7fffffff;
+  }
+
+  /** {@code ⌊f·n⌋} as mergekit computes it ({@code int(density * numel)}), at most {@code n}. */
+  static long topCount(double fraction, long n) {
+    return Math.min(n, (long) (fraction * n));
+  }
+
   /**
    * Supplies range {@code [from, from + length)} of every stream: stream {@code s} into {@code
    * dst[s][0..length)}; {@code scratch} is a spare buffer of at least {@code length} floats. Called

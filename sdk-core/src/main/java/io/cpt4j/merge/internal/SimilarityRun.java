@@ -2,6 +2,7 @@ package io.cpt4j.merge.internal;
 
 import io.cpt4j.checkpoint.Tensor;
 import io.cpt4j.checkpoint.TensorInfo;
+import io.cpt4j.merge.internal.engine.Mismatches;
 import io.cpt4j.merge.SimilarityReport;
 import io.cpt4j.merge.TaskVector;
 import io.cpt4j.merge.VectorSimilarity;
@@ -21,6 +22,9 @@ import java.util.stream.IntStream;
 final class SimilarityRun {
   private static final Pattern LAYER = Pattern.compile("(?:^|\\.)(?:layers|h)\\.(\\d+)\\.");
   private static final Pattern EMBEDDING = Pattern.compile(".*(embed_tokens|embed_in|wte|wpe).*");
+
+  /** Elements per chunk of the accumulating pass. */
+  static final int CHUNK = 1 << 20;
 
   private SimilarityRun() {}
 
@@ -104,7 +108,7 @@ final class SimilarityRun {
         }
       }
     }
-    TaskVectorChecks.fail("cannot compare the task vectors: their tensors differ", problems);
+    Mismatches.fail("cannot compare the task vectors: their tensors differ", problems);
 
     List<TensorInfo> infos = List.copyOf(first.values());
     Sums[] perTensor = new Sums[infos.size()];
@@ -149,7 +153,7 @@ final class SimilarityRun {
   static Sums tensorSums(TensorInfo info, List<Tensor> tensors, double topFraction) {
     int m = tensors.size();
     long n = info.elementCount();
-    long k = GraftRun.topCount(topFraction, n);
+    long k = MagnitudeSelect.topCount(topFraction, n);
     int[] thresholdBits = new int[m];
     long[] equalToKeep = new long[m];
     for (int v = 0; v < m; v++) {
@@ -160,12 +164,12 @@ final class SimilarityRun {
       Tensor t = tensors.get(v);
       MagnitudeSelect.Threshold th =
           MagnitudeSelect.kthLargest((from, len, dst, scratch) -> t.readFloats(from, dst[0], 0, len), n, k);
-      thresholdBits[v] = GraftTensor.magnitudeBits(th.magnitude());
+      thresholdBits[v] = MagnitudeSelect.magnitudeBits(th.magnitude());
       equalToKeep[v] = th.equalToKeep(k);
     }
     Sums sums = new Sums(info.name(), m);
     sums.elements = n;
-    int chunk = (int) Math.min(GraftRun.CHUNK, Math.max(1, n));
+    int chunk = (int) Math.min(CHUNK, Math.max(1, n));
     float[][] x = new float[m][chunk];
     long[] equalsSeen = new long[m];
     boolean[] top = new boolean[m];
@@ -178,7 +182,7 @@ final class SimilarityRun {
         for (int a = 0; a < m; a++) {
           float va = x[a][i];
           sums.squares[a] += (double) va * va;
-          int bits = GraftTensor.magnitudeBits(va);
+          int bits = MagnitudeSelect.magnitudeBits(va);
           boolean selected = bits > thresholdBits[a] || (bits == thresholdBits[a] && equalsSeen[a]++ < equalToKeep[a]);
           top[a] = selected && bits != 0; // zeros never count as top entries
         }

@@ -73,7 +73,8 @@ final class TaskArithmeticKernel {
     TensorMerge merge = new TensorMerge(rule, name, b, t, x, weights, densities, n, MagnitudeSelect.BLOCK);
     merge.prepare();
     float[] out = new float[n];
-    parallel(n, (from, to) -> merge.compute(from, to - from, out, from, new TensorMerge.Scratch(x.length, to - from)));
+    parallel(n, (from, to) -> merge.compute(from, to - from, out, from,
+        new io.cpt4j.merge.internal.engine.Scratch(Math.max(1, to - from))));
     return out;
   }
 

@@ -7,6 +7,8 @@ import io.cpt4j.checkpoint.TensorInfo;
 import io.cpt4j.checkpoint.TensorStore;
 import io.cpt4j.merge.MergeException;
 import io.cpt4j.merge.TaskVector;
+import io.cpt4j.merge.internal.engine.DerivedTensor;
+import io.cpt4j.merge.internal.engine.Mismatches;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,7 +30,7 @@ final class TaskVectorAlgebra {
   static Map<String, TensorInfo> tensors(TaskVector v) {
     return switch (v) {
       case TaskVector.Delta(Checkpoint base, Checkpoint tuned) -> {
-        TaskVectorChecks.agree("take the task vector " + v.expression(), base, tuned);
+        Mismatches.agree("take the task vector " + v.expression(), base, tuned);
         yield floats(base.tensors());
       }
       case TaskVector.Sum(TaskVector left, TaskVector right) -> {
@@ -42,7 +44,7 @@ final class TaskVectorAlgebra {
                 + " in " + right.expression());
           }
         }
-        TaskVectorChecks.fail("cannot add task vectors of different shapes", problems);
+        Mismatches.fail("cannot add task vectors of different shapes", problems);
         yield out;
       }
       case TaskVector.Scaled(TaskVector inner, double factor) -> tensors(inner);
@@ -72,19 +74,19 @@ final class TaskVectorAlgebra {
   /** One stored tensor and its coefficient. */
   record Term(Tensor source, double coefficient) {}
 
-  /** The lazy tensor {@code name} of {@code v} added to {@code target}'s tensor of that name. */
-  static TaskVectorTensor plusTarget(TaskVector v, Checkpoint target, TensorInfo targetInfo) {
+  /** The computation of {@code v} added to {@code target}'s tensor {@code targetInfo}. */
+  static LinearCombination plusTarget(TaskVector v, Checkpoint target, TensorInfo targetInfo) {
     Map<Leaf, Double> acc = new LinkedHashMap<>();
     acc.put(new Leaf(target), 1.0);
     collect(v, targetInfo.name(), 1.0, acc);
-    return new TaskVectorTensor(targetInfo, termsOf(acc, targetInfo.name()));
+    return new LinearCombination(targetInfo, termsOf(acc, targetInfo.name()));
   }
 
-  /** The lazy tensor {@code name} of {@code v} (dtype F32). */
+  /** The lazy tensor {@code info.name()} of {@code v} (dtype F32). */
   static Tensor tensor(TaskVector v, TensorInfo info) {
     Map<Leaf, Double> acc = new LinkedHashMap<>();
     collect(v, info.name(), 1.0, acc);
-    return new TaskVectorTensor(info, termsOf(acc, info.name()));
+    return DerivedTensor.of(info, new LinearCombination(info, termsOf(acc, info.name())));
   }
 
   private static List<Term> termsOf(Map<Leaf, Double> acc, String name) {

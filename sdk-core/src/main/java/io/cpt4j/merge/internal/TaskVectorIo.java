@@ -1,7 +1,6 @@
 package io.cpt4j.merge.internal;
 
 import io.cpt4j.checkpoint.Checkpoint;
-import io.cpt4j.checkpoint.CheckpointWriter;
 import io.cpt4j.checkpoint.DType;
 import io.cpt4j.checkpoint.Safetensors;
 import io.cpt4j.checkpoint.Tensor;
@@ -10,14 +9,19 @@ import io.cpt4j.checkpoint.TensorStore;
 import io.cpt4j.merge.MergeException;
 import io.cpt4j.merge.MergeReport;
 import io.cpt4j.merge.TaskVector;
+import io.cpt4j.merge.internal.engine.DerivedCheckpoint;
+import io.cpt4j.merge.internal.engine.DerivedOutput;
+import io.cpt4j.merge.internal.engine.Mismatches;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Saving, loading and applying task vectors. Stateless. */
+/**
+ * Saving, loading and applying task vectors; an application runs on the derived-checkpoint engine
+ * with one {@link LinearCombination} per tensor of the vector. Stateless.
+ */
 final class TaskVectorIo {
   /** Metadata keys of a saved vector. */
   static final String EXPRESSION = "task_vector";
@@ -73,10 +77,10 @@ final class TaskVectorIo {
   }
 
   static MergeReport apply(TaskVector.Application a, Path output) {
-    long start = System.nanoTime();
+    DerivedCheckpoint out = DerivedCheckpoint.start();
     Checkpoint target = a.target();
     Map<String, TensorInfo> vector = TaskVectorAlgebra.tensors(a.vector());
-    Map<String, TensorInfo> own = TaskVectorChecks.byName(target.tensors());
+    Map<String, TensorInfo> own = Mismatches.byName(target.tensors());
     List<String> problems = new ArrayList<>();
     vector.values().forEach(t -> {
       TensorInfo f = own.get(t.name());
@@ -88,31 +92,17 @@ final class TaskVectorIo {
         problems.add(t.name() + " is " + f.dtype() + " in " + target.directory());
       }
     });
-    TaskVectorChecks.fail("cannot apply task vector " + a.vector().expression() + " to " + target.directory(),
-        problems);
-    List<Tensor> out = new ArrayList<>();
-    int computed = 0;
-    long inputBytes = 0;
+    Mismatches.fail("cannot apply task vector " + a.vector().expression() + " to " + target.directory(), problems);
     for (TensorInfo t : target.tensors()) {
       if (vector.containsKey(t.name())) {
-        TaskVectorTensor vt = TaskVectorAlgebra.plusTarget(a.vector(), target, t);
-        out.add(vt);
-        computed++;
-        inputBytes += vt.operandBytes();
+        LinearCombination sum = TaskVectorAlgebra.plusTarget(a.vector(), target, t);
+        out.derive(t, sum, null, sum.operandBytes());
       } else {
-        out.add(target.tensor(t.name()));
+        out.copy(target.tensor(t.name()));
       }
     }
-    CheckpointWriter writer = CheckpointWriter.to(output).dtype(a.dtype()).maxShardSize(a.maxShardSize())
-        .copyFilesFrom(target).overwrite(a.overwrite())
-        .metadata(Map.of("merge_method", "task_vector", EXPRESSION, a.vector().expression()));
-    List<Path> files;
-    try {
-      files = writer.write(out);
-    } catch (UnsupportedOperationException | IllegalStateException e) {
-      throw new MergeException("applying task vector into " + output + " failed: " + e.getMessage(), e);
-    }
-    return new MergeReport(output, files, computed, out.size() - computed, inputBytes,
-        Duration.ofNanos(System.nanoTime() - start));
+    return out.write(DerivedOutput.of(output, "applying task vector into " + output, a.dtype(), a.maxShardSize(),
+        a.overwrite(), target, Map.of("merge_method", "task_vector", EXPRESSION, a.vector().expression())))
+        .toMergeReport();
   }
 }

@@ -1,6 +1,9 @@
 package io.cpt4j.merge.internal;
 
 import io.cpt4j.checkpoint.Tensor;
+import io.cpt4j.merge.internal.engine.Derivation;
+import io.cpt4j.merge.internal.engine.InputPages;
+import io.cpt4j.merge.internal.engine.Scratch;
 import io.cpt4j.merge.internal.MagnitudeSelect.TopMask;
 import io.cpt4j.merge.internal.TaskArithmeticKernel.Rule;
 import java.lang.foreign.MemorySegment;
@@ -8,7 +11,8 @@ import java.lang.foreign.ValueLayout;
 import java.util.stream.IntStream;
 
 /**
- * The merge of one tensor, computed chunk by chunk from the memory-mapped inputs. {@link #prepare}
+ * The merge of one tensor by the generalized task-arithmetic rule (and {@code linear}), computed
+ * chunk by chunk from the memory-mapped inputs: the {@link Derivation} of a merged tensor. {@link #prepare}
  * (phase 1, once) streams the inputs to find what needs the whole tensor: for magnitude trimming
  * (TIES) and outlier trimming (breadcrumbs) each model's exact magnitude threshold and tie cutoff
  * ({@link MagnitudeSelect}). {@link #compute} (phase 2) then produces any element range from the
@@ -17,9 +21,9 @@ import java.util.stream.IntStream;
  * differ: then the rows shared by all inputs).
  *
  * <p>Thread-safe: {@link #compute} may run on many threads at once, each with its own {@link
- * Scratch}.
+ * Scratch} (per-model input buffers and six work buffers).
  */
-final class TensorMerge implements ChunkedMerge {
+final class TensorMerge implements Derivation {
   private final Rule rule;
   private final String name;
   private final Tensor base;
@@ -64,31 +68,13 @@ final class TensorMerge implements ChunkedMerge {
     return count;
   }
 
-  @Override
-  public int models() {
-    return models.length;
-  }
-
-  /** Per-thread buffers for {@link #compute} of up to {@code length} elements. */
-  static final class Scratch {
-    final float[][] x;
-    final float[] b;
-    final float[] t;
-    final float[] sum;
-    final float[] sign;
-    final float[] mixed;
-    final float[] div;
-
-    Scratch(int models, int length) {
-      x = new float[models][length];
-      b = new float[length];
-      t = new float[length];
-      sum = new float[length];
-      sign = new float[length];
-      mixed = new float[length];
-      div = new float[length];
-    }
-  }
+  /** The work buffers of {@link Scratch} this merge uses. */
+  private static final int B = 0;
+  private static final int T = 1;
+  private static final int SUM = 2;
+  private static final int SIGN = 3;
+  private static final int MIXED = 4;
+  private static final int DIV = 5;
 
   /** Phase 1: the whole-tensor statistics of the method; idempotent, thread-safe. */
   @Override
@@ -171,7 +157,7 @@ final class TensorMerge implements ChunkedMerge {
   static final int SUB = 4096;
 
   private void computeBlock(long from, int n, float[] out, int off, Scratch s) {
-    float[][] x = s.x;
+    float[][] x = s.inputs(models.length);
     for (int k = 0; k < models.length; k++) {
       models[k].readFloats(from, x[k], 0, n);
     }
@@ -185,11 +171,11 @@ final class TensorMerge implements ChunkedMerge {
       }
       return;
     }
-    float[] b = s.b;
+    float[] b = s.work(B);
     base.readFloats(from, b, 0, n);
     float[] t = b;
     if (target != base) {
-      t = s.t;
+      t = s.work(T);
       target.readFloats(from, t, 0, n);
     }
     TopMask[][] m = masks;
@@ -230,11 +216,11 @@ final class TensorMerge implements ChunkedMerge {
    */
   private void combine(float[][] d, float[] target, int n, float[] out, int off, Scratch s) {
     float lambda = (float) rule.lambda();
-    float[] mixed = s.mixed;
-    float[] div = s.div;
+    float[] mixed = s.work(MIXED);
+    float[] div = s.work(DIV);
     if (rule.consensus()) {
-      float[] sum = s.sum;
-      float[] sign = s.sign;
+      float[] sum = s.work(SUM);
+      float[] sign = s.work(SIGN);
       java.util.Arrays.fill(sum, 0, n, 0);
       for (int k = 0; k < d.length; k++) {
         float wk = w[k];

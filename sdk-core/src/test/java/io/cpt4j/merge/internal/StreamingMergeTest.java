@@ -12,13 +12,14 @@ import io.cpt4j.checkpoint.TestCheckpoints;
 import io.cpt4j.merge.Merge;
 import io.cpt4j.merge.MergeInput;
 import io.cpt4j.merge.MergeMethod;
+import io.cpt4j.merge.internal.engine.DerivedTensor;
+import io.cpt4j.merge.internal.engine.Scratch;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -47,8 +48,8 @@ class StreamingMergeTest {
             .dtype(DType.F32).build();
         Path whole = dir.resolve(m.name() + "-whole");
         Path small = dir.resolve(m.name() + "-small");
-        new MergeEngine(1 << 20).run(merge, whole);
-        new MergeEngine(5).run(merge, small);
+        MergeRun.run(merge, whole, 1 << 20);
+        MergeRun.run(merge, small, 5);
         try (Checkpoint x = Checkpoint.open(whole); Checkpoint y = Checkpoint.open(small)) {
           assertThat(x.tensors().stream().mapToLong(TensorInfo::elementCount).min().orElseThrow()).isGreaterThan(5);
           for (TensorInfo t : x.tensors()) {
@@ -75,8 +76,8 @@ class StreamingMergeTest {
       for (Merge merge : merges) {
         Path whole = dir.resolve("i" + i + "-whole");
         Path small = dir.resolve("i" + i++ + "-small");
-        new MergeEngine(1 << 20).run(merge, whole);
-        new MergeEngine(5).run(merge, small);
+        MergeRun.run(merge, whole, 1 << 20);
+        MergeRun.run(merge, small, 5);
         try (Checkpoint x = Checkpoint.open(whole); Checkpoint y = Checkpoint.open(small)) {
           for (TensorInfo t : x.tensors()) {
             float[] want = x.tensor(t.name()).toFloatArray();
@@ -111,7 +112,7 @@ class StreamingMergeTest {
       TaskArithmeticKernel.Rule rule = TaskArithmeticKernel.Rule.of(m);
       float[] want = new float[n];
       merged(rule, base, models, n, 1 << 16).readFloats(0, want, 0, n);
-      MergedTensor small = merged(rule, base, models, n, 7);
+      DerivedTensor small = merged(rule, base, models, n, 7);
       float[] got = new float[n];
       List<Integer> starts = new ArrayList<>();
       for (int s = 0; s < n; s += 13) {
@@ -123,10 +124,10 @@ class StreamingMergeTest {
     }
   }
 
-  static MergedTensor merged(TaskArithmeticKernel.Rule rule, Tensor base, Tensor[] models, int n, int chunk) {
+  static DerivedTensor merged(TaskArithmeticKernel.Rule rule, Tensor base, Tensor[] models, int n, int chunk) {
     TensorMerge tm = new TensorMerge(rule, "w", base, base, models, new double[] {1, 0.5}, new double[] {0.3, 0.55},
         n, chunk);
-    return new MergedTensor(base.info(), tm, null, chunk, new ConcurrentLinkedQueue<>());
+    return new DerivedTensor(base.info(), tm, null, new Scratch.Pool(chunk));
   }
 
   @Test
@@ -141,7 +142,7 @@ class StreamingMergeTest {
       TensorMerge tm = new TensorMerge(ties, "w", base, base, new Tensor[] {Tensor.ofFloats("w", new long[] {n}, x)},
           new double[] {1}, new double[] {density}, n, 64);
       float[] got = new float[n];
-      new MergedTensor(base.info(), tm, null, 64, new ConcurrentLinkedQueue<>()).readFloats(0, got, 0, n);
+      new DerivedTensor(base.info(), tm, null, new Scratch.Pool(64)).readFloats(0, got, 0, n);
       // reference: rank by |x| descending, ties by index ascending; keep the first k
       Integer[] order = IntStream.range(0, n).boxed().toArray(Integer[]::new);
       Arrays.sort(order, Comparator.comparingDouble((Integer i) -> -Math.abs(x[i])).thenComparing(i -> i));

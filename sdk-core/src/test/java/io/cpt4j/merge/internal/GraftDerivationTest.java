@@ -3,15 +3,16 @@ package io.cpt4j.merge.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cpt4j.checkpoint.Tensor;
+import io.cpt4j.merge.internal.engine.DerivedTensor;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * The top-k graft rule of {@link GraftTensor} over several read chunks, with many magnitudes equal to
+ * The top-k graft rule of {@link GraftDerivation} over several read chunks, with many magnitudes equal to
  * the threshold: sequential reads, reads out of order (which recount the threshold-equal entries
  * before them) and the whole mask all equal a per-element reference written here, exactly.
  */
-class GraftTensorTest {
+class GraftDerivationTest {
   @Test
   void readsInAnyOrderAndTheMaskFollowTheRule() {
     int n = 2 * GraftRun.CHUNK + 12_345; // three chunks for the mask and the recount
@@ -37,14 +38,14 @@ class GraftTensorTest {
     Tensor base = Tensor.ofFloats("w", new long[] {n}, b);
     Tensor tuned = Tensor.ofFloats("w", new long[] {n}, t);
 
-    GraftTensor sequential = GraftTensor.top(base.info(), base, tuned, 0.5f, keep);
+    Tensor sequential = DerivedTensor.of(base.info(), GraftDerivation.top(base.info(), base, tuned, 0.5f, keep));
     float[] got = new float[n];
     for (int from = 0; from < n; from += 100_003) {
       sequential.readFloats(from, got, from, Math.min(100_003, n - from));
     }
     assertThat(got).isEqualTo(want);
 
-    GraftTensor backwards = GraftTensor.top(base.info(), base, tuned, 0.5f, keep);
+    Tensor backwards = DerivedTensor.of(base.info(), GraftDerivation.top(base.info(), base, tuned, 0.5f, keep));
     float[] got2 = new float[n];
     int step = 999_983;
     for (int from = (n - 1) / step * step; from >= 0; from -= step) {
@@ -52,7 +53,7 @@ class GraftTensorTest {
     }
     assertThat(got2).isEqualTo(want);
 
-    byte[] bytes = GraftTensor.top(base.info(), base, tuned, 0.5f, keep).maskBytes();
+    byte[] bytes = GraftDerivation.top(base.info(), base, tuned, 0.5f, keep).maskBytes();
     for (int i = 0; i < n; i++) {
       assertThat(bytes[i] != 0).as("mask[%d]", i).isEqualTo(mask[i]);
     }

@@ -1,4 +1,4 @@
-package io.cpt4j.merge.internal;
+package io.cpt4j.merge.internal.engine;
 
 import io.cpt4j.checkpoint.Checkpoint;
 import io.cpt4j.checkpoint.TensorInfo;
@@ -9,14 +9,15 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Up-front agreement checks for task vectors and grafting, with errors that list the first
- * mismatches; the messages and the listing are shared with the merge's {@link InputCheck}. Stateless.
+ * The up-front agreement checks of derived checkpoints, with errors that list the first mismatches:
+ * {@link #agree} for task vectors and grafting, and the messages and the listing that the merge's
+ * own check (vocabulary-aware) and the other checks share. Stateless.
  */
-final class TaskVectorChecks {
+public final class Mismatches {
   /** Mismatches listed in an error before it says "and N more". */
-  static final int LISTED_MISMATCHES = 5;
+  public static final int LISTED_MISMATCHES = 5;
 
-  private TaskVectorChecks() {}
+  private Mismatches() {}
 
   /**
    * {@code other} must have {@code base}'s architecture and exactly its tensor names, shapes and
@@ -25,7 +26,7 @@ final class TaskVectorChecks {
    * @param action what is refused, e.g. "take the task vector"
    * @throws MergeException listing the first mismatches
    */
-  static void agree(String action, Checkpoint base, Checkpoint other) {
+  public static void agree(String action, Checkpoint base, Checkpoint other) {
     List<String> problems = new ArrayList<>();
     if (other.config().architecture() != base.config().architecture()) {
       problems.add(architectureMismatch(base, other));
@@ -49,25 +50,25 @@ final class TaskVectorChecks {
 
   // The mismatch messages, shared with the merge's InputCheck.
 
-  static String architectureMismatch(Checkpoint base, Checkpoint other) {
+  public static String architectureMismatch(Checkpoint base, Checkpoint other) {
     return other.directory() + " is " + other.config().architecture() + ", the base " + base.directory() + " is "
         + base.config().architecture();
   }
 
-  static String missing(TensorInfo t, Checkpoint other) {
+  public static String missing(TensorInfo t, Checkpoint other) {
     return other.directory() + " has no tensor " + t.name();
   }
 
-  static String shapeMismatch(TensorInfo t, TensorInfo f, Checkpoint other) {
+  public static String shapeMismatch(TensorInfo t, TensorInfo f, Checkpoint other) {
     return t.name() + " has shape " + f.shape() + " in " + other.directory() + ", " + t.shape() + " in the base";
   }
 
-  static String dtypeMismatch(TensorInfo t, TensorInfo f, Checkpoint other) {
+  public static String dtypeMismatch(TensorInfo t, TensorInfo f, Checkpoint other) {
     return t.name() + " is " + f.dtype() + " in " + other.directory() + ", " + t.dtype() + " in the base";
   }
 
   /** Adds a problem for each tensor of {@code found} (from {@code other}) that {@code expected} lacks. */
-  static void addExtraTensors(Map<String, TensorInfo> expected, Map<String, TensorInfo> found, Checkpoint other,
+  public static void addExtraTensors(Map<String, TensorInfo> expected, Map<String, TensorInfo> found, Checkpoint other,
       List<String> problems) {
     for (String name : found.keySet()) {
       if (!expected.containsKey(name)) {
@@ -80,7 +81,7 @@ final class TaskVectorChecks {
    * Throws a {@link MergeException} "{@code what} (N mismatches): p1; p2; …; and M more" unless
    * {@code problems} is empty.
    */
-  static void fail(String what, List<String> problems) {
+  public static void fail(String what, List<String> problems) {
     if (problems.isEmpty()) {
       return;
     }
@@ -94,7 +95,7 @@ final class TaskVectorChecks {
     throw new MergeException(msg.toString());
   }
 
-  static Map<String, TensorInfo> byName(List<TensorInfo> tensors) {
+  public static Map<String, TensorInfo> byName(List<TensorInfo> tensors) {
     Map<String, TensorInfo> m = new LinkedHashMap<>();
     for (TensorInfo t : tensors) {
       m.put(t.name(), t);
