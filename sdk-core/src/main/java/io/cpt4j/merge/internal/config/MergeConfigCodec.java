@@ -12,8 +12,9 @@ import io.cpt4j.merge.MergeException;
 import io.cpt4j.merge.MergeInput;
 import io.cpt4j.merge.MergeMethod;
 import io.cpt4j.merge.ParamValue;
+import io.cpt4j.merge.MergeParameter;
+import io.cpt4j.merge.MethodDeclaration;
 import io.cpt4j.merge.internal.config.MergeConfigParams.Bad;
-import io.cpt4j.merge.internal.config.MergeConfigParams.Def;
 import io.cpt4j.merge.internal.config.MergeConfigParams.Params;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -116,44 +117,40 @@ public final class MergeConfigCodec {
       }
     });
     String methodName = text(root, "merge_method", true);
-    Def def = MergeConfigParams.METHODS.get(methodName);
-    if (def == null) {
-      throw new Bad("merge_method", "unknown method '" + methodName + "' (cpt4j has "
-          + String.join(", ", new TreeSet<>(MergeConfigParams.METHODS.keySet())) + ")");
-    }
+    MethodDeclaration def = MergeMethod.declaration(methodName).orElseThrow(() -> new Bad("merge_method",
+        "unknown method '" + methodName + "' (cpt4j has " + String.join(", ",
+            new TreeSet<>(MergeMethod.declarations().stream().map(MethodDeclaration::name).toList())) + ")"));
     JsonNode params = root.path("parameters");
     if (params.isMissingNode() || params.isNull()) {
       params = YAMLMapper.builder().build().createObjectNode();
     } else if (!params.isObject()) {
       throw new Bad("parameters", "must be a mapping of parameter names to values");
     }
-    checkParams(params, "parameters", def.topLevel(), def);
+    checkParams(params, "parameters", MergeConfigParams.topLevel(def), def);
     Path base = path(dir, text(root, "base_model", false));
     if (def.needsBase() && base == null) {
       throw new Bad("base_model", "is required by " + def.name());
     }
     Path onto = path(dir, text(root, "onto", false));
-    if (def.name().equals("chat_vector") && onto == null) {
-      throw new Bad("onto", "is required by chat_vector: the continually pre-trained model the instruction "
+    if (def.needsTarget() && onto == null) {
+      throw new Bad("onto", "is required by " + def.name() + ": the continually pre-trained model the instruction "
           + "vector (model − base_model) is added to");
     }
-    Params p = new Params(params, "parameters");
+    Params p = new Params(def, params, "parameters");
     List<ModelSpec> models = models(root.get("models"), dir, def, params, base, p);
     MergeMethod method;
     try {
-      method = def.build().apply(p);
+      method = def.create(p);
     } catch (MergeException e) { // a record's range check, e.g. gamma
       throw new Bad("parameters", e.getMessage());
     }
-    int expected = switch (def.name()) {
-      case "slerp", "chat_vector" -> 1;
-      default -> -1;
-    };
-    if (expected > 0 && models.size() != expected) {
-      throw new Bad("models", def.name() + " takes exactly one model besides base_model, got " + models.size());
-    }
-    if (def.name().equals("model_stock") && models.size() < 2) {
-      throw new Bad("models", "model_stock needs at least two models besides base_model, got " + models.size());
+    p.checkFixed();
+    if (!def.models().allows(models.size())) {
+      throw new Bad("models", switch (def.models()) {
+        case EXACTLY_ONE -> def.name() + " takes exactly one model besides base_model, got " + models.size();
+        case AT_LEAST_TWO -> def.name() + " needs at least two models besides base_model, got " + models.size();
+        case AT_LEAST_ONE -> def.name() + " needs at least one model besides base_model";
+      });
     }
     boolean excludeSet = root.has("exclude");
     return new Spec(method, base, "base_model", onto, models, regex(root, "include"), regex(root, "exclude"),
@@ -161,7 +158,8 @@ public final class MergeConfigCodec {
         MergeTokenizerKeys.chatTemplateValue(root));
   }
 
-  private static List<ModelSpec> models(JsonNode list, Path dir, Def def, JsonNode top, Path base, Params p) {
+  private static List<ModelSpec> models(JsonNode list, Path dir, MethodDeclaration def, JsonNode top, Path base,
+      Params p) {
     if (list == null || list.isNull()) {
       throw new Bad("models", "is required: a list of {model: PATH, parameters: {...}}");
     }
@@ -194,32 +192,13 @@ public final class MergeConfigCodec {
       if (def.needsBase() && path.equals(base)) {
         continue; // mergekit lists the base among the models; it contributes no task vector
       }
-      checkParams(mp, pAt, def.perModel(), def);
-      ParamValue weight = ParamValue.of(1);
-      ParamValue density = ParamValue.of(1);
-      if (def.perModel().contains("weight")) {
-        JsonNode w = mp.has("weight") ? mp.get("weight") : top.get("weight");
-        String wAt = mp.has("weight") ? pAt + ".weight" : "parameters.weight";
-        if (w == null || w.isNull()) {
-          throw new Bad(pAt + ".weight", "is required by " + def.name()
-              + " (give it here, or once under the top-level parameters for every model)");
+      checkParams(mp, pAt, MergeConfigParams.perModel(def), def);
+      ParamValue weight = MergeConfigParams.perModel(def, "weight", mp, top, pAt);
+      ParamValue density = MergeConfigParams.perModel(def, "density", mp, top, pAt);
+      for (MergeParameter u : def.parameters()) {
+        if (u.scope() == MergeParameter.Scope.UNIFORM && mp.has(u.name())) {
+          p.modelValues.add(Map.entry(u.name(), Map.entry(pAt + "." + u.name(), mp.get(u.name()))));
         }
-        weight = MergeConfigParams.value(w, wAt);
-      }
-      if (def.perModel().contains("density")) {
-        JsonNode d = mp.has("density") ? mp.get("density") : top.get("density");
-        String dAt = mp.has("density") ? pAt + ".density" : "parameters.density";
-        if (d != null && !d.isNull()) {
-          density = MergeConfigParams.value(d, dAt);
-          for (double v : MergeConfigParams.leaves(density)) {
-            if (!(v > 0 && v <= 1)) {
-              throw new Bad(dAt, "densities must be in (0, 1], got " + v);
-            }
-          }
-        }
-      }
-      if (mp.has("gamma")) {
-        p.modelGammas.add(Map.entry(pAt + ".gamma", mp.get("gamma")));
       }
       out.add(new ModelSpec(path, at + ".model", weight, density));
     }
@@ -229,7 +208,7 @@ public final class MergeConfigCodec {
     return out;
   }
 
-  private static void checkParams(JsonNode params, String at, Collection<String> allowed, Def def) {
+  private static void checkParams(JsonNode params, String at, Collection<String> allowed, MethodDeclaration def) {
     params.fieldNames().forEachRemaining(k -> {
       if (!allowed.contains(k)) {
         throw new Bad(YamlLines.join(at, k), allowed.isEmpty()

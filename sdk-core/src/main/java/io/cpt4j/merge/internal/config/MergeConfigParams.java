@@ -2,19 +2,19 @@ package io.cpt4j.merge.internal.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.cpt4j.merge.MergeException;
-import io.cpt4j.merge.MergeMethod;
+import io.cpt4j.merge.MergeParameter;
+import io.cpt4j.merge.MethodDeclaration;
 import io.cpt4j.merge.ParamValue;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.SequencedSet;
-import java.util.function.Function;
 
 /**
- * The merge methods a YAML merge config may name, with the parameters each takes (mergekit's names
- * and defaults), and the parsing of parameter values: a number, a list of numbers (a gradient across
- * layers) or a list of {@code {filter, value}} alternatives. Stateless.
+ * The parameters of a YAML merge config, read as each method's {@link MethodDeclaration} declares
+ * them (keys, types, defaults, required and fixed ones), and the parsing of parameter values: a
+ * number, a list of numbers (a gradient across layers) or a list of {@code {filter, value}}
+ * alternatives. No method is named here: everything per method comes from its declaration.
+ * Stateless.
  */
 final class MergeConfigParams {
   private MergeConfigParams() {}
@@ -30,82 +30,82 @@ final class MergeConfigParams {
     }
   }
 
-  /**
-   * One method: its global parameters (top-level {@code parameters}), its per-model parameters
-   * ({@code models[].parameters}, also accepted at top level as the default for every model), whether
-   * each model needs a weight, and how the method record is made from the global parameters.
-   */
-  record Def(String name, List<String> global, List<String> perModel, boolean weightRequired,
-      boolean needsBase, Function<Params, MergeMethod> build) {
-
-    SequencedSet<String> topLevel() {
-      SequencedSet<String> s = new LinkedHashSet<>(global);
-      s.addAll(perModel);
-      return s;
-    }
+  /** The keys a method takes under the top-level {@code parameters}: all its parameters, in declared order. */
+  static List<String> topLevel(MethodDeclaration method) {
+    return method.parameters().stream().map(MergeParameter::name).toList();
   }
 
-  private static final List<String> GTA = List.of("lambda", "normalize", "int8_mask", "rescale");
-  private static final List<String> DARE = List.of("lambda", "normalize", "int8_mask", "rescale", "seed");
-  private static final List<String> WEIGHT = List.of("weight");
-  private static final List<String> WEIGHT_DENSITY = List.of("weight", "density");
-  private static final List<String> BREADCRUMBS = List.of("weight", "density", "gamma");
-
-  static final Map<String, Def> METHODS = Map.ofEntries(
-      def(new Def("linear", List.of("normalize"), WEIGHT, true, false,
-          p -> new MergeMethod.Linear(p.bool("normalize", true)))),
-      def(new Def("task_arithmetic", List.of("lambda", "normalize", "int8_mask"), WEIGHT, true, true,
-          p -> new MergeMethod.TaskArithmetic(p.num("lambda", 1), p.bool("normalize", false)))),
-      def(new Def("ties", GTA, WEIGHT_DENSITY, true, true,
-          p -> rescale(new MergeMethod.Ties(p.num("lambda", 1), p.bool("normalize", true)), p, false))),
-      def(new Def("dare_linear", DARE, WEIGHT_DENSITY, true, true,
-          p -> rescale(new MergeMethod.DareLinear(p.num("lambda", 1), p.bool("normalize", false), p.seed()), p, true))),
-      def(new Def("dare_ties", DARE, WEIGHT_DENSITY, true, true,
-          p -> rescale(new MergeMethod.DareTies(p.num("lambda", 1), p.bool("normalize", true), p.seed()), p, true))),
-      def(new Def("breadcrumbs", GTA, BREADCRUMBS, true, true,
-          p -> rescale(new MergeMethod.Breadcrumbs(p.num("lambda", 1), p.bool("normalize", false), p.gamma()), p, false))),
-      def(new Def("breadcrumbs_ties", GTA, BREADCRUMBS, true, true,
-          p -> rescale(new MergeMethod.BreadcrumbsTies(p.num("lambda", 1), p.bool("normalize", true),
-              p.gamma()), p, false))),
-      def(new Def("slerp", List.of("t"), List.of(), false, true, p -> new MergeMethod.Slerp(p.required("t")))),
-      def(new Def("model_stock", List.of("filter_wise"), List.of(), false, true,
-          p -> new MergeMethod.ModelStock(p.bool("filter_wise", false)))),
-      def(new Def("chat_vector", List.of("ratio"), List.of(), false, true,
-          p -> new MergeMethod.ChatVector(p.num("ratio", 1)))));
-
-  private static Map.Entry<String, Def> def(Def d) {
-    return Map.entry(d.name(), d);
-  }
-
-  /** Lets the method table check {@code rescale} inline. */
-  private static <M extends MergeMethod> M rescale(M m, Params p, boolean supported) {
-    JsonNode r = p.node.get("rescale");
-    if (r != null && (!r.isBoolean() || r.booleanValue() != supported)) {
-      throw new Bad(YamlLines.join(p.path, "rescale"), supported
-          ? "must be true: DARE always rescales the kept entries by 1/density"
-          : "must be false: " + m.name() + " does not rescale the kept entries");
-    }
-    return m;
+  /** The keys a method takes under {@code models[].parameters}. */
+  static List<String> perModel(MethodDeclaration method) {
+    return method.parameters().stream().filter(MergeParameter::perModel).map(MergeParameter::name).toList();
   }
 
   /**
-   * The top-level {@code parameters} mapping of one merge (keys already checked), with the
-   * per-model {@code gamma} values that breadcrumbs folds into its single value.
+   * The value of per-model parameter {@code name} for one model: its own (under {@code at}), else
+   * the top-level one, else the declared default; {@code 1} when the method does not declare it (a
+   * {@link io.cpt4j.merge.MergeInput}'s default).
+   *
+   * @param own the model's {@code parameters} mapping
+   * @param top the top-level {@code parameters} mapping
+   * @param at the key path of {@code own}
    */
-  static final class Params {
+  static ParamValue perModel(MethodDeclaration method, String name, JsonNode own, JsonNode top, String at) {
+    MergeParameter p = method.parameter(name).filter(MergeParameter::perModel).orElse(null);
+    if (p == null) {
+      return ParamValue.of(1);
+    }
+    JsonNode v = own.has(name) ? own.get(name) : top.get(name);
+    String vAt = own.has(name) ? at + "." + name : YamlLines.join("parameters", name);
+    if (v == null || v.isNull()) {
+      if (p.required()) {
+        throw new Bad(at + "." + name, "is required by " + method.name()
+            + " (give it here, or once under the top-level parameters for every model)");
+      }
+      return ParamValue.of(Double.parseDouble(p.defaultValue().orElseThrow()));
+    }
+    ParamValue value = value(v, vAt);
+    if (p.type() == MergeParameter.Type.DENSITY) {
+      for (double d : leaves(value)) {
+        if (!(d > 0 && d <= 1)) {
+          throw new Bad(vAt, "densities must be in (0, 1], got " + d);
+        }
+      }
+    }
+    return value;
+  }
+
+  /**
+   * The top-level {@code parameters} mapping of one merge (keys already checked) as the arguments of
+   * its method's {@link MethodDeclaration#create}, with the per-model values of its {@link
+   * MergeParameter.Scope#UNIFORM uniform} parameters, which fold into one value.
+   */
+  static final class Params implements MethodDeclaration.Arguments {
+    final MethodDeclaration method;
     final JsonNode node;
     final String path;
-    final List<Map.Entry<String, JsonNode>> modelGammas = new ArrayList<>();
+    /** Per-model values of uniform parameters: parameter name, key path, value. */
+    final List<Map.Entry<String, Map.Entry<String, JsonNode>>> modelValues = new ArrayList<>();
 
-    Params(JsonNode node, String path) {
+    Params(MethodDeclaration method, JsonNode node, String path) {
+      this.method = method;
       this.node = node;
       this.path = path;
     }
 
-    boolean bool(String key, boolean dflt) {
+    private MergeParameter declared(String name) {
+      return method.parameter(name).orElseThrow(() -> new IllegalArgumentException(
+          method.name() + " declares no parameter " + name));
+    }
+
+    private String dflt(String name) {
+      return declared(name).defaultValue().orElseThrow(() -> new Bad(YamlLines.join(path, name), "is required"));
+    }
+
+    @Override
+    public boolean bool(String key) {
       JsonNode v = node.get(key);
       if (v == null || v.isNull()) {
-        return dflt;
+        return Boolean.parseBoolean(dflt(key));
       }
       if (!v.isBoolean()) {
         throw new Bad(YamlLines.join(path, key), "must be true or false, got " + show(v));
@@ -113,44 +113,67 @@ final class MergeConfigParams {
       return v.booleanValue();
     }
 
-    double num(String key, double dflt) {
+    @Override
+    public double number(String key) {
+      if (declared(key).scope() == MergeParameter.Scope.UNIFORM) {
+        return uniform(key);
+      }
       JsonNode v = node.get(key);
-      return v == null || v.isNull() ? dflt : scalar(v, YamlLines.join(path, key));
+      return v == null || v.isNull() ? Double.parseDouble(dflt(key)) : scalar(v, YamlLines.join(path, key));
     }
 
-    long seed() {
-      JsonNode v = node.get("seed");
+    @Override
+    public long integer(String key) {
+      JsonNode v = node.get(key);
       if (v == null || v.isNull()) {
-        return 0;
+        return Long.parseLong(dflt(key));
       }
       if (!v.canConvertToExactIntegral() || !v.canConvertToLong()) {
-        throw new Bad(YamlLines.join(path, "seed"), "must be an integer, got " + show(v));
+        throw new Bad(YamlLines.join(path, key), "must be an integer, got " + show(v));
       }
       return v.longValue();
     }
 
-    ParamValue required(String key) {
+    @Override
+    public ParamValue value(String key) {
       JsonNode v = node.get(key);
       if (v == null || v.isNull()) {
-        throw new Bad(YamlLines.join(path, key), "is required");
+        return ParamValue.of(Double.parseDouble(dflt(key)));
       }
-      return value(v, YamlLines.join(path, key));
+      return MergeConfigParams.value(v, YamlLines.join(path, key));
     }
 
-    /** One gamma for the whole merge: the top-level one, or the per-model ones if they all agree. */
-    double gamma() {
-      double g = num("gamma", Double.NaN);
-      String from = YamlLines.join(path, "gamma");
-      for (Map.Entry<String, JsonNode> e : modelGammas) {
-        double mg = scalar(e.getValue(), e.getKey());
+    /** One value for the whole merge: the top-level one, or the per-model ones if they all agree. */
+    private double uniform(String key) {
+      JsonNode top = node.get(key);
+      double g = top == null || top.isNull() ? Double.NaN : scalar(top, YamlLines.join(path, key));
+      String from = YamlLines.join(path, key);
+      for (Map.Entry<String, Map.Entry<String, JsonNode>> e : modelValues) {
+        if (!e.getKey().equals(key)) {
+          continue;
+        }
+        double mg = scalar(e.getValue().getValue(), e.getValue().getKey());
         if (!Double.isNaN(g) && mg != g) {
-          throw new Bad(e.getKey(), "is " + mg + " but " + from + " is " + g
-              + ": cpt4j takes one gamma for all models");
+          throw new Bad(e.getValue().getKey(), "is " + mg + " but " + from + " is " + g
+              + ": cpt4j takes one " + key + " for all models");
         }
         g = mg;
-        from = e.getKey();
+        from = e.getValue().getKey();
       }
-      return Double.isNaN(g) ? 0.01 : g;
+      return Double.isNaN(g) ? Double.parseDouble(dflt(key)) : g;
+    }
+
+    /** Refuses a fixed parameter given with another value than its declared one, saying why. */
+    void checkFixed() {
+      for (MergeParameter p : method.parameters()) {
+        JsonNode r = node.get(p.name());
+        if (p.fixed() && r != null) {
+          boolean value = Boolean.parseBoolean(p.defaultValue().orElseThrow());
+          if (!r.isBoolean() || r.booleanValue() != value) {
+            throw new Bad(YamlLines.join(path, p.name()), "must be " + value + ": " + p.doc());
+          }
+        }
+      }
     }
   }
 

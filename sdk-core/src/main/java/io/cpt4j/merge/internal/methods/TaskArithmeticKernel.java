@@ -1,8 +1,8 @@
 package io.cpt4j.merge.internal.methods;
 
 import io.cpt4j.checkpoint.Tensor;
-import io.cpt4j.merge.MergeException;
 import io.cpt4j.merge.MergeMethod;
+import io.cpt4j.merge.MergeMethod.Sparsification;
 import io.cpt4j.merge.internal.engine.Scratch;
 import io.cpt4j.merge.internal.select.MagnitudeSelect;
 import java.util.stream.IntStream;
@@ -11,37 +11,26 @@ import java.util.stream.IntStream;
  * The knobs of every merge method in float32: mergekit's generalized task arithmetic (sparsify →
  * weight → optional sign consensus → sum → optional normalize → λ → add) and the plain weighted
  * average of {@code linear}. The per-chunk computation lives in {@link TensorMerge}; this class
- * reduces a {@link MergeMethod} to a {@link Rule} and offers whole-array helpers (used by tests).
+ * reduces a {@link MergeMethod} to a {@link Rule} (from its declaration, with no per-method case)
+ * and offers whole-array helpers (used by tests).
  * Stateless and thread-safe.
  */
 final class TaskArithmeticKernel {
   private TaskArithmeticKernel() {}
 
   /**
-   * How task vectors are sparsified before they are combined: not at all, keep the largest {@code
-   * density} fraction (TIES), keep each entry with probability {@code density} and rescale (DARE),
-   * or drop the largest {@code gamma} fraction and keep the {@code density} fraction below
-   * (breadcrumbs, mergekit's {@code magnitude_outliers}).
+   * A method reduced to the knobs of the generalized rule: {@code linear}, or a {@link
+   * MergeMethod.GeneralizedTaskArithmetic} method's declared sparsification and sign consensus with
+   * its record's {@code normalize}, {@code lambda}, {@code seed} and {@code gamma}.
    */
-  enum Sparsify { NONE, MAGNITUDE, RANDOM, OUTLIERS }
-
-  /** A method reduced to the knobs of the generalized rule. */
-  record Rule(boolean linear, Sparsify sparsify, boolean consensus, boolean normalize, double lambda, long seed,
+  record Rule(boolean linear, Sparsification sparsify, boolean consensus, boolean normalize, double lambda, long seed,
       double gamma) {
     static Rule of(MergeMethod m) {
       return switch (m) {
-        case MergeMethod.Linear l -> new Rule(true, Sparsify.NONE, false, l.normalize(), 1, 0, 0);
-        case MergeMethod.TaskArithmetic t -> new Rule(false, Sparsify.NONE, false, t.normalize(), t.lambda(), 0, 0);
-        case MergeMethod.Ties t -> new Rule(false, Sparsify.MAGNITUDE, true, t.normalize(), t.lambda(), 0, 0);
-        case MergeMethod.DareLinear d ->
-            new Rule(false, Sparsify.RANDOM, false, d.normalize(), d.lambda(), d.seed(), 0);
-        case MergeMethod.DareTies d -> new Rule(false, Sparsify.RANDOM, true, d.normalize(), d.lambda(), d.seed(), 0);
-        case MergeMethod.Breadcrumbs b ->
-            new Rule(false, Sparsify.OUTLIERS, false, b.normalize(), b.lambda(), 0, b.gamma());
-        case MergeMethod.BreadcrumbsTies b ->
-            new Rule(false, Sparsify.OUTLIERS, true, b.normalize(), b.lambda(), 0, b.gamma());
-        case MergeMethod.ChatVector c -> new Rule(false, Sparsify.NONE, false, false, c.ratio(), 0, 0);
-        case MergeMethod.Slerp sl -> throw interpolation(m);
+        case MergeMethod.Linear l -> new Rule(true, Sparsification.NONE, false, l.normalize(), 1, 0, 0);
+        case MergeMethod.GeneralizedTaskArithmetic g ->
+            new Rule(false, g.sparsification(), g.consensus(), g.normalize(), g.lambda(), g.seed(), g.gamma());
+        case MergeMethod.Slerp s -> throw interpolation(m);
         case MergeMethod.ModelStock ms -> throw interpolation(m);
       };
     }

@@ -1,6 +1,7 @@
 package io.cpt4j.merge.internal.methods;
 
 import io.cpt4j.checkpoint.Tensor;
+import io.cpt4j.merge.MergeMethod.Sparsification;
 import io.cpt4j.merge.internal.engine.Derivation;
 import io.cpt4j.merge.internal.engine.InputPages;
 import io.cpt4j.merge.internal.engine.Scratch;
@@ -88,13 +89,13 @@ final class TensorMerge implements Derivation {
         return;
       }
       TopMask[][] m = new TopMask[models.length][];
-      boolean trims = !rule.linear() && (rule.sparsify() == TaskArithmeticKernel.Sparsify.MAGNITUDE
-          || rule.sparsify() == TaskArithmeticKernel.Sparsify.OUTLIERS);
+      boolean trims = !rule.linear() && (rule.sparsify() == Sparsification.MAGNITUDE
+          || rule.sparsify() == Sparsification.MAGNITUDE_OUTLIERS);
       int[] trimmed = IntStream.range(0, models.length).filter(k -> trims && densities[k] < 1).toArray();
       long[][] ks = new long[trimmed.length][];
       for (int s = 0; s < trimmed.length; s++) {
         long keep = (long) (densities[trimmed[s]] * count);
-        if (rule.sparsify() == TaskArithmeticKernel.Sparsify.MAGNITUDE) {
+        if (rule.sparsify() == Sparsification.MAGNITUDE) {
           ks[s] = new long[] {keep};
         } else {
           // mergekit's magnitude_outliers: drop the gamma fraction of largest entries, then the
@@ -195,7 +196,7 @@ final class TensorMerge implements Derivation {
   private void sparsify(int k, float[] d, long from, int n, TopMask[] mask, Scratch s) {
     switch (rule.sparsify()) {
       case MAGNITUDE -> mask[0].retain(d, from, n);
-      case OUTLIERS -> {
+      case MAGNITUDE_OUTLIERS -> {
         mask[1].zeroHeld(d, from, n);
         mask[0].retain(d, from, n);
       }
