@@ -22,7 +22,12 @@ import io.cpt4j.spi.MergeProvider;
 import java.nio.file.Path;
 import java.util.List;
 
-/** The merge engine behind {@link Merge#writeTo} (registered in META-INF/services). */
+/**
+ * The merge provider behind {@link Merge}, {@link TaskVector}, {@link Graft}, {@link
+ * VectorSimilarity} and {@link MergeConfig} (registered in META-INF/services): each call goes to its
+ * capability's package ({@code methods}, {@code vectors}, {@code graft}, {@code analytics}, {@code
+ * config}), which write through the derived-checkpoint {@code engine}. Stateless.
+ */
 public final class CoreMergeProvider implements MergeProvider {
 
   @Override

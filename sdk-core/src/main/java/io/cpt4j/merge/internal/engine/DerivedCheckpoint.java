@@ -70,11 +70,6 @@ public final class DerivedCheckpoint {
     return t;
   }
 
-  /** The tensors so far, in output order. */
-  public List<Tensor> tensors() {
-    return List.copyOf(tensors);
-  }
-
   /** Wall time since {@link #start}. */
   public Duration elapsed() {
     return Duration.ofNanos(System.nanoTime() - startNanos);

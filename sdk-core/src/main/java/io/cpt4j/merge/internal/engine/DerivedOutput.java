@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * Where and how a derived checkpoint is written: the one {@link CheckpointWriter} setup of merges,
@@ -51,6 +52,20 @@ public record DerivedOutput(Path directory, String action, DType dtype, long max
   }
 
   /**
+   * Runs {@code write}, turning a failure to compute a derived tensor ({@link
+   * UnsupportedOperationException} or {@link IllegalStateException}) into a {@link MergeException}
+   * "{@code action} failed: …": the one error mapping of everything derived checkpoints and task
+   * vector files write.
+   */
+  public static <T> T failuresAsMergeException(String action, Supplier<T> write) {
+    try {
+      return write.get();
+    } catch (UnsupportedOperationException | IllegalStateException e) {
+      throw new MergeException(action + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  /**
    * Writes {@code tensors} (in this order) with the auxiliary files.
    *
    * @return the files written
@@ -70,11 +85,10 @@ public record DerivedOutput(Path directory, String action, DType dtype, long max
         templateDir = Files.createTempDirectory("cpt4j-chat-template");
         writer = writer.copyFile(Files.writeString(templateDir.resolve("chat_template.jinja"), chatTemplate.get()));
       }
-      return writer.write(tensors);
+      CheckpointWriter w = writer;
+      return failuresAsMergeException(action, () -> w.write(tensors));
     } catch (IOException e) {
       throw new MergeException(action + " failed: cannot stage the chat template: " + e.getMessage(), e);
-    } catch (UnsupportedOperationException | IllegalStateException e) {
-      throw new MergeException(action + " failed: " + e.getMessage(), e);
     } finally {
       if (templateDir != null) {
         try {

@@ -46,11 +46,6 @@ public final class DerivedTensor implements Tensor {
     return new DerivedTensor(info, derivation, null, new Scratch.Pool(DerivedCheckpoint.DEFAULT_CHUNK));
   }
 
-  /** How the values are computed. */
-  public Derivation derivation() {
-    return derivation;
-  }
-
   @Override
   public TensorInfo info() {
     return info;

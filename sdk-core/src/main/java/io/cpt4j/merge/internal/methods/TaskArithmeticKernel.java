@@ -1,8 +1,8 @@
 package io.cpt4j.merge.internal.methods;
 
 import io.cpt4j.checkpoint.Tensor;
-import io.cpt4j.merge.MergeMethod;
 import io.cpt4j.merge.MergeMethod.Sparsification;
+import io.cpt4j.merge.MergeMethod;
 import io.cpt4j.merge.internal.engine.Scratch;
 import io.cpt4j.merge.internal.select.MagnitudeSelect;
 import java.util.stream.IntStream;

@@ -30,6 +30,7 @@ public final class TaskVectorIo {
 
   private TaskVectorIo() {}
 
+  /** See {@link TaskVector#tensor}. */
   public static Tensor tensor(TaskVector v, String name) {
     TensorInfo info = TaskVectorAlgebra.tensors(v).get(name);
     if (info == null) {
@@ -38,6 +39,7 @@ public final class TaskVectorIo {
     return TaskVectorAlgebra.tensor(v, info);
   }
 
+  /** See {@link TaskVector#save(Path, DType)}. */
   public static void save(TaskVector v, Path file, DType dtype) {
     if (dtype == null || !dtype.isFloatingPoint()) {
       throw new MergeException("a task vector is saved in a floating-point dtype, got " + dtype);
@@ -53,13 +55,13 @@ public final class TaskVectorIo {
       metadata.put(BASE, base.directory().toString());
       metadata.put(TUNED, tuned.directory().toString());
     }
-    try {
+    DerivedOutput.failuresAsMergeException("saving task vector to " + file, () -> {
       Safetensors.write(file, tensors, dtype, metadata);
-    } catch (UnsupportedOperationException | IllegalStateException e) {
-      throw new MergeException("saving task vector to " + file + " failed: " + e.getMessage(), e);
-    }
+      return file;
+    });
   }
 
+  /** See {@link TaskVector#load}. */
   public static TaskVector.Stored load(Path file) {
     TensorStore store = Safetensors.open(file);
     try {
@@ -76,6 +78,7 @@ public final class TaskVectorIo {
     }
   }
 
+  /** See {@link TaskVector.Application#writeTo}: {@code target + vector}, checked first. */
   public static MergeReport apply(TaskVector.Application a, Path output) {
     DerivedCheckpoint out = DerivedCheckpoint.start();
     Checkpoint target = a.target();
