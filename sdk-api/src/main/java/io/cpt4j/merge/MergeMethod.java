@@ -1,5 +1,8 @@
 package io.cpt4j.merge;
 
+import java.util.List;
+import java.util.Optional;
+
 /**
  * A merge method with its declared parameters, following mergekit's definitions. All methods but
  * {@link Linear} are configurations of one generalized task-arithmetic rule: for every tensor, each
@@ -10,12 +13,90 @@ package io.cpt4j.merge;
  * weights that contributed to each entry ({@code normalize}), scaled by {@code lambda}, and added to
  * the base (or to {@link Merge.Builder#onto the chosen target}). Computation is in float32.
  *
+ * <p>Each method is declared once, in its {@link MethodDeclaration} ({@link #declaration}): name,
+ * reference, parameters with types and defaults. The records' no-argument constructors, the YAML
+ * codec of {@link MergeConfig} and {@code cpt4j merge --help} take them from there.
+ *
  * <p>All implementations are immutable records and thread-safe.
  */
 public sealed interface MergeMethod {
 
-  /** The mergekit name, e.g. {@code "ties"}. */
-  String name();
+  /** The mergekit name, e.g. {@code "ties"}: the {@link #declaration}'s. */
+  default String name() {
+    return declaration().name();
+  }
+
+  /** The method's declaration: its parameters, defaults, reference. */
+  MethodDeclaration declaration();
+
+  /** The parameters the method declares; see {@link MethodDeclaration#parameters}. */
+  default List<MergeParameter> parameters() {
+    return declaration().parameters();
+  }
+
+  /**
+   * Every merge method's declaration, in this order: linear, task_arithmetic, ties, dare_linear,
+   * dare_ties, breadcrumbs, breadcrumbs_ties, slerp, model_stock, chat_vector.
+   */
+  static List<MethodDeclaration> declarations() {
+    return MethodDeclarations.ALL;
+  }
+
+  /** The declaration of the method called {@code name} (mergekit's name), if cpt4j has it. */
+  static Optional<MethodDeclaration> declaration(String name) {
+    return MethodDeclarations.ALL.stream().filter(d -> d.name().equals(name)).findFirst();
+  }
+
+  /**
+   * How the generalized task-arithmetic rule sparsifies each task vector before it is weighted
+   * (mergekit's {@code sparsification_method}).
+   */
+  enum Sparsification {
+    /** Keep every entry. */
+    NONE,
+    /** Keep the {@code ⌊density·n⌋} entries of largest magnitude (TIES). */
+    MAGNITUDE,
+    /** Keep each entry with probability {@code density} and rescale it by {@code 1/density} (DARE). */
+    RANDOM,
+    /** Drop the largest {@code gamma} fraction, keep the {@code density} fraction below it (breadcrumbs). */
+    MAGNITUDE_OUTLIERS
+  }
+
+  /**
+   * The methods that are configurations of the generalized task-arithmetic rule (see the class
+   * comment): the declaration's {@link MethodDeclaration#sparsification sparsification} and {@link
+   * MethodDeclaration#consensus sign consensus}, and the record's {@code lambda}, {@code normalize},
+   * {@code seed} and {@code gamma}. The chat vector is task arithmetic of one model with {@code
+   * lambda = ratio}.
+   */
+  sealed interface GeneralizedTaskArithmetic extends MergeMethod
+      permits TaskArithmetic, Ties, DareLinear, DareTies, Breadcrumbs, BreadcrumbsTies, ChatVector {
+    /** Scale of the merged task vector. */
+    double lambda();
+
+    /** Whether the sum is divided by the sum of the (agreeing) weights. */
+    boolean normalize();
+
+    /** Seed of the DARE drop pattern; 0 for methods without one. */
+    default long seed() {
+      return 0;
+    }
+
+    /** Breadcrumbs' outlier fraction; 0 for methods without one. */
+    default double gamma() {
+      return 0;
+    }
+
+    /** See {@link MethodDeclaration#sparsification}. */
+    default Sparsification sparsification() {
+      return declaration().sparsification();
+    }
+
+    /** See {@link MethodDeclaration#consensus}. */
+    default boolean consensus() {
+      return declaration().consensus();
+    }
+  }
 
   /**
    * Weighted average of the models' values: {@code Σ wᵢxᵢ}, divided by {@code Σ wᵢ} when {@code
@@ -26,12 +107,12 @@ public sealed interface MergeMethod {
    */
   record Linear(boolean normalize) implements MergeMethod {
     public Linear() {
-      this(true);
+      this(MethodDeclarations.LINEAR.defaults().bool("normalize"));
     }
 
     @Override
-    public String name() {
-      return "linear";
+    public MethodDeclaration declaration() {
+      return MethodDeclarations.LINEAR;
     }
   }
 
@@ -42,18 +123,19 @@ public sealed interface MergeMethod {
    * @param lambda scale of the summed task vectors; default 1
    * @param normalize divide by the sum of the weights; default false
    */
-  record TaskArithmetic(double lambda, boolean normalize) implements MergeMethod {
+  record TaskArithmetic(double lambda, boolean normalize) implements GeneralizedTaskArithmetic {
     public TaskArithmetic {
       requireFinite("lambda", lambda);
     }
 
     public TaskArithmetic() {
-      this(1, false);
+      this(MethodDeclarations.TASK_ARITHMETIC.defaults().number("lambda"),
+          MethodDeclarations.TASK_ARITHMETIC.defaults().bool("normalize"));
     }
 
     @Override
-    public String name() {
-      return "task_arithmetic";
+    public MethodDeclaration declaration() {
+      return MethodDeclarations.TASK_ARITHMETIC;
     }
   }
 
@@ -66,18 +148,18 @@ public sealed interface MergeMethod {
    * @param lambda scale of the merged vector; default 1
    * @param normalize divide each entry by the sum of the weights of the agreeing models; default true
    */
-  record Ties(double lambda, boolean normalize) implements MergeMethod {
+  record Ties(double lambda, boolean normalize) implements GeneralizedTaskArithmetic {
     public Ties {
       requireFinite("lambda", lambda);
     }
 
     public Ties() {
-      this(1, true);
+      this(MethodDeclarations.TIES.defaults().number("lambda"), MethodDeclarations.TIES.defaults().bool("normalize"));
     }
 
     @Override
-    public String name() {
-      return "ties";
+    public MethodDeclaration declaration() {
+      return MethodDeclarations.TIES;
     }
   }
 
@@ -92,18 +174,20 @@ public sealed interface MergeMethod {
    * @param normalize divide by the sum of the weights; default false
    * @param seed seed of the drop pattern; default 0
    */
-  record DareLinear(double lambda, boolean normalize, long seed) implements MergeMethod {
+  record DareLinear(double lambda, boolean normalize, long seed) implements GeneralizedTaskArithmetic {
     public DareLinear {
       requireFinite("lambda", lambda);
     }
 
     public DareLinear() {
-      this(1, false, 0);
+      this(MethodDeclarations.DARE_LINEAR.defaults().number("lambda"),
+          MethodDeclarations.DARE_LINEAR.defaults().bool("normalize"),
+          MethodDeclarations.DARE_LINEAR.defaults().integer("seed"));
     }
 
     @Override
-    public String name() {
-      return "dare_linear";
+    public MethodDeclaration declaration() {
+      return MethodDeclarations.DARE_LINEAR;
     }
   }
 
@@ -111,18 +195,20 @@ public sealed interface MergeMethod {
    * DARE drop-and-rescale followed by TIES sign consensus and disjoint mean. Parameters and
    * reproducibility as in {@link DareLinear}; {@code normalize} defaults to true.
    */
-  record DareTies(double lambda, boolean normalize, long seed) implements MergeMethod {
+  record DareTies(double lambda, boolean normalize, long seed) implements GeneralizedTaskArithmetic {
     public DareTies {
       requireFinite("lambda", lambda);
     }
 
     public DareTies() {
-      this(1, true, 0);
+      this(MethodDeclarations.DARE_TIES.defaults().number("lambda"),
+          MethodDeclarations.DARE_TIES.defaults().bool("normalize"),
+          MethodDeclarations.DARE_TIES.defaults().integer("seed"));
     }
 
     @Override
-    public String name() {
-      return "dare_ties";
+    public MethodDeclaration declaration() {
+      return MethodDeclarations.DARE_TIES;
     }
   }
 
@@ -143,19 +229,21 @@ public sealed interface MergeMethod {
    * @param normalize divide by the sum of the weights; default false
    * @param gamma fraction of largest-magnitude entries dropped, in [0, 1); default 0.01
    */
-  record Breadcrumbs(double lambda, boolean normalize, double gamma) implements MergeMethod {
+  record Breadcrumbs(double lambda, boolean normalize, double gamma) implements GeneralizedTaskArithmetic {
     public Breadcrumbs {
       requireFinite("lambda", lambda);
       requireGamma(gamma);
     }
 
     public Breadcrumbs() {
-      this(1, false, 0.01);
+      this(MethodDeclarations.BREADCRUMBS.defaults().number("lambda"),
+          MethodDeclarations.BREADCRUMBS.defaults().bool("normalize"),
+          MethodDeclarations.BREADCRUMBS.defaults().number("gamma"));
     }
 
     @Override
-    public String name() {
-      return "breadcrumbs";
+    public MethodDeclaration declaration() {
+      return MethodDeclarations.BREADCRUMBS;
     }
   }
 
@@ -163,19 +251,21 @@ public sealed interface MergeMethod {
    * {@link Breadcrumbs} sparsification followed by TIES sign consensus and disjoint mean ({@code
    * normalize} defaults to true).
    */
-  record BreadcrumbsTies(double lambda, boolean normalize, double gamma) implements MergeMethod {
+  record BreadcrumbsTies(double lambda, boolean normalize, double gamma) implements GeneralizedTaskArithmetic {
     public BreadcrumbsTies {
       requireFinite("lambda", lambda);
       requireGamma(gamma);
     }
 
     public BreadcrumbsTies() {
-      this(1, true, 0.01);
+      this(MethodDeclarations.BREADCRUMBS_TIES.defaults().number("lambda"),
+          MethodDeclarations.BREADCRUMBS_TIES.defaults().bool("normalize"),
+          MethodDeclarations.BREADCRUMBS_TIES.defaults().number("gamma"));
     }
 
     @Override
-    public String name() {
-      return "breadcrumbs_ties";
+    public MethodDeclaration declaration() {
+      return MethodDeclarations.BREADCRUMBS_TIES;
     }
   }
 
@@ -202,8 +292,8 @@ public sealed interface MergeMethod {
     }
 
     @Override
-    public String name() {
-      return "slerp";
+    public MethodDeclaration declaration() {
+      return MethodDeclarations.SLERP;
     }
   }
 
@@ -218,12 +308,12 @@ public sealed interface MergeMethod {
    */
   record ModelStock(boolean filterWise) implements MergeMethod {
     public ModelStock() {
-      this(false);
+      this(MethodDeclarations.MODEL_STOCK.defaults().bool("filter_wise"));
     }
 
     @Override
-    public String name() {
-      return "model_stock";
+    public MethodDeclaration declaration() {
+      return MethodDeclarations.MODEL_STOCK;
     }
   }
 
@@ -237,7 +327,7 @@ public sealed interface MergeMethod {
    *
    * @param ratio scale of the instruction vector; default 1
    */
-  record ChatVector(double ratio) implements MergeMethod {
+  record ChatVector(double ratio) implements GeneralizedTaskArithmetic {
     /** Tensor names kept from the target by default. */
     public static final String DEFAULT_SKIP = ".*(embed_tokens|embed_in|embed_out|lm_head|wte|wpe).*";
 
@@ -246,12 +336,24 @@ public sealed interface MergeMethod {
     }
 
     public ChatVector() {
-      this(1);
+      this(MethodDeclarations.CHAT_VECTOR.defaults().number("ratio"));
+    }
+
+    /** {@link #ratio}: the instruction vector is the single task vector, scaled by it. */
+    @Override
+    public double lambda() {
+      return ratio;
+    }
+
+    /** False: the instruction vector is added as it is. */
+    @Override
+    public boolean normalize() {
+      return false;
     }
 
     @Override
-    public String name() {
-      return "chat_vector";
+    public MethodDeclaration declaration() {
+      return MethodDeclarations.CHAT_VECTOR;
     }
   }
 

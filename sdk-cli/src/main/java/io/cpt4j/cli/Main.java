@@ -103,6 +103,7 @@ public final class Main implements Callable<Integer> {
   /** The configured command tree (no streams or handlers set). */
   static CommandLine commandLine() {
     CommandLine cmd = new CommandLine(new Main());
+    MergeMethodsHelp.install(cmd.getSubcommands().get("merge"));
     cmd.setCaseInsensitiveEnumValuesAllowed(true);
     cmd.setUsageHelpAutoWidth(true);
     return cmd;

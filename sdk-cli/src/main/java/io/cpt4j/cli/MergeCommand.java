@@ -27,11 +27,10 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = VersionProvider.class,
     description = {
-      "Merge checkpoints as a mergekit-style YAML config says (merge_method, base_model, models,",
-      "parameters, dtype; see docs/merging.md). Methods: linear, task_arithmetic, ties, dare_linear,",
-      "dare_ties, breadcrumbs, breadcrumbs_ties, slerp, model_stock, chat_vector.",
-      "The merge streams tensor by tensor; OUT is written under a temporary name and renamed,",
-      "so it is never left half-written."
+      "Merge checkpoints as a mergekit-style YAML config says (merge_method,",
+      "base_model, models, parameters, dtype; see docs/merging.md and the methods",
+      "below). The merge streams tensor by tensor; OUT is written under a temporary",
+      "name and renamed, so it is never left half-written."
     })
 final class MergeCommand implements Callable<Integer> {
 

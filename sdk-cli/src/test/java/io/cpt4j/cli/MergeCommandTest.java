@@ -108,4 +108,23 @@ class MergeCommandTest {
     assertThat(r.exitCode()).isEqualTo(2);
     assertThat(r.errLines()[0]).startsWith("error: Missing required parameter: 'OUT'");
   }
+
+  /** The methods section of the help comes from the public declarations: every method, every parameter. */
+  @Test
+  void helpListsEveryDeclaredMethodWithItsParametersAndDefaults() {
+    Cli.Result r = Cli.run("merge", "--help");
+    assertThat(r.exitCode()).isZero();
+    String help = r.out().replaceAll("\\s+", " "); // wrapping aside
+    assertThat(help).contains("Methods and their parameters (name=default;");
+    for (io.cpt4j.merge.MethodDeclaration d : MergeMethod.declarations()) {
+      assertThat(help).contains(" " + d.name() + " " + d.summary());
+      for (io.cpt4j.merge.MergeParameter p : d.parameters()) {
+        assertThat(help).as(d.name() + " " + p.name()).contains(p.name());
+      }
+    }
+    assertThat(help).contains("ties keep the largest |task vector| entries, elect signs, disjoint mean lambda=1,"
+        + " normalize=true, int8_mask (no effect), rescale=false (fixed); per model: weight (required), density=1 ")
+        .contains("gamma=0.01 (one value for all models)").contains("slerp spherical interpolation between the base"
+        + " and one model t (required); exactly one model").contains("ratio=1; exactly one model; needs onto");
+  }
 }

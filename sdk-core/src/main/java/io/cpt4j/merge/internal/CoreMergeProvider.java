@@ -11,17 +11,28 @@ import io.cpt4j.merge.MergeReport;
 import io.cpt4j.merge.SimilarityReport;
 import io.cpt4j.merge.TaskVector;
 import io.cpt4j.merge.VectorSimilarity;
+import io.cpt4j.merge.internal.analytics.SimilarityFormat;
+import io.cpt4j.merge.internal.analytics.SimilarityRun;
+import io.cpt4j.merge.internal.config.MergeConfigCodec;
+import io.cpt4j.merge.internal.graft.GraftRun;
+import io.cpt4j.merge.internal.methods.MergeRun;
+import io.cpt4j.merge.internal.vectors.TaskVectorAlgebra;
+import io.cpt4j.merge.internal.vectors.TaskVectorIo;
 import io.cpt4j.spi.MergeProvider;
 import java.nio.file.Path;
 import java.util.List;
 
-/** The merge engine behind {@link Merge#writeTo} (registered in META-INF/services). */
+/**
+ * The merge provider behind {@link Merge}, {@link TaskVector}, {@link Graft}, {@link
+ * VectorSimilarity} and {@link MergeConfig} (registered in META-INF/services): each call goes to its
+ * capability's package ({@code methods}, {@code vectors}, {@code graft}, {@code analytics}, {@code
+ * config}), which write through the derived-checkpoint {@code engine}. Stateless.
+ */
 public final class CoreMergeProvider implements MergeProvider {
-  private final MergeEngine engine = new MergeEngine();
 
   @Override
   public MergeReport merge(Merge merge, Path output) {
-    return engine.run(merge, output);
+    return MergeRun.run(merge, output);
   }
 
   // ---- task vectors, grafting and vector analytics

@@ -1,0 +1,130 @@
+package io.cpt4j.merge;
+
+import static io.cpt4j.merge.MergeParameter.Scope.GLOBAL;
+import static io.cpt4j.merge.MergeParameter.Scope.PER_MODEL;
+import static io.cpt4j.merge.MergeParameter.Scope.UNIFORM;
+import static io.cpt4j.merge.MergeParameter.Type.BOOLEAN;
+import static io.cpt4j.merge.MergeParameter.Type.DENSITY;
+import static io.cpt4j.merge.MergeParameter.Type.INTEGER;
+import static io.cpt4j.merge.MergeParameter.Type.NUMBER;
+import static io.cpt4j.merge.MergeParameter.Type.VALUE;
+
+import io.cpt4j.merge.MergeMethod.Sparsification;
+import io.cpt4j.merge.MethodDeclaration.Arguments;
+import io.cpt4j.merge.MethodDeclaration.Models;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * The registry: every merge method's one declaration, with mergekit's names, parameters and
+ * defaults, in the order {@link MergeMethod#declarations} lists them. Stateless.
+ */
+final class MethodDeclarations {
+  private MethodDeclarations() {}
+
+  // ---- parameters several methods share
+
+  private static final MergeParameter LAMBDA = MergeParameter.of("lambda", NUMBER, GLOBAL, "1",
+      "scale of the merged task vector");
+  private static final MergeParameter INT8_MASK = MergeParameter.ignored("int8_mask",
+      "a memory option of mergekit's torch implementation");
+  private static final MergeParameter SEED = MergeParameter.of("seed", INTEGER, GLOBAL, "0",
+      "seed of the drop pattern, a pure function of the seed, tensor name, model position and element index");
+  private static final MergeParameter WEIGHT = MergeParameter.required("weight", VALUE, PER_MODEL,
+      "the coefficient of the model's task vector (of its values for linear)");
+  private static final MergeParameter DENSITY_ = MergeParameter.of("density", DENSITY, PER_MODEL, "1",
+      "the fraction of the model's task vector kept");
+  private static final MergeParameter GAMMA = MergeParameter.of("gamma", NUMBER, UNIFORM, "0.01",
+      "the fraction of largest-magnitude entries dropped, in [0, 1)");
+  private static final String DARE_RESCALES = "DARE always rescales the kept entries by 1/density";
+
+  private static MergeParameter normalize(boolean dflt) {
+    return MergeParameter.of("normalize", BOOLEAN, GLOBAL, Boolean.toString(dflt),
+        "divide by the sum of the weights (of the agreeing models, with sign consensus)");
+  }
+
+  private static MergeParameter noRescale(String method) {
+    return MergeParameter.fixed("rescale", false, method + " does not rescale the kept entries");
+  }
+
+  // ---- the methods
+
+  static final MethodDeclaration LINEAR = plain("linear", "weighted average of the models' values",
+      "Wortsman et al., Model soups, 2022, arXiv:2203.05482", List.of(normalize(true), WEIGHT),
+      Models.AT_LEAST_ONE, false, a -> new MergeMethod.Linear(a.bool("normalize")));
+
+  static final MethodDeclaration TASK_ARITHMETIC = generalized("task_arithmetic",
+      "base + lambda * sum of w * (model - base)",
+      "Ilharco et al., Editing Models with Task Arithmetic, 2023, arXiv:2212.04089",
+      List.of(LAMBDA, normalize(false), INT8_MASK, WEIGHT), Sparsification.NONE, false,
+      a -> new MergeMethod.TaskArithmetic(a.number("lambda"), a.bool("normalize")));
+
+  static final MethodDeclaration TIES = generalized("ties",
+      "keep the largest |task vector| entries, elect signs, disjoint mean",
+      "Yadav et al., TIES-Merging, 2023, arXiv:2306.01708",
+      List.of(LAMBDA, normalize(true), INT8_MASK, noRescale("ties"), WEIGHT, DENSITY_), Sparsification.MAGNITUDE,
+      true, a -> new MergeMethod.Ties(a.number("lambda"), a.bool("normalize")));
+
+  static final MethodDeclaration DARE_LINEAR = generalized("dare_linear",
+      "random drop and rescale, then task arithmetic",
+      "Yu et al., Language Models are Super Mario, 2024, arXiv:2311.03099",
+      List.of(LAMBDA, normalize(false), INT8_MASK, MergeParameter.fixed("rescale", true, DARE_RESCALES), SEED, WEIGHT,
+          DENSITY_), Sparsification.RANDOM, false,
+      a -> new MergeMethod.DareLinear(a.number("lambda"), a.bool("normalize"), a.integer("seed")));
+
+  static final MethodDeclaration DARE_TIES = generalized("dare_ties",
+      "random drop and rescale, then TIES sign consensus",
+      "Yu et al., Language Models are Super Mario, 2024, arXiv:2311.03099",
+      List.of(LAMBDA, normalize(true), INT8_MASK, MergeParameter.fixed("rescale", true, DARE_RESCALES), SEED, WEIGHT,
+          DENSITY_), Sparsification.RANDOM, true,
+      a -> new MergeMethod.DareTies(a.number("lambda"), a.bool("normalize"), a.integer("seed")));
+
+  static final MethodDeclaration BREADCRUMBS = generalized("breadcrumbs",
+      "drop the largest and the smallest |task vector| entries, then task arithmetic",
+      "Davari and Belilovsky, Model Breadcrumbs, 2024, arXiv:2312.06795",
+      List.of(LAMBDA, normalize(false), INT8_MASK, noRescale("breadcrumbs"), WEIGHT, DENSITY_, GAMMA),
+      Sparsification.MAGNITUDE_OUTLIERS, false,
+      a -> new MergeMethod.Breadcrumbs(a.number("lambda"), a.bool("normalize"), a.number("gamma")));
+
+  static final MethodDeclaration BREADCRUMBS_TIES = generalized("breadcrumbs_ties",
+      "breadcrumbs sparsification, then TIES sign consensus",
+      "Davari and Belilovsky, Model Breadcrumbs, 2024, arXiv:2312.06795",
+      List.of(LAMBDA, normalize(true), INT8_MASK, noRescale("breadcrumbs_ties"), WEIGHT, DENSITY_, GAMMA),
+      Sparsification.MAGNITUDE_OUTLIERS, true,
+      a -> new MergeMethod.BreadcrumbsTies(a.number("lambda"), a.bool("normalize"), a.number("gamma")));
+
+  static final MethodDeclaration SLERP = plain("slerp", "spherical interpolation between the base and one model",
+      "Shoemake, Animating rotation with quaternion curves, 1985; mergekit",
+      List.of(MergeParameter.required("t", VALUE, GLOBAL, "interpolation position: 0 is the base, 1 the model")),
+      Models.EXACTLY_ONE, true, a -> new MergeMethod.Slerp(a.value("t")));
+
+  static final MethodDeclaration MODEL_STOCK = plain("model_stock",
+      "r * mean(models) + (1 - r) * base, r from the angle between the task vectors",
+      "Jang et al., Model Stock, 2024, arXiv:2403.19522",
+      List.of(MergeParameter.of("filter_wise", BOOLEAN, GLOBAL, "false",
+          "compute the ratio per output row instead of per tensor")),
+      Models.AT_LEAST_TWO, true, a -> new MergeMethod.ModelStock(a.bool("filter_wise")));
+
+  static final MethodDeclaration CHAT_VECTOR = new MethodDeclaration("chat_vector",
+      "onto + ratio * (instruct - base), embeddings and LM head kept from onto",
+      "Huang et al., Chat Vector, 2024, arXiv:2310.04799",
+      List.of(MergeParameter.of("ratio", NUMBER, GLOBAL, "1", "scale of the instruction vector")),
+      Models.EXACTLY_ONE, true, true, Sparsification.NONE, false, a -> new MergeMethod.ChatVector(a.number("ratio")));
+
+  /** Every method, in the order of docs/merging.md. */
+  static final List<MethodDeclaration> ALL = List.of(LINEAR, TASK_ARITHMETIC, TIES, DARE_LINEAR, DARE_TIES,
+      BREADCRUMBS, BREADCRUMBS_TIES, SLERP, MODEL_STOCK, CHAT_VECTOR);
+
+  private static MethodDeclaration plain(String name, String summary, String reference, List<MergeParameter> params,
+      Models models, boolean needsBase, Function<Arguments, MergeMethod> factory) {
+    return new MethodDeclaration(name, summary, reference, params, models, needsBase, false, Sparsification.NONE,
+        false, factory);
+  }
+
+  private static MethodDeclaration generalized(String name, String summary, String reference,
+      List<MergeParameter> params, Sparsification sparsification, boolean consensus,
+      Function<Arguments, MergeMethod> factory) {
+    return new MethodDeclaration(name, summary, reference, params, Models.AT_LEAST_ONE, true, false, sparsification,
+        consensus, factory);
+  }
+}

@@ -1,0 +1,94 @@
+package io.cpt4j.merge;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Every method is declared once; records, defaults and the rule's knobs follow from the declaration. */
+class MethodDeclarationTest {
+
+  @Test
+  void everyMethodIsDeclaredOnceInDocumentedOrder() {
+    assertThat(MergeMethod.declarations()).extracting(MethodDeclaration::name).containsExactly("linear",
+        "task_arithmetic", "ties", "dare_linear", "dare_ties", "breadcrumbs", "breadcrumbs_ties", "slerp",
+        "model_stock", "chat_vector");
+    for (MethodDeclaration d : MergeMethod.declarations()) {
+      assertThat(MergeMethod.declaration(d.name())).containsSame(d);
+      assertThat(d.parameters()).extracting(MergeParameter::name).doesNotHaveDuplicates();
+      // global parameters first, then the per-model ones (the order configs and help list them)
+      List<Boolean> perModel = d.parameters().stream().map(MergeParameter::perModel).toList();
+      assertThat(perModel).as(d.name()).isSortedAccordingTo(Boolean::compare);
+      assertThat(d.summary()).isNotBlank();
+      assertThat(d.reference()).isNotBlank();
+    }
+    assertThat(MergeMethod.declaration("frankenmerge")).isEmpty();
+  }
+
+  @Test
+  void theRecordsNoArgumentConstructorsTakeTheDeclaredDefaults() {
+    Map<MergeMethod, MergeMethod> expected = Map.of(
+        new MergeMethod.Linear(), new MergeMethod.Linear(true),
+        new MergeMethod.TaskArithmetic(), new MergeMethod.TaskArithmetic(1, false),
+        new MergeMethod.Ties(), new MergeMethod.Ties(1, true),
+        new MergeMethod.DareLinear(), new MergeMethod.DareLinear(1, false, 0),
+        new MergeMethod.DareTies(), new MergeMethod.DareTies(1, true, 0),
+        new MergeMethod.Breadcrumbs(), new MergeMethod.Breadcrumbs(1, false, 0.01),
+        new MergeMethod.BreadcrumbsTies(), new MergeMethod.BreadcrumbsTies(1, true, 0.01),
+        new MergeMethod.ModelStock(), new MergeMethod.ModelStock(false),
+        new MergeMethod.ChatVector(), new MergeMethod.ChatVector(1));
+    expected.forEach((got, want) -> {
+      assertThat(got).isEqualTo(want);
+      assertThat(got.declaration().create(got.declaration().defaults())).isEqualTo(want);
+      assertThat(got.name()).isEqualTo(got.declaration().name());
+      assertThat(got.parameters()).isSameAs(got.declaration().parameters());
+    });
+  }
+
+  @Test
+  void aRequiredParameterHasNoDefault() {
+    MethodDeclaration slerp = new MergeMethod.Slerp(0.5).declaration();
+    assertThat(slerp.parameter("t").orElseThrow().required()).isTrue();
+    assertThatThrownBy(() -> slerp.create(slerp.defaults())).isInstanceOf(MergeException.class)
+        .hasMessage("slerp's parameter t has no default: give it");
+    MergeParameter weight = new MergeMethod.Ties().declaration().parameter("weight").orElseThrow();
+    assertThat(weight.required()).isTrue();
+    assertThat(weight.scope()).isEqualTo(MergeParameter.Scope.PER_MODEL);
+    MergeParameter int8 = new MergeMethod.Ties().declaration().parameter("int8_mask").orElseThrow();
+    assertThat(int8.required()).isFalse();
+    assertThat(int8.type()).isEqualTo(MergeParameter.Type.IGNORED);
+  }
+
+  @Test
+  void theGeneralizedTaskArithmeticMethodsAreConfigurationsOfOneRule() {
+    record Knobs(MergeMethod.Sparsification sparsification, boolean consensus) {}
+    Map<MergeMethod.GeneralizedTaskArithmetic, Knobs> expected = Map.of(
+        new MergeMethod.TaskArithmetic(), new Knobs(MergeMethod.Sparsification.NONE, false),
+        new MergeMethod.Ties(), new Knobs(MergeMethod.Sparsification.MAGNITUDE, true),
+        new MergeMethod.DareLinear(), new Knobs(MergeMethod.Sparsification.RANDOM, false),
+        new MergeMethod.DareTies(), new Knobs(MergeMethod.Sparsification.RANDOM, true),
+        new MergeMethod.Breadcrumbs(), new Knobs(MergeMethod.Sparsification.MAGNITUDE_OUTLIERS, false),
+        new MergeMethod.BreadcrumbsTies(), new Knobs(MergeMethod.Sparsification.MAGNITUDE_OUTLIERS, true),
+        new MergeMethod.ChatVector(), new Knobs(MergeMethod.Sparsification.NONE, false));
+    expected.forEach((m, k) -> assertThat(new Knobs(m.sparsification(), m.consensus())).as(m.name()).isEqualTo(k));
+    MergeMethod.ChatVector cv = new MergeMethod.ChatVector(0.8);
+    assertThat(cv.lambda()).isEqualTo(0.8);
+    assertThat(cv.normalize()).isFalse();
+    assertThat(new MergeMethod.DareTies(1, true, 7).seed()).isEqualTo(7);
+    assertThat(new MergeMethod.Ties().seed()).isZero();
+    assertThat(new MergeMethod.Ties().gamma()).isZero();
+  }
+
+  @Test
+  void modelCountsAndRequiredInputsAreDeclared() {
+    assertThat(MergeMethod.declaration("slerp").orElseThrow().models()).isEqualTo(MethodDeclaration.Models.EXACTLY_ONE);
+    assertThat(MergeMethod.declaration("model_stock").orElseThrow().models().allows(1)).isFalse();
+    assertThat(MergeMethod.declaration("linear").orElseThrow().needsBase()).isFalse();
+    assertThat(MergeMethod.declaration("chat_vector").orElseThrow().needsTarget()).isTrue();
+    MergeParameter rescale = MergeMethod.declaration("dare_ties").orElseThrow().parameter("rescale").orElseThrow();
+    assertThat(rescale.fixed()).isTrue();
+    assertThat(rescale.defaultValue()).contains("true");
+  }
+}
