@@ -8,7 +8,7 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 /**
- * Service-provider interface behind {@link Tokenizer#open}, {@link ChatTemplate#load}, {@link
+ * Service-provider interface behind {@link Tokenizer#open}, {@link ChatTemplate#of}, {@link
  * BpeTrainer#train} and {@link BpeTrainer#fromMerges}. {@code sdk-core} registers the implementation in {@code META-INF/services};
  * users do not implement it. Kept apart from {@link FormatProvider} so that checkpoints reach
  * tokenizers only through this interface (the checkpoint and tokenizer implementations do not
