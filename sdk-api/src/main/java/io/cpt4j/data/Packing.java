@@ -1,7 +1,9 @@
 package io.cpt4j.data;
 
 /**
- * How documents become fixed-length rows of a {@link io.cpt4j.backend.Batch}. Immutable.
+ * How documents become fixed-length rows of a {@link io.cpt4j.backend.Batch}. Immutable and
+ * thread-safe; built with {@link #builder()} (or the {@link #packed(int, int)} and {@link
+ * #unpacked(int, int, int)} shortcuts), modified copies through {@link #newBuilder()}.
  *
  * <p>In both modes a row is at most {@code sequenceLength + 1} tokens: position {@code t} has input
  * token {@code t} and target token {@code t + 1}; every real target has loss weight 1, every ignored
@@ -27,11 +29,11 @@ package io.cpt4j.data;
  * it. Models whose tokenizer adds BOS (Llama 2/3, Mistral) want it; {@code
  * Tokenizer#specialPrefix()} says which.
  *
- * @param sequenceLength positions per row, at least 1
- * @param packed whether documents are packed
- * @param eosId the end-of-document token appended to every document
- * @param padId the padding token of unpacked rows (never a target)
- * @param bosId the token put before every document, or -1 for none
+ * @param sequenceLength positions per row, at least 1 (no default)
+ * @param packed whether documents are packed (default true)
+ * @param eosId the end-of-document token appended to every document (no default)
+ * @param padId the padding token (never a target; default the EOS id)
+ * @param bosId the token put before every document, or -1 for none (the default)
  */
 public record Packing(int sequenceLength, boolean packed, int eosId, int padId, int bosId) {
   public Packing {
@@ -46,28 +48,85 @@ public record Packing(int sequenceLength, boolean packed, int eosId, int padId, 
     }
   }
 
-  /** Packing without a BOS before documents. */
-  public Packing(int sequenceLength, boolean packed, int eosId, int padId) {
-    this(sequenceLength, packed, eosId, padId, -1);
-  }
-
-  /** The same packing with {@code bosId} before every document (-1: none). */
-  public Packing withBos(int bosId) {
-    return new Packing(sequenceLength, packed, eosId, padId, bosId);
-  }
-
   /** Whether documents begin with a BOS token. */
   public boolean framesWithBos() {
     return bosId >= 0;
   }
 
-  /** Packed rows of {@code sequenceLength} positions with {@code eosId} between documents. */
+  /**
+   * Packed rows of {@code sequenceLength} positions with {@code eosId} between documents (and as the
+   * padding of a row a source leaves unfinished), no BOS: {@code
+   * builder().sequenceLength(sequenceLength).eosId(eosId).build()}.
+   */
   public static Packing packed(int sequenceLength, int eosId) {
-    return new Packing(sequenceLength, true, eosId, eosId);
+    return builder().sequenceLength(sequenceLength).eosId(eosId).build();
   }
 
-  /** One document per row, padded with {@code padId}. */
+  /**
+   * One document per row, padded with {@code padId}, no BOS: {@code
+   * builder().sequenceLength(sequenceLength).packed(false).eosId(eosId).padId(padId).build()}.
+   */
   public static Packing unpacked(int sequenceLength, int eosId, int padId) {
-    return new Packing(sequenceLength, false, eosId, padId);
+    return builder().sequenceLength(sequenceLength).packed(false).eosId(eosId).padId(padId).build();
+  }
+
+  /**
+   * A builder holding the defaults: packed, padding with the EOS id, no BOS; the sequence length and
+   * the EOS id have none and must be set.
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * A builder holding this packing (every component, the padding id included), for a modified copy,
+   * e.g. {@code packing.newBuilder().bosId(bos).build()}; this value is unchanged.
+   */
+  public Builder newBuilder() {
+    return new Builder().sequenceLength(sequenceLength).packed(packed).eosId(eosId).padId(padId).bosId(bosId);
+  }
+
+  /**
+   * Collects a {@link Packing}; the one place its defaults live: {@code packed} true, {@code padId}
+   * the EOS id unless set, {@code bosId} -1 (none). {@code sequenceLength} and {@code eosId} have no
+   * default. {@link #build()} checks them. Not thread-safe.
+   */
+  public static final class Builder {
+    private int sequenceLength;
+    private boolean packed = true;
+    private Integer eosId;
+    private Integer padId;
+    private int bosId = -1;
+
+    private Builder() {}
+
+    /** Positions per row, at least 1; required. */
+    public Builder sequenceLength(int positions) { this.sequenceLength = positions; return this; }
+
+    /** Whether documents are packed (the default) or one per row. */
+    public Builder packed(boolean pack) { this.packed = pack; return this; }
+
+    /** The end-of-document token appended to every document; required. */
+    public Builder eosId(int token) { this.eosId = token; return this; }
+
+    /** The padding token, never a target (default: the EOS id). */
+    public Builder padId(int token) { this.padId = token; return this; }
+
+    /** The token put before every document, or -1 for none (the default). */
+    public Builder bosId(int token) { this.bosId = token; return this; }
+
+    /**
+     * The packing.
+     *
+     * @throws IllegalStateException if the EOS id was not set
+     * @throws IllegalArgumentException if the sequence length is not set or below 1, or a token id
+     *     is out of range
+     */
+    public Packing build() {
+      if (eosId == null) {
+        throw new IllegalStateException("eosId is not set: every document ends with it");
+      }
+      return new Packing(sequenceLength, packed, eosId, padId == null ? eosId : padId, bosId);
+    }
   }
 }

@@ -1,18 +1,19 @@
 package io.cpt4j.onnx;
 
 import java.util.List;
-import java.util.Objects;
 
 /**
  * How {@link OrtModel#generate} picks tokens: greedy ({@code temperature} 0) or sampling with
  * temperature, then top-k, then top-p (nucleus) filtering, in that order (as Hugging Face's
  * generate), from a seeded generator, so the same seed and prompt give the same tokens.
  *
- * <p>Defaults ({@link #greedy(int)}): temperature 0, top-k 0 (off), top-p 1.0 (off), seed 0, stop at
- * the model's {@code eos_token_id}s. Generation also stops at the model's context length. Immutable
- * and thread-safe.
+ * <p>Built with {@link #builder()} (or {@link #greedy(int)}); {@link #newBuilder()} for a modified
+ * copy, e.g. {@code model.generationDefaults().newBuilder().temperature(0.7).topP(0.9).build()}.
+ * Defaults: temperature 0, top-k 0 (off), top-p 1.0 (off), seed 0, stop at the model's {@code
+ * eos_token_id}s, no repetition penalty; {@code maxNewTokens} has none. Generation also stops at the
+ * model's context length. Immutable and thread-safe.
  *
- * @param maxNewTokens most tokens to generate, at least 1
+ * @param maxNewTokens most tokens to generate, at least 1 (no default)
  * @param temperature 0 for greedy (argmax, lowest id on ties), else the softmax temperature (&gt; 0)
  * @param topK keep only the k most likely tokens; 0 keeps all
  * @param topP keep the most likely tokens whose probabilities sum to at least p, in (0, 1]
@@ -46,50 +47,78 @@ public record Generation(int maxNewTokens, double temperature, int topK, double 
     }
   }
 
-  /** Without a repetition penalty. */
-  public Generation(int maxNewTokens, double temperature, int topK, double topP, long seed, List<Integer> stopTokens) {
-    this(maxNewTokens, temperature, topK, topP, seed, stopTokens, 1.0);
-  }
-
-  /** With transformers' {@code repetition_penalty} (1.0 = off). */
-  public Generation repetitionPenalty(double penalty) {
-    return new Generation(maxNewTokens, temperature, topK, topP, seed, stopTokens, penalty);
-  }
-
-  /** Greedy decoding of up to {@code maxNewTokens} tokens, stopping at the model's EOS ids. */
+  /**
+   * Greedy decoding of up to {@code maxNewTokens} tokens, stopping at the model's EOS ids: {@code
+   * builder().maxNewTokens(maxNewTokens).build()}.
+   */
   public static Generation greedy(int maxNewTokens) {
-    return new Generation(maxNewTokens, 0, 0, 1.0, 0, null);
+    return builder().maxNewTokens(maxNewTokens).build();
   }
 
-  /** Sampling at {@code temperature} (0 is greedy). */
-  public Generation temperature(double t) {
-    return new Generation(maxNewTokens, t, topK, topP, seed, stopTokens, repetitionPenalty);
+  /** A builder holding the defaults (see {@link Generation}); set {@link Builder#maxNewTokens}. */
+  public static Builder builder() {
+    return new Builder();
   }
 
-  public Generation topK(int k) {
-    return new Generation(maxNewTokens, temperature, k, topP, seed, stopTokens, repetitionPenalty);
-  }
-
-  public Generation topP(double p) {
-    return new Generation(maxNewTokens, temperature, topK, p, seed, stopTokens, repetitionPenalty);
-  }
-
-  public Generation seed(long s) {
-    return new Generation(maxNewTokens, temperature, topK, topP, s, stopTokens, repetitionPenalty);
-  }
-
-  /** Stop at these tokens instead of the model's EOS ids (an empty list never stops early). */
-  public Generation stopAt(List<Integer> tokens) {
-    return new Generation(maxNewTokens, temperature, topK, topP, seed, Objects.requireNonNull(tokens, "tokens"),
-        repetitionPenalty);
-  }
-
-  public Generation maxNewTokens(int n) {
-    return new Generation(n, temperature, topK, topP, seed, stopTokens, repetitionPenalty);
+  /** A builder holding these settings, for a modified copy; this value is unchanged. */
+  public Builder newBuilder() {
+    return new Builder().maxNewTokens(maxNewTokens).temperature(temperature).topK(topK).topP(topP).seed(seed)
+        .stopTokens(stopTokens).repetitionPenalty(repetitionPenalty);
   }
 
   /** Whether tokens are picked by argmax. */
   public boolean isGreedy() {
     return temperature == 0 || topK == 1;
+  }
+
+  /**
+   * Collects {@link Generation} settings; the one place their defaults live (see {@link
+   * Generation}). {@link #build()} checks them. Not thread-safe.
+   */
+  public static final class Builder {
+    private int maxNewTokens;
+    private double temperature;
+    private int topK;
+    private double topP = 1.0;
+    private long seed;
+    private List<Integer> stopTokens;
+    private double repetitionPenalty = 1.0;
+
+    private Builder() {}
+
+    /** Most tokens to generate, at least 1; required. */
+    public Builder maxNewTokens(int n) { this.maxNewTokens = n; return this; }
+
+    /** Sampling at {@code t}; 0 (the default) is greedy. */
+    public Builder temperature(double t) { this.temperature = t; return this; }
+
+    /** Keep only the {@code k} most likely tokens; 0 (the default) keeps all. */
+    public Builder topK(int k) { this.topK = k; return this; }
+
+    /** Nucleus filtering at {@code p} in (0, 1]; 1.0 (the default) is off. */
+    public Builder topP(double p) { this.topP = p; return this; }
+
+    /** The sampler's seed (default 0). */
+    public Builder seed(long s) { this.seed = s; return this; }
+
+    /**
+     * Stop at these tokens instead of the model's EOS ids (an empty list never stops early); null
+     * (the default) stops at the model's EOS ids. The list is copied at {@link #build()}.
+     */
+    public Builder stopTokens(List<Integer> tokens) { this.stopTokens = tokens; return this; }
+
+    /** transformers' {@code repetition_penalty}; 1.0 (the default) is off. */
+    public Builder repetitionPenalty(double penalty) { this.repetitionPenalty = penalty; return this; }
+
+    /**
+     * The settings.
+     *
+     * @throws IllegalArgumentException naming the first setting out of range (a {@code maxNewTokens}
+     *     never set is 0, out of range)
+     * @throws NullPointerException if a stop token is null
+     */
+    public Generation build() {
+      return new Generation(maxNewTokens, temperature, topK, topP, seed, stopTokens, repetitionPenalty);
+    }
   }
 }

@@ -7,11 +7,13 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * An ONNX export of a checkpoint, configured by copy-on-write options and run by {@link #writeTo}.
+ * An ONNX export of a checkpoint: a task value started by {@link #of}, configured by copies named
+ * after the option they set ({@link #kvCache(boolean)}, {@link #fp16(boolean)}, {@link
+ * #externalData(ExternalData)}, {@link #overwrite(boolean)}) and run by {@link #writeTo}.
  *
  * <pre>{@code
  * OnnxExport.of(Checkpoint.open(Path.of("models/finance-instruct")))
- *     .withKvCache(true)
+ *     .fp16(true)
  *     .writeTo(Path.of("models/finance-instruct-onnx"));
  * }</pre>
  *
@@ -71,13 +73,8 @@ public record OnnxExport(Checkpoint checkpoint, boolean kvCache, boolean fp16, E
     return new OnnxExport(checkpoint, true, false, ExternalData.AUTO, false);
   }
 
-  /** With the key/value cache (the default). */
-  public OnnxExport withKvCache() {
-    return withKvCache(true);
-  }
-
-  /** With or without the key/value cache inputs and outputs. */
-  public OnnxExport withKvCache(boolean cache) {
+  /** With or without the key/value cache inputs and outputs (default with). */
+  public OnnxExport kvCache(boolean cache) {
     return new OnnxExport(checkpoint, cache, fp16, externalData, overwrite);
   }
 

@@ -4,9 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.cpt4j.data.ShardOptions;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** AdamW, SessionOptions and ShardOptions: builders hold the documented defaults, newBuilder copies. */
+/**
+ * AdamW, LossScaling, SessionOptions and ShardOptions: builders hold the documented defaults,
+ * newBuilder copies.
+ */
 class OptionBuildersTest {
   @Test
   void adamWDefaultsAreTheBuildersAndNewBuilderCopiesEverySetting() {
@@ -20,11 +24,29 @@ class OptionBuildersTest {
   }
 
   @Test
+  void lossScalingDefaultsArePyTorchsAndNewBuilderCopiesEverySetting() {
+    LossScaling d = LossScaling.defaults();
+    assertThat(List.of(d.initialScale(), d.growthFactor(), d.backoffFactor(), (double) d.growthInterval()))
+        .containsExactly(65536.0, 2.0, 0.5, 2000.0);
+    LossScaling s = LossScaling.builder().initialScale(1024).growthFactor(4).backoffFactor(0.25).growthInterval(5)
+        .build();
+    assertThat(List.of(s.initialScale(), s.growthFactor(), s.backoffFactor(), (double) s.growthInterval()))
+        .containsExactly(1024.0, 4.0, 0.25, 5.0);
+    assertThat(s.newBuilder().build()).isEqualTo(s);
+    LossScaling slower = s.newBuilder().growthInterval(6).build();
+    assertThat(slower.growthInterval()).isEqualTo(6);
+    assertThat(slower.newBuilder().growthInterval(5).build()).isEqualTo(s);
+    assertThatThrownBy(() -> LossScaling.builder().backoffFactor(1).build())
+        .hasMessage("backoffFactor must be in (0, 1), got 1.0");
+  }
+
+  @Test
   void sessionOptionsDefaultsAreTheBuildersAndNewBuilderCopiesEveryOption() {
     SessionOptions d = SessionOptions.defaults();
     assertThat(d).isEqualTo(new SessionOptions(Precision.FP32, AdamW.defaults(), LossScaling.defaults(), false, 0));
     SessionOptions o = SessionOptions.builder().precision(Precision.FP16_MIXED).optimizer(AdamW.builder().eps(1e-6)
-        .build()).lossScaling(new LossScaling(1024, 2, 0.5, 5)).activationCheckpointing(true).seed(3).build();
+        .build()).lossScaling(LossScaling.builder().initialScale(1024).growthInterval(5).build())
+        .activationCheckpointing(true).seed(3).build();
     assertThat(o.newBuilder().build()).isEqualTo(o);
     assertThat(o.newBuilder().seed(4).build()).isEqualTo(
         new SessionOptions(Precision.FP16_MIXED, o.optimizer(), o.lossScaling(), true, 4));

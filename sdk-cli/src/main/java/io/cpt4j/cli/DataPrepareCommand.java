@@ -229,7 +229,7 @@ final class DataPrepareCommand implements Callable<Integer> {
       node.put("rows", 0);
       return;
     }
-    Limits once = Limits.none().onExhausted(Limits.Exhaustion.DROP);
+    Limits once = Limits.builder().onExhausted(Limits.Exhaustion.DROP).build();
     Mixture mixture = null;
     List<TokenDataset> used = new ArrayList<>();
     for (int i : nonEmpty) {
@@ -238,8 +238,8 @@ final class DataPrepareCommand implements Callable<Integer> {
       mixture = mixture == null ? Mixture.of(named, weight, once) : mixture.and(named, weight, once);
       used.add(datasets.get(i));
     }
-    Packing packing = (noPacking ? Packing.unpacked(sequenceLength, eosId, eosId) : Packing.packed(sequenceLength, eosId))
-        .withBos(bosId);
+    Packing packing = Packing.builder().sequenceLength(sequenceLength).packed(!noPacking).eosId(eosId).bosId(bosId)
+        .build();
     MixtureSampler sampler = MixtureSampler.create(mixture.seed(seed), used, packing, Math.max(1, totalTokens));
     while (sampler.hasNext()) {
       sampler.next(1);

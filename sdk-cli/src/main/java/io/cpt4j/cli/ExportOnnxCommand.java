@@ -57,7 +57,7 @@ final class ExportOnnxCommand implements Callable<Integer> {
     refuseNonEmptyOutput();
     List<Path> written;
     try (Checkpoint ckpt = Checkpoint.open(input)) {
-      written = OnnxExport.of(ckpt).withKvCache(!noKvCache).fp16(fp16).externalData(externalData)
+      written = OnnxExport.of(ckpt).kvCache(!noKvCache).fp16(fp16).externalData(externalData)
           .overwrite(overwrite).writeTo(output);
     }
     long bytes = OutputDirectory.totalBytes(written);

@@ -36,23 +36,23 @@ final class GenerationFlags {
   /** {@code defaults} with every flag that was given put over it. */
   Generation over(Generation defaults, CommandSpec spec) {
     try {
-      Generation g = defaults.seed(seed);
+      Generation.Builder g = defaults.newBuilder().seed(seed);
       if (maxNewTokens != null) {
-        g = g.maxNewTokens(maxNewTokens);
+        g.maxNewTokens(maxNewTokens);
       }
       if (temperature != null) {
-        g = g.temperature(temperature);
+        g.temperature(temperature);
       }
       if (topK != null) {
-        g = g.topK(topK);
+        g.topK(topK);
       }
       if (topP != null) {
-        g = g.topP(topP);
+        g.topP(topP);
       }
       if (repetitionPenalty != null) {
-        g = g.repetitionPenalty(repetitionPenalty);
+        g.repetitionPenalty(repetitionPenalty);
       }
-      return g;
+      return g.build();
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }

@@ -155,7 +155,7 @@ class SessionResumeTest {
     Plan plan = new Plan(TestCheckpoints.tinyLlama(), 1);
     // starts far too high (overflows back it off), grows after 3 clean steps in a row
     SessionOptions options = SessionOptions.builder().precision(Precision.FP16_MIXED)
-        .lossScaling(new LossScaling(Math.pow(2, 24), 2, 0.5, 3)).build();
+        .lossScaling(LossScaling.builder().initialScale(Math.pow(2, 24)).growthInterval(3).build()).build();
     int total = 16;
     Trace reference = uninterrupted(plan, options, 0, total);
     // resume where the scale has already changed and the clean-step counter is mid-way (1 or 2 of 3)

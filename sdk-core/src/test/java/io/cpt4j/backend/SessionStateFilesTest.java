@@ -28,7 +28,7 @@ class SessionStateFilesTest {
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final SessionOptions FP16 = SessionOptions.builder().precision(Precision.FP16_MIXED)
-      .lossScaling(new LossScaling(1024, 2, 0.5, 5)).build();
+      .lossScaling(LossScaling.builder().initialScale(1024).growthInterval(5).build()).build();
 
   /** Saves the state of a session on {@code config} after {@code steps} steps into {@code dir}. */
   private Path saved(ModelConfig config, SessionOptions options, int steps, String dir) {
@@ -150,7 +150,8 @@ class SessionStateFilesTest {
         .optimizer(AdamW.builder().weightDecay(0).build()).build(), fp32)).isInstanceOf(BackendException.class)
         .hasMessageContaining("weight_decay = 0.1, this session has 0.0");
     Path fp16 = saved(config, FP16, 1, "fp16");
-    SessionOptions otherScaling = FP16.newBuilder().lossScaling(new LossScaling(1024, 2, 0.5, 6)).build();
+    SessionOptions otherScaling = FP16.newBuilder()
+        .lossScaling(FP16.lossScaling().newBuilder().growthInterval(6).build()).build();
     assertThatThrownBy(() -> restore(config, otherScaling, fp16))
         .isInstanceOf(BackendException.class).hasMessageContaining("growth_interval = 5, this session has 6");
   }

@@ -218,7 +218,7 @@ class TrainingSessionTest {
     ModelConfig config = TestCheckpoints.tinyLlama();
     Batch batch = TestSessions.randomBatch(config.vocabSize(), 1, 8, 10);
     SessionOptions opts = SessionOptions.builder().precision(Precision.FP16_MIXED)
-        .lossScaling(new LossScaling(Math.pow(2, 40), 2, 0.5, 3)).build();
+        .lossScaling(LossScaling.builder().initialScale(Math.pow(2, 40)).growthInterval(3).build()).build();
     try (Checkpoint ckpt = TestSessions.tinyCheckpoint(tmp.resolve("o"), config, 1);
         TrainingSession s = Backends.cpu().open(ckpt, opts)) {
       List<Tensor> before = s.weights();

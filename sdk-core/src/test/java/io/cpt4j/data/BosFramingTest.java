@@ -10,13 +10,14 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@link Packing#withBos}: every document is framed {@code BOS document EOS} as a Llama- or
+ * {@link Packing.Builder#bosId}: every document is framed {@code BOS document EOS} as a Llama- or
  * Mistral-style model was pretrained; BOS opens the document (same document id, its own target
  * ignored as it crosses the boundary) and the document's first token is learned from it.
  */
 class BosFramingTest {
   private static final int L = 16;
   private static final int BOS = 2;
+  private static final Packing PACKED = Packing.builder().sequenceLength(L).eosId(EOS).padId(PAD).build();
   private final InMemoryDataset a = InMemoryDataset.generated("a", 0, 17, 1, 30, 1);
   private final Mixture mixture = Mixture.of(Source.text("a"), 1.0).seed(5);
 
@@ -27,7 +28,7 @@ class BosFramingTest {
 
   @Test
   void everyDocumentIsBosTextEos() {
-    int[] stream = SampledRows.inputs(rows(new Packing(L, true, EOS, PAD).withBos(BOS)));
+    int[] stream = SampledRows.inputs(rows(PACKED.newBuilder().bosId(BOS).build()));
     List<int[]> docs = SampledRows.documents(stream);
     assertThat(docs.size()).isGreaterThan(2 * 17);
     for (int[] doc : docs) { // the stream starts at a document
@@ -40,7 +41,7 @@ class BosFramingTest {
 
   @Test
   void theBosTargetIsIgnoredAndTheFirstTokenIsLearned() {
-    List<Row> rows = rows(new Packing(L, true, EOS, PAD).withBos(BOS));
+    List<Row> rows = rows(PACKED.newBuilder().bosId(BOS).build());
     int checkedBos = 0;
     for (Row r : rows) {
       for (int t = 0; t < L; t++) {
@@ -64,7 +65,7 @@ class BosFramingTest {
 
   @Test
   void withoutBosTheStreamIsUnchanged() {
-    assertThat(SampledRows.inputs(rows(new Packing(L, true, EOS, PAD).withBos(-1))))
-        .isEqualTo(SampledRows.inputs(rows(new Packing(L, true, EOS, PAD))));
+    assertThat(SampledRows.inputs(rows(PACKED.newBuilder().bosId(-1).build())))
+        .isEqualTo(SampledRows.inputs(rows(PACKED)));
   }
 }

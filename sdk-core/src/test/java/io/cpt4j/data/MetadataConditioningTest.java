@@ -16,6 +16,7 @@ class MetadataConditioningTest {
   private static final double FRACTION = 0.3;
   private static final int BATCHES = 300;
   private static final int ROWS = 4;
+  private static final Packing PACKED = Packing.builder().sequenceLength(L).eosId(EOS).padId(PAD).build();
 
   private static final InMemoryDataset WEB = InMemoryDataset.generated("web", 0, 40, 1, 60, 41)
       .withPrefixes(i -> i % 2 == 0 ? prefix(i) : new int[0]);
@@ -49,7 +50,7 @@ class MetadataConditioningTest {
   @Test
   void packedDocumentsBegunBeforeTheFractionCarryTheirPrefixWithoutLossOnIt() {
     long planned = (long) BATCHES * ROWS * L;
-    MixtureSampler sampler = MixtureSampler.create(MIXTURE, List.of(WEB, CODE), new Packing(L, true, EOS, PAD), planned);
+    MixtureSampler sampler = MixtureSampler.create(MIXTURE, List.of(WEB, CODE), PACKED, planned);
     List<Batch> batches = SampledRows.take(sampler, BATCHES, ROWS);
     List<Row> rows = SampledRows.rows(batches);
     double[] progress = progressBefore(rows, true, planned);
@@ -135,7 +136,7 @@ class MetadataConditioningTest {
   @Test
   void withoutConditioningNoPrefixIsRead() {
     MixtureSampler sampler = MixtureSampler.create(MIXTURE.metadataConditioning(0), List.of(WEB, CODE),
-        new Packing(L, true, EOS, PAD), 1000);
+        PACKED, 1000);
     int[] stream = SampledRows.inputs(SampledRows.rows(SampledRows.take(sampler, 50, ROWS)));
     assertThat(Arrays.stream(stream).noneMatch(InMemoryDataset::isPrefixToken)).isTrue();
   }

@@ -14,6 +14,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** Realised token shares against the scheduled weights, over every window of 100 or more batches. */
 class MixtureProportionTest {
   private static final int L = 64;
+  private static final Packing PACKED = Packing.builder().sequenceLength(L).eosId(EOS).padId(PAD).build();
   private static final int[] WINDOWS = {100, 101, 150, 333, 1000};
 
   // Uneven sources: mid-length, long (often longer than a row), and short documents.
@@ -90,7 +91,7 @@ class MixtureProportionTest {
   @CsvSource({"0.5,0.3,0.2", "0.9,0.05,0.05", "1,1,1", "0.6,0.4,0", "0.02,0.49,0.49"})
   void packedSharesStayWithinOnePercentOfTheWeightsOverEveryWindow(double w0, double w1, double w2) {
     Mixture mixture = threeWay(w0, w1, w2);
-    MixtureSampler sampler = MixtureSampler.create(mixture, DATASETS, new Packing(L, true, EOS, PAD), 10_000_000);
+    MixtureSampler sampler = MixtureSampler.create(mixture, DATASETS, PACKED, 10_000_000);
     Produced p = Produced.of(SampledRows.rows(SampledRows.take(sampler, 1200, 4)), true, 4);
     double worst = worstWindowError(p, constant(mixture.weightsAt(0), p.source().length));
     System.out.printf("packed %s/%s/%s: worst window error %.5f%n", w0, w1, w2, worst);
@@ -124,7 +125,7 @@ class MixtureProportionTest {
     int batches = 1200;
     long planned = packed ? (long) batches * rowsPerBatch * L : 400_000; // unpacked rows are shorter
     MixtureSampler sampler = MixtureSampler.create(mixture, DATASETS.subList(0, 2),
-        packed ? new Packing(L, true, EOS, PAD) : Packing.unpacked(L, EOS, PAD), planned);
+        packed ? PACKED : Packing.unpacked(L, EOS, PAD), planned);
     Produced p = Produced.of(SampledRows.rows(SampledRows.take(sampler, batches, rowsPerBatch)), packed,
         rowsPerBatch);
     double[][] expected = new double[p.source().length][];

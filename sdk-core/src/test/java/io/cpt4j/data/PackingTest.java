@@ -17,13 +17,14 @@ import org.junit.jupiter.api.Test;
 class PackingTest {
   private static final int L = 16;
   private static final int DOCS = 23;
+  private static final Packing PACKED = Packing.builder().sequenceLength(L).eosId(EOS).padId(PAD).build();
 
   private final InMemoryDataset a = InMemoryDataset.generated("a", 0, DOCS, 1, 40, 1);
   private final InMemoryDataset b = InMemoryDataset.generated("b", 1, DOCS, 1, 40, 2);
   private final Mixture mixture = Mixture.of(Source.text("a"), 0.5).and(Source.text("b"), 0.5).seed(3);
 
   private List<Row> packedRows(int batches) {
-    MixtureSampler sampler = MixtureSampler.create(mixture, List.of(a, b), new Packing(L, true, EOS, PAD), 1_000_000);
+    MixtureSampler sampler = MixtureSampler.create(mixture, List.of(a, b), PACKED, 1_000_000);
     return SampledRows.rows(SampledRows.take(sampler, batches, 4));
   }
 
@@ -81,7 +82,7 @@ class PackingTest {
 
   @Test
   void documentIdsStepExactlyWhereADocumentBeginsAndPositionsRestart() {
-    MixtureSampler sampler = MixtureSampler.create(mixture, List.of(a, b), new Packing(L, true, EOS, PAD), 1_000_000);
+    MixtureSampler sampler = MixtureSampler.create(mixture, List.of(a, b), PACKED, 1_000_000);
     for (int n = 0; n < 50; n++) {
       Batch batch = sampler.next(4);
       for (int i = 0; i < batch.inputIds().length; i++) {
@@ -100,7 +101,7 @@ class PackingTest {
 
   @Test
   void aSourcesFirstRowContributesSequenceLengthPlusOneTokensAndLaterRowsSequenceLength() {
-    MixtureSampler sampler = MixtureSampler.create(mixture, List.of(a, b), new Packing(L, true, EOS, PAD), 1_000_000);
+    MixtureSampler sampler = MixtureSampler.create(mixture, List.of(a, b), PACKED, 1_000_000);
     SampledRows.take(sampler, 10, 4);
     SamplerStats stats = sampler.stats();
     for (SamplerStats.SourceStats s : stats.sources().values()) {
@@ -115,7 +116,7 @@ class PackingTest {
 
   @Test
   void ignoredTargetsOfPackedRowsAreTheDocumentBoundaries() {
-    MixtureSampler sampler = MixtureSampler.create(mixture, List.of(a, b), new Packing(L, true, EOS, PAD), 1_000_000);
+    MixtureSampler sampler = MixtureSampler.create(mixture, List.of(a, b), PACKED, 1_000_000);
     List<Batch> batches = SampledRows.take(sampler, 30, 4);
     long ignored = batches.stream().flatMapToInt(x -> Arrays.stream(x.targets())).filter(t -> t == Batch.IGNORE).count();
     assertThat(sampler.stats().ignoredTargets()).isEqualTo(ignored).isPositive();

@@ -41,7 +41,7 @@ class RealTokenizerFramingTest {
       d.read(0, 0, stored, 0, stored.length);
       assertThat(stored).as("shard").containsExactly(bare);
       int bos = t.specialPrefix().isEmpty() ? -1 : t.specialPrefix().getFirst();
-      Packing packing = Packing.packed(ids.length + 1, eos).withBos(bos);
+      Packing packing = Packing.builder().sequenceLength(ids.length + 1).eosId(eos).bosId(bos).build();
       MixtureSampler sampler = MixtureSampler.create(Mixture.of(Source.text(text), 1.0), List.of(d), packing, 64);
       Batch b = sampler.next(1);
       int[] row = Arrays.copyOf(b.inputIds(), ids.length + 1);

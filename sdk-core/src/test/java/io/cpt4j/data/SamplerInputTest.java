@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 
 /** What a sampler refuses, with the fact and the fix. */
 class SamplerInputTest {
-  private static final Packing PACKING = new Packing(8, true, EOS, PAD);
+  private static final Packing PACKING = Packing.builder().sequenceLength(8).eosId(EOS).padId(PAD).build();
   private static final InMemoryDataset A = InMemoryDataset.generated("a", 0, 5, 1, 10, 1);
   private static final InMemoryDataset B = InMemoryDataset.generated("b", 1, 5, 1, 10, 2);
   private static final Mixture TWO = Mixture.of(Source.text("a"), 0.5).and(Source.text("b"), 0.5);
@@ -33,7 +33,7 @@ class SamplerInputTest {
 
   @Test
   void aSubsetLargerThanTheDatasetIsRefused() {
-    Mixture mixture = Mixture.of(Source.text("a"), 1, Limits.none().subset(6, 1));
+    Mixture mixture = Mixture.of(Source.text("a"), 1, Limits.builder().subsetDocuments(6).build());
     assertThatThrownBy(() -> MixtureSampler.create(mixture, List.of(A), PACKING, 100))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("source 'a' asks for a subset of 6 documents but its dataset has 5");

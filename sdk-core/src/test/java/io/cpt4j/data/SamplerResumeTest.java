@@ -19,6 +19,9 @@ class SamplerResumeTest {
   private static final int L = 32;
   private static final int ROWS = 3;
   private static final int BATCHES = 200;
+  private static final Limits CHAT_BUDGET = Limits.builder().tokenBudget(4000).onExhausted(Limits.Exhaustion.DROP)
+      .build();
+  private static final Packing PACKED = Packing.builder().sequenceLength(L).eosId(EOS).padId(PAD).build();
 
   private static final InMemoryDataset WEB = InMemoryDataset.generated("web", 0, 40, 1, 90, 31);
   private static final InMemoryDataset CODE = InMemoryDataset.generated("code", 1, 25, 20, 200, 32);
@@ -28,8 +31,8 @@ class SamplerResumeTest {
 
   private static Mixture mixture() {
     return Mixture.of(Source.text("web"), 0.5)
-        .and(Source.text("code"), 0.3, Limits.none().subset(10, 2))
-        .replay(Source.text("chat"), 0.2, Limits.none().tokenBudget(4000).onExhausted(Limits.Exhaustion.DROP))
+        .and(Source.text("code"), 0.3, Limits.builder().subsetDocuments(10).epochs(2).build())
+        .replay(Source.text("chat"), 0.2, CHAT_BUDGET)
         .at(1.0, 0.2, 0.3, 0.5).seed(17).metadataConditioning(0.4);
   }
 
@@ -39,11 +42,11 @@ class SamplerResumeTest {
 
   static Stream<Arguments> setups() {
     return Stream.of(
-        Arguments.of("packed", (Supplier<MixtureSampler>) () -> create(mixture(), new Packing(L, true, EOS, PAD))),
+        Arguments.of("packed", (Supplier<MixtureSampler>) () -> create(mixture(), PACKED)),
         Arguments.of("unpacked", (Supplier<MixtureSampler>) () -> create(mixture(), Packing.unpacked(L, EOS, PAD))),
         Arguments.of("stopping", (Supplier<MixtureSampler>) () -> create(Mixture.of(Source.text("web"), 0.5)
-            .and(Source.text("code"), 0.5, Limits.none().subset(0, 3).onExhausted(Limits.Exhaustion.STOP))
-            .replay(Source.text("chat"), 0.1), new Packing(L, true, EOS, PAD))));
+            .and(Source.text("code"), 0.5, Limits.builder().epochs(3).onExhausted(Limits.Exhaustion.STOP).build())
+            .replay(Source.text("chat"), 0.1), PACKED)));
   }
 
   static void assertSameBatch(Batch actual, Batch expected, String what) {
@@ -81,7 +84,7 @@ class SamplerResumeTest {
 
   @Test
   void theRunsUsedForResumptionExerciseDropsPrefixesAndStops() {
-    MixtureSampler packed = create(mixture(), new Packing(L, true, EOS, PAD));
+    MixtureSampler packed = create(mixture(), PACKED);
     SampledRows.take(packed, BATCHES, ROWS);
     assertThat(packed.stats().sources().get("chat").state()).isEqualTo("dropped");
     assertThat(packed.stats().sources().get("code").epochsCompleted()).isEqualTo(2);
@@ -93,7 +96,7 @@ class SamplerResumeTest {
 
   @Test
   void theSameSeedGivesTheSameBatchesAndAnotherSeedAnotherOrder() {
-    Packing packing = new Packing(L, true, EOS, PAD);
+    Packing packing = PACKED;
     List<Batch> a = SampledRows.take(create(mixture(), packing), 50, ROWS);
     List<Batch> b = SampledRows.take(create(mixture(), packing), 50, ROWS);
     for (int i = 0; i < a.size(); i++) {
@@ -104,17 +107,17 @@ class SamplerResumeTest {
   }
 
   static Stream<Arguments> otherSamplers() {
-    Packing packing = new Packing(L, true, EOS, PAD);
+    Packing packing = PACKED;
     return Stream.of(
         Arguments.of("another seed", create(mixture().seed(1), packing), "identity.seed is 17 in the state but 1 here"),
         Arguments.of("other weights", MixtureSampler.create(Mixture.of(Source.text("web"), 0.4)
-            .and(Source.text("code"), 0.4, Limits.none().subset(10, 2))
-            .replay(Source.text("chat"), 0.2, Limits.none().tokenBudget(4000).onExhausted(Limits.Exhaustion.DROP))
+            .and(Source.text("code"), 0.4, Limits.builder().subsetDocuments(10).epochs(2).build())
+            .replay(Source.text("chat"), 0.2, CHAT_BUDGET)
             .at(1.0, 0.2, 0.3, 0.5).seed(17).metadataConditioning(0.4), List.of(WEB, CODE, CHAT), packing, 16_000),
             "identity.mixture"),
         Arguments.of("another metadata fraction", create(mixture().metadataConditioning(0.5), packing),
             "identity.metadataConditioning"),
-        Arguments.of("another sequence length", create(mixture(), new Packing(L + 1, true, EOS, PAD)),
+        Arguments.of("another sequence length", create(mixture(), PACKED.newBuilder().sequenceLength(L + 1).build()),
             "identity.packing.sequenceLength"),
         Arguments.of("unpacked", create(mixture(), Packing.unpacked(L, EOS, PAD)), "identity.packing.packed"),
         Arguments.of("another plan", MixtureSampler.create(mixture(), List.of(WEB, CODE, CHAT), packing, 16_001),
@@ -128,7 +131,7 @@ class SamplerResumeTest {
   @MethodSource("otherSamplers")
   void aStateIsRefusedBySamplersOfAnotherMixtureDatasetPackingOrPlan(String name, MixtureSampler other,
       String field) {
-    MixtureSampler sampler = create(mixture(), new Packing(L, true, EOS, PAD));
+    MixtureSampler sampler = create(mixture(), PACKED);
     SampledRows.take(sampler, 5, ROWS);
     String state = sampler.saveState();
     String before = other.saveState();
@@ -139,18 +142,18 @@ class SamplerResumeTest {
 
   @Test
   void aStateOfOtherLimitsIsRefused() {
-    Packing packing = new Packing(L, true, EOS, PAD);
+    Packing packing = PACKED;
     String state = create(mixture(), packing).saveState();
     MixtureSampler other = create(Mixture.of(Source.text("web"), 0.5)
-        .and(Source.text("code"), 0.3, Limits.none().subset(11, 2))
-        .replay(Source.text("chat"), 0.2, Limits.none().tokenBudget(4000).onExhausted(Limits.Exhaustion.DROP))
+        .and(Source.text("code"), 0.3, Limits.builder().subsetDocuments(11).epochs(2).build())
+        .replay(Source.text("chat"), 0.2, CHAT_BUDGET)
         .at(1.0, 0.2, 0.3, 0.5).seed(17).metadataConditioning(0.4), packing);
     assertThatThrownBy(() -> other.restoreState(state)).isInstanceOf(DataException.class)
         .hasMessageContaining("identity.sources[1].limits is \"Limits[tokenBudget=0, subsetDocuments=10");
   }
 
   static Stream<Arguments> malformed() {
-    String good = create(mixture(), new Packing(L, true, EOS, PAD)).saveState();
+    String good = create(mixture(), PACKED).saveState();
     return Stream.of(
         Arguments.of("", "sampler state is empty"),
         Arguments.of("{\"format\": ", "not valid JSON"),
@@ -170,7 +173,7 @@ class SamplerResumeTest {
   @ParameterizedTest(name = "{1}")
   @MethodSource("malformed")
   void aMalformedStateIsRefusedAndLeavesTheSamplerAsItWas(String json, String message) {
-    Packing packing = new Packing(L, true, EOS, PAD);
+    Packing packing = PACKED;
     MixtureSampler sampler = create(mixture(), packing);
     SampledRows.take(sampler, 3, ROWS);
     MixtureSampler twin = create(mixture(), packing);

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 /** Epochs, subsets, token budgets and what exhaustion does: RESTART, STOP, DROP. */
 class SourceLimitsTest {
   private static final int L = 64;
-  private static final Packing PACKED = new Packing(L, true, EOS, PAD);
+  private static final Packing PACKED = Packing.builder().sequenceLength(L).eosId(EOS).padId(PAD).build();
   private static final Packing UNPACKED = Packing.unpacked(L, EOS, PAD); // documents fit a row: up to 40 tokens
 
   private final InMemoryDataset domain = InMemoryDataset.generated("domain", 0, 50, 1, 40, 21);
@@ -50,7 +50,7 @@ class SourceLimitsTest {
 
   @Test
   void aSubsetOfNDocumentsForEEpochsReadsExactlyThoseDocumentsEachEpochThenDrops() {
-    Mixture mixture = Mixture.of(Source.text("domain"), 0.5, Limits.none().subset(10, 3))
+    Mixture mixture = Mixture.of(Source.text("domain"), 0.5, Limits.builder().subsetDocuments(10).epochs(3).build())
         .replay(Source.text("general"), 0.5).seed(4);
     MixtureSampler sampler = MixtureSampler.create(mixture, List.of(domain, general), UNPACKED, 1_000_000);
     List<Row> rows = drain(sampler, 100, 4);
@@ -78,7 +78,7 @@ class SourceLimitsTest {
 
   @Test
   void packedSubsetEpochsAreExactlyTheSubsetDocumentsWithEosThreeTimes() {
-    Mixture mixture = Mixture.of(Source.text("domain"), 0.3, Limits.none().subset(10, 3))
+    Mixture mixture = Mixture.of(Source.text("domain"), 0.3, Limits.builder().subsetDocuments(10).epochs(3).build())
         .replay(Source.text("general"), 0.7).seed(8);
     MixtureSampler sampler = MixtureSampler.create(mixture, List.of(domain, general), PACKED, 1_000_000);
     List<Row> mine = SampledRows.of(drain(sampler, 100, 4), 0);
@@ -102,7 +102,7 @@ class SourceLimitsTest {
   void theSubsetDependsOnTheSeed() {
     Set<Set<Integer>> subsets = new HashSet<>();
     for (long seed = 0; seed < 3; seed++) {
-      Mixture mixture = Mixture.of(Source.text("domain"), 1, Limits.none().subset(10, 1)).seed(seed);
+      Mixture mixture = Mixture.of(Source.text("domain"), 1, Limits.builder().subsetDocuments(10).build()).seed(seed);
       MixtureSampler sampler = MixtureSampler.create(mixture, List.of(domain), UNPACKED, 1_000_000);
       subsets.add(new HashSet<>(documentOrder(drain(sampler, 10, 1))));
     }
@@ -133,7 +133,7 @@ class SourceLimitsTest {
 
   @Test
   void aTokenBudgetCapsTheSourceExactlyThenDropsIt() {
-    Mixture mixture = Mixture.of(Source.text("domain"), 0.5, Limits.none().tokenBudget(1000))
+    Mixture mixture = Mixture.of(Source.text("domain"), 0.5, Limits.builder().tokenBudget(1000).build())
         .replay(Source.text("general"), 0.5);
     MixtureSampler sampler = MixtureSampler.create(mixture, List.of(domain, general), PACKED, 1_000_000);
     List<Row> rows = drain(sampler, 60, 4);
@@ -151,7 +151,7 @@ class SourceLimitsTest {
 
   @Test
   void droppingASourceRenormalisesTheOthersWeights() {
-    Mixture mixture = Mixture.of(Source.text("domain"), 0.5, Limits.none().subset(0, 1000).tokenBudget(45_000))
+    Mixture mixture = Mixture.of(Source.text("domain"), 0.5, Limits.builder().epochs(1000).tokenBudget(45_000).build())
         .and(Source.text("general"), 0.3).replay(Source.text("chat"), 0.2);
     InMemoryDataset chat = InMemoryDataset.generated("chat", 2, 30, 100, 500, 24);
     MixtureSampler sampler = MixtureSampler.create(mixture, List.of(domain, general, chat), PACKED, 1_000_000);
@@ -185,7 +185,8 @@ class SourceLimitsTest {
 
   @Test
   void stopEndsTheMixtureAndPadsTheRestOfItsBatch() {
-    Mixture mixture = Mixture.of(Source.text("domain"), 0.5, Limits.none().subset(5, 2).onExhausted(Limits.Exhaustion.STOP))
+    Limits twoPasses = Limits.builder().subsetDocuments(5).epochs(2).onExhausted(Limits.Exhaustion.STOP).build();
+    Mixture mixture = Mixture.of(Source.text("domain"), 0.5, twoPasses)
         .replay(Source.text("general"), 0.5);
     MixtureSampler sampler = MixtureSampler.create(mixture, List.of(domain, general), UNPACKED, 1_000_000);
     List<Batch> batches = new ArrayList<>();
@@ -211,7 +212,7 @@ class SourceLimitsTest {
 
   @Test
   void epochsOverAllDocumentsReadEachDocumentThatOftenThenStop() {
-    Limits twice = Limits.none().subset(0, 2).onExhausted(Limits.Exhaustion.STOP);
+    Limits twice = Limits.builder().epochs(2).onExhausted(Limits.Exhaustion.STOP).build();
     MixtureSampler sampler = MixtureSampler.create(Mixture.of(Source.text("domain"), 1, twice), List.of(domain),
         PACKED, 1_000_000);
     List<Batch> batches = new ArrayList<>();
@@ -231,8 +232,9 @@ class SourceLimitsTest {
 
   @Test
   void whenEverySourceIsDroppedTheMixtureEnds() {
-    Mixture mixture = Mixture.of(Source.text("domain"), 0.5, Limits.none().tokenBudget(500))
-        .replay(Source.text("general"), 0.5, Limits.none().subset(3, 1).onExhausted(Limits.Exhaustion.DROP));
+    Mixture mixture = Mixture.of(Source.text("domain"), 0.5, Limits.builder().tokenBudget(500).build())
+        .replay(Source.text("general"), 0.5,
+            Limits.builder().subsetDocuments(3).onExhausted(Limits.Exhaustion.DROP).build());
     MixtureSampler sampler = MixtureSampler.create(mixture, List.of(domain, general), PACKED, 1_000_000);
     int batches = 0;
     while (sampler.hasNext()) {
@@ -247,7 +249,7 @@ class SourceLimitsTest {
 
   @Test
   void whenOnlySourcesOfWeightZeroRemainTheMixtureEnds() {
-    Mixture mixture = Mixture.of(Source.text("domain"), 1, Limits.none().tokenBudget(500))
+    Mixture mixture = Mixture.of(Source.text("domain"), 1, Limits.builder().tokenBudget(500).build())
         .replay(Source.text("general"), 0);
     MixtureSampler sampler = MixtureSampler.create(mixture, List.of(domain, general), PACKED, 1_000_000);
     List<Row> rows = drain(sampler, 100, 1);

@@ -94,7 +94,7 @@ class OnnxExportTest {
   @Test
   void withoutTheCacheThereAreNoPastOrPresentTensors() throws Exception {
     try (Checkpoint ckpt = OnnxFixtures.checkpoint(TestCheckpoints.tinyNeox(), tmp.resolve("ckpt"), 2)) {
-      OnnxExport.of(ckpt).withKvCache(false).writeTo(tmp.resolve("onnx"));
+      OnnxExport.of(ckpt).kvCache(false).writeTo(tmp.resolve("onnx"));
       OnnxMl.ModelProto model = read(tmp.resolve("onnx/model.onnx"));
       assertThat(signature(model.getGraph().getInputList()).keySet())
           .containsExactly("input_ids", "attention_mask", "position_ids");

@@ -28,7 +28,7 @@ class OnnxParityTest {
     Path dir = tmp.resolve(name);
     try (Checkpoint ckpt = OnnxFixtures.checkpoint(c, dir.resolve("ckpt"), name.hashCode());
         OnnxFixtures.Reference ref = new OnnxFixtures.Reference(ckpt)) {
-      OnnxExport.of(ckpt).withKvCache(false).writeTo(dir.resolve("plain"));
+      OnnxExport.of(ckpt).kvCache(false).writeTo(dir.resolve("plain"));
       OnnxExport.of(ckpt).writeTo(dir.resolve("cached"));
       int v = c.vocabSize();
       int[][] rows = OnnxFixtures.randomRows(2, 12, v, 7);

@@ -33,7 +33,7 @@ class OrtGenerationTest {
     c = TestCheckpoints.tinyLlamaGqa();
     ckpt = OnnxFixtures.checkpoint(c, tmp.resolve("ckpt"), 42);
     OnnxExport.of(ckpt).writeTo(tmp.resolve("cached"));
-    OnnxExport.of(ckpt).withKvCache(false).writeTo(tmp.resolve("plain"));
+    OnnxExport.of(ckpt).kvCache(false).writeTo(tmp.resolve("plain"));
     cached = OrtModel.load(tmp.resolve("cached"));
     plain = OrtModel.load(tmp.resolve("plain"));
   }
@@ -49,7 +49,7 @@ class OrtGenerationTest {
 
   @Test
   void greedyMatchesTheDecoderWithAndWithoutTheCache() {
-    Generation g = Generation.greedy(20).stopAt(List.of());
+    Generation g = Generation.builder().maxNewTokens(20).stopTokens(List.of()).build();
     int[] withCache = cached.generate(PROMPT, g);
     int[] without = plain.generate(PROMPT, g);
     int[] expected = new int[20];
@@ -70,23 +70,25 @@ class OrtGenerationTest {
 
   @Test
   void seededSamplingRepeatsAndIgnoresTheCache() {
-    Generation g = Generation.greedy(24).stopAt(List.of()).temperature(1.0).topK(20).topP(0.9).seed(7);
+    Generation g = Generation.builder().maxNewTokens(24).stopTokens(List.of()).temperature(1.0).topK(20).topP(0.9)
+        .seed(7).build();
     int[] a = cached.generate(PROMPT, g);
     assertThat(cached.generate(PROMPT, g)).containsExactly(a);
     assertThat(plain.generate(PROMPT, g)).containsExactly(a);
-    assertThat(cached.generate(PROMPT, g.seed(8))).isNotEqualTo(a);
+    assertThat(cached.generate(PROMPT, g.newBuilder().seed(8).build())).isNotEqualTo(a);
   }
 
   @Test
   void stopsAtAStopTokenAndStreamsEveryToken() {
-    int[] free = cached.generate(PROMPT, Generation.greedy(10).stopAt(List.of()));
+    int[] free = cached.generate(PROMPT, Generation.builder().maxNewTokens(10).stopTokens(List.of()).build());
     int stop = free[3];
     int firstStop = 0;
     while (free[firstStop] != stop) {
       firstStop++;
     }
     List<Integer> streamed = new ArrayList<>();
-    int[] out = cached.generate(PROMPT, Generation.greedy(10).stopAt(List.of(stop)), streamed::add);
+    Generation stopping = Generation.builder().maxNewTokens(10).stopTokens(List.of(stop)).build();
+    int[] out = cached.generate(PROMPT, stopping, streamed::add);
     assertThat(out).containsExactly(Arrays.copyOf(free, firstStop + 1));
     assertThat(streamed).containsExactly(Arrays.stream(out).boxed().toArray(Integer[]::new));
   }
@@ -94,7 +96,7 @@ class OrtGenerationTest {
   @Test
   void theContextLengthBoundsGeneration() {
     int[] prompt = OnnxFixtures.randomRows(1, 60, c.vocabSize(), 3)[0];
-    assertThat(cached.generate(prompt, Generation.greedy(10).stopAt(List.of()))).hasSize(4);
+    assertThat(cached.generate(prompt, Generation.builder().maxNewTokens(10).stopTokens(List.of()).build())).hasSize(4);
     assertThatThrownBy(() -> cached.generate(new int[64], Generation.greedy(1))).isInstanceOf(OnnxException.class)
         .hasMessageContaining("context length");
     assertThatThrownBy(() -> cached.generate(new int[0], Generation.greedy(1))).isInstanceOf(OnnxException.class)

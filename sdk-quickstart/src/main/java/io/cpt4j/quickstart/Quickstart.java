@@ -103,7 +103,7 @@ public final class Quickstart {
         : work.resolve("tokenizer.json");
     try (OrtModel m = OrtModel.load(onnx); Tokenizer t = Tokenizer.open(tokenizerFile)) {
       int[] generated = m.generate(t.encode(PROMPT),
-          Generation.greedy(64).temperature(0.7).topP(0.9).seed(1));
+          Generation.builder().maxNewTokens(64).temperature(0.7).topP(0.9).seed(1).build());
       int[] text = java.util.Arrays.stream(generated).filter(id -> !m.config().eosTokenIds().contains(id)).toArray();
       return PROMPT + t.decode(text);
     }

@@ -33,7 +33,7 @@ import java.util.Objects;
  * </ul>
  */
 public final class DatasetPass {
-  private static final Limits ONE_PASS = new Limits(0, 0, 1, Limits.Exhaustion.STOP);
+  private static final Limits ONE_PASS = Limits.builder().onExhausted(Limits.Exhaustion.STOP).build();
 
   private final List<Batch> batches;
   private final int rows;

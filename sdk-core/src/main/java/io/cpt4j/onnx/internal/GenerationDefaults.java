@@ -28,10 +28,10 @@ public final class GenerationDefaults {
   public static final int FALLBACK_MAX_NEW_TOKENS = 128;
 
   public static Generation read(Path modelDir, ModelConfig config, int fallbackMaxNewTokens) {
-    Generation g = Generation.greedy(fallbackMaxNewTokens).stopAt(config.eosTokenIds());
+    Generation.Builder g = Generation.builder().maxNewTokens(fallbackMaxNewTokens).stopTokens(config.eosTokenIds());
     Path file = modelDir.resolve(FILE);
     if (!Files.isRegularFile(file)) {
-      return g;
+      return g.build();
     }
     JsonNode root;
     try {
@@ -45,13 +45,13 @@ public final class GenerationDefaults {
     try {
       List<Integer> eos = io.cpt4j.checkpoint.internal.HfConfigCodec.tokenIds(root.get("eos_token_id"), "eos_token_id");
       if (eos != null) {
-        g = g.stopAt(eos);
+        g.stopTokens(eos);
       }
       if (number(root, "max_new_tokens") != null) {
-        g = g.maxNewTokens(number(root, "max_new_tokens").intValue());
+        g.maxNewTokens(number(root, "max_new_tokens").intValue());
       }
       if (number(root, "repetition_penalty") != null) {
-        g = g.repetitionPenalty(number(root, "repetition_penalty").doubleValue());
+        g.repetitionPenalty(number(root, "repetition_penalty").doubleValue());
       }
       JsonNode sample = root.get("do_sample");
       if (sample != null && !sample.isNull() && !sample.isBoolean()) {
@@ -61,10 +61,10 @@ public final class GenerationDefaults {
         Number t = number(root, "temperature");
         Number k = number(root, "top_k");
         Number p = number(root, "top_p");
-        g = g.temperature(t == null ? 1.0 : t.doubleValue()).topK(k == null ? 50 : k.intValue())
+        g.temperature(t == null ? 1.0 : t.doubleValue()).topK(k == null ? 50 : k.intValue())
             .topP(p == null ? 1.0 : p.doubleValue());
       }
-      return g;
+      return g.build();
     } catch (IllegalArgumentException | io.cpt4j.checkpoint.ConfigException e) {
       throw new CheckpointException(file, e.getMessage(), e);
     }

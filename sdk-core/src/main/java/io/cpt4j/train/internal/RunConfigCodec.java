@@ -203,8 +203,9 @@ final class RunConfigCodec {
     checkKeys(l, Set.of("token_budget", "subset_documents", "epochs", "on_exhausted"), where + ".");
     String action = l.path("on_exhausted").asText("restart").toUpperCase(Locale.ROOT);
     try {
-      return new Limits(l.path("token_budget").asLong(0), l.path("subset_documents").asInt(0),
-          l.path("epochs").asInt(1), Limits.Exhaustion.valueOf(action));
+      return Limits.builder().tokenBudget(l.path("token_budget").asLong(0))
+          .subsetDocuments(l.path("subset_documents").asInt(0)).epochs(l.path("epochs").asInt(1))
+          .onExhausted(Limits.Exhaustion.valueOf(action)).build();
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
     }

@@ -239,7 +239,8 @@ final class TrainingRun {
           train.add(d);
         }
         Map<String, Validator> validators = new LinkedHashMap<>();
-        Packing packing = Packing.packed(c.sequenceLength(), eos).withBos(c.specialTokens() ? bosId(tokenizer) : -1);
+        Packing packing = Packing.builder().sequenceLength(c.sequenceLength()).eosId(eos)
+            .bosId(c.specialTokens() ? bosId(tokenizer) : -1).build();
         for (Map.Entry<String, Source> e : c.validation().entrySet()) {
           TokenDataset d = TokenDataset.prepare(e.getValue(), tokenizer, cacheDir(c, "validation", e.getKey()));
           all.add(d);

@@ -27,7 +27,7 @@ class DatasetPassTest {
 
   /** The rows of a one-epoch, one-source mixture over {@code data}, one row per batch, until it stops. */
   private static List<Batch> samplerRows(InMemoryDataset data, Packing packing) {
-    Limits once = Limits.none().onExhausted(Limits.Exhaustion.STOP);
+    Limits once = Limits.builder().onExhausted(Limits.Exhaustion.STOP).build();
     MixtureSampler sampler = MixtureSampler.create(Mixture.of(Source.text("a"), 1, once).seed(SEED), List.of(data),
         packing, 1_000_000);
     List<Batch> rows = new ArrayList<>();
@@ -51,7 +51,8 @@ class DatasetPassTest {
     for (boolean packed : new boolean[] {true, false}) {
       for (int bos : new int[] {-1, 2}) {
         for (int length : new int[] {1, 5, 16}) {
-          Packing packing = new Packing(length, packed, InMemoryDataset.EOS, InMemoryDataset.PAD, bos);
+          Packing packing = Packing.builder().sequenceLength(length).packed(packed).eosId(InMemoryDataset.EOS)
+              .padId(InMemoryDataset.PAD).bosId(bos).build();
           List<Batch> expected = samplerRows(data, packing).stream().filter(b -> b.totalWeight() > 0).toList();
 
           DatasetPass pass = DatasetPass.read(inSamplerOrder(data), packing, 1, Integer.MAX_VALUE);
@@ -68,7 +69,8 @@ class DatasetPassTest {
   @Test
   void rowsAreGroupedIntoBatchesWithASmallerLastOne() {
     InMemoryDataset data = InMemoryDataset.generated("a", 0, DOCS, 1, 40, 4);
-    Packing packing = new Packing(8, true, InMemoryDataset.EOS, InMemoryDataset.PAD).withBos(2);
+    Packing packing = Packing.builder().sequenceLength(8).eosId(InMemoryDataset.EOS).padId(InMemoryDataset.PAD).bosId(2)
+        .build();
     DatasetPass one = DatasetPass.read(data, packing, 1, Integer.MAX_VALUE);
     DatasetPass three = DatasetPass.read(data, packing, 3, Integer.MAX_VALUE);
 
@@ -92,7 +94,8 @@ class DatasetPassTest {
     assertThat(pass.documents()).isEqualTo(3);
     assertThat(pass.batches().getFirst().inputIds()).containsExactly(5, 6, e, 0);
     // with BOS the empty document still teaches "BOS then EOS"
-    assertThat(DatasetPass.read(data, Packing.unpacked(4, e, 0).withBos(2), 2, Integer.MAX_VALUE).rows()).isEqualTo(3);
+    Packing framed = Packing.unpacked(4, e, 0).newBuilder().bosId(2).build();
+    assertThat(DatasetPass.read(data, framed, 2, Integer.MAX_VALUE).rows()).isEqualTo(3);
 
     assertThat(DatasetPass.read(new InMemoryDataset("none", new int[0][], null), Packing.packed(4, e), 1, 10).rows())
         .isZero();

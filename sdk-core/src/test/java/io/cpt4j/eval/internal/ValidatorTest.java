@@ -67,7 +67,8 @@ class ValidatorTest {
 
   @Test
   void packedRowsWithoutBosArePinned() {
-    Validator v = Validator.build("g", threeDocuments(), new Packing(4, true, EOS, PAD), 8, Long.MAX_VALUE);
+    Packing packed = Packing.builder().sequenceLength(4).eosId(EOS).padId(PAD).build();
+    Validator v = Validator.build("g", threeDocuments(), packed, 8, Long.MAX_VALUE);
 
     // stream 1 2 3 4 5 6 7 E | 8 E | 10 11 13 14 E, rows of 5 tokens overlapping by one
     Batch b = v.batches().getFirst();
@@ -84,8 +85,8 @@ class ValidatorTest {
 
   @Test
   void packedRowsWithBosArePinned() {
-    Validator v = Validator.build("g", threeDocuments(), new Packing(4, true, EOS, PAD).withBos(BOS), 8,
-        Long.MAX_VALUE);
+    Validator v = Validator.build("g", threeDocuments(), Packing.builder().sequenceLength(4).eosId(EOS).padId(PAD)
+        .bosId(BOS).build(), 8, Long.MAX_VALUE);
 
     // stream B 1 2 3 4 5 6 7 E | B 8 E | B 10 11 13 14 E: BOS begins a document, its first token is learned
     Batch b = v.batches().getFirst();
@@ -103,9 +104,10 @@ class ValidatorTest {
 
   @Test
   void unpackedRowsWithAndWithoutBosArePinned() {
-    Packing unpacked = new Packing(4, false, EOS, PAD);
+    Packing unpacked = Packing.unpacked(4, EOS, PAD);
     Batch plain = Validator.build("g", threeDocuments(), unpacked, 8, Long.MAX_VALUE).batches().getFirst();
-    Batch framed = Validator.build("g", threeDocuments(), unpacked.withBos(BOS), 8, Long.MAX_VALUE).batches().getFirst();
+    Packing withBos = unpacked.newBuilder().bosId(BOS).build();
+    Batch framed = Validator.build("g", threeDocuments(), withBos, 8, Long.MAX_VALUE).batches().getFirst();
 
     // one document per row: its first 5 tokens (5, 6, 7 and EOS of the first are cut), padded
     assertThat(plain.inputIds()).containsExactly(1, 2, 3, 4, /**/ 8, EOS, PAD, PAD, /**/ 10, 11, 13, 14);
@@ -192,7 +194,8 @@ class ValidatorTest {
   void rowsMatchTheReferencePacking(@ForAll("datasets") int[][] docs, @ForAll @IntRange(min = 1, max = 9) int length,
       @ForAll @IntRange(min = 1, max = 4) int perBatch, @ForAll @IntRange(min = 1, max = 60) int maxTokens,
       @ForAll boolean packed, @ForAll boolean bos) {
-    Packing packing = (packed ? Packing.packed(length, 47) : Packing.unpacked(length, 47, 46)).withBos(bos ? 45 : -1);
+    Packing packing = (packed ? Packing.packed(length, 47) : Packing.unpacked(length, 47, 46)).newBuilder()
+        .bosId(bos ? 45 : -1).build();
     int maxRows = Math.max(1, maxTokens / length);
     List<ReferencePacking.Row> expected = ReferencePacking.rows(docs, packing, maxRows);
     if (expected.isEmpty()) {

@@ -30,7 +30,7 @@ class OrtScoringTest {
     try (Checkpoint ckpt = OnnxFixtures.checkpoint(c, tmp.resolve("ckpt"), 8);
         OnnxFixtures.Reference ref = new OnnxFixtures.Reference(ckpt)) {
       OnnxExport.of(ckpt).writeTo(tmp.resolve("cached"));
-      OnnxExport.of(ckpt).withKvCache(false).writeTo(tmp.resolve("plain"));
+      OnnxExport.of(ckpt).kvCache(false).writeTo(tmp.resolve("plain"));
       int[] tokens = OnnxFixtures.randomRows(1, 40, c.vocabSize(), 4)[0];
       float[] expected = ref.tokenNll(tokens);
       try (OrtModel cached = OrtModel.load(tmp.resolve("cached")); OrtModel plain = OrtModel.load(tmp.resolve("plain"))) {

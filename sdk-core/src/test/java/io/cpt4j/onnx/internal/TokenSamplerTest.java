@@ -13,13 +13,14 @@ class TokenSamplerTest {
   void greedyIsTheArgmaxWithTheLowestIdOnTies() {
     assertThat(new TokenSampler(Generation.greedy(1)).next(LOGITS)).isEqualTo(1);
     assertThat(new TokenSampler(Generation.greedy(1)).next(new float[] {0, 5, 5})).isEqualTo(1);
-    assertThat(new TokenSampler(Generation.greedy(1).temperature(1).topK(1)).next(LOGITS)).isEqualTo(1);
+    Generation topOne = Generation.builder().maxNewTokens(1).temperature(1).topK(1).build();
+    assertThat(new TokenSampler(topOne).next(LOGITS)).isEqualTo(1);
   }
 
   @Test
   void samplingFollowsTheSoftmaxAtTheTemperature() {
     double t = 0.7;
-    int[] counts = draw(Generation.greedy(1).temperature(t).seed(1), 200_000);
+    int[] counts = draw(Generation.builder().maxNewTokens(1).temperature(t).seed(1).build(), 200_000);
     double z = 0;
     for (float l : LOGITS) {
       z += Math.exp(l / t);
@@ -34,7 +35,7 @@ class TokenSamplerTest {
 
   @Test
   void topKKeepsTheKMostLikely() {
-    int[] counts = draw(Generation.greedy(1).temperature(1).topK(2).seed(2), 20_000);
+    int[] counts = draw(Generation.builder().maxNewTokens(1).temperature(1).topK(2).seed(2).build(), 20_000);
     assertThat(counts[0] + counts[2] + counts[3]).isZero();
     assertThat(counts[1]).isGreaterThan(counts[4]).isGreaterThan(0); // e^3 : e^2.9
   }
@@ -43,7 +44,7 @@ class TokenSamplerTest {
   void topKOrdersNegativeLogitsAndTies() {
     float[] logits = {-1f, -3f, 0.5f, -0.2f, 0.5f, -0.0f};
     int[] counts = new int[logits.length];
-    TokenSampler s = new TokenSampler(Generation.greedy(1).temperature(1).topK(4).seed(4));
+    TokenSampler s = new TokenSampler(Generation.builder().maxNewTokens(1).temperature(1).topK(4).seed(4).build());
     for (int i = 0; i < 20_000; i++) {
       counts[s.next(logits)]++;
     }
@@ -59,17 +60,17 @@ class TokenSamplerTest {
   @Test
   void topPKeepsTheSmallestPrefixReachingP() {
     // softmax of LOGITS at t=1: 0.356 (id 1), 0.322 (id 4), 0.131 (id 2), 0.048 (id 0), 0.029 (id 3)
-    int[] counts = draw(Generation.greedy(1).temperature(1).topP(0.6).seed(3), 20_000);
+    int[] counts = draw(Generation.builder().maxNewTokens(1).temperature(1).topP(0.6).seed(3).build(), 20_000);
     assertThat(counts[0] + counts[2] + counts[3]).isZero();
     assertThat(counts[1]).isPositive();
     assertThat(counts[4]).isPositive();
-    int[] onlyTop = draw(Generation.greedy(1).temperature(1).topP(0.3).seed(3), 1_000);
+    int[] onlyTop = draw(Generation.builder().maxNewTokens(1).temperature(1).topP(0.3).seed(3).build(), 1_000);
     assertThat(onlyTop[1]).isEqualTo(1_000);
   }
 
   @Test
   void theSameSeedGivesTheSameDraws() {
-    Generation g = Generation.greedy(1).temperature(1.3).topK(4).topP(0.95).seed(99);
+    Generation g = Generation.builder().maxNewTokens(1).temperature(1.3).topK(4).topP(0.95).seed(99).build();
     TokenSampler a = new TokenSampler(g);
     TokenSampler b = new TokenSampler(g);
     for (int i = 0; i < 100; i++) {

@@ -57,7 +57,7 @@ public final class OnnxBenchmark {
       CheckpointWriter.to(dir.resolve("ckpt")).config(config).write(randomTensors(config, 1));
       try (Checkpoint ckpt = Checkpoint.open(dir.resolve("ckpt"))) {
         OnnxExport.of(ckpt).writeTo(dir.resolve("cached"));
-        OnnxExport.of(ckpt).withKvCache(false).writeTo(dir.resolve("plain"));
+        OnnxExport.of(ckpt).kvCache(false).writeTo(dir.resolve("plain"));
         Backend backend = Backends.cpu(threads);
         System.out.printf(Locale.ROOT, "%s; %d threads; %,d parameters; %d cores; %s %s%n", backend.description(),
             threads, config.parameterCount(), Runtime.getRuntime().availableProcessors(),
@@ -75,7 +75,7 @@ public final class OnnxBenchmark {
           System.out.printf(Locale.ROOT, "single forward, 1 x %d tokens: ORT %.2f ms, DJL %.2f ms (ORT/DJL %.2f)%n", seq,
               ort, djl, ort / djl);
           int[] prompt = Arrays.copyOf(row, 16);
-          Generation g = Generation.greedy(256).stopAt(List.of());
+          Generation g = Generation.builder().maxNewTokens(256).stopTokens(List.of()).build();
           double withCache = tokensPerSecond(cached, prompt, g);
           double without = tokensPerSecond(plain, prompt, g);
           System.out.printf(Locale.ROOT,
@@ -93,7 +93,7 @@ public final class OnnxBenchmark {
   }
 
   private static double tokensPerSecond(OrtModel m, int[] prompt, Generation g) {
-    m.generate(prompt, g.maxNewTokens(16)); // warm-up
+    m.generate(prompt, g.newBuilder().maxNewTokens(16).build()); // warm-up
     long start = System.nanoTime();
     int n = m.generate(prompt, g).length;
     return n / ((System.nanoTime() - start) / 1e9);
