@@ -121,7 +121,7 @@ final class TrainingRun {
     Map<String, Double> losses = new LinkedHashMap<>();
     validators.forEach((name, v) -> losses.put(name, v.loss(session)));
     dir.metrics().append(new MetricsRecord.Evaluation(step, tokens, losses));
-    LOG.info("step {}: validation {}", step, losses);
+    LOG.debug("step {}: validation {}", step, losses); // listeners and metrics.jsonl report it
     if (step > 0) {
       Plotting.write(dir.metricsFile(), dir.plots());
     }
