@@ -14,6 +14,7 @@ public final class Providers {
     static final TrainerProvider TRAINER = load(TrainerProvider.class);
     static final MergeProvider MERGE = load(MergeProvider.class);
     static final OnnxProvider ONNX = load(OnnxProvider.class);
+    static final ScorerProvider SCORER = load(ScorerProvider.class);
 
     private static <T> T load(Class<T> type) {
       return ServiceLoader.load(type, Providers.class.getClassLoader())
@@ -75,6 +76,15 @@ public final class Providers {
    */
   public static OnnxProvider onnx() {
     return require(Holder.ONNX, "ONNX");
+  }
+
+  /**
+   * The task-evaluation scorer implementation from {@code sdk-core}.
+   *
+   * @throws Cpt4jException if sdk-core is not on the class path
+   */
+  public static ScorerProvider scorer() {
+    return require(Holder.SCORER, "scorer");
   }
 
   private static <T> T require(T provider, String what) {
