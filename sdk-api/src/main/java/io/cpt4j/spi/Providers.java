@@ -3,7 +3,10 @@ package io.cpt4j.spi;
 import io.cpt4j.Cpt4jException;
 import java.util.ServiceLoader;
 
-/** Finds the registered format, tokenizer, data, trainer, merge and ONNX providers. Thread-safe; looks them up once. */
+/**
+ * Finds the registered format, tokenizer, data, trainer, merge, ONNX, scorer and task providers.
+ * Thread-safe; looks them up once.
+ */
 public final class Providers {
   private Providers() {}
 
@@ -15,6 +18,7 @@ public final class Providers {
     static final MergeProvider MERGE = load(MergeProvider.class);
     static final OnnxProvider ONNX = load(OnnxProvider.class);
     static final ScorerProvider SCORER = load(ScorerProvider.class);
+    static final TaskProvider TASKS = load(TaskProvider.class);
 
     private static <T> T load(Class<T> type) {
       return ServiceLoader.load(type, Providers.class.getClassLoader())
@@ -85,6 +89,15 @@ public final class Providers {
    */
   public static ScorerProvider scorer() {
     return require(Holder.SCORER, "scorer");
+  }
+
+  /**
+   * The evaluation-task implementation (lm-evaluation-harness task files) from {@code sdk-core}.
+   *
+   * @throws Cpt4jException if sdk-core is not on the class path
+   */
+  public static TaskProvider tasks() {
+    return require(Holder.TASKS, "task");
   }
 
   private static <T> T require(T provider, String what) {

@@ -20,6 +20,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import jinjava.javax.el.CompositeELResolver;
 import jinjava.javax.el.ELContext;
 import jinjava.javax.el.ELException;
@@ -40,6 +41,13 @@ import jinjava.javax.el.ELResolver;
  */
 final class JinjaEnvironment {
   private JinjaEnvironment() {}
+
+  /**
+   * While a thread renders in strict mode ({@link JinjaText}: Jinja2's StrictUndefined), the
+   * undefined variables and map keys its template looked up; null otherwise. Jinjava's own
+   * {@code failOnUnknownTokens} is not used: it also fails on every expression that is None.
+   */
+  static final ThreadLocal<Set<String>> UNDEFINED = new ThreadLocal<>();
 
   static Jinjava create() {
     CompositeELResolver resolver = new CompositeELResolver();
@@ -77,6 +85,15 @@ final class JinjaEnvironment {
   static RenderResult render(Jinjava jinjava, String text, Map<String, Object> bindings) {
     Context globals = jinjava.getGlobalContextCopy();
     globals.setExpressionStrategy(new PythonOutput()); // not copied by Jinjava with the globals
+    Set<String> undefined = UNDEFINED.get();
+    if (undefined != null) { // called for a variable that is not set, or set to None
+      globals.setDynamicVariableResolver(name -> {
+        if (!name.equals("none") && !name.equals("None") && !PythonResolver.isVariable(name)) {
+          undefined.add(name);
+        }
+        return null;
+      });
+    }
     JinjavaConfig config = jinjava.getGlobalConfig();
     Context context = new Context(globals, bindings, config.getDisabled());
     JinjavaInterpreter interpreter = config.getInterpreterFactory().newInstance(jinjava, context, config);
@@ -126,6 +143,11 @@ final class JinjaEnvironment {
   private static final class PythonResolver extends ELResolver {
     @Override
     public Object getValue(ELContext context, Object base, Object property) {
+      Set<String> undefined = UNDEFINED.get();
+      if (undefined != null && base instanceof Map<?, ?> m && property instanceof String key && !m.containsKey(key)
+          && !DICT_METHODS.contains(key)) {
+        undefined.add(key);
+      }
       if (base instanceof String s && property != null && property.toString().matches("-?\\d{1,9}")) {
         context.setPropertyResolved(true);
         int n = s.codePointCount(0, s.length());
@@ -143,6 +165,21 @@ final class JinjaEnvironment {
             + "use messages[loop.index0 - 1] or messages[loop.index0 + 1]");
       }
       return null;
+    }
+
+    /** Python dict attributes: {@code m.items} is defined whatever the keys. */
+    private static final Set<String> DICT_METHODS = Set.of("get", "items", "keys", "values", "copy", "pop",
+        "update", "setdefault", "popitem", "clear", "fromkeys");
+
+    /** Whether {@code name} is a variable of the render (maybe holding None). */
+    static boolean isVariable(String name) {
+      JinjavaInterpreter interpreter = JinjavaInterpreter.getCurrent();
+      for (Context c = interpreter == null ? null : interpreter.getContext(); c != null; c = c.getParent()) {
+        if (c.getScope().containsKey(name)) {
+          return true;
+        }
+      }
+      return false;
     }
 
     /** Python's {@code seq[start:stop:step]} of a list or string (by code point). */

@@ -161,6 +161,9 @@ final class JinjaLibrary {
         return true;
       }
     }
+    if (JinjaEnvironment.UNDEFINED.get() != null) { // strict: not in a scope is undefined, and not an error here
+      return false;
+    }
     return interpreter.resolveELExpression(name, interpreter.getLineNumber()) != null;
   }
 

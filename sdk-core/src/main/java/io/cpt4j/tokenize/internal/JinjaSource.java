@@ -33,12 +33,20 @@ final class JinjaSource {
   /** One lexed piece: text, or a tag whose body is already rewritten for Jinjava. */
   private record Piece(char kind, String name, String body) {} // kind: 't' text, 'v' {{ }}, 'b' {% %}
 
-  /** The Jinjava text for Jinja2 template {@code template}. */
+  /** The Jinjava text for Jinja2 template {@code template}, with trim_blocks and lstrip_blocks. */
   static String prepare(String template) {
-    return emit(lex(template));
+    return prepare(template, true);
   }
 
-  private static List<Piece> lex(String template) {
+  /**
+   * The Jinjava text for Jinja2 template {@code template}; {@code blockRules} false renders as
+   * Jinja2's defaults ({@code trim_blocks=False, lstrip_blocks=False}) outside {@code raw} blocks.
+   */
+  static String prepare(String template, boolean blockRules) {
+    return emit(lex(template, blockRules));
+  }
+
+  private static List<Piece> lex(String template, boolean blockRules) {
     String s = template.replace("\r\n", "\n").replace('\r', '\n');
     if (s.endsWith("\n")) {
       s = s.substring(0, s.length() - 1);
@@ -69,7 +77,7 @@ final class JinjaSource {
         String kept = PyStrings.strip(text, null, false, true);
         removedBefore = text.substring(kept.length());
         text = kept;
-      } else if (sign != '+' && kind != '{') { // lstrip_blocks
+      } else if (blockRules && sign != '+' && kind != '{') { // lstrip_blocks
         int lineStart = text.lastIndexOf('\n') + 1;
         String tail = text.substring(lineStart);
         if ((lineStart > 0 || lineStarting) && !tail.isEmpty() && tail.codePoints().allMatch(PyStrings::isSpace)) {
@@ -89,7 +97,7 @@ final class JinjaSource {
         removed(pieces, s.substring(start, close)); // keeps the comment's own newlines counted
         pos = close + 2;
         lineStarting = endSign == 0 && pos < s.length() && s.charAt(pos) == '\n';
-        if (lineStarting) { // trim_blocks
+        if (lineStarting && blockRules) { // trim_blocks
           removed(pieces, "\n");
           pos++;
         }
@@ -115,7 +123,7 @@ final class JinjaSource {
         continue;
       }
       pieces.add(new Piece(kind == '{' ? 'v' : 'b', tagName, JinjaExpressions.rewriteExpression(body, tagName)));
-      if (kind == '%' && endSign == 0 && pos < s.length() && s.charAt(pos) == '\n') { // trim_blocks
+      if (blockRules && kind == '%' && endSign == 0 && pos < s.length() && s.charAt(pos) == '\n') { // trim_blocks
         pos++;
         removed(pieces, "\n");
         lineStarting = true;

@@ -1,0 +1,61 @@
+package io.cpt4j.eval.internal.tasks;
+
+import io.cpt4j.checkpoint.ModelConfig;
+import io.cpt4j.eval.Loglikelihood;
+import io.cpt4j.eval.LoglikelihoodRequest;
+import io.cpt4j.eval.Scorer;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A scorer without a model: each continuation token {@code t} costs {@code 1 + t % 4} nats,
+ * whatever its context, and is the greedy token when {@code t % 4 == 0}. With {@link
+ * ByteTokenizer}, " " (32) costs 1, "a" (97) 2, "b" 3, "c" 4, "d" (100) 1, ... Records every call.
+ */
+final class FakeScorer implements Scorer {
+  final List<List<LoglikelihoodRequest>> calls = new ArrayList<>();
+  private final int maxLength;
+
+  FakeScorer(int maxLength) {
+    this.maxLength = maxLength;
+  }
+
+  /** The cost of one token, in nats. */
+  static double cost(int token) {
+    return 1 + token % 4;
+  }
+
+  /** Every request received, in order. */
+  List<LoglikelihoodRequest> requests() {
+    return calls.stream().flatMap(List::stream).toList();
+  }
+
+  @Override
+  public ModelConfig config() {
+    throw new UnsupportedOperationException("no model");
+  }
+
+  @Override
+  public int maxLength() {
+    return maxLength;
+  }
+
+  @Override
+  public List<Loglikelihood> score(List<LoglikelihoodRequest> requests) {
+    calls.add(List.copyOf(requests));
+    List<Loglikelihood> out = new ArrayList<>();
+    for (LoglikelihoodRequest r : requests) {
+      double ll = 0;
+      boolean greedy = true;
+      for (int t : r.continuation()) {
+        ll -= cost(t);
+        greedy &= t % 4 == 0;
+      }
+      out.add(new Loglikelihood(ll, greedy, r.continuation().length));
+    }
+    return out;
+  }
+
+  @Override
+  public void close() {}
+}
