@@ -217,13 +217,17 @@ public final class ModelPass {
    * a time, so the batch never holds {@code B·T·V} logits.
    */
   public TokenScores tokenScores(Batch b) {
+    return tokenScores(b, Math.max(1, HEAD_CHUNK / decoder.config().vocabSize()));
+  }
+
+  /** {@link #tokenScores(Batch)} with the LM head applied to {@code chunk} positions at a time. */
+  TokenScores tokenScores(Batch b, int chunk) {
     int n = b.rows() * b.length();
     int[] scored = IntStream.range(0, n).filter(i -> b.targets()[i] != Batch.IGNORE).toArray();
     float[] nll = new float[n];
     int[] argmax = new int[n];
     Arrays.fill(argmax, TokenScores.NOT_SCORED);
     int hiddenSize = decoder.config().hiddenSize();
-    int chunk = Math.max(1, HEAD_CHUNK / decoder.config().vocabSize());
     try (NDScope scope = new NDScope()) {
       BatchInputs in = decoder.inputs(manager, b, rope); // refuses ids outside the vocabulary
       if (scored.length == 0) {

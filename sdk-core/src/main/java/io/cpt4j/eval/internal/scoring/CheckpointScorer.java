@@ -5,7 +5,6 @@ import io.cpt4j.checkpoint.ModelConfig;
 import io.cpt4j.eval.Loglikelihood;
 import io.cpt4j.eval.LoglikelihoodRequest;
 import io.cpt4j.eval.Scorer;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 
@@ -64,7 +63,7 @@ final class CheckpointScorer implements Scorer {
     for (Layout pass : passes) {
       pass.collect(session.tokenScores(pass.toBatch()), answers);
     }
-    return Arrays.asList(answers).stream().toList();
+    return List.of(answers);
   }
 
   @Override

@@ -68,7 +68,7 @@ final class OnnxScorer implements Scorer {
       Batch batch = pass.toBatch();
       pass.collect(TokenScores.fromLogits(batch, f.logits().values()), answers);
     }
-    return Arrays.asList(answers).stream().toList();
+    return List.of(answers);
   }
 
   /** One window a row from position 0, right-padded: mask 1 on the window, 0 on the padding. */
