@@ -49,6 +49,21 @@ public interface TrainingSession extends AutoCloseable {
   /** Logits, row-major {@code rows × length × vocab}. */
   float[] logits(Batch batch);
 
+  /**
+   * The NLL of each position's target and the argmax of its logits, from one forward pass without
+   * updating anything: what loglikelihood scoring needs ({@link io.cpt4j.eval.Scorer}). Only the
+   * positions with a target are scored (see {@link TokenScores}); sessions apply the LM head to
+   * those positions alone, in chunks, so that a batch never holds {@code rows × length × vocab}
+   * logits and unscored positions cost no head at all.
+   *
+   * <p>The default computes the scores from {@link #logits}, which holds all the logits at once.
+   *
+   * @throws IllegalArgumentException if an input or target id is outside the vocabulary
+   */
+  default TokenScores tokenScores(Batch batch) {
+    return TokenScores.fromLogits(batch, logits(batch));
+  }
+
   /** Optimizer steps taken (skipped steps not counted). */
   long steps();
 

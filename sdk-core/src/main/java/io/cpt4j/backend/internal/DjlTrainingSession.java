@@ -16,6 +16,7 @@ import io.cpt4j.backend.BackendException;
 import io.cpt4j.backend.Precision;
 import io.cpt4j.backend.SessionOptions;
 import io.cpt4j.backend.StepResult;
+import io.cpt4j.backend.TokenScores;
 import io.cpt4j.backend.TrainingSession;
 import io.cpt4j.checkpoint.Checkpoint;
 import io.cpt4j.checkpoint.ModelConfig;
@@ -214,6 +215,14 @@ public final class DjlTrainingSession implements TrainingSession {
     ensureOpen();
     try (NDScope scope = new NDScope()) {
       return pass.logits(batch);
+    }
+  }
+
+  @Override
+  public TokenScores tokenScores(Batch batch) {
+    ensureOpen();
+    try (NDScope scope = new NDScope()) {
+      return pass.tokenScores(batch);
     }
   }
 

@@ -107,11 +107,16 @@ public final class Decoder {
 
   /** Full forward: logits (B·T, V), float32 (float64 in a float64 pass). */
   public NDArray logits(Function<String, NDArray> w, BatchInputs in) {
+    return head(w, hidden(w, in));
+  }
+
+  /** Embedding and every block: the hidden states before the final norm, (B, T, H). */
+  NDArray hidden(Function<String, NDArray> w, BatchInputs in) {
     NDArray x = embed(w, in);
     for (int l = 0; l < c.numLayers(); l++) {
       x = block(w, l, x, in);
     }
-    return head(w, x);
+    return x;
   }
 
   /** Per-position negative log-likelihood of the targets times their weights, (B·T), float32. */

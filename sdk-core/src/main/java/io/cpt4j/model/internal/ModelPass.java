@@ -4,12 +4,17 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import io.cpt4j.backend.Batch;
+import io.cpt4j.backend.TokenScores;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.stream.IntStream;
 
 /**
  * Forward and backward passes of a {@link Decoder} over master parameters, in a compute dtype
@@ -24,6 +29,9 @@ public final class ModelPass {
   private final DataType compute;
   private final NDManager manager;
   private final RopeTables rope;
+
+  /** Logits per LM-head call of {@link #tokenScores}: 2^24 floats (64 MiB in float32). */
+  static final int HEAD_CHUNK = 1 << 24;
 
   public ModelPass(Decoder decoder, Map<String, NDArray> masters, DataType compute) {
     this.decoder = decoder;
@@ -201,6 +209,54 @@ public final class ModelPass {
       BatchInputs in = decoder.inputs(manager, b, rope);
       return Decoder.nll(decoder.logits(weights(), in), in).toType(DataType.FLOAT32, false).toFloatArray();
     }
+  }
+
+  /**
+   * NLL and argmax of the positions with a target, without autograd: the blocks run over the whole
+   * batch, the final norm and LM head only over the scored positions, {@link #HEAD_CHUNK} logits at
+   * a time, so the batch never holds {@code B·T·V} logits.
+   */
+  public TokenScores tokenScores(Batch b) {
+    return tokenScores(b, Math.max(1, HEAD_CHUNK / decoder.config().vocabSize()));
+  }
+
+  /** {@link #tokenScores(Batch)} with the LM head applied to {@code chunk} positions at a time. */
+  TokenScores tokenScores(Batch b, int chunk) {
+    int n = b.rows() * b.length();
+    int[] scored = IntStream.range(0, n).filter(i -> b.targets()[i] != Batch.IGNORE).toArray();
+    float[] nll = new float[n];
+    int[] argmax = new int[n];
+    Arrays.fill(argmax, TokenScores.NOT_SCORED);
+    int hiddenSize = decoder.config().hiddenSize();
+    try (NDScope scope = new NDScope()) {
+      BatchInputs in = decoder.inputs(manager, b, rope); // refuses ids outside the vocabulary
+      if (scored.length == 0) {
+        return new TokenScores(nll, argmax);
+      }
+      Function<String, NDArray> w = weights();
+      NDArray hidden = decoder.hidden(w, in).reshape(n, hiddenSize); // (B·T, H)
+      for (int from = 0; from < scored.length; from += chunk) {
+        int to = Math.min(scored.length, from + chunk);
+        long[] columns = new long[2 * (to - from)]; // positions | their targets
+        for (int k = from; k < to; k++) {
+          columns[k - from] = scored[k];
+          columns[to - from + k - from] = b.targets()[scored[k]];
+        }
+        try (NDScope part = new NDScope()) {
+          NDArray picked = manager.create(columns, new Shape(2, to - from));
+          NDArray rows = JniUtils.embedding((PtNDArray) picked.get(0), (PtNDArray) hidden, false); // (m, H)
+          NDArray logits = decoder.head(w, rows); // (m, V)
+          float[] part32 = logits.logSoftmax(-1).gather(picked.get(1).reshape(-1, 1), 1).reshape(-1).neg()
+              .toType(DataType.FLOAT32, false).toFloatArray();
+          long[] best = logits.argMax(-1).toLongArray();
+          for (int k = from; k < to; k++) {
+            nll[scored[k]] = part32[k - from];
+            argmax[scored[k]] = Math.toIntExact(best[k - from]);
+          }
+        }
+      }
+    }
+    return new TokenScores(nll, argmax);
   }
 
   /** Logits rows × length × vocab, without autograd. */

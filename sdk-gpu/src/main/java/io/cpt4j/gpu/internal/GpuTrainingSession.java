@@ -5,6 +5,7 @@ import io.cpt4j.backend.BackendException;
 import io.cpt4j.backend.Batch;
 import io.cpt4j.backend.MemoryPlan;
 import io.cpt4j.backend.StepResult;
+import io.cpt4j.backend.TokenScores;
 import io.cpt4j.backend.TrainingSession;
 import io.cpt4j.checkpoint.ModelConfig;
 import io.cpt4j.checkpoint.Tensor;
@@ -61,6 +62,11 @@ final class GpuTrainingSession implements TrainingSession {
   @Override
   public float[] logits(Batch batch) {
     return guarded(() -> delegate.logits(batch));
+  }
+
+  @Override
+  public TokenScores tokenScores(Batch batch) {
+    return guarded(() -> delegate.tokenScores(batch));
   }
 
   @Override

@@ -1,0 +1,100 @@
+package io.cpt4j.eval.internal.scoring;
+
+import io.cpt4j.backend.Batch;
+import io.cpt4j.backend.TokenScores;
+import io.cpt4j.checkpoint.ModelConfig;
+import io.cpt4j.eval.Loglikelihood;
+import io.cpt4j.eval.LoglikelihoodRequest;
+import io.cpt4j.eval.Scorer;
+import io.cpt4j.onnx.Forward;
+import io.cpt4j.onnx.KvCache;
+import io.cpt4j.onnx.OrtInputs;
+import io.cpt4j.onnx.OrtModel;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A {@link Scorer} over an exported ONNX model on ONNX Runtime: the {@link Window}s of the
+ * requests (lm-evaluation-harness's truncation), longest first, one window a row, right-padded to
+ * the longest of the pass, {@link OrtModel#forward} once a pass; the log-softmax and argmax of the
+ * continuation positions are computed from the returned logits, in double
+ * ({@link TokenScores#fromLogits}).
+ *
+ * <p>No packing: the exported graph takes a 2-D padding mask ({@code attention_mask [rows,
+ * length]}) and builds a causal mask over the whole row from it, so two requests in one row would
+ * attend to each other. {@link Options#packed()} is therefore ignored here. The graph returns the
+ * logits of every position, so a pass is also capped at {@link #LOGITS_PER_PASS} logits (at least
+ * one row): {@code rows × length ≤ min(batchTokens, LOGITS_PER_PASS / vocab)}.
+ *
+ * <p>Not thread-safe. Owns the model: {@link #close()} closes it.
+ */
+final class OnnxScorer implements Scorer {
+  /** Logits one pass may return: 2^27 floats (512 MiB). */
+  static final long LOGITS_PER_PASS = 1L << 27;
+
+  private final OrtModel model;
+  private final Options options;
+  private boolean closed;
+
+  OnnxScorer(OrtModel model, Options options) {
+    this.model = Objects.requireNonNull(model, "model");
+    this.options = Objects.requireNonNull(options, "options");
+  }
+
+  @Override
+  public ModelConfig config() {
+    return model.config();
+  }
+
+  @Override
+  public int maxLength() {
+    return model.config().maxPositionEmbeddings();
+  }
+
+  @Override
+  public List<Loglikelihood> score(List<LoglikelihoodRequest> requests) {
+    if (closed) {
+      throw new IllegalStateException("the scorer is closed");
+    }
+    int vocab = config().vocabSize();
+    List<Window> sorted = RowPacker.longestFirst(Window.of(Objects.requireNonNull(requests, "requests"),
+        maxLength(), vocab));
+    int tokens = (int) Math.max(1, Math.min(options.batchTokens(), LOGITS_PER_PASS / vocab));
+    Loglikelihood[] answers = new Loglikelihood[requests.size()];
+    for (Layout pass : RowPacker.padded(sorted, tokens)) {
+      Forward f = model.forward(inputs(pass), null);
+      f.cache().ifPresent(KvCache::close);
+      Batch batch = pass.toBatch();
+      pass.collect(TokenScores.fromLogits(batch, f.logits().values()), answers);
+    }
+    return List.of(answers);
+  }
+
+  /** One window a row from position 0, right-padded: mask 1 on the window, 0 on the padding. */
+  private static OrtInputs inputs(Layout pass) {
+    int n = pass.rows() * pass.length();
+    long[] ids = new long[n];
+    long[] mask = new long[n];
+    long[] positions = new long[n];
+    Arrays.fill(ids, Layout.PAD);
+    for (Layout.Placement p : pass.placements()) {
+      int[] input = p.window().input();
+      int o = p.row() * pass.length() + p.start();
+      for (int t = 0; t < input.length; t++) {
+        ids[o + t] = input[t];
+        mask[o + t] = 1;
+        positions[o + t] = t;
+      }
+    }
+    return new OrtInputs(pass.rows(), pass.length(), ids, mask, positions);
+  }
+
+  @Override
+  public void close() {
+    if (!closed) {
+      closed = true;
+      model.close();
+    }
+  }
+}
