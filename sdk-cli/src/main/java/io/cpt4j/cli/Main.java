@@ -25,6 +25,7 @@ import picocli.CommandLine.Spec;
       InspectCommand.class,
       ConvertCommand.class,
       ScoreCommand.class,
+      EvalCommand.class,
       DataCommand.class,
       TrainCommand.class,
       ResumeCommand.class,
