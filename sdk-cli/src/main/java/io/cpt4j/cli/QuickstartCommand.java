@@ -1,6 +1,7 @@
 package io.cpt4j.cli;
 
 import io.cpt4j.quickstart.Quickstart;
+import io.cpt4j.quickstart.QuickstartTasks;
 import io.cpt4j.train.TrainingReport;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -52,6 +53,12 @@ final class QuickstartCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     out.println();
     out.print(report.describe());
+    out.flush();
+    System.err.println("      scoring the shipped cloze tasks on the base and the continually pre-trained model");
+    String tasks = QuickstartTasks.forgetting(s.work().resolve("base"), report.finalModel(), System.err);
+    out.println();
+    out.println("task accuracy, base -> continually pre-trained (4 choices: chance 0.25):");
+    out.print(tasks);
     out.flush();
     String text = Quickstart.exportAndGenerate(report.finalModel(), work, System.err);
     out.println();

@@ -36,7 +36,8 @@ import java.util.stream.Stream;
  *   <li>Continually pre-train it on Java source code with a re-warmed learning rate (1 % warmup,
  *       cosine) and 10 % replay of the general corpus, evaluating a held-out 5 % of each corpus.
  *   <li>Print the report: the gain on code, the forgetting on general English and the stability
- *       gap of each; the plots are in the run's {@code plots/}.
+ *       gap of each; the plots are in the run's {@code plots/}. Then the task accuracy of both
+ *       models on the shipped cloze tasks ({@link QuickstartTasks}).
  *   <li>Export the continually pre-trained model to ONNX (with the KV cache) and generate a few lines
  *       of Java from it with ONNX Runtime ({@link #exportAndGenerate}).
  * </ol>
@@ -78,6 +79,7 @@ public final class Quickstart {
     Settings s = Settings.defaults().withWork(Path.of(args.length > 0 ? args[0] : "sdk-quickstart/target/quickstart"));
     TrainingReport report = run(s, List.of(), System.out);
     System.out.print(report.describe());
+    System.out.print(QuickstartTasks.forgetting(s.work().resolve("base"), report.finalModel(), System.out));
     System.out.println(exportAndGenerate(report.finalModel(), s.work(), System.out));
   }
 
