@@ -95,7 +95,7 @@ final class DocReader {
         try {
           node = JSON.readTree(line);
         } catch (JsonProcessingException e) {
-          throw new TaskException(f + ":" + lineNo + ": malformed JSON: " + e.getOriginalMessage());
+          throw new TaskException(f + ":" + lineNo + ": malformed JSON: " + problem(e));
         }
         docs.add(doc(node, f, lineNo));
       }
@@ -117,11 +117,17 @@ final class DocReader {
       }
     } catch (JsonProcessingException e) {
       int line = e.getLocation() == null ? 0 : e.getLocation().getLineNr();
-      throw new TaskException(f + ":" + line + ": malformed JSON: " + e.getOriginalMessage());
+      throw new TaskException(f + ":" + line + ": malformed JSON: " + problem(e));
     } catch (IOException e) {
       throw new TaskException(f + ": cannot read: " + e.getMessage(), e);
     }
     return docs;
+  }
+
+  /** Jackson's message without its source-location suffixes. */
+  private static String problem(JsonProcessingException e) {
+    return e.getOriginalMessage().replaceAll("\\s*\\(start marker at \\[Source:[^]]*]\\)", "")
+        .replaceAll("\\s*at \\[Source:[^]]*]", "").strip();
   }
 
   private static TaskDoc doc(JsonNode node, Path f, int line) {
