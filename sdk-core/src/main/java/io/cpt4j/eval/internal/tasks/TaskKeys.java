@@ -1,6 +1,7 @@
 package io.cpt4j.eval.internal.tasks;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.cpt4j.eval.TaskException;
 import io.cpt4j.eval.TaskType;
 import io.cpt4j.eval.internal.tasks.TaskSpec.DocValue;
 import io.cpt4j.eval.internal.tasks.TaskSpec.Fewshot;
@@ -161,11 +162,12 @@ final class TaskKeys {
     for (String k : List.of("training_split", "validation_split", "test_split")) {
       fewshotSplit = fewshotSplit != null ? fewshotSplit : text(root, k, null);
     }
-    Path dir = m.file().getParent();
+    Path dir = m.dirOf("dataset_path");
+    Path kwargsDir = m.dirOf("dataset_kwargs");
     String datasetName = text(root, "dataset_name", null);
     DataFiles.Resolved eval;
     try {
-      eval = DataFiles.resolve(dir, path, datasetName, kwargs, Set.of(evalSplit));
+      eval = DataFiles.resolve(dir, kwargsDir, path, datasetName, kwargs, Set.of(evalSplit));
     } catch (BadKey b) {
       throw b.key.equals("dataset_path") && b.getMessage().startsWith("no files") ? new BadKey(evalKey, b.getMessage()) : b;
     }
@@ -182,10 +184,10 @@ final class TaskKeys {
       String fsKey = root.hasNonNull("fewshot_split") ? "fewshot_split" : "training_split";
       fewshot = new Fewshot(() -> {
         try {
-          return DocReader.read(DataFiles.resolve(dir, path, datasetName, kwargs, Set.of(fs)).splits().get(fs),
+          return DocReader.read(DataFiles.resolve(dir, kwargsDir, path, datasetName, kwargs, Set.of(fs)).splits().get(fs),
               "split '" + fs + "'");
         } catch (BadKey b) {
-          throw new io.cpt4j.eval.TaskException(m.where(fsKey) + "few-shot split '" + fs + "': " + b.getMessage());
+          throw new TaskException(m.where(fsKey) + "few-shot split '" + fs + "': " + b.getMessage());
         }
       });
       if (numFewshot > 0) {

@@ -31,6 +31,11 @@ final class TaskYaml {
   /** The merged keys of a task file and its includes, with where each top-level key came from. */
   record Merged(Path file, ObjectNode root, Map<String, Origin> origins) {
 
+    /** The directory of the file that wrote top-level {@code key}: relative paths in it start there. */
+    Path dirOf(String key) {
+      return origins.getOrDefault(key, new Origin(file, Map.of())).file().getParent();
+    }
+
     /** {@code file:line: key: } for messages about {@code path}. */
     String where(String path) {
       String top = path.split("[.\\[]", 2)[0];
