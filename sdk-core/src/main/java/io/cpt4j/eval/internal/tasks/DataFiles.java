@@ -190,8 +190,8 @@ final class DataFiles {
       throw new BadKey("dataset_path", "cannot list " + dir + ": " + e.getMessage());
     }
     if (found.isEmpty()) {
-      throw new BadKey("dataset_path", "no files for split '" + split + "' in " + dir + " (expected " + split + ".jsonl or "
-          + split + "-*.jsonl; it holds " + (all.isEmpty() ? "nothing" : String.join(", ", all)) + ")");
+      throw new BadKey("dataset_path", "no files for split '" + split + "' in " + dir + " (expected " + split
+          + ".jsonl or " + split + "-*.jsonl; it holds " + (all.isEmpty() ? "nothing" : String.join(", ", all)) + ")");
     }
     return found;
   }

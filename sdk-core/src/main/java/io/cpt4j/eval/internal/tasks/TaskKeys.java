@@ -31,7 +31,10 @@ final class TaskKeys {
   /** Keys that name, describe or only matter to generation: read and ignored. */
   static final Set<String> IGNORED = Set.of("tag", "group", "group_alias", "task_alias", "metadata", "version",
       "should_decontaminate", "doc_to_decontamination_query", "generation_kwargs", "unsafe_code");
-  /** Keys whose presence changes the scores in ways cpt4j cannot reproduce (checked further: filter_list, repeats, gen_prefix). */
+  /**
+   * Keys whose presence changes the scores in ways cpt4j cannot reproduce ({@code filter_list},
+   * {@code repeats} and {@code gen_prefix} are refused unless they change nothing).
+   */
   static final Map<String, String> REFUSED = Map.of(
       "process_docs", "process_docs (Python preprocessing) is not supported: prepare the documents in the data files",
       "process_results", "process_results (Python scoring) is not supported",
@@ -66,7 +69,8 @@ final class TaskKeys {
     if (fewshot != null && !fewshot.isNull()) {
       for (String k : (Iterable<String>) () -> fewshot.fieldNames()) {
         if (!k.equals("sampler")) {
-          throw new BadKey("fewshot_config." + k, "is not supported (fewshot_config may set sampler: default or first_n)");
+          throw new BadKey("fewshot_config." + k, "is not supported (fewshot_config may set sampler: default or "
+              + "first_n)");
         }
       }
       String sampler = text(fewshot, "sampler", "default");
@@ -169,7 +173,8 @@ final class TaskKeys {
     try {
       eval = DataFiles.resolve(dir, kwargsDir, path, datasetName, kwargs, Set.of(evalSplit));
     } catch (BadKey b) {
-      throw b.key.equals("dataset_path") && b.getMessage().startsWith("no files") ? new BadKey(evalKey, b.getMessage()) : b;
+      boolean noFiles = b.key.equals("dataset_path") && b.getMessage().startsWith("no files");
+      throw noFiles ? new BadKey(evalKey, b.getMessage()) : b;
     }
     String split = evalSplit;
     List<TaskDoc> docs = DocReader.read(eval.splits().get(evalSplit), "split '" + split + "'");
@@ -184,8 +189,8 @@ final class TaskKeys {
       String fsKey = root.hasNonNull("fewshot_split") ? "fewshot_split" : "training_split";
       fewshot = new Fewshot(() -> {
         try {
-          return DocReader.read(DataFiles.resolve(dir, kwargsDir, path, datasetName, kwargs, Set.of(fs)).splits().get(fs),
-              "split '" + fs + "'");
+          List<Path> files = DataFiles.resolve(dir, kwargsDir, path, datasetName, kwargs, Set.of(fs)).splits().get(fs);
+          return DocReader.read(files, "split '" + fs + "'");
         } catch (BadKey b) {
           throw new TaskException(m.where(fsKey) + "few-shot split '" + fs + "': " + b.getMessage());
         }
@@ -217,7 +222,8 @@ final class TaskKeys {
     }
     if (v.isIntegralNumber()) {
       if (key.equals("doc_to_text")) {
-        throw new BadKey(key, "a number (a choice index: multiple-input tasks such as winogrande) is not supported yet");
+        throw new BadKey(key, "a number (a choice index: multiple-input tasks such as winogrande) is not "
+            + "supported yet");
       }
       return new DocValue.Literal(key, where, v.intValue());
     }

@@ -73,7 +73,8 @@ final class TaskYaml {
     try {
       bytes = Files.readAllBytes(file);
     } catch (NoSuchFileException e) {
-      throw new TaskException(file + ": no such task file" + (chain.isEmpty() ? "" : " (included by " + chain.peek() + ")"));
+      throw new TaskException(file + ": no such task file"
+          + (chain.isEmpty() ? "" : " (included by " + chain.peek() + ")"));
     } catch (IOException e) {
       throw new TaskException(file + ": cannot read: " + e.getMessage(), e);
     }
@@ -82,7 +83,8 @@ final class TaskYaml {
       root = new YAMLMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION).readTree(bytes);
     } catch (JsonProcessingException e) {
       int line = e.getLocation() == null ? -1 : e.getLocation().getLineNr();
-      throw new TaskException(file + (line > 0 ? ":" + line : "") + ": not valid YAML: " + oneLine(e.getOriginalMessage()));
+      throw new TaskException(file + (line > 0 ? ":" + line : "") + ": not valid YAML: "
+          + oneLine(e.getOriginalMessage()));
     } catch (IOException e) {
       throw new TaskException(file + ": cannot read: " + e.getMessage(), e);
     }
@@ -106,7 +108,8 @@ final class TaskYaml {
       chain.push(file);
       for (JsonNode inc : includes) {
         if (!inc.isTextual()) {
-          throw new TaskException(file + ":" + scan.lines().getOrDefault("include", 0) + ": include: must name a YAML file");
+          throw new TaskException(file + ":" + scan.lines().getOrDefault("include", 0)
+              + ": include: must name a YAML file");
         }
         Merged sub = load(file.getParent().resolve(inc.asText()).normalize(), chain);
         merged.setAll(sub.root());
