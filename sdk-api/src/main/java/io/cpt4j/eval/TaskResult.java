@@ -47,7 +47,8 @@ public record TaskResult(String name, TaskType type, int n, int numFewshot, Map<
     stderrs = Collections.unmodifiableMap(new LinkedHashMap<>(Objects.requireNonNull(stderrs, "stderrs")));
     items = List.copyOf(Objects.requireNonNull(items, "items"));
     if (n != items.size()) {
-      throw new IllegalArgumentException("task '" + name + "': n is " + n + " but there are " + items.size() + " items");
+      throw new IllegalArgumentException("task '" + name + "': n is " + n + " but there are " + items.size()
+          + " items");
     }
   }
 

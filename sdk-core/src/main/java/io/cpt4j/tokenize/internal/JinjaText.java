@@ -5,9 +5,12 @@ import com.hubspot.jinjava.interpret.RenderResult;
 import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.interpret.TemplateError.ErrorType;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A Jinja2 template for plain text, rendered as lm-evaluation-harness's {@code
@@ -20,15 +23,27 @@ import java.util.Set;
  * {@link JinjaChatTemplate} for the engine's known differences from Jinja2; in addition, a {@code
  * raw} block here still applies trim_blocks and lstrip_blocks.
  *
+ * <p>A template of text and plain lookups ({@code Question: {{question}}}, {@code {{choices.text}}},
+ * {@code {{endings[0]}}}) is rendered directly, with the same value text; anything else, and any
+ * lookup that does not simply succeed, goes through Jinjava.
+ *
  * <p>Immutable and thread-safe.
  */
 public final class JinjaText {
+  /** {@code {{ name }}}, {@code {{ a.b }}}, {@code {{ a[0] }}}: lookups rendered without Jinjava. */
+  private static final Pattern LOOKUP = Pattern.compile(
+      "\\{\\{\\s*([A-Za-z_]\\w*)((?:\\.[A-Za-z_]\\w*|\\[-?\\d{1,9}])*)\\s*}}");
+  private static final Pattern STEP = Pattern.compile("\\.([A-Za-z_]\\w*)|\\[(-?\\d{1,9})]");
+
   private final String source;
   private final String prepared;
+  private final boolean lookupsOnly;
 
   private JinjaText(String source, String prepared) {
     this.source = source;
     this.prepared = prepared;
+    String rest = LOOKUP.matcher(source).replaceAll("");
+    this.lookupsOnly = !isTemplate(rest) && !source.contains("\r");
   }
 
   /**
@@ -59,6 +74,17 @@ public final class JinjaText {
    *     failing call; the message says which and where
    */
   public String render(Map<String, Object> variables) {
+    if (lookupsOnly) {
+      String fast = lookups(variables);
+      if (fast != null) {
+        return fast;
+      }
+    }
+    return renderWithJinjava(variables);
+  }
+
+  /** {@link #render} through Jinjava whatever the template (package-private: tests compare the two). */
+  String renderWithJinjava(Map<String, Object> variables) {
     Set<String> undefined = new LinkedHashSet<>();
     RenderResult result;
     JinjaEnvironment.UNDEFINED.set(undefined);
@@ -78,6 +104,51 @@ public final class JinjaText {
     }
     return result.getOutput();
   }
+
+  /**
+   * The template when it is text and plain lookups, each found (a key holding None prints "None",
+   * as Jinja2 prints it); null when anything else happens (an undefined name, an attribute of a
+   * value that is not a map, an index out of range), which Jinjava then renders or reports.
+   */
+  private String lookups(Map<String, Object> variables) {
+    StringBuilder out = new StringBuilder();
+    Matcher m = LOOKUP.matcher(source);
+    int at = 0;
+    while (m.find()) {
+      out.append(source, at, m.start());
+      at = m.end();
+      if (!variables.containsKey(m.group(1)) || LITERALS.contains(m.group(1))) {
+        return null;
+      }
+      Object value = variables.get(m.group(1));
+      Matcher step = STEP.matcher(m.group(2));
+      while (step.find()) {
+        if (step.group(1) != null && value instanceof Map<?, ?> map && map.containsKey(step.group(1))
+            && !DICT_ATTRIBUTES.contains(step.group(1))) {
+          value = map.get(step.group(1));
+        } else if (step.group(2) != null && value instanceof List<?> list) {
+          int i = Integer.parseInt(step.group(2));
+          i = i < 0 ? i + list.size() : i;
+          if (i < 0 || i >= list.size()) {
+            return null;
+          }
+          value = list.get(i);
+        } else {
+          return null;
+        }
+      }
+      out.append(PyValues.str(value));
+    }
+    return out.append(source, at, source.length()).toString();
+  }
+
+  /** Names Jinja2 reads as constants or operators, never as variables. */
+  private static final Set<String> LITERALS = Set.of("true", "false", "none", "True", "False", "None", "and", "or",
+      "not", "in", "is", "if", "else");
+
+  /** Python dict attributes, which Jinja2 finds before a key of the same name. */
+  private static final Set<String> DICT_ATTRIBUTES = Set.of("get", "items", "keys", "values", "copy", "pop",
+      "update", "setdefault", "popitem", "clear", "fromkeys");
 
   private static String message(TemplateError error) {
     String m = error.getMessage() == null ? "rendering failed" : error.getMessage();

@@ -20,7 +20,7 @@ import java.util.stream.Stream;
  * load_dataset} reads local data:
  *
  * <ul>
- *   <li>{@code dataset_path: json} with {@code data_files}: the files, relative to the task file;
+ *   <li>{@code dataset_path: json} with {@code data_files}: the files;
  *   <li>{@code dataset_path} a directory: {@code data_files} relative to it (after {@code
  *       data_dir}), else each split's files found by name in it, in {@code <dataset_name>/} or
  *       {@code data/} below it ({@code test.jsonl}, {@code test-00000-of-00001.jsonl}; {@code dev}
@@ -30,7 +30,8 @@ import java.util.stream.Stream;
  *
  * {@code data_files} is a file, a list (both the split {@code train}) or a map of split to file or
  * files; a file name may hold {@code *} and {@code ?} wildcards. A relative {@code dataset_path}
- * is resolved against the task file's directory. Hub datasets are refused (nothing is downloaded).
+ * (and, with {@code json}, a relative data file) is resolved against the directory of the task
+ * file that wrote it (an included file's own directory). Hub datasets are refused (nothing is downloaded).
  * Stateless.
  */
 final class DataFiles {
@@ -45,11 +46,13 @@ final class DataFiles {
   record Resolved(Map<String, List<Path>> splits, String source) {}
 
   /**
-   * Resolves the {@code wanted} splits.
+   * Resolves the {@code wanted} splits; {@code baseDir} and {@code kwargsDir} are the directories of
+   * the files that wrote {@code dataset_path} and {@code dataset_kwargs}.
    *
    * @throws BadKey naming the key at fault
    */
-  static Resolved resolve(Path baseDir, String datasetPath, String datasetName, JsonNode kwargs, Set<String> wanted) {
+  static Resolved resolve(Path baseDir, Path kwargsDir, String datasetPath, String datasetName, JsonNode kwargs,
+      Set<String> wanted) {
     JsonNode dataFiles = kwargs == null ? null : kwargs.get("data_files");
     if (dataFiles != null && dataFiles.isNull()) {
       dataFiles = null;
@@ -63,7 +66,7 @@ final class DataFiles {
       if (dataFiles == null) {
         throw new BadKey("dataset_path", "dataset_path: json needs dataset_kwargs.data_files (a file per split)");
       }
-      return new Resolved(files(baseDir, dataFiles, wanted), "data_files under " + baseDir);
+      return new Resolved(files(kwargsDir, dataFiles, wanted), "data_files under " + kwargsDir);
     }
     Path root = baseDir.resolve(datasetPath).normalize();
     if (Files.isRegularFile(root)) {
@@ -187,8 +190,8 @@ final class DataFiles {
       throw new BadKey("dataset_path", "cannot list " + dir + ": " + e.getMessage());
     }
     if (found.isEmpty()) {
-      throw new BadKey("dataset_path", "no files for split '" + split + "' in " + dir + " (expected " + split + ".jsonl or "
-          + split + "-*.jsonl; it holds " + (all.isEmpty() ? "nothing" : String.join(", ", all)) + ")");
+      throw new BadKey("dataset_path", "no files for split '" + split + "' in " + dir + " (expected " + split
+          + ".jsonl or " + split + "-*.jsonl; it holds " + (all.isEmpty() ? "nothing" : String.join(", ", all)) + ")");
     }
     return found;
   }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.cpt4j.eval.TaskException;
 import java.io.BufferedReader;
@@ -32,6 +33,7 @@ import java.util.Set;
 final class DocReader {
   private static final ObjectMapper JSON = JsonMapper.builder()
       .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
+  private static final ObjectReader ELEMENTS = JSON.reader().without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
   private DocReader() {}
 
@@ -95,7 +97,7 @@ final class DocReader {
         try {
           node = JSON.readTree(line);
         } catch (JsonProcessingException e) {
-          throw new TaskException(f + ":" + lineNo + ": malformed JSON: " + e.getOriginalMessage());
+          throw new TaskException(f + ":" + lineNo + ": malformed JSON: " + problem(e));
         }
         docs.add(doc(node, f, lineNo));
       }
@@ -113,15 +115,21 @@ final class DocReader {
       p.nextToken(); // [
       for (JsonToken t = p.nextToken(); t != null && t != JsonToken.END_ARRAY; t = p.nextToken()) {
         int line = p.currentTokenLocation().getLineNr();
-        docs.add(doc(JSON.readTree(p), f, line));
+        docs.add(doc(ELEMENTS.readTree(p), f, line));
       }
     } catch (JsonProcessingException e) {
       int line = e.getLocation() == null ? 0 : e.getLocation().getLineNr();
-      throw new TaskException(f + ":" + line + ": malformed JSON: " + e.getOriginalMessage());
+      throw new TaskException(f + ":" + line + ": malformed JSON: " + problem(e));
     } catch (IOException e) {
       throw new TaskException(f + ": cannot read: " + e.getMessage(), e);
     }
     return docs;
+  }
+
+  /** Jackson's message without its source-location suffixes. */
+  private static String problem(JsonProcessingException e) {
+    return e.getOriginalMessage().replaceAll("\\s*\\(start marker at \\[Source:[^]]*]\\)", "")
+        .replaceAll("\\s*at \\[Source:[^]]*]", "").strip();
   }
 
   private static TaskDoc doc(JsonNode node, Path f, int line) {

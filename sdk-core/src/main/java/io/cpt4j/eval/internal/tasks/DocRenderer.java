@@ -34,7 +34,8 @@ final class DocRenderer {
   record Rendered(String description, String text, List<String> choices, String target, int gold) {}
 
   Rendered render(TaskDoc doc) {
-    String description = spec.description() == null ? "" : render(spec.description(), "description", doc);
+    String description = spec.description() == null ? ""
+        : render(spec.description(), "description", spec.file().toString(), doc);
     String text = spec.docToText() == null ? "" : text(doc);
     List<String> choices = spec.docToChoice() == null ? List.of() : choices(doc);
     Object target = target(doc);
@@ -157,21 +158,22 @@ final class DocRenderer {
         }
         yield x;
       }
-      case DocValue.Template t -> render(t.template(), v.key(), doc);
+      case DocValue.Template t -> render(t.template(), v.key(), v.where(), doc);
       case DocValue.Literal l -> l.value();
     };
   }
 
-  private String render(JinjaText template, String key, TaskDoc doc) {
+  private static String render(JinjaText template, String key, String where, TaskDoc doc) {
     try {
       return template.render(doc.fields());
     } catch (IllegalArgumentException e) {
-      throw new TaskException(doc.where() + ": " + key + " (" + spec.file() + "): template error: " + e.getMessage());
+      throw new TaskException(doc.where() + ": " + key + " (" + where + "): template error: " + e.getMessage());
     }
   }
 
   private TaskException fail(DocValue v, TaskDoc doc, String message) {
-    return new TaskException(doc.where() + ": " + v.key() + " (" + v.where() + "): " + message);
+    String where = v.where().equals(doc.file().toString()) ? "" : " (" + v.where() + ")";
+    return new TaskException(doc.where() + ": " + v.key() + where + ": " + message);
   }
 
   /** Python's str.isdigit, for the characters task templates print. */

@@ -81,7 +81,8 @@ final class HarnessTask implements Task {
     int n = Math.min(size(), options.limit().orElse(Integer.MAX_VALUE));
     int k = options.numFewshot().orElse(spec.numFewshot());
     if (k > 0 && spec.type() == TaskType.LOGLIKELIHOOD_ROLLING) {
-      throw new TaskException(spec.file() + ": loglikelihood_rolling tasks take no few-shot examples (asked for " + k + ")");
+      throw new TaskException(spec.file() + ": loglikelihood_rolling tasks take no few-shot examples (asked for "
+          + k + ")");
     }
     RequestEncoder encoder = new RequestEncoder(tokenizer);
     int[] first = new int[n + 1]; // requests of document i: first[i] until first[i + 1]
@@ -140,7 +141,8 @@ final class HarnessTask implements Task {
     return out;
   }
 
-  private static List<Loglikelihood> score(Scorer scorer, List<LoglikelihoodRequest> requests, TaskOptions.Progress progress) {
+  private static List<Loglikelihood> score(Scorer scorer, List<LoglikelihoodRequest> requests,
+      TaskOptions.Progress progress) {
     List<Loglikelihood> out = new ArrayList<>(requests.size());
     progress.update(0, requests.size());
     for (int from = 0; from < requests.size(); from += CALL) {

@@ -20,7 +20,9 @@ import java.util.Set;
  * documents in order (the harness reseeds {@code random.Random(seed)} once per task and draws
  * with {@code rnd.sample}; Python's generator differs, so the same seed picks other examples).
  * When the few-shot split is the evaluated split one extra is drawn; any drawn document equal to
- * the evaluated one is left out, and the first {@code k} of the rest are used, as in the harness.
+ * the evaluated one is left out, and the first {@code k} of the rest are used, as in the harness
+ * (so a duplicate of the evaluated document in another split leaves it one example short, as
+ * there). A split with fewer documents than are drawn is an error, as in the harness.
  * One instance per evaluation; not thread-safe.
  */
 final class Prompts {
@@ -48,22 +50,18 @@ final class Prompts {
     StringBuilder ctx = new StringBuilder(r.description());
     if (k > 0) {
       boolean same = spec.data().fewshotIsEval();
-      int draw = Math.min(k + (same ? 1 : 0), pool.size());
+      int draw = k + (same ? 1 : 0);
+      if (draw > pool.size()) { // Python's rnd.sample raises here, and first_n asserts
+        throw new TaskException(spec.file() + ": num_fewshot " + k + " draws " + draw + " few-shot documents"
+            + (same ? " (one more than asked, as they come from the evaluated split)" : "") + ", and split '"
+            + spec.data().fewshotSplit() + "' has " + pool.size());
+      }
       int used = 0;
       for (int i : spec.firstN() ? firstN(draw) : sample(draw)) {
-        if (used == k) {
-          break;
+        if (used < k && !pool.get(i).fields().equals(doc.fields())) {
+          ctx.append(examples.computeIfAbsent(i, j -> renderer.example(pool.get(j))));
+          used++;
         }
-        if (pool.get(i).fields().equals(doc.fields())) {
-          continue;
-        }
-        ctx.append(examples.computeIfAbsent(i, j -> renderer.example(pool.get(j))));
-        used++;
-      }
-      if (used < k) {
-        throw new TaskException(spec.file() + ": num_fewshot " + k + " needs " + k + " few-shot documents other than "
-            + "the evaluated one, and split '" + spec.data().fewshotSplit() + "' has " + pool.size()
-            + " (evaluating " + doc.where() + ")");
       }
     }
     return ctx.append(r.text()).toString();

@@ -1,6 +1,7 @@
 package io.cpt4j.eval.internal.tasks;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.cpt4j.eval.TaskException;
 import io.cpt4j.eval.TaskType;
 import io.cpt4j.eval.internal.tasks.TaskSpec.DocValue;
 import io.cpt4j.eval.internal.tasks.TaskSpec.Fewshot;
@@ -30,7 +31,10 @@ final class TaskKeys {
   /** Keys that name, describe or only matter to generation: read and ignored. */
   static final Set<String> IGNORED = Set.of("tag", "group", "group_alias", "task_alias", "metadata", "version",
       "should_decontaminate", "doc_to_decontamination_query", "generation_kwargs", "unsafe_code");
-  /** Keys whose presence changes the scores in ways cpt4j cannot reproduce (checked further: filter_list, repeats, gen_prefix). */
+  /**
+   * Keys whose presence changes the scores in ways cpt4j cannot reproduce ({@code filter_list},
+   * {@code repeats} and {@code gen_prefix} are refused unless they change nothing).
+   */
   static final Map<String, String> REFUSED = Map.of(
       "process_docs", "process_docs (Python preprocessing) is not supported: prepare the documents in the data files",
       "process_results", "process_results (Python scoring) is not supported",
@@ -65,7 +69,8 @@ final class TaskKeys {
     if (fewshot != null && !fewshot.isNull()) {
       for (String k : (Iterable<String>) () -> fewshot.fieldNames()) {
         if (!k.equals("sampler")) {
-          throw new BadKey("fewshot_config." + k, "is not supported (fewshot_config may set sampler: default or first_n)");
+          throw new BadKey("fewshot_config." + k, "is not supported (fewshot_config may set sampler: default or "
+              + "first_n)");
         }
       }
       String sampler = text(fewshot, "sampler", "default");
@@ -161,13 +166,15 @@ final class TaskKeys {
     for (String k : List.of("training_split", "validation_split", "test_split")) {
       fewshotSplit = fewshotSplit != null ? fewshotSplit : text(root, k, null);
     }
-    Path dir = m.file().getParent();
+    Path dir = m.dirOf("dataset_path");
+    Path kwargsDir = m.dirOf("dataset_kwargs");
     String datasetName = text(root, "dataset_name", null);
     DataFiles.Resolved eval;
     try {
-      eval = DataFiles.resolve(dir, path, datasetName, kwargs, Set.of(evalSplit));
+      eval = DataFiles.resolve(dir, kwargsDir, path, datasetName, kwargs, Set.of(evalSplit));
     } catch (BadKey b) {
-      throw b.key.equals("dataset_path") && b.getMessage().startsWith("no files") ? new BadKey(evalKey, b.getMessage()) : b;
+      boolean noFiles = b.key.equals("dataset_path") && b.getMessage().startsWith("no files");
+      throw noFiles ? new BadKey(evalKey, b.getMessage()) : b;
     }
     String split = evalSplit;
     List<TaskDoc> docs = DocReader.read(eval.splits().get(evalSplit), "split '" + split + "'");
@@ -182,10 +189,10 @@ final class TaskKeys {
       String fsKey = root.hasNonNull("fewshot_split") ? "fewshot_split" : "training_split";
       fewshot = new Fewshot(() -> {
         try {
-          return DocReader.read(DataFiles.resolve(dir, path, datasetName, kwargs, Set.of(fs)).splits().get(fs),
-              "split '" + fs + "'");
+          List<Path> files = DataFiles.resolve(dir, kwargsDir, path, datasetName, kwargs, Set.of(fs)).splits().get(fs);
+          return DocReader.read(files, "split '" + fs + "'");
         } catch (BadKey b) {
-          throw new io.cpt4j.eval.TaskException(m.where(fsKey) + "few-shot split '" + fs + "': " + b.getMessage());
+          throw new TaskException(m.where(fsKey) + "few-shot split '" + fs + "': " + b.getMessage());
         }
       });
       if (numFewshot > 0) {
@@ -215,7 +222,8 @@ final class TaskKeys {
     }
     if (v.isIntegralNumber()) {
       if (key.equals("doc_to_text")) {
-        throw new BadKey(key, "a number (a choice index: multiple-input tasks such as winogrande) is not supported yet");
+        throw new BadKey(key, "a number (a choice index: multiple-input tasks such as winogrande) is not "
+            + "supported yet");
       }
       return new DocValue.Literal(key, where, v.intValue());
     }

@@ -31,6 +31,11 @@ final class TaskYaml {
   /** The merged keys of a task file and its includes, with where each top-level key came from. */
   record Merged(Path file, ObjectNode root, Map<String, Origin> origins) {
 
+    /** The directory of the file that wrote top-level {@code key}: relative paths in it start there. */
+    Path dirOf(String key) {
+      return origins.getOrDefault(key, new Origin(file, Map.of())).file().getParent();
+    }
+
     /** {@code file:line: key: } for messages about {@code path}. */
     String where(String path) {
       String top = path.split("[.\\[]", 2)[0];
@@ -68,7 +73,8 @@ final class TaskYaml {
     try {
       bytes = Files.readAllBytes(file);
     } catch (NoSuchFileException e) {
-      throw new TaskException(file + ": no such task file" + (chain.isEmpty() ? "" : " (included by " + chain.peek() + ")"));
+      throw new TaskException(file + ": no such task file"
+          + (chain.isEmpty() ? "" : " (included by " + chain.peek() + ")"));
     } catch (IOException e) {
       throw new TaskException(file + ": cannot read: " + e.getMessage(), e);
     }
@@ -77,7 +83,8 @@ final class TaskYaml {
       root = new YAMLMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION).readTree(bytes);
     } catch (JsonProcessingException e) {
       int line = e.getLocation() == null ? -1 : e.getLocation().getLineNr();
-      throw new TaskException(file + (line > 0 ? ":" + line : "") + ": not valid YAML: " + oneLine(e.getOriginalMessage()));
+      throw new TaskException(file + (line > 0 ? ":" + line : "") + ": not valid YAML: "
+          + oneLine(e.getOriginalMessage()));
     } catch (IOException e) {
       throw new TaskException(file + ": cannot read: " + e.getMessage(), e);
     }
@@ -101,7 +108,8 @@ final class TaskYaml {
       chain.push(file);
       for (JsonNode inc : includes) {
         if (!inc.isTextual()) {
-          throw new TaskException(file + ":" + scan.lines().getOrDefault("include", 0) + ": include: must name a YAML file");
+          throw new TaskException(file + ":" + scan.lines().getOrDefault("include", 0)
+              + ": include: must name a YAML file");
         }
         Merged sub = load(file.getParent().resolve(inc.asText()).normalize(), chain);
         merged.setAll(sub.root());
