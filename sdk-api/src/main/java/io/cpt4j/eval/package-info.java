@@ -8,6 +8,10 @@
  * io.cpt4j.eval.SetReport} derives the change since step 0 (forgetting on a general set, gain on a
  * domain set) and the {@link io.cpt4j.eval.StabilityGap} (the largest rise above the step-0 loss and
  * the step at which the loss first returns below it). {@link io.cpt4j.eval.EvalReport} gathers the
- * sets. All types here are immutable values computed with plain {@code double} arithmetic.
+ * sets. These are immutable values computed with plain {@code double} arithmetic.
+ *
+ * <p>Task evaluation: a {@link io.cpt4j.eval.Scorer} answers lm-evaluation-harness's loglikelihood
+ * requests ({@link io.cpt4j.eval.LoglikelihoodRequest} to {@link io.cpt4j.eval.Loglikelihood}) with
+ * a checkpoint or an exported ONNX model.
  */
 package io.cpt4j.eval;
