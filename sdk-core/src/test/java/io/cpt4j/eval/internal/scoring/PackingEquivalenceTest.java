@@ -31,8 +31,8 @@ class PackingEquivalenceTest {
 
   static Stream<Arguments> variants() {
     return io.cpt4j.checkpoint.TestCheckpoints.decoderVariants()
-        .filter(a -> List.of("llama", "llama-gqa", "mistral-sliding-window", "qwen2-sliding-window-layer",
-            "qwen3-qk-norm", "gemma3-local-global", "neox-parallel-partial-rotary").contains((String) a.get()[0]));
+        .filter(a -> List.of("llama-gqa", "mistral-sliding-window", "qwen2-sliding-window-layer",
+            "gemma3-local-global", "neox-parallel-partial-rotary").contains((String) a.get()[0]));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -40,7 +40,7 @@ class PackingEquivalenceTest {
   void packedPaddedAndAloneAgree(String name, ModelConfig c) {
     Path dir = tmp.resolve(name);
     OnnxFixtures.checkpoint(c, dir, 3).close();
-    List<LoglikelihoodRequest> requests = ScoringFixtures.mixedRequests(c, 21, 24);
+    List<LoglikelihoodRequest> requests = ScoringFixtures.mixedRequests(c, 21, 10);
     List<Loglikelihood> alone = new ArrayList<>();
     try (Scorer scorer = Scorer.open(dir, new Scorer.Options(false, 8192, 0))) {
       for (LoglikelihoodRequest r : requests) {
@@ -62,10 +62,10 @@ class PackingEquivalenceTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("variants")
   void packingSharesContextsAndNeedsFewerPositions(String name, ModelConfig c) {
-    List<Window> windows = Window.of(ScoringFixtures.mixedRequests(c, 21, 24), c.maxPositionEmbeddings(),
+    List<Window> windows = Window.of(ScoringFixtures.mixedRequests(c, 21, 10), c.maxPositionEmbeddings(),
         c.vocabSize());
     List<Unit> units = RowPacker.shareContexts(windows, c.maxPositionEmbeddings());
-    assertThat(units).as("units for %d windows", windows.size()).hasSizeLessThan(windows.size() - 12)
+    assertThat(units).as("units for %d windows", windows.size()).hasSizeLessThan(windows.size() - 10)
         .anyMatch(Unit::shared);
     long packed = RowPacker.packed(units, 8192).stream().mapToLong(p -> (long) p.rows() * p.length()).sum();
     long padded = RowPacker.padded(windows, 8192).stream().mapToLong(p -> (long) p.rows() * p.length()).sum();

@@ -77,7 +77,7 @@ class RowPackerTest {
     for (int i = 0; i < 5; i++) { // inputs 1..6 + 3 tokens: the context's last token is scored
       w.add(new Window(i, new int[] {1, 2, 3, 4, 5, 6, 7 + i, 8, 9}, new int[] {9, 9, 9, 9}));
     }
-    w.add(new Window(5, new int[] {1, 2, 3, 4, 5, 6, 7}, new int[] {7, 9})); // another first scored position
+    w.add(new Window(5, new int[] {1, 2, 3, 4, 5, 6, 7}, new int[] {9})); // another first scored position
     List<Unit> units = RowPacker.shareContexts(w, 14);
     assertThat(units).hasSize(4); // 5 + 4 + 4 ≤ 14 twice, the fifth alone, and the other window alone
     assertThat(units.get(0).prefix()).containsExactly(1, 2, 3, 4, 5);
