@@ -64,6 +64,29 @@ public interface TrainingSession extends AutoCloseable {
     return TokenScores.fromLogits(batch, logits(batch));
   }
 
+  /**
+   * {@link #tokenScores(Batch)} for a batch whose documents may continue a shared prefix: document
+   * {@code d} (a document id of {@code batch}) with {@code prefixOf[d] >= 0} sees the whole of
+   * document {@code prefixOf[d]}, an earlier document of its row, before its own tokens, and its
+   * position ids continue after that document's length. The scores are those of the plain batch in
+   * which every such document is preceded by its own copy of the prefix, up to float rounding, but
+   * the prefix is computed once: several continuations of one context cost the context once
+   * (shared-prefix batching; with {@code prefixOf} all -1 this is {@link #tokenScores(Batch)}).
+   *
+   * <p>Document ids must lie in {@code [0, prefixOf.length)} and each name one stretch of one row;
+   * a prefix is a plain document ({@code prefixOf} -1 for it), one level deep.
+   *
+   * <p>The default scores that plain batch with {@link #tokenScores(Batch)}, computing the prefix
+   * once per continuation; the CPU and GPU sessions compute it once, with a mask that lets a
+   * continuation attend to its prefix and its own earlier positions.
+   *
+   * @throws IllegalArgumentException if an id is outside the vocabulary, or {@code prefixOf} does
+   *     not fit the batch (the message names the document)
+   */
+  default TokenScores tokenScores(Batch batch, int[] prefixOf) {
+    return SharedPrefixes.byExpansion(this, batch, prefixOf);
+  }
+
   /** Optimizer steps taken (skipped steps not counted). */
   long steps();
 

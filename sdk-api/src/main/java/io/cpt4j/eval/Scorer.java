@@ -11,7 +11,16 @@ import java.util.Objects;
  * Answers loglikelihood requests with a model: a checkpoint on a training backend (CPU or GPU) or
  * an exported ONNX directory on ONNX Runtime. Requests are batched; with {@link Options#packed()}
  * (the default) several short requests share one row, separated by the block-diagonal document
- * mask that training uses (prepacking), which gives the same log-probabilities as one request a row.
+ * mask that training uses (prepacking), and requests with the same context (the choices of a
+ * multiple-choice question) share one copy of it, each continuation attending to the context and
+ * to itself: this gives the same log-probabilities as one request a row, up to float rounding, with
+ * each context computed once. An ONNX model scores one request a right-padded row whatever the
+ * option (its graph takes a padding mask only).
+ *
+ * <p>Each request is scored as lm-evaluation-harness's {@code HFLM} scores it: the input is {@code
+ * (context + continuation)[-(maxLength + 1):][:-1]}, the logprob the sum of the log-softmax of the
+ * continuation tokens at the last {@code continuation.length} positions, greedy whether each of
+ * them is the argmax there. {@link #maxLength()} is the model's {@code max_position_embeddings}.
  *
  * <p>Not thread-safe: one caller at a time. Close it to release the model.
  */
@@ -20,7 +29,9 @@ public interface Scorer extends AutoCloseable {
   /**
    * How requests are batched.
    *
-   * @param packed several requests a row (default true) instead of one padded row each
+   * @param packed several requests a row and shared contexts computed once (default true) instead
+   *     of one right-padded row each, sorted longest first as the harness batches; a checkpoint
+   *     only (ONNX always pads)
    * @param batchTokens tokens per forward pass (rows × row length), default 8192
    * @param threads CPU threads (0 = one per core for a checkpoint, ONNX Runtime's default for ONNX)
    */
@@ -65,7 +76,14 @@ public interface Scorer extends AutoCloseable {
   /** The longest request scored whole; longer ones lose context tokens from the left. */
   int maxLength();
 
-  /** One answer per request, in order. */
+  /**
+   * One answer per request, in order.
+   *
+   * @throws IllegalArgumentException naming the request and the id if a token id is outside the
+   *     vocabulary, or naming the request if its continuation alone is longer than {@link
+   *     #maxLength()} (the harness refuses it as well)
+   * @throws IllegalStateException if the scorer is closed
+   */
   List<Loglikelihood> score(List<LoglikelihoodRequest> requests);
 
   @Override

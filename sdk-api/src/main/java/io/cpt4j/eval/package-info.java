@@ -37,5 +37,9 @@
  *       metrics cpt4j does not compute, several targets, multiple-input tasks, Hub datasets and
  *       non-JSON data (Parquet, CSV, Arrow), and unknown keys.
  * </ul>
+ *
+ * <p>A {@link io.cpt4j.eval.Scorer} answers the loglikelihood requests with a checkpoint (short
+ * requests packed several to a row, choices sharing their context) or an exported ONNX model (one
+ * request a row).
  */
 package io.cpt4j.eval;

@@ -27,6 +27,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.Consumer;
 
 /**
@@ -223,6 +224,14 @@ public final class DjlTrainingSession implements TrainingSession {
     ensureOpen();
     try (NDScope scope = new NDScope()) {
       return pass.tokenScores(batch);
+    }
+  }
+
+  @Override
+  public TokenScores tokenScores(Batch batch, int[] prefixOf) {
+    ensureOpen();
+    try (NDScope scope = new NDScope()) {
+      return pass.tokenScores(batch, Objects.requireNonNull(prefixOf, "prefixOf"));
     }
   }
 

@@ -31,17 +31,31 @@ final class BatchInputs {
   final NDArray hasTarget; // (B*T) 1 where the target is not IGNORE, else 0
 
   BatchInputs(NDManager m, Batch b, RopeTables rope, int window) {
+    this(m, b, rope, window, null);
+  }
+
+  /**
+   * With {@code prefixOf} not null, documents may continue a shared prefix ({@link
+   * io.cpt4j.backend.TrainingSession#tokenScores(Batch, int[])}): a position also sees the whole of
+   * its document's prefix, positions continue after the prefix, and the sliding-window band is
+   * measured in positions rather than in row indices (the same thing without prefixes).
+   */
+  BatchInputs(NDManager m, Batch b, RopeTables rope, int window, int[] prefixOf) {
     rows = b.rows();
     length = b.length();
     int n = rows * length;
-    int[] positions = positions(b);
-    long[] packed = new long[4 * n]; // ids | targets (IGNORE kept) | position ids | document ids
+    int[] positions = prefixOf == null ? positions(b) : SharedPrefixInputs.positions(b, prefixOf);
+    int columnCount = prefixOf == null ? 4 : 5;
+    long[] packed = new long[columnCount * n]; // ids | targets (IGNORE kept) | position ids | document ids | prefix doc
     int bound = 1;
     for (int i = 0; i < n; i++) {
       packed[i] = b.inputIds()[i];
       packed[n + i] = b.targets()[i];
       packed[2 * n + i] = positions[i];
       packed[3 * n + i] = b.documentIds()[i];
+      if (prefixOf != null) {
+        packed[4 * n + i] = prefixOf[b.documentIds()[i]]; // -1 (no document) when there is none
+      }
       bound = Math.max(bound, positions[i] + 1);
     }
     // Two host-to-device copies per batch (each synchronous on a GPU in DJL): the int64 columns and
@@ -50,7 +64,7 @@ final class BatchInputs {
     // j are the same; transient memory two B·T² bools besides the float32 mask.
     // `columns` stays open (with the scope or manager, like every input): `ids` is a view of it, and
     // on the CPU its storage is the Java buffer it was created from, which must outlive the backward.
-    NDArray columns = m.create(packed, new Shape(4, n));
+    NDArray columns = m.create(packed, new Shape(columnCount, n));
     try (NDArray rawWeights = m.create(b.weights());
         NDArray rawTargets = columns.get(1);
         NDArray ignored = Scalars.constant(m, Batch.IGNORE, DataType.INT64);
@@ -61,7 +75,7 @@ final class BatchInputs {
         NDArray docs = docColumn.reshape(rows, length);
         NDArray di = docs.expandDims(2);
         NDArray dj = docs.expandDims(1);
-        NDArray same = di.eq(dj); // (B, T, T): [b, i, j] = doc_i == doc_j
+        NDArray same = sameOrPrefix(columns, di, dj, prefixOf != null); // (B, T, T): [b, i, j] = j in i's document or prefix
         NDArray pos = m.arange(length);
         NDArray pi = pos.expandDims(1);
         NDArray pj = pos.expandDims(0);
@@ -81,12 +95,33 @@ final class BatchInputs {
       localCos = local[0];
       localSignedSin = local[1];
       mask = additive.expandDims(1);
-      slidingMask = window > 0 && window < length ? banded(m, visible, pi, pj, window, open, closed)
-          : window > 0 ? mask : null; // a window as long as the row changes nothing
+      if (window > 0 && window < length && prefixOf != null) { // the band in positions: (B, T, 1) − (B, 1, T)
+        try (NDArray rowPositions = positionIds.reshape(rows, length);
+            NDArray qi = rowPositions.expandDims(2);
+            NDArray kj = rowPositions.expandDims(1)) {
+          slidingMask = banded(m, visible, qi, kj, window, open, closed);
+        }
+      } else {
+        slidingMask = window > 0 && window < length ? banded(m, visible, pi, pj, window, open, closed)
+            : window > 0 ? mask : null; // a window as long as the row changes nothing
+      }
     }
   }
 
-  /** The additive mask of a sliding-window layer: visible and {@code i − j < window}. */
+  /** {@code di == dj}, or with prefixes {@code di == dj || prefix(i) == dj}: (B, T, T). */
+  private static NDArray sameOrPrefix(NDArray columns, NDArray di, NDArray dj, boolean prefixes) {
+    if (!prefixes) {
+      return di.eq(dj);
+    }
+    try (NDArray own = di.eq(dj);
+        NDArray prefixColumn = columns.get(4);
+        NDArray prefix = prefixColumn.reshape(di.getShape());
+        NDArray inPrefix = prefix.eq(dj)) {
+      return own.logicalOr(inPrefix);
+    }
+  }
+
+  /** The additive mask of a sliding-window layer: visible and {@code pi − pj < window}. */
   private static NDArray banded(NDManager m, NDArray visible, NDArray pi, NDArray pj, int window, NDArray open,
       NDArray closed) {
     try (NDArray distance = pi.sub(pj);

@@ -53,6 +53,11 @@ public final class Decoder {
 
   /** Engine arrays for a batch, created in {@code m}; attach them to the step's scope. */
   BatchInputs inputs(NDManager m, Batch b, RopeTables rope) {
+    return inputs(m, b, rope, null);
+  }
+
+  /** {@link #inputs(NDManager, Batch, RopeTables)} with shared prefixes ({@code prefixOf} null for none). */
+  BatchInputs inputs(NDManager m, Batch b, RopeTables rope, int[] prefixOf) {
     for (int id : b.inputIds()) {
       if (id >= c.vocabSize()) {
         throw new IllegalArgumentException("input id " + id + " is outside the vocabulary [0, " + c.vocabSize() + ")");
@@ -63,7 +68,7 @@ public final class Decoder {
         throw new IllegalArgumentException("target id " + id + " is outside the vocabulary [0, " + c.vocabSize() + ")");
       }
     }
-    return new BatchInputs(m, b, rope, c.hasSlidingLayers() ? c.slidingWindow() : 0);
+    return new BatchInputs(m, b, rope, c.hasSlidingLayers() ? c.slidingWindow() : 0, prefixOf);
   }
 
   /** Token embeddings, (B, T, H). */

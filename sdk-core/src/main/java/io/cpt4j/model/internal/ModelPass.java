@@ -217,11 +217,19 @@ public final class ModelPass {
    * a time, so the batch never holds {@code B·T·V} logits.
    */
   public TokenScores tokenScores(Batch b) {
-    return tokenScores(b, Math.max(1, HEAD_CHUNK / decoder.config().vocabSize()));
+    return tokenScores(b, null);
   }
 
-  /** {@link #tokenScores(Batch)} with the LM head applied to {@code chunk} positions at a time. */
-  TokenScores tokenScores(Batch b, int chunk) {
+  /**
+   * {@link #tokenScores(Batch)} where documents may continue a shared prefix ({@code prefixOf},
+   * null for none; see {@link io.cpt4j.backend.TrainingSession#tokenScores(Batch, int[])}).
+   */
+  public TokenScores tokenScores(Batch b, int[] prefixOf) {
+    return tokenScores(b, prefixOf, Math.max(1, HEAD_CHUNK / decoder.config().vocabSize()));
+  }
+
+  /** {@link #tokenScores(Batch, int[])} with the LM head applied to {@code chunk} positions at a time. */
+  TokenScores tokenScores(Batch b, int[] prefixOf, int chunk) {
     int n = b.rows() * b.length();
     int[] scored = IntStream.range(0, n).filter(i -> b.targets()[i] != Batch.IGNORE).toArray();
     float[] nll = new float[n];
@@ -229,7 +237,7 @@ public final class ModelPass {
     Arrays.fill(argmax, TokenScores.NOT_SCORED);
     int hiddenSize = decoder.config().hiddenSize();
     try (NDScope scope = new NDScope()) {
-      BatchInputs in = decoder.inputs(manager, b, rope); // refuses ids outside the vocabulary
+      BatchInputs in = decoder.inputs(manager, b, rope, prefixOf); // refuses ids outside the vocabulary
       if (scored.length == 0) {
         return new TokenScores(nll, argmax);
       }

@@ -65,7 +65,7 @@ class TokenScoresTest {
     ModelPass pass = pass(c, w);
     int v = c.vocabSize();
     for (int chunk : new int[] {1, 4, 1000}) {
-      TokenScores s = pass.tokenScores(batch, chunk);
+      TokenScores s = pass.tokenScores(batch, null, chunk);
       for (int i = 0; i < nll.length; i++) {
         if (batch.targets()[i] == Batch.IGNORE) {
           assertThat(s.argmax()[i]).isEqualTo(TokenScores.NOT_SCORED);

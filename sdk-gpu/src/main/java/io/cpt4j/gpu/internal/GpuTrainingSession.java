@@ -70,6 +70,11 @@ final class GpuTrainingSession implements TrainingSession {
   }
 
   @Override
+  public TokenScores tokenScores(Batch batch, int[] prefixOf) {
+    return guarded(() -> delegate.tokenScores(batch, prefixOf));
+  }
+
+  @Override
   public long steps() {
     return delegate.steps();
   }

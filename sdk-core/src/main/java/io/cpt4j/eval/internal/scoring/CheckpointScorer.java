@@ -10,26 +10,20 @@ import java.util.Objects;
 
 /**
  * A {@link Scorer} over a checkpoint on a training backend. Each request becomes a {@link Window}
- * (lm-evaluation-harness's truncation rule); the windows go longest first into forward passes,
- * packed several a row ({@link RowPacker#packed}, rows of at least {@link #ROW_TARGET} positions)
- * or one a right-padded row ({@link RowPacker#padded}), and each pass is one {@link
+ * (lm-evaluation-harness's truncation rule). Packed, windows with the same context share it ({@link
+ * RowPacker#shareContexts}) and the units go longest first several a row ({@link RowPacker#packed});
+ * otherwise each window gets a right-padded row ({@link RowPacker#padded}). Each pass is one {@link
  * TrainingSession#tokenScores} call: per position the float32 NLL of the continuation token and
  * the argmax of the logits, the LM head applied to the continuation positions alone. A request's
  * logprob is minus the sum of its NLLs in double; it is greedy when every argmax is its token.
  *
- * <p>A packed window is a document of its row (positions restart, block-diagonal causal mask), so
- * it gets the logits it gets alone, up to float rounding: packing changes speed, not answers.
+ * <p>A packed window is a document of its row (positions restart, block-diagonal causal mask), and
+ * a window sharing a context continues the context's document at the positions it has alone, so it
+ * gets the logits it gets alone, up to float rounding: packing changes speed, not answers.
  *
  * <p>Not thread-safe. Owns the session: {@link #close()} closes it.
  */
 final class CheckpointScorer implements Scorer {
-  /**
-   * The shortest packed row: short requests share rows of this many positions (or of the longest
-   * request of the pass, if longer; never more than the model's context). Longer rows hold more
-   * requests a pass but spend attention on masked pairs across documents, quadratic in the row.
-   */
-  static final int ROW_TARGET = 256;
-
   private final TrainingSession session;
   private final Options options;
   private boolean closed;
@@ -54,14 +48,14 @@ final class CheckpointScorer implements Scorer {
     if (closed) {
       throw new IllegalStateException("the scorer is closed");
     }
-    List<Window> sorted = RowPacker.longestFirst(Window.of(Objects.requireNonNull(requests, "requests"),
-        maxLength(), config().vocabSize()));
+    List<Window> windows = Window.of(Objects.requireNonNull(requests, "requests"), maxLength(), config().vocabSize());
     List<Layout> passes = options.packed()
-        ? RowPacker.packed(sorted, maxLength(), options.batchTokens(), ROW_TARGET)
-        : RowPacker.padded(sorted, options.batchTokens());
+        ? RowPacker.packed(RowPacker.shareContexts(windows, maxLength()), options.batchTokens())
+        : RowPacker.padded(windows, options.batchTokens());
     Loglikelihood[] answers = new Loglikelihood[requests.size()];
     for (Layout pass : passes) {
-      pass.collect(session.tokenScores(pass.toBatch()), answers);
+      Layout.Pass p = pass.toPass();
+      pass.collect(p.shared() ? session.tokenScores(p.batch(), p.prefixOf()) : session.tokenScores(p.batch()), answers);
     }
     return List.of(answers);
   }

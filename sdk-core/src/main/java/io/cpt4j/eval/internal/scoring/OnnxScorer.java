@@ -1,6 +1,5 @@
 package io.cpt4j.eval.internal.scoring;
 
-import io.cpt4j.backend.Batch;
 import io.cpt4j.backend.TokenScores;
 import io.cpt4j.checkpoint.ModelConfig;
 import io.cpt4j.eval.Loglikelihood;
@@ -23,7 +22,8 @@ import java.util.Objects;
  *
  * <p>No packing: the exported graph takes a 2-D padding mask ({@code attention_mask [rows,
  * length]}) and builds a causal mask over the whole row from it, so two requests in one row would
- * attend to each other. {@link Options#packed()} is therefore ignored here. The graph returns the
+ * attend to each other, and a shared context cannot be expressed either. {@link Options#packed()}
+ * is therefore ignored here. The graph returns the
  * logits of every position, so a pass is also capped at {@link #LOGITS_PER_PASS} logits (at least
  * one row): {@code rows × length ≤ min(batchTokens, LOGITS_PER_PASS / vocab)}.
  *
@@ -58,15 +58,13 @@ final class OnnxScorer implements Scorer {
       throw new IllegalStateException("the scorer is closed");
     }
     int vocab = config().vocabSize();
-    List<Window> sorted = RowPacker.longestFirst(Window.of(Objects.requireNonNull(requests, "requests"),
-        maxLength(), vocab));
+    List<Window> windows = Window.of(Objects.requireNonNull(requests, "requests"), maxLength(), vocab);
     int tokens = (int) Math.max(1, Math.min(options.batchTokens(), LOGITS_PER_PASS / vocab));
     Loglikelihood[] answers = new Loglikelihood[requests.size()];
-    for (Layout pass : RowPacker.padded(sorted, tokens)) {
+    for (Layout pass : RowPacker.padded(windows, tokens)) {
       Forward f = model.forward(inputs(pass), null);
       f.cache().ifPresent(KvCache::close);
-      Batch batch = pass.toBatch();
-      pass.collect(TokenScores.fromLogits(batch, f.logits().values()), answers);
+      pass.collect(TokenScores.fromLogits(pass.toPass().batch(), f.logits().values()), answers);
     }
     return List.of(answers);
   }
@@ -79,7 +77,7 @@ final class OnnxScorer implements Scorer {
     long[] positions = new long[n];
     Arrays.fill(ids, Layout.PAD);
     for (Layout.Placement p : pass.placements()) {
-      int[] input = p.window().input();
+      int[] input = p.unit().members().getFirst().input();
       int o = p.row() * pass.length() + p.start();
       for (int t = 0; t < input.length; t++) {
         ids[o + t] = input[t];

@@ -22,7 +22,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * The checkpoint scorer against the independent float64 {@code ReferenceDecoder}, on every decoder
  * variant: for each request the logprob within 1e-4 and the greedy flag of the harness's rule
  * ({@code (context + continuation)[-(max_length + 1):][:-1]}, the last {@code len(continuation)}
- * positions scored), requests cut at the context length included. Three requests per variant are
+ * positions scored), requests cut at the context length and multiple-choice questions (scored
+ * packed, so with their context shared) included. Three requests per variant are
  * the reference's own greedy continuations, so both greedy outcomes are checked.
  */
 class CheckpointScorerReferenceTest {
@@ -41,6 +42,7 @@ class CheckpointScorerReferenceTest {
       Function<String, float[]> w = ScoringFixtures.weights(ckpt);
       Random r = new Random(9);
       int max = c.maxPositionEmbeddings();
+      requests.addAll(ScoringFixtures.choiceRequests(c, 6, 3, max - 2, max + 5)); // shared contexts
       for (int[] shape : new int[][] {{4, 3}, {max - 2, 5}, {max + 10, 2}}) {
         requests.add(ScoringFixtures.greedyRequest(c, w, ScoringFixtures.tokens(r, shape[0], c.vocabSize()), shape[1]));
       }

@@ -49,7 +49,29 @@ final class ScoringFixtures {
     return out;
   }
 
-  /** {@link #edgeRequests} mixed with {@code shortOnes} short requests (contexts 1–20, continuations 1–6), shuffled. */
+  /**
+   * Multiple-choice questions: for each context length, 2–5 continuations of 1–6 tokens (two of
+   * them one token long, and one repeated) after one shared context.
+   */
+  static List<LoglikelihoodRequest> choiceRequests(ModelConfig c, long seed, int... contextLengths) {
+    Random r = new Random(seed);
+    List<LoglikelihoodRequest> out = new ArrayList<>();
+    for (int length : contextLengths) {
+      int[] context = tokens(r, length, c.vocabSize());
+      int choices = 2 + r.nextInt(4);
+      for (int k = 0; k < choices; k++) {
+        out.add(new LoglikelihoodRequest(context, tokens(r, k < 2 ? 1 : 1 + r.nextInt(6), c.vocabSize())));
+      }
+      out.add(out.getLast());
+    }
+    return out;
+  }
+
+  /**
+   * {@link #edgeRequests}, {@code shortOnes} short requests (contexts 1–20, continuations 1–6) and
+   * multiple-choice questions ({@link #choiceRequests}) with contexts from 1 token to beyond the
+   * model's context, shuffled.
+   */
   static List<LoglikelihoodRequest> mixedRequests(ModelConfig c, long seed, int shortOnes) {
     Random r = new Random(seed);
     List<LoglikelihoodRequest> out = new ArrayList<>(edgeRequests(c, seed + 1));
@@ -57,6 +79,8 @@ final class ScoringFixtures {
       out.add(new LoglikelihoodRequest(tokens(r, 1 + r.nextInt(20), c.vocabSize()),
           tokens(r, 1 + r.nextInt(6), c.vocabSize())));
     }
+    int max = c.maxPositionEmbeddings();
+    out.addAll(choiceRequests(c, seed + 2, 1, 2, 9, 17, max / 2, max - 3, max, max + 12));
     Collections.shuffle(out, r);
     return out;
   }
