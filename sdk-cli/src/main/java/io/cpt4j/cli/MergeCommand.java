@@ -3,21 +3,29 @@ package io.cpt4j.cli;
 import io.cpt4j.checkpoint.CheckpointException;
 import io.cpt4j.checkpoint.DType;
 import io.cpt4j.checkpoint.TensorInfo;
+import io.cpt4j.eval.Scorer;
+import io.cpt4j.eval.Task;
+import io.cpt4j.eval.TaskOptions;
+import io.cpt4j.eval.TaskResult;
 import io.cpt4j.merge.Merge;
 import io.cpt4j.merge.MergeConfig;
 import io.cpt4j.merge.MergeReport;
+import io.cpt4j.tokenize.Tokenizer;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -45,10 +53,21 @@ final class MergeCommand implements Callable<Integer> {
   @Option(names = "--overwrite", description = "Replace OUT if it exists and is not empty.")
   boolean overwrite;
 
+  @Option(names = "--eval", paramLabel = "TASK",
+      description = "Score the merged model on this task file afterwards (repeatable; see 'cpt4j eval').")
+  List<Path> evalTasks = new ArrayList<>();
+
+  @Option(names = "--eval-limit", paramLabel = "N", description = "With --eval: only the first N documents of each task.")
+  Integer evalLimit;
+
   @Override
   public Integer call() throws IOException {
     PrintWriter out = spec.commandLine().getOut();
     refuseNonEmptyOutput();
+    if (evalLimit != null && evalLimit < 1) {
+      throw new ParameterException(spec.commandLine(), "--eval-limit must be >= 1, got " + evalLimit);
+    }
+    List<Task> tasks = evalTasks.stream().map(Task::read).toList(); // a bad task file fails before the merge
     MergeReport report;
     String method;
     try (MergeConfig mc = MergeConfig.load(config);
@@ -71,7 +90,29 @@ final class MergeCommand implements Callable<Integer> {
       out.printf(Locale.ROOT, "  %s  %s%n", p.getFileName(), io.cpt4j.checkpoint.ByteSizes.decimal(Files.size(p)));
     }
     out.flush();
+    if (!tasks.isEmpty()) {
+      out.println();
+      out.print(EvalCommand.table(evaluate(report.directory(), tasks)));
+      out.flush();
+    }
     return 0;
+  }
+
+  /** Scores the merged model on the tasks (CPU, packed, default batch). */
+  private List<TaskResult> evaluate(Path model, List<Task> tasks) {
+    Path tokenizerFile = model.resolve("tokenizer.json");
+    if (!Files.isRegularFile(tokenizerFile)) {
+      throw new CheckpointException(model, "no tokenizer.json in the merged model, so --eval cannot encode the tasks"
+          + " (set tokenizer_source in the merge config)");
+    }
+    TaskOptions options = evalLimit == null ? TaskOptions.defaults() : TaskOptions.builder().limit(evalLimit).build();
+    List<TaskResult> results = new ArrayList<>();
+    try (Tokenizer tokenizer = Tokenizer.open(tokenizerFile); Scorer scorer = Scorer.open(model)) {
+      for (Task t : tasks) {
+        results.add(t.evaluate(scorer, tokenizer, options));
+      }
+    }
+    return results;
   }
 
   /** Bytes of tensor data the output will hold: progress measures the staging directory against it. */
