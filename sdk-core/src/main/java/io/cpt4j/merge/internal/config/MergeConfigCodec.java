@@ -16,6 +16,7 @@ import io.cpt4j.merge.MethodDeclaration;
 import io.cpt4j.merge.ParamValue;
 import io.cpt4j.merge.internal.config.MergeConfigParams.Bad;
 import io.cpt4j.merge.internal.config.MergeConfigParams.Params;
+import io.cpt4j.yaml.internal.YamlScan;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -72,7 +73,7 @@ public final class MergeConfigCodec {
     } catch (IOException e) {
       throw new MergeException(file + ": cannot read: " + e.getMessage(), e);
     }
-    Map<String, Integer> lines = YamlLines.of(bytes);
+    Map<String, Integer> lines = YamlScan.of(bytes).lines();
     Path dir = file.toAbsolutePath().getParent();
     Spec spec;
     try {
@@ -211,7 +212,7 @@ public final class MergeConfigCodec {
   private static void checkParams(JsonNode params, String at, Collection<String> allowed, MethodDeclaration def) {
     params.fieldNames().forEachRemaining(k -> {
       if (!allowed.contains(k)) {
-        throw new Bad(YamlLines.join(at, k), allowed.isEmpty()
+        throw new Bad(YamlScan.join(at, k), allowed.isEmpty()
             ? def.name() + " takes no parameters here"
             : def.name() + " does not take parameter '" + k + "' here (it takes " + String.join(", ", allowed) + ")");
       }

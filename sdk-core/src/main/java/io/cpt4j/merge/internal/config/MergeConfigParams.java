@@ -5,6 +5,7 @@ import io.cpt4j.merge.MergeException;
 import io.cpt4j.merge.MergeParameter;
 import io.cpt4j.merge.MethodDeclaration;
 import io.cpt4j.merge.ParamValue;
+import io.cpt4j.yaml.internal.YamlScan;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -55,7 +56,7 @@ final class MergeConfigParams {
       return ParamValue.of(1);
     }
     JsonNode v = own.has(name) ? own.get(name) : top.get(name);
-    String vAt = own.has(name) ? at + "." + name : YamlLines.join("parameters", name);
+    String vAt = own.has(name) ? at + "." + name : YamlScan.join("parameters", name);
     if (v == null || v.isNull()) {
       if (p.required()) {
         throw new Bad(at + "." + name, "is required by " + method.name()
@@ -98,7 +99,7 @@ final class MergeConfigParams {
     }
 
     private String dflt(String name) {
-      return declared(name).defaultValue().orElseThrow(() -> new Bad(YamlLines.join(path, name), "is required"));
+      return declared(name).defaultValue().orElseThrow(() -> new Bad(YamlScan.join(path, name), "is required"));
     }
 
     @Override
@@ -108,7 +109,7 @@ final class MergeConfigParams {
         return Boolean.parseBoolean(dflt(key));
       }
       if (!v.isBoolean()) {
-        throw new Bad(YamlLines.join(path, key), "must be true or false, got " + show(v));
+        throw new Bad(YamlScan.join(path, key), "must be true or false, got " + show(v));
       }
       return v.booleanValue();
     }
@@ -119,7 +120,7 @@ final class MergeConfigParams {
         return uniform(key);
       }
       JsonNode v = node.get(key);
-      return v == null || v.isNull() ? Double.parseDouble(dflt(key)) : scalar(v, YamlLines.join(path, key));
+      return v == null || v.isNull() ? Double.parseDouble(dflt(key)) : scalar(v, YamlScan.join(path, key));
     }
 
     @Override
@@ -129,7 +130,7 @@ final class MergeConfigParams {
         return Long.parseLong(dflt(key));
       }
       if (!v.canConvertToExactIntegral() || !v.canConvertToLong()) {
-        throw new Bad(YamlLines.join(path, key), "must be an integer, got " + show(v));
+        throw new Bad(YamlScan.join(path, key), "must be an integer, got " + show(v));
       }
       return v.longValue();
     }
@@ -140,14 +141,14 @@ final class MergeConfigParams {
       if (v == null || v.isNull()) {
         return ParamValue.of(Double.parseDouble(dflt(key)));
       }
-      return MergeConfigParams.value(v, YamlLines.join(path, key));
+      return MergeConfigParams.value(v, YamlScan.join(path, key));
     }
 
     /** One value for the whole merge: the top-level one, or the per-model ones if they all agree. */
     private double uniform(String key) {
       JsonNode top = node.get(key);
-      double g = top == null || top.isNull() ? Double.NaN : scalar(top, YamlLines.join(path, key));
-      String from = YamlLines.join(path, key);
+      double g = top == null || top.isNull() ? Double.NaN : scalar(top, YamlScan.join(path, key));
+      String from = YamlScan.join(path, key);
       for (Map.Entry<String, Map.Entry<String, JsonNode>> e : modelValues) {
         if (!e.getKey().equals(key)) {
           continue;
@@ -170,7 +171,7 @@ final class MergeConfigParams {
         if (p.fixed() && r != null) {
           boolean value = Boolean.parseBoolean(p.defaultValue().orElseThrow());
           if (!r.isBoolean() || r.booleanValue() != value) {
-            throw new Bad(YamlLines.join(path, p.name()), "must be " + value + ": " + p.doc());
+            throw new Bad(YamlScan.join(path, p.name()), "must be " + value + ": " + p.doc());
           }
         }
       }
@@ -211,22 +212,22 @@ final class MergeConfigParams {
         }
         r.fieldNames().forEachRemaining(k -> {
           if (!k.equals("filter") && !k.equals("value")) {
-            throw new Bad(YamlLines.join(at, k), "unknown key (an entry has filter and value)");
+            throw new Bad(YamlScan.join(at, k), "unknown key (an entry has filter and value)");
           }
         });
         JsonNode value = r.get("value");
         if (value == null || value.isNull()) {
-          throw new Bad(YamlLines.join(at, "value"), "is required");
+          throw new Bad(YamlScan.join(at, "value"), "is required");
         }
         if (value.isArray() && !value.isEmpty() && value.get(0).isObject()) {
-          throw new Bad(YamlLines.join(at, "value"), "must be a number or a list of numbers");
+          throw new Bad(YamlScan.join(at, "value"), "must be a number or a list of numbers");
         }
         JsonNode filter = r.get("filter");
         if (filter != null && !filter.isNull() && !filter.isTextual()) {
-          throw new Bad(YamlLines.join(at, "filter"), "must be a string (a part of tensor names), got " + show(filter));
+          throw new Bad(YamlScan.join(at, "filter"), "must be a string (a part of tensor names), got " + show(filter));
         }
         String f = filter == null || filter.isNull() ? null : filter.textValue();
-        rules.add(new ParamValue.Rule(f, value(value, YamlLines.join(at, "value"))));
+        rules.add(new ParamValue.Rule(f, value(value, YamlScan.join(at, "value"))));
       }
       return new ParamValue.Filtered(rules);
     }

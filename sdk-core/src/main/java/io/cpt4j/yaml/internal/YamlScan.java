@@ -1,4 +1,4 @@
-package io.cpt4j.eval.internal.tasks;
+package io.cpt4j.yaml.internal;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
@@ -14,16 +14,17 @@ import java.util.Map;
 /**
  * One pass over a YAML document's tokens: the line of every key and value by path ({@code
  * metric_list[1].metric}), and every tagged value ({@code !function utils.process_docs}), which a
- * tree read would silently turn into a plain string. Stateless.
+ * tree read would silently turn into a plain string. The one YAML line locator: merge configs and
+ * task files name the line of a bad key with it. Stateless.
  */
-final class YamlScan {
+public final class YamlScan {
   private YamlScan() {}
 
   /** A value carrying a YAML tag. */
-  record Tag(String path, int line, String tag) {}
+  public record Tag(String path, int line, String tag) {}
 
   /** The lines by path (1-based) and the tagged values, in document order. */
-  record Result(Map<String, Integer> lines, List<Tag> tags) {}
+  public record Result(Map<String, Integer> lines, List<Tag> tags) {}
 
   private static final class Frame {
     final String prefix;
@@ -37,12 +38,12 @@ final class YamlScan {
     }
 
     String child() {
-      return array ? prefix + "[" + index + "]" : prefix.isEmpty() ? field : prefix + "." + field;
+      return array ? prefix + "[" + index + "]" : join(prefix, field);
     }
   }
 
   /** Scans {@code yaml}; empty results when it does not parse (the tree reader reports that). */
-  static Result of(byte[] yaml) {
+  public static Result of(byte[] yaml) {
     Map<String, Integer> lines = new HashMap<>();
     List<Tag> tags = new ArrayList<>();
     Deque<Frame> stack = new ArrayDeque<>();
@@ -85,5 +86,10 @@ final class YamlScan {
     if (f != null && f.array) {
       f.index++;
     }
+  }
+
+  /** {@code prefix.key}, or {@code key} at the top level: the paths {@link Result#lines()} uses. */
+  public static String join(String prefix, String key) {
+    return prefix.isEmpty() ? key : prefix + "." + key;
   }
 }
