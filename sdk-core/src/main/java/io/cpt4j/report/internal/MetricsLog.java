@@ -82,6 +82,7 @@ record MetricsLog(List<Step> steps, Map<String, List<Eval>> evals) {
             points.remove(e.step()); // a resumed run's non-finite value replaces an earlier finite one
           }
         });
+        case MetricsRecord.TaskScores t -> { } // not plotted
       }
     }
     Map<String, List<Eval>> lists = new LinkedHashMap<>();
