@@ -97,6 +97,8 @@ class TrainingTasksTest {
     assertThat(JSON.readTree(plain.resolve("run.json").toFile()).has("tasks")).isFalse();
     assertThat(JSON.readTree(plain.resolve("report.json").toFile()).has("tasks")).isFalse();
     assertThat(report.describe()).contains("task", "step 0", "words", "acc_norm");
+    assertThat(run.resolve("plots/tasks.png")).isRegularFile();
+    assertThat(plain.resolve("plots/tasks.png")).doesNotExist();
     System.out.print(report.describe());
   }
 

@@ -7,6 +7,7 @@ import io.cpt4j.report.internal.MetricsRecord.TaskScores;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -51,6 +52,27 @@ class TaskScoresLineTest {
     Files.writeString(file, "{\"step\":0,\"tokens\":0,\"tasks\":{\"arc\":{\"acc\":0.25}}}\n" + LINE + "\n");
     MetricsFile.at(file).truncateAfter(3);
     assertThat(Files.readAllLines(file)).containsExactly("{\"step\":0,\"tokens\":0,\"tasks\":{\"arc\":{\"acc\":0.25}}}");
-    assertThat(MetricsLog.of(MetricsFile.read(file)).steps()).isEmpty();
+    MetricsLog log = MetricsLog.of(MetricsFile.read(file));
+    assertThat(log.steps()).isEmpty();
+    assertThat(log.evals()).isEmpty();
+    assertThat(log.tasks()).containsOnlyKeys("arc acc");
+  }
+
+  @Test
+  void accuraciesGetATasksPlotOtherTaskMetricsDoNot() throws IOException {
+    Path file = dir.resolve("metrics.jsonl");
+    try (MetricsFile m = MetricsFile.at(file)) {
+      for (int step = 1; step <= 4; step++) {
+        m.append(new MetricsRecord.TrainingStep(step, 64L * step, 1e-3, 5.0 - step * 0.1, 1.0, false, 1.0));
+      }
+    }
+    Files.writeString(file, "{\"step\":0,\"tokens\":0,\"tasks\":{\"arc\":{\"acc\":0.25,\"acc_norm\":0.5},"
+        + "\"wiki\":{\"bits_per_byte\":1.5}}}\n" + LINE + "\n", StandardOpenOption.APPEND);
+    MetricsLog log = MetricsLog.of(MetricsFile.read(file));
+    assertThat(log.tasks()).containsOnlyKeys("arc acc", "arc acc_norm");
+    assertThat(log.tasks().get("arc acc")).extracting(MetricsLog.Eval::loss).containsExactly(0.25, 0.5);
+    List<Path> written = RunPlots.write(file, dir.resolve("plots"));
+    assertThat(written).extracting(p -> p.getFileName().toString()).contains("tasks.png", "tasks.svg");
+    assertThat(Files.readString(dir.resolve("plots/tasks.svg"))).contains("arc acc_norm");
   }
 }
