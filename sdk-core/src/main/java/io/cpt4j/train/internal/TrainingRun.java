@@ -181,7 +181,13 @@ final class TrainingRun {
     Map<String, Map<String, Double>> scores = new LinkedHashMap<>();
     try (Scorer scorer = CoreScorerProvider.borrowing(session, Scorer.Options.defaults())) {
       for (Task task : tasks) {
-        TaskResult r = task.evaluate(scorer, tokenizer, options);
+        TaskResult r;
+        try {
+          r = task.evaluate(scorer, tokenizer, options);
+        } catch (TaskException e) {
+          throw new TrainingException("step " + step + ": task '" + task.name() + "' cannot be scored: "
+              + e.getMessage(), e);
+        }
         scores.put(r.name(), r.metrics());
       }
     }
