@@ -173,6 +173,25 @@ public final class ContinualPretrainer {
     return this;
   }
 
+  /**
+   * Evaluation tasks ({@link io.cpt4j.eval.Task#read task YAML or minimal JSONL files}) scored with
+   * the live model at step 0 and every {@link #evaluateEvery} steps; the report gives each metric's
+   * step-0 and final value. Added after those given before. The files are read before training
+   * starts: a bad file stops the run before any step.
+   */
+  public ContinualPretrainer evaluateTasks(Path... files) {
+    for (Path f : files) {
+      config.task(f);
+    }
+    return this;
+  }
+
+  /** Documents scored per task at each evaluation, the first ones (0, the default = all). */
+  public ContinualPretrainer taskLimit(int documentsPerTask) {
+    config.taskLimit(documentsPerTask);
+    return this;
+  }
+
   public ContinualPretrainer evaluateEvery(long stepsBetween) {
     config.evaluateEvery(stepsBetween);
     return this;

@@ -6,7 +6,9 @@ import io.cpt4j.data.Mixture;
 import io.cpt4j.data.Source;
 import java.nio.file.Path;
 import java.util.Collections;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -56,6 +58,8 @@ public final class RunConfig {
   private final String backend;
   private final Map<String, Source> validation;
   private final long validationTokens;
+  private final List<Path> tasks;
+  private final int taskLimit;
   private final long evaluateEvery;
   private final long checkpointEvery;
   private final int keepLastCheckpoints;
@@ -81,6 +85,8 @@ public final class RunConfig {
     backend = b.backend;
     validation = Collections.unmodifiableMap(new LinkedHashMap<>(b.validation));
     validationTokens = b.validationTokens;
+    tasks = List.copyOf(b.tasks);
+    taskLimit = b.taskLimit;
     evaluateEvery = b.evaluateEvery;
     checkpointEvery = b.checkpointEvery;
     keepLastCheckpoints = b.keepLastCheckpoints;
@@ -150,6 +156,15 @@ public final class RunConfig {
   /** Input positions evaluated per validation set (0 = default). */
   public long validationTokens() { return validationTokens; }
 
+  /**
+   * Evaluation task files ({@link io.cpt4j.eval.Task#read task YAML or minimal JSONL}), scored with
+   * the live model at step 0 and at every evaluation, in this order (unmodifiable; default none).
+   */
+  public List<Path> tasks() { return tasks; }
+
+  /** Documents scored per task at each evaluation, the first ones (0, the default = all). */
+  public int taskLimit() { return taskLimit; }
+
   /** Steps between evaluations (0 = default). */
   public long evaluateEvery() { return evaluateEvery; }
 
@@ -200,7 +215,7 @@ public final class RunConfig {
         && microBatchTokens == c.microBatchTokens && optimizer.equals(c.optimizer) && precision == c.precision
         && activationCheckpointing == c.activationCheckpointing && backend.equals(c.backend)
         && validation.equals(c.validation) && validationTokens == c.validationTokens
-        && evaluateEvery == c.evaluateEvery && checkpointEvery == c.checkpointEvery
+        && tasks.equals(c.tasks) && taskLimit == c.taskLimit && evaluateEvery == c.evaluateEvery && checkpointEvery == c.checkpointEvery
         && keepLastCheckpoints == c.keepLastCheckpoints && seed == c.seed && Objects.equals(output, c.output)
         && Objects.equals(dataCache, c.dataCache) && maxBadSteps == c.maxBadSteps
         && specialTokens == c.specialTokens;
@@ -210,7 +225,7 @@ public final class RunConfig {
   public int hashCode() {
     return Objects.hash(base, tokenizer, schedule, mixture, tokens, steps, sequenceLength, batchTokens,
         microBatchTokens, optimizer, precision, activationCheckpointing, backend, validation, validationTokens,
-        evaluateEvery, checkpointEvery, keepLastCheckpoints, seed, output, dataCache, maxBadSteps, specialTokens);
+        tasks, taskLimit, evaluateEvery, checkpointEvery, keepLastCheckpoints, seed, output, dataCache, maxBadSteps, specialTokens);
   }
 
   @Override
@@ -219,8 +234,8 @@ public final class RunConfig {
         + ", tokens=" + tokens + ", steps=" + steps + ", sequenceLength=" + sequenceLength + ", batchTokens="
         + batchTokens + ", microBatchTokens=" + microBatchTokens + ", optimizer=" + optimizer + ", precision="
         + precision + ", activationCheckpointing=" + activationCheckpointing + ", backend=" + backend
-        + ", validation=" + validation + ", validationTokens=" + validationTokens + ", evaluateEvery="
-        + evaluateEvery + ", checkpointEvery=" + checkpointEvery + ", keepLastCheckpoints=" + keepLastCheckpoints
+        + ", validation=" + validation + ", validationTokens=" + validationTokens + ", tasks=" + tasks + ", taskLimit=" + taskLimit
+        + ", evaluateEvery=" + evaluateEvery + ", checkpointEvery=" + checkpointEvery + ", keepLastCheckpoints=" + keepLastCheckpoints
         + ", seed=" + seed + ", output=" + output + ", dataCache=" + dataCache + ", maxBadSteps=" + maxBadSteps
         + ", specialTokens=" + specialTokens + "]";
   }
@@ -230,7 +245,7 @@ public final class RunConfig {
    * optimizer {@link AdamW#defaults()}, precision {@link Precision#FP32}, backend {@code "cpu"},
    * {@code specialTokens} true. Unset paths, schedule and mixture are null; unset numbers are 0 and
    * resolved when the run starts (see {@link RunConfig}); seed 0; activation checkpointing off; no
-   * validation sets. Each setter is named after the {@link RunConfig} accessor that documents the
+   * validation sets and no tasks. Each setter is named after the {@link RunConfig} accessor that documents the
    * field; setters check only what is required to be non-null, the run checks the rest.
    * Not thread-safe; {@link #build()} may be called any number of times (each value is independent of
    * later changes).
@@ -251,6 +266,8 @@ public final class RunConfig {
     private String backend = "cpu";
     private final Map<String, Source> validation = new LinkedHashMap<>();
     private long validationTokens;
+    private final List<Path> tasks = new ArrayList<>();
+    private int taskLimit;
     private long evaluateEvery;
     private long checkpointEvery;
     private int keepLastCheckpoints;
@@ -278,6 +295,8 @@ public final class RunConfig {
       backend = c.backend;
       validation.putAll(c.validation);
       validationTokens = c.validationTokens;
+      tasks.addAll(c.tasks);
+      taskLimit = c.taskLimit;
       evaluateEvery = c.evaluateEvery;
       checkpointEvery = c.checkpointEvery;
       keepLastCheckpoints = c.keepLastCheckpoints;
@@ -332,6 +351,20 @@ public final class RunConfig {
     }
 
     public Builder validationTokens(long n) { this.validationTokens = n; return this; }
+
+    /** Replaces the evaluation task files with {@code files}, in order. */
+    public Builder tasks(List<Path> files) {
+      List<Path> copy = new ArrayList<>();
+      files.forEach(f -> copy.add(Objects.requireNonNull(f, "task file")));
+      tasks.clear();
+      tasks.addAll(copy);
+      return this;
+    }
+
+    /** Adds the evaluation task file {@code file}, scored after those added before it. */
+    public Builder task(Path file) { tasks.add(Objects.requireNonNull(file, "task file")); return this; }
+
+    public Builder taskLimit(int documentsPerTask) { this.taskLimit = documentsPerTask; return this; }
     public Builder evaluateEvery(long stepsBetween) { this.evaluateEvery = stepsBetween; return this; }
     public Builder checkpointEvery(long stepsBetween) { this.checkpointEvery = stepsBetween; return this; }
     public Builder keepLastCheckpoints(int k) { this.keepLastCheckpoints = k; return this; }

@@ -27,7 +27,7 @@ class RunConfigBuilderTest {
         .steps(7).sequenceLength(16).batchTokens(64).microBatchTokens(32)
         .optimizer(AdamW.builder().weightDecay(0.01).build()).precision(Precision.FP16_MIXED)
         .activationCheckpointing(true).backend("cpu:3").validation("code", CODE).validationTokens(128)
-        .evaluateEvery(2).checkpointEvery(3).keepLastCheckpoints(4).seed(5).output(Path.of("out"))
+        .task(Path.of("arc.yaml")).taskLimit(50).evaluateEvery(2).checkpointEvery(3).keepLastCheckpoints(4).seed(5).output(Path.of("out"))
         .dataCache(Path.of("cache")).maxBadSteps(6).specialTokens(false).build();
   }
 
@@ -45,6 +45,8 @@ class RunConfigBuilderTest {
     assertThat(d.specialTokens()).isTrue();
     assertThat(d.activationCheckpointing()).isFalse();
     assertThat(d.validation()).isEmpty();
+    assertThat(d.tasks()).isEmpty();
+    assertThat(d.taskLimit()).isZero();
     assertThat(List.of(d.tokens(), d.steps(), (long) d.sequenceLength(), d.batchTokens(), d.microBatchTokens(),
         d.validationTokens(), d.evaluateEvery(), d.checkpointEvery(), (long) d.keepLastCheckpoints(), d.seed(),
         (long) d.maxBadSteps())).containsOnly(0L);
@@ -94,7 +96,8 @@ class RunConfigBuilderTest {
         .data(CODE).tokens(c.tokens()).steps(c.steps()).sequenceLength(c.sequenceLength())
         .batchTokens(c.batchTokens()).microBatchTokens(c.microBatchTokens()).optimizer(c.optimizer())
         .precision(c.precision()).activationCheckpointing(true).backend(c.backend()).validateOn("code", CODE)
-        .validationTokens(c.validationTokens()).evaluateEvery(c.evaluateEvery()).checkpointEvery(c.checkpointEvery())
+        .validationTokens(c.validationTokens()).evaluateTasks(Path.of("arc.yaml")).taskLimit(c.taskLimit())
+        .evaluateEvery(c.evaluateEvery()).checkpointEvery(c.checkpointEvery())
         .keepLastCheckpoints(c.keepLastCheckpoints()).seed(c.seed()).output(c.output()).dataCache(c.dataCache())
         .maxBadSteps(c.maxBadSteps()).specialTokens(false);
     assertThat(p.config()).isEqualTo(c);

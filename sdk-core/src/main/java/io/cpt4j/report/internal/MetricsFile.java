@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cpt4j.files.AtomicFiles;
 import io.cpt4j.report.internal.MetricsRecord.Evaluation;
+import io.cpt4j.report.internal.MetricsRecord.TaskScores;
 import io.cpt4j.report.internal.MetricsRecord.TrainingStep;
 import io.cpt4j.train.TrainingException;
 import java.io.BufferedReader;
@@ -41,7 +42,8 @@ import org.slf4j.LoggerFactory;
  *   <li>A line with {@code loss} is a {@link TrainingStep} ({@code step}, {@code tokens},
  *       {@code lr}, {@code loss}, {@code grad_norm}, optional {@code skipped} (default false) and
  *       {@code loss_scale} (default 1.0)); a line with an {@code eval} object is an {@link
- *       Evaluation}. A line with both yields both. Lines of other kinds, unknown fields and blank
+ *       Evaluation}; a line with a {@code tasks} object of objects is a {@link TaskScores}. A line
+ *       with several yields each. Lines of other kinds, unknown fields and blank
  *       lines are ignored, so files of later versions still read.
  *   <li>Numbers may be JSON numbers, {@code NaN}/{@code Infinity} literals, the strings written for
  *       them ({@code "NaN"}) or null (NaN); a missing {@code lr}, {@code loss} or {@code grad_norm}
@@ -160,6 +162,13 @@ public final class MetricsFile implements AutoCloseable {
         ObjectNode eval = o.putObject("eval");
         e.losses().forEach(eval::put);
       }
+      case TaskScores t -> {
+        ObjectNode tasks = o.putObject("tasks");
+        t.tasks().forEach((name, metrics) -> {
+          ObjectNode task = tasks.putObject(name);
+          metrics.forEach(task::put);
+        });
+      }
     }
     try {
       return JSON.writeValueAsString(o);
@@ -225,12 +234,16 @@ public final class MetricsFile implements AutoCloseable {
     if (eval != null && !eval.isObject()) {
       throw new IllegalArgumentException("\"eval\" must be an object of set name to loss");
     }
-    if (!training && eval == null) {
+    JsonNode tasks = node.get("tasks");
+    if (tasks != null && !tasks.isObject()) {
+      throw new IllegalArgumentException("\"tasks\" must be an object of task name to metrics");
+    }
+    if (!training && eval == null && tasks == null) {
       return new Line(text, truncationStep, List.of());
     }
     long step = whole(node, "step");
     long tokens = whole(node, "tokens");
-    List<MetricsRecord> records = new ArrayList<>(2);
+    List<MetricsRecord> records = new ArrayList<>(3);
     if (training) {
       JsonNode skipped = node.get("skipped");
       JsonNode lossScale = node.get("loss_scale");
@@ -244,6 +257,20 @@ public final class MetricsFile implements AutoCloseable {
         losses.put(e.getKey(), number(e.getValue(), "eval." + e.getKey()));
       }
       records.add(new Evaluation(step, tokens, losses));
+    }
+    if (tasks != null) {
+      Map<String, Map<String, Double>> scores = new LinkedHashMap<>();
+      for (Map.Entry<String, JsonNode> t : tasks.properties()) {
+        if (!t.getValue().isObject()) {
+          throw new IllegalArgumentException("\"tasks." + t.getKey() + "\" must be an object of metric name to value");
+        }
+        Map<String, Double> metrics = new LinkedHashMap<>();
+        for (Map.Entry<String, JsonNode> m : t.getValue().properties()) {
+          metrics.put(m.getKey(), number(m.getValue(), "tasks." + t.getKey() + "." + m.getKey()));
+        }
+        scores.put(t.getKey(), metrics);
+      }
+      records.add(new TaskScores(step, tokens, scores));
     }
     return new Line(text, truncationStep, List.copyOf(records));
   }

@@ -28,13 +28,26 @@ import java.util.TreeMap;
  *
  * @param steps training lines in step order, each step once
  * @param evals per validation set (in order of first appearance), its points in step order
+ * @param tasks per task metric scored in [0, 1] (accuracies and exact match), named {@code "TASK
+ *     METRIC"} in order of first appearance, its points in step order (the value as {@link
+ *     Eval#loss()}), by the same rules as {@code evals}
  */
-record MetricsLog(List<Step> steps, Map<String, List<Eval>> evals) {
+record MetricsLog(List<Step> steps, Map<String, List<Eval>> evals, Map<String, List<Eval>> tasks) {
   MetricsLog {
     steps = List.copyOf(steps);
+    evals = copy(evals);
+    tasks = copy(tasks);
+  }
+
+  private static Map<String, List<Eval>> copy(Map<String, List<Eval>> series) {
     Map<String, List<Eval>> copy = new LinkedHashMap<>();
-    evals.forEach((name, points) -> copy.put(name, List.copyOf(points)));
-    evals = Collections.unmodifiableMap(copy);
+    series.forEach((name, points) -> copy.put(name, List.copyOf(points)));
+    return Collections.unmodifiableMap(copy);
+  }
+
+  /** Whether a task metric is a fraction in [0, 1], drawn on the tasks plot. */
+  static boolean isFraction(String metric) {
+    return metric.startsWith("acc") || metric.equals("exact_match");
   }
 
   /** One training line. {@code loss} and {@code lr} are NaN where the line had no finite value. */
@@ -71,21 +84,34 @@ record MetricsLog(List<Step> steps, Map<String, List<Eval>> evals) {
   static MetricsLog of(List<MetricsRecord> records) {
     TreeMap<Long, Step> steps = new TreeMap<>();
     Map<String, TreeMap<Long, Eval>> evals = new LinkedHashMap<>();
+    Map<String, TreeMap<Long, Eval>> tasks = new LinkedHashMap<>();
     for (MetricsRecord r : records) {
       switch (r) {
         case TrainingStep s -> steps.put(s.step(), new Step(s.step(), s.tokens(), s.lr(), s.loss(), s.skipped()));
-        case Evaluation e -> e.losses().forEach((name, loss) -> {
-          TreeMap<Long, Eval> points = evals.computeIfAbsent(name, k -> new TreeMap<>());
-          if (Double.isFinite(loss)) {
-            points.put(e.step(), new Eval(e.step(), e.tokens(), loss));
-          } else {
-            points.remove(e.step()); // a resumed run's non-finite value replaces an earlier finite one
+        case Evaluation e -> e.losses().forEach((name, loss) -> put(evals, name, new Eval(e.step(), e.tokens(), loss)));
+        case MetricsRecord.TaskScores t -> t.tasks().forEach((task, scores) -> scores.forEach((metric, v) -> {
+          if (isFraction(metric)) {
+            put(tasks, task + " " + metric, new Eval(t.step(), t.tokens(), v));
           }
-        });
+        }));
       }
     }
+    return new MetricsLog(new ArrayList<>(steps.values()), lists(evals), lists(tasks));
+  }
+
+  /** Adds {@code point} to the series {@code name}; a non-finite value removes its step's point. */
+  private static void put(Map<String, TreeMap<Long, Eval>> series, String name, Eval point) {
+    TreeMap<Long, Eval> points = series.computeIfAbsent(name, k -> new TreeMap<>());
+    if (Double.isFinite(point.loss())) {
+      points.put(point.step(), point);
+    } else {
+      points.remove(point.step()); // a resumed run's non-finite value replaces an earlier finite one
+    }
+  }
+
+  private static Map<String, List<Eval>> lists(Map<String, TreeMap<Long, Eval>> series) {
     Map<String, List<Eval>> lists = new LinkedHashMap<>();
-    evals.forEach((name, points) -> lists.put(name, new ArrayList<>(points.values())));
-    return new MetricsLog(new ArrayList<>(steps.values()), lists);
+    series.forEach((name, points) -> lists.put(name, new ArrayList<>(points.values())));
+    return lists;
   }
 }

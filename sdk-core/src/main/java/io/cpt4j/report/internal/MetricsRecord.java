@@ -5,7 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * One line of a run's {@code metrics.jsonl}, typed. There are two kinds, each written by the trainer
+ * One line of a run's {@code metrics.jsonl}, typed. There are three kinds, each written by the trainer
  * and read back by resume, the report and the plots through {@link MetricsFile}:
  *
  * <ul>
@@ -13,7 +13,9 @@ import java.util.Map;
  *       {@code {"step":1,"tokens":64,"lr":0.0,"loss":5.68,"grad_norm":1.33,"skipped":false}}, with
  *       {@code "loss_scale"} appended when it is not 1.0 (dynamic FP16 loss scaling);
  *   <li>{@link Evaluation}, one per evaluation (step 0 and every {@code evaluate_every} steps):
- *       {@code {"step":0,"tokens":0,"eval":{"code":5.72,"general":5.61}}}.
+ *       {@code {"step":0,"tokens":0,"eval":{"code":5.72,"general":5.61}}};
+ *   <li>{@link TaskScores}, one per evaluation of a run with tasks, after its {@link Evaluation}:
+ *       {@code {"step":0,"tokens":0,"tasks":{"arc":{"acc":0.5,"acc_norm":0.25}}}}.
  * </ul>
  *
  * <p>Non-finite numbers are written as the strings {@code "NaN"}, {@code "Infinity"} and
@@ -65,6 +67,37 @@ public sealed interface MetricsRecord {
         copy.put(name, loss);
       });
       losses = Collections.unmodifiableMap(copy);
+    }
+  }
+
+  /**
+   * The task metrics of one evaluation.
+   *
+   * @param step the step after which the evaluation ran (0: the base model)
+   * @param tokens training tokens seen at that point
+   * @param tasks per task, in the order written, its metrics in the order written (a value may be
+   *     non-finite). Copied into unmodifiable maps that keep these orders.
+   */
+  record TaskScores(long step, long tokens, Map<String, Map<String, Double>> tasks) implements MetricsRecord {
+    public TaskScores {
+      requireWhole("step", step);
+      requireWhole("tokens", tokens);
+      Map<String, Map<String, Double>> copy = new LinkedHashMap<>();
+      tasks.forEach((name, metrics) -> {
+        Map<String, Double> m = new LinkedHashMap<>();
+        if (name == null || metrics == null) {
+          throw new IllegalArgumentException("task scores must not contain null, got " + name + "=" + metrics);
+        }
+        metrics.forEach((metric, value) -> {
+          if (metric == null || value == null) {
+            throw new IllegalArgumentException("task '" + name + "' scores must not contain null, got " + metric + "="
+                + value);
+          }
+          m.put(metric, value);
+        });
+        copy.put(name, Collections.unmodifiableMap(m));
+      });
+      tasks = Collections.unmodifiableMap(copy);
     }
   }
 

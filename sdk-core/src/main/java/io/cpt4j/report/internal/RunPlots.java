@@ -43,6 +43,9 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
  *       stability gap (a temporary rise above it after re-warming) are visible. Written only when the file
  *       has evaluation lines.
  *   <li>{@code lr}: the learning rate of every step (skipped ones included).
+ *   <li>{@code tasks}: every task's accuracies (and exact match) per evaluation, each with a dashed
+ *       line at its step-0 value, as {@code validation} draws losses. Written only when the file has
+ *       task lines with such metrics.
  * </ul>
  *
  * Series of more than {@value #MAX_POINTS} steps are thinned to every k-th step (the smoothed line
@@ -72,7 +75,7 @@ public final class RunPlots {
 
   /**
    * Reads {@code metricsJsonl} and writes {@code loss}, {@code validation} (when there are
-   * evaluations) and {@code lr} as {@code .png} and {@code .svg} into {@code plotsDir}, creating it.
+   * evaluations), {@code lr} and {@code tasks} (when there are task scores) as {@code .png} and {@code .svg} into {@code plotsDir}, creating it.
    *
    * @return the files written, in that order
    * @throws TrainingException when the file is missing, unreadable or malformed (other than a cut
@@ -92,11 +95,16 @@ public final class RunPlots {
       Files.createDirectories(plotsDir);
       save(lossChart(lossSteps, log.evals(), axis), plotsDir, "loss", written);
       if (log.evals().values().stream().anyMatch(points -> !points.isEmpty())) {
-        save(validationChart(log.evals(), log.maxTokens(), axis), plotsDir, "validation", written);
+        save(stepZeroChart("Validation loss (dashed: loss at step 0)", "loss (nats per token)", log.evals(),
+            log.maxTokens(), axis), plotsDir, "validation", written);
       }
       List<Step> lrSteps = log.steps().stream().filter(s -> Double.isFinite(s.lr())).toList();
       if (!lrSteps.isEmpty()) {
         save(lrChart(lrSteps, axis), plotsDir, "lr", written);
+      }
+      if (log.tasks().values().stream().anyMatch(points -> !points.isEmpty())) {
+        save(stepZeroChart("Task accuracy (dashed: at step 0)", "accuracy", log.tasks(), log.maxTokens(), axis),
+            plotsDir, "tasks", written);
       }
     } catch (IOException e) {
       throw new TrainingException("cannot write plots to " + plotsDir + ": " + e.getMessage(), e);
@@ -131,7 +139,9 @@ public final class RunPlots {
     return chart("Training and validation loss", axis, "loss (nats per token)", lines);
   }
 
-  private static XYChart validationChart(Map<String, List<Eval>> evals, long maxTokens, TokenAxis axis) {
+  /** Each series as a line with markers and, in its colour, a dashed horizontal line at its step-0 value. */
+  private static XYChart stepZeroChart(String title, String yTitle, Map<String, List<Eval>> evals, long maxTokens,
+      TokenAxis axis) {
     List<Line> lines = new ArrayList<>();
     int i = 0;
     for (Map.Entry<String, List<Eval>> set : evals.entrySet()) {
@@ -147,7 +157,7 @@ public final class RunPlots {
             colour, 1.5f, true, false));
       }
     }
-    return chart("Validation loss (dashed: loss at step 0)", axis, "loss (nats per token)", lines);
+    return chart(title, axis, yTitle, lines);
   }
 
   private static XYChart lrChart(List<Step> steps, TokenAxis axis) {

@@ -13,6 +13,7 @@ import io.cpt4j.eval.SetReport;
 import io.cpt4j.eval.ValidationCurve;
 import io.cpt4j.report.internal.MetricsRecord;
 import io.cpt4j.train.RunConfig;
+import io.cpt4j.train.TaskChange;
 import io.cpt4j.train.TrainingReport;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -40,7 +41,8 @@ final class Reports {
     stats.sources().forEach((name, s) -> perSource.put(name, s.tokens()));
     Path plots = dir.plots();
     Plotting.write(dir.metricsFile(), plots);
-    TrainingReport report = new TrainingReport(dir.root(), dir.finalModel(), session.steps(), tokens, skipped, lastLoss, eval, perSource, seconds, plots);
+    TrainingReport report = new TrainingReport(dir.root(), dir.finalModel(), session.steps(), tokens, skipped, lastLoss, eval, perSource, seconds, plots,
+        taskChanges(metrics));
     dir.writeJson(dir.root().resolve("report.json"), json(report, stats));
     return report;
   }
@@ -64,6 +66,26 @@ final class Reports {
     return new ArrayList<>(curves.values());
   }
 
+  /**
+   * Per task and metric, in first-seen order, the value of the first task line (step 0) and of the
+   * last one.
+   */
+  static List<TaskChange> taskChanges(List<MetricsRecord> metrics) {
+    Map<String, Map<String, double[]>> values = new LinkedHashMap<>();
+    for (MetricsRecord line : metrics) {
+      if (line instanceof MetricsRecord.TaskScores t) {
+        t.tasks().forEach((task, scores) -> scores.forEach((metric, v) -> {
+          double[] firstLast = values.computeIfAbsent(task, k -> new LinkedHashMap<>())
+              .computeIfAbsent(metric, k -> new double[] {v, v});
+          firstLast[1] = v;
+        }));
+      }
+    }
+    List<TaskChange> changes = new ArrayList<>();
+    values.forEach((task, scores) -> scores.forEach((metric, v) -> changes.add(new TaskChange(task, metric, v[0], v[1]))));
+    return changes;
+  }
+
   private static ObjectNode json(TrainingReport r, SamplerStats stats) {
     ObjectNode o = RunConfigCodec.JSON.createObjectNode();
     o.put("run_directory", r.runDirectory().toString());
@@ -82,6 +104,13 @@ final class Reports {
       gap.put("max_rise", s.gap().maxRise()).put("max_rise_step", s.gap().maxRiseStep())
           .put("recovered", s.gap().recovered()).put("description", s.gap().describe());
       s.gap().recoveredStep().ifPresent(v -> gap.put("recovered_step", v));
+    }
+    if (!r.tasks().isEmpty()) {
+      ObjectNode tasks = o.putObject("tasks");
+      for (TaskChange t : r.tasks()) {
+        ObjectNode task = tasks.has(t.task()) ? (ObjectNode) tasks.get(t.task()) : tasks.putObject(t.task());
+        task.putObject(t.metric()).put("initial", t.initial()).put("final", t.last()).put("change", t.change());
+      }
     }
     ObjectNode src = o.putObject("tokens_per_source");
     r.tokensPerSource().forEach(src::put);

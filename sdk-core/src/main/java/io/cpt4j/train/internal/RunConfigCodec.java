@@ -35,7 +35,7 @@ final class RunConfigCodec {
   static final ObjectMapper JSON = new ObjectMapper();
   private static final Set<String> TOP = Set.of("base", "tokenizer", "schedule", "mixture", "tokens", "steps",
       "sequence_length", "batch_tokens", "micro_batch_tokens", "optimizer", "precision", "activation_checkpointing",
-      "backend", "validation", "validation_tokens", "evaluate_every", "checkpoint_every", "keep_last_checkpoints",
+      "backend", "validation", "validation_tokens", "tasks", "task_limit", "evaluate_every", "checkpoint_every", "keep_last_checkpoints",
       "seed", "output", "data_cache", "max_bad_steps",
       "special_tokens");
 
@@ -99,6 +99,8 @@ final class RunConfigCodec {
     ifText(root, "backend", b::backend);
     b.validation(validation);
     ifNumber(root, "validation_tokens", b::validationTokens);
+    b.tasks(tasks(root.path("tasks"), dir));
+    ifNumber(root, "task_limit", n -> b.taskLimit((int) n));
     ifNumber(root, "evaluate_every", b::evaluateEvery);
     ifNumber(root, "checkpoint_every", b::checkpointEvery);
     ifNumber(root, "keep_last_checkpoints", n -> b.keepLastCheckpoints((int) n));
@@ -131,6 +133,13 @@ final class RunConfigCodec {
     ObjectNode val = o.putObject("validation");
     c.validation().forEach((name, s) -> val.set(name, source(s)));
     o.put("validation_tokens", c.validationTokens());
+    if (!c.tasks().isEmpty()) { // written only when set, so the run.json of a run without tasks is unchanged
+      var files = o.putArray("tasks");
+      c.tasks().forEach(f -> files.add(str(f)));
+    }
+    if (c.taskLimit() != 0) {
+      o.put("task_limit", c.taskLimit());
+    }
     o.put("evaluate_every", c.evaluateEvery());
     o.put("checkpoint_every", c.checkpointEvery());
     o.put("keep_last_checkpoints", c.keepLastCheckpoints());
@@ -384,6 +393,21 @@ final class RunConfigCodec {
   private static String text(JsonNode node, String key, String fallback) {
     JsonNode v = node.get(key);
     return v == null || v.isNull() ? fallback : v.asText();
+  }
+
+  /** The task files under {@code tasks}: a list of paths (or one path), relative to {@code dir}. */
+  private static List<Path> tasks(JsonNode node, Path dir) {
+    if (node.isMissingNode() || node.isNull()) {
+      return List.of();
+    }
+    List<Path> files = new ArrayList<>();
+    for (JsonNode f : node.isArray() ? node : List.of(node)) {
+      if (!f.isTextual() || f.asText().isBlank()) {
+        throw new IllegalArgumentException("tasks must be a list of task files (.yaml or .jsonl), got " + node);
+      }
+      files.add(path(dir, f.asText()));
+    }
+    return files;
   }
 
   private static Path path(Path dir, String value) {

@@ -88,6 +88,9 @@ final class RunResolver {
     if (c.keepLastCheckpoints() < 0 || c.maxBadSteps() < 0 || c.validationTokens() < 0) {
       throw bad("keepLastCheckpoints", "keepLastCheckpoints, maxBadSteps and validationTokens must be >= 0");
     }
+    if (c.taskLimit() < 0) {
+      throw bad("taskLimit", "must be >= 0 (0 = every document), got " + c.taskLimit());
+    }
     String backend = c.backend();
     if (!backend.matches("cpu(:\\d+)?|gpu(:\\d+)?|auto")) {
       throw bad("backend", "must be cpu, cpu:THREADS, gpu, gpu:INDEX or auto, got '" + backend + "'");
@@ -102,6 +105,7 @@ final class RunResolver {
     return c.newBuilder().base(c.base().toAbsolutePath().normalize()).tokenizer(tokenizer.toAbsolutePath().normalize())
         .tokens(tokens).steps(steps).sequenceLength(seq).batchTokens(batch).microBatchTokens(micro).backend(backend)
         .validationTokens(valTokens).evaluateEvery(evalEvery).keepLastCheckpoints(keep).output(output).dataCache(cache)
+        .tasks(c.tasks().stream().map(f -> f.toAbsolutePath().normalize()).toList())
         .maxBadSteps(maxBad).build();
   }
 

@@ -13,7 +13,13 @@ import io.cpt4j.data.MixtureSampler;
 import io.cpt4j.data.Packing;
 import io.cpt4j.data.Source;
 import io.cpt4j.data.TokenDataset;
+import io.cpt4j.eval.Scorer;
+import io.cpt4j.eval.Task;
+import io.cpt4j.eval.TaskException;
+import io.cpt4j.eval.TaskOptions;
+import io.cpt4j.eval.TaskResult;
 import io.cpt4j.eval.internal.Validator;
+import io.cpt4j.eval.internal.scoring.CoreScorerProvider;
 import io.cpt4j.report.internal.MetricsRecord;
 import io.cpt4j.tokenize.Tokenizer;
 import io.cpt4j.train.RunConfig;
@@ -24,7 +30,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,6 +49,8 @@ final class TrainingRun {
   private final Backend backend;
   private final List<TrainingListener> listeners;
   private final RunDirectory dir;
+  private List<Task> tasks = List.of();
+  private Tokenizer tokenizer;
 
   TrainingRun(RunConfig resolved, Backend backend, List<TrainingListener> listeners) {
     this.config = resolved;
@@ -62,6 +72,7 @@ final class TrainingRun {
   /** Runs from step 0, or from {@code resumeFrom} (a complete checkpoint of this run) when not null. */
   TrainingReport run(Path resumeFrom) {
     long started = System.nanoTime();
+    tasks = readTasks(config.tasks());
     Path weights = resumeFrom != null ? resumeFrom : config.base();
     // The base lends config.json and tokenizer files to every checkpoint written; on resume the weights
     // come from the checkpoint resumed from, which a later prune may delete.
@@ -69,6 +80,7 @@ final class TrainingRun {
         Tokenizer tokenizer = Tokenizer.open(config.tokenizer());
         Datasets data = Datasets.prepare(config, tokenizer);
         TrainingSession session = backend.open(ckpt, sessionOptions())) {
+      this.tokenizer = tokenizer;
       LOG.info("cpt4j run {}: {} on {}, {} steps of {} tokens, {}", config.output(), ckpt.config().hfClass(),
           backend.description(), config.steps(), config.batchTokens(), config.mixture());
       Packing packing = data.packing();
@@ -113,21 +125,78 @@ final class TrainingRun {
         .activationCheckpointing(config.activationCheckpointing()).seed(config.seed()).build();
   }
 
-  /** Losses on every validation set, logged as one metrics line. */
+  /** Every task file, read and checked before any work, so a bad one stops the run before step 1. */
+  private static List<Task> readTasks(List<Path> files) {
+    List<Task> read = new ArrayList<>(files.size());
+    for (Path f : files) {
+      try {
+        read.add(Task.read(f));
+      } catch (TaskException e) {
+        throw new TrainingException("invalid run configuration: tasks: " + e.getMessage(), e);
+      }
+      for (Task other : read.subList(0, read.size() - 1)) {
+        if (other.name().equals(read.getLast().name())) {
+          throw new TrainingException("invalid run configuration: tasks: two tasks are named '" + other.name() + "' ("
+              + files.get(read.indexOf(other)) + ", " + f + "); metrics.jsonl and the report key tasks by name");
+        }
+      }
+    }
+    return List.copyOf(read);
+  }
+
+  /**
+   * Losses on every validation set, logged as one metrics line, then the tasks' metrics, scored
+   * with the live session, as another.
+   */
   private void evaluate(TrainingSession session, Map<String, Validator> validators, long step, long tokens) {
-    if (validators.isEmpty()) {
+    if (validators.isEmpty() && tasks.isEmpty()) {
       return;
     }
     Map<String, Double> losses = new LinkedHashMap<>();
-    validators.forEach((name, v) -> losses.put(name, v.loss(session)));
-    dir.metrics().append(new MetricsRecord.Evaluation(step, tokens, losses));
-    LOG.debug("step {}: validation {}", step, losses); // listeners and metrics.jsonl report it
+    if (!validators.isEmpty()) {
+      validators.forEach((name, v) -> losses.put(name, v.loss(session)));
+      dir.metrics().append(new MetricsRecord.Evaluation(step, tokens, losses));
+      LOG.debug("step {}: validation {}", step, losses); // listeners and metrics.jsonl report it
+    }
+    if (!tasks.isEmpty()) {
+      scoreTasks(session, step, tokens);
+    }
     if (step > 0) {
       Plotting.write(dir.metricsFile(), dir.plots());
     }
-    for (TrainingListener l : listeners) {
-      l.onEvaluation(step, tokens, losses);
+    if (!validators.isEmpty()) {
+      for (TrainingListener l : listeners) {
+        l.onEvaluation(step, tokens, losses);
+      }
     }
+  }
+
+  /**
+   * Scores every task with the live session (forward passes without autograd: the weights, the
+   * optimizer and the data order are untouched) and the run's tokenizer, and logs the metrics.
+   */
+  private void scoreTasks(TrainingSession session, long step, long tokens) {
+    TaskOptions options = config.taskLimit() > 0 ? TaskOptions.builder().limit(config.taskLimit()).build()
+        : TaskOptions.defaults();
+    Map<String, Map<String, Double>> scores = new LinkedHashMap<>();
+    try (Scorer scorer = CoreScorerProvider.borrowing(session, Scorer.Options.defaults())) {
+      for (Task task : tasks) {
+        TaskResult r;
+        try {
+          r = task.evaluate(scorer, tokenizer, options);
+        } catch (TaskException e) {
+          throw new TrainingException("step " + step + ": task '" + task.name() + "' cannot be scored: "
+              + e.getMessage(), e);
+        }
+        scores.put(r.name(), r.metrics());
+      }
+    }
+    dir.metrics().append(new MetricsRecord.TaskScores(step, tokens, scores));
+    LOG.info("step {}: tasks {}", step, scores.entrySet().stream()
+        .map(t -> t.getKey() + " " + t.getValue().entrySet().stream()
+            .map(m -> m.getKey() + " " + String.format(Locale.ROOT, "%.4f", m.getValue()))
+            .collect(Collectors.joining(", ")))
+        .collect(Collectors.joining("; ")));
   }
 
   /** The training loop from a given step to the planned end (or until the mixture stops). */

@@ -21,16 +21,23 @@ import java.util.Objects;
  * a window sharing a context continues the context's document at the positions it has alone, so it
  * gets the logits it gets alone, up to float rounding: packing changes speed, not answers.
  *
- * <p>Not thread-safe. Owns the session: {@link #close()} closes it.
+ * <p>Not thread-safe. Owns the session, and {@link #close()} closes it, unless it was made to
+ * borrow one ({@link CoreScorerProvider#borrowing}): then closing leaves the session open.
  */
 final class CheckpointScorer implements Scorer {
   private final TrainingSession session;
   private final Options options;
+  private final boolean ownsSession;
   private boolean closed;
 
   CheckpointScorer(TrainingSession session, Options options) {
+    this(session, options, true);
+  }
+
+  CheckpointScorer(TrainingSession session, Options options, boolean ownsSession) {
     this.session = Objects.requireNonNull(session, "session");
     this.options = Objects.requireNonNull(options, "options");
+    this.ownsSession = ownsSession;
   }
 
   @Override
@@ -64,7 +71,9 @@ final class CheckpointScorer implements Scorer {
   public void close() {
     if (!closed) {
       closed = true;
-      session.close();
+      if (ownsSession) {
+        session.close();
+      }
     }
   }
 }

@@ -3,6 +3,7 @@ package io.cpt4j.eval.internal.scoring;
 import io.cpt4j.backend.Backend;
 import io.cpt4j.backend.Backends;
 import io.cpt4j.backend.SessionOptions;
+import io.cpt4j.backend.TrainingSession;
 import io.cpt4j.checkpoint.Checkpoint;
 import io.cpt4j.eval.Scorer;
 import io.cpt4j.onnx.OrtModel;
@@ -30,5 +31,14 @@ public final class CoreScorerProvider implements ScorerProvider {
     try (Checkpoint checkpoint = Checkpoint.open(model)) {
       return new CheckpointScorer(on.open(checkpoint, SessionOptions.defaults()), options);
     }
+  }
+
+  /**
+   * A scorer over an open session it borrows, such as a trainer's live session: scoring runs the
+   * session's forward passes without autograd and leaves its weights, optimizer and random state as
+   * they were; closing the scorer leaves the session open (its owner closes it).
+   */
+  public static Scorer borrowing(TrainingSession session, Scorer.Options options) {
+    return new CheckpointScorer(session, Objects.requireNonNull(options, "options"), false);
   }
 }
