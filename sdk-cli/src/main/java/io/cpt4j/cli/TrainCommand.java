@@ -4,10 +4,13 @@ import io.cpt4j.train.ContinualPretrainer;
 import io.cpt4j.train.TrainingReport;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -35,11 +38,28 @@ final class TrainCommand implements Callable<Integer> {
           + " overrides the run file's backend (default: the run file's, else cpu).")
   String backend;
 
+  @Option(names = "--task", paramLabel = "FILE",
+      description = "Also score this task (YAML or JSONL, see 'cpt4j eval') at every evaluation; repeatable,"
+          + " added to the run file's tasks.")
+  List<Path> tasks = new ArrayList<>();
+
+  @Option(names = "--task-limit", paramLabel = "N", description = "Score only the first N documents of each task.")
+  Integer taskLimit;
+
   @Override
   public Integer call() {
     ContinualPretrainer cpt = ContinualPretrainer.fromYaml(runFile);
     if (backend != null) {
       cpt.backend(backend);
+    }
+    if (!tasks.isEmpty()) {
+      cpt.evaluateTasks(tasks.toArray(Path[]::new));
+    }
+    if (taskLimit != null) {
+      if (taskLimit < 1) {
+        throw new ParameterException(spec.commandLine(), "--task-limit must be >= 1, got " + taskLimit);
+      }
+      cpt.taskLimit(taskLimit);
     }
     TrainingReport report = cpt.listener(new ConsoleProgress(System.err, ProgressLine.stderrIsTerminal())).train();
     PrintWriter out = spec.commandLine().getOut();

@@ -96,4 +96,17 @@ class TrainCommandTest {
     assertThat(auto.exitCode()).as(auto.err()).isZero();
     assertThat(Files.readString(tmp.resolve("gpu/run.json"))).contains("\"backend\"");
   }
+
+  @Test
+  void scoresTasksGivenOnTheCommandLine() throws IOException {
+    Path run = runFile("tasks", 2);
+    Path task = Files.writeString(tmp.resolve("hello.jsonl"), """
+        {"context": "hello", "choices": ["world", "hello"], "gold": 0}
+        {"context": "hello world", "choices": ["hello", "world"], "gold": 1}
+        """);
+    Cli.Result r = Cli.run("train", run.toString(), "--task", task.toString(), "--task-limit", "2");
+    assertThat(r.exitCode()).as(r.err()).isZero();
+    assertThat(r.out()).contains("hello").contains("acc");
+    assertThat(Files.readString(tmp.resolve("tasks/metrics.jsonl"))).contains("\"tasks\":{\"hello\":{\"acc\":");
+  }
 }
