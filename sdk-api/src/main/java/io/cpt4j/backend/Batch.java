@@ -85,6 +85,17 @@ public record Batch(int rows, int length, int[] inputIds, int[] targets, float[]
     return new Batch(rows, length, in, tg, w, new int[rows * length]);
   }
 
+  /**
+   * Checks a shared-prefix map for this batch ({@link TrainingSession#tokenScores(Batch, int[])}):
+   * every document id indexes {@code prefixOf}, and a document with a prefix ({@code prefixOf[d] >=
+   * 0}) comes after that prefix in the same row, the prefix itself having none.
+   *
+   * @throws IllegalArgumentException naming the document otherwise
+   */
+  public void checkPrefixOf(int[] prefixOf) {
+    SharedPrefixes.check(this, java.util.Objects.requireNonNull(prefixOf, "prefixOf"));
+  }
+
   /** A copy with other document ids (packing several documents into a row). */
   public Batch withDocumentIds(int[] ids) {
     return new Batch(rows, length, inputIds, targets, weights, ids);
