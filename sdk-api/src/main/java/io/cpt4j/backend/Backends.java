@@ -59,6 +59,26 @@ public final class Backends {
     return b;
   }
 
+  /**
+   * The backend a spec names, as run files and the CLI write it: {@code cpu} (one thread per core),
+   * {@code cpu:THREADS}, {@code gpu} (device 0), {@code gpu:INDEX} or {@code auto}.
+   *
+   * @throws IllegalArgumentException if {@code spec} is none of these
+   * @throws BackendException if the named backend is missing or unavailable
+   */
+  public static Backend of(String spec) {
+    if (spec == null || !spec.matches("cpu(:\\d+)?|gpu(:\\d+)?|auto")) {
+      throw new IllegalArgumentException("backend must be cpu, cpu:THREADS, gpu, gpu:INDEX or auto, got '" + spec + "'");
+    }
+    String[] parts = spec.split(":");
+    int arg = parts.length > 1 ? Integer.parseInt(parts[1]) : 0;
+    return switch (parts[0]) {
+      case "cpu" -> cpu(arg);
+      case "gpu" -> gpu(arg);
+      default -> auto();
+    };
+  }
+
   /** Names of the registered providers, e.g. [cpu]. */
   public static List<String> registered() {
     List<String> names = new ArrayList<>();

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -65,7 +66,7 @@ final class EvalCommand implements Callable<Integer> {
   long seed;
 
   @Option(names = "--backend", paramLabel = "SPEC", defaultValue = "cpu",
-      description = "For a checkpoint: cpu, cpu:THREADS, gpu or gpu:INDEX (default: ${DEFAULT-VALUE}).")
+      description = "For a checkpoint: cpu, cpu:THREADS, gpu, gpu:INDEX or auto (default: ${DEFAULT-VALUE}).")
   String backend;
 
   @Option(names = "--threads", paramLabel = "N", defaultValue = "0",
@@ -97,17 +98,15 @@ final class EvalCommand implements Callable<Integer> {
     for (Path t : tasks) {
       read.add(Task.read(t)); // every file is checked before the model loads
     }
-    Path tokenizerFile = model.resolve("tokenizer.json");
-    if (!Files.isRegularFile(tokenizerFile)) {
-      throw new CheckpointException(model, "no tokenizer.json: tasks are text, so the model's tokenizer is needed");
-    }
     Scorer.Options options = new Scorer.Options(!noPacking, batchTokens, threads);
-    List<TaskResult> results = new ArrayList<>();
-    try (Tokenizer tokenizer = Tokenizer.open(tokenizerFile); Scorer scorer = open(options)) {
-      for (Task task : read) {
-        results.add(evaluate(task, scorer, tokenizer));
-      }
+    TaskOptions.Builder taskOptions = TaskOptions.builder().seed(seed);
+    if (limit != null) {
+      taskOptions.limit(limit);
     }
+    if (numFewshot != null) {
+      taskOptions.numFewshot(numFewshot);
+    }
+    List<TaskResult> results = score(model, read, () -> open(options), taskOptions.build());
     PrintWriter out = spec.commandLine().getOut();
     out.print(json ? json(results) : table(results));
     out.flush();
@@ -117,40 +116,49 @@ final class EvalCommand implements Callable<Integer> {
   private Scorer open(Scorer.Options options) {
     boolean onnx = Files.isRegularFile(model.resolve("model.onnx"));
     if (onnx || backend.equals("cpu")) {
-      return Scorer.open(model, options);
-    }
-    if (backend.matches("cpu:\\d+")) {
-      return Scorer.open(model, Backends.cpu(Integer.parseInt(backend.substring(4))), options);
-    }
-    if (backend.matches("gpu(:\\d+)?")) {
-      int index = backend.length() > 3 ? Integer.parseInt(backend.substring(4)) : 0;
-      return Scorer.open(model, Backends.gpu(index), options);
-    }
-    throw new ParameterException(spec.commandLine(), "--backend must be cpu, cpu:THREADS, gpu or gpu:INDEX, got '"
-        + backend + "'");
-  }
-
-  private TaskResult evaluate(Task task, Scorer scorer, Tokenizer tokenizer) {
-    TaskOptions.Builder b = TaskOptions.builder().seed(seed);
-    if (limit != null) {
-      b.limit(limit);
-    }
-    if (numFewshot != null) {
-      b.numFewshot(numFewshot);
-    }
-    ProgressBar[] bar = new ProgressBar[1];
-    if (ProgressLine.stderrIsTerminal()) {
-      b.progress((scored, total) -> {
-        if (bar[0] == null) {
-          bar[0] = new ProgressBarBuilder().setTaskName(task.name()).setInitialMax(total)
-              .setStyle(ProgressBarStyle.UNICODE_BLOCK).setUnit(" requests", 1).setUpdateIntervalMillis(200)
-              .setConsumer(new ConsoleProgressBarConsumer(System.err)).build();
-        }
-        bar[0].stepTo(scored);
-      });
+      return Scorer.open(model, options); // ONNX, or the CPU with --threads
     }
     try {
-      return task.evaluate(scorer, tokenizer, b.build());
+      return Scorer.open(model, Backends.of(backend), options);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), "--backend: " + e.getMessage());
+    }
+  }
+
+  /**
+   * Scores {@code tasks} on {@code model} (a checkpoint or ONNX directory with its tokenizer.json)
+   * with the scorer {@code opener} gives, each with a progress bar on a terminal; used by {@code
+   * eval} and {@code merge --eval}.
+   */
+  static List<TaskResult> score(Path model, List<Task> tasks, Supplier<Scorer> opener, TaskOptions options) {
+    Path tokenizerFile = model.resolve("tokenizer.json");
+    if (!Files.isRegularFile(tokenizerFile)) {
+      throw new CheckpointException(model, "no tokenizer.json: tasks are text, so the model's tokenizer is needed");
+    }
+    List<TaskResult> results = new ArrayList<>();
+    try (Tokenizer tokenizer = Tokenizer.open(tokenizerFile); Scorer scorer = opener.get()) {
+      for (Task task : tasks) {
+        results.add(evaluate(task, scorer, tokenizer, options));
+      }
+    }
+    return results;
+  }
+
+  private static TaskResult evaluate(Task task, Scorer scorer, Tokenizer tokenizer, TaskOptions options) {
+    if (!ProgressLine.stderrIsTerminal()) {
+      return task.evaluate(scorer, tokenizer, options);
+    }
+    ProgressBar[] bar = new ProgressBar[1];
+    TaskOptions withBar = options.newBuilder().progress((scored, total) -> {
+      if (bar[0] == null) {
+        bar[0] = new ProgressBarBuilder().setTaskName(task.name()).setInitialMax(total)
+            .setStyle(ProgressBarStyle.UNICODE_BLOCK).setUnit(" requests", 1).setUpdateIntervalMillis(200)
+            .setConsumer(new ConsoleProgressBarConsumer(System.err)).build();
+      }
+      bar[0].stepTo(scored);
+    }).build();
+    try {
+      return task.evaluate(scorer, tokenizer, withBar);
     } finally {
       if (bar[0] != null) {
         bar[0].close();

@@ -6,11 +6,9 @@ import io.cpt4j.checkpoint.TensorInfo;
 import io.cpt4j.eval.Scorer;
 import io.cpt4j.eval.Task;
 import io.cpt4j.eval.TaskOptions;
-import io.cpt4j.eval.TaskResult;
 import io.cpt4j.merge.Merge;
 import io.cpt4j.merge.MergeConfig;
 import io.cpt4j.merge.MergeReport;
-import io.cpt4j.tokenize.Tokenizer;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -92,27 +90,12 @@ final class MergeCommand implements Callable<Integer> {
     out.flush();
     if (!tasks.isEmpty()) {
       out.println();
-      out.print(EvalCommand.table(evaluate(report.directory(), tasks)));
+      TaskOptions options = evalLimit == null ? TaskOptions.defaults() : TaskOptions.builder().limit(evalLimit).build();
+      Path merged = report.directory();
+      out.print(EvalCommand.table(EvalCommand.score(merged, tasks, () -> Scorer.open(merged), options)));
       out.flush();
     }
     return 0;
-  }
-
-  /** Scores the merged model on the tasks (CPU, packed, default batch). */
-  private List<TaskResult> evaluate(Path model, List<Task> tasks) {
-    Path tokenizerFile = model.resolve("tokenizer.json");
-    if (!Files.isRegularFile(tokenizerFile)) {
-      throw new CheckpointException(model, "no tokenizer.json in the merged model, so --eval cannot encode the tasks"
-          + " (set tokenizer_source in the merge config)");
-    }
-    TaskOptions options = evalLimit == null ? TaskOptions.defaults() : TaskOptions.builder().limit(evalLimit).build();
-    List<TaskResult> results = new ArrayList<>();
-    try (Tokenizer tokenizer = Tokenizer.open(tokenizerFile); Scorer scorer = Scorer.open(model)) {
-      for (Task t : tasks) {
-        results.add(t.evaluate(scorer, tokenizer, options));
-      }
-    }
-    return results;
   }
 
   /** Bytes of tensor data the output will hold: progress measures the staging directory against it. */

@@ -1,6 +1,7 @@
 package io.cpt4j.train.internal;
 
 import io.cpt4j.backend.Backend;
+import io.cpt4j.backend.Backends;
 import io.cpt4j.checkpoint.ModelConfig;
 import io.cpt4j.spi.TrainerProvider;
 import io.cpt4j.train.RunConfig;
@@ -25,7 +26,7 @@ public final class CoreTrainerProvider implements TrainerProvider {
           + "ContinualPretrainer.resume / 'cpt4j resume', or choose another directory");
     }
     // The backend first: an unavailable one (no GPU) must not leave a run directory behind to resume.
-    Backend chosen = backend != null ? backend : TrainingRun.backendFor(resolved.backend());
+    Backend chosen = backend != null ? backend : Backends.of(resolved.backend());
     try {
       Files.createDirectories(resolved.output());
     } catch (IOException e) {

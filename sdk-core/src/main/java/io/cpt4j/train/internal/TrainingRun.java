@@ -54,19 +54,9 @@ final class TrainingRun {
 
   TrainingRun(RunConfig resolved, Backend backend, List<TrainingListener> listeners) {
     this.config = resolved;
-    this.backend = backend != null ? backend : backendFor(resolved.backend());
+    this.backend = backend != null ? backend : Backends.of(resolved.backend());
     this.listeners = listeners;
     this.dir = new RunDirectory(resolved.output());
-  }
-
-  static Backend backendFor(String spec) {
-    String[] parts = spec.split(":");
-    int arg = parts.length > 1 ? Integer.parseInt(parts[1]) : 0;
-    return switch (parts[0]) {
-      case "cpu" -> Backends.cpu(arg);
-      case "gpu" -> Backends.gpu(arg);
-      default -> Backends.auto();
-    };
   }
 
   /** Runs from step 0, or from {@code resumeFrom} (a complete checkpoint of this run) when not null. */
