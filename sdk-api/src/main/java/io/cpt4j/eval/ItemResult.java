@@ -12,7 +12,8 @@ import java.util.Objects;
  * (argmax of loglikelihood / characters of the choice, {@code acc_norm}'s prediction) and {@code
  * gold}. <b>Loglikelihood</b> has one entry (the target). <b>Rolling</b> has one entry (the sum over
  * the text's windows; greedy when every window was) and the text's {@code words} and UTF-8 {@code
- * bytes}. Ties go to the first choice, as numpy's argmax. Fields that do not apply are -1 (pred,
+ * bytes}. <b>Generation</b> ({@code generate_until}) has no loglikelihoods and its {@code generated}
+ * answer. Ties go to the first choice, as numpy's argmax. Fields that do not apply are -1 (pred,
  * predNorm, gold) or 0 (words, bytes).
  *
  * @param doc the document's index in the evaluated split (0-based)
@@ -24,22 +25,36 @@ import java.util.Objects;
  * @param gold the correct choice, or -1
  * @param words whitespace-separated words of a rolling text (the harness's {@code re.split(r"\s+")}), or 0
  * @param bytes UTF-8 bytes of a rolling text, or 0
+ * @param generated a generation's answer, or null for the loglikelihood types
  */
 public record ItemResult(int doc, List<Double> loglikelihoods, List<Boolean> greedy, List<Integer> tokens, int pred,
-    int predNorm, int gold, long words, long bytes) {
+    int predNorm, int gold, long words, long bytes, GeneratedText generated) {
   public ItemResult {
     loglikelihoods = List.copyOf(Objects.requireNonNull(loglikelihoods, "loglikelihoods"));
     greedy = List.copyOf(Objects.requireNonNull(greedy, "greedy"));
     tokens = List.copyOf(Objects.requireNonNull(tokens, "tokens"));
-    if (loglikelihoods.isEmpty() || greedy.size() != loglikelihoods.size() || tokens.size() != loglikelihoods.size()) {
+    if ((loglikelihoods.isEmpty() && generated == null) || greedy.size() != loglikelihoods.size()
+        || tokens.size() != loglikelihoods.size()) {
       throw new IllegalArgumentException("doc " + doc + ": loglikelihoods, greedy and tokens need one entry each per "
           + "request, got " + loglikelihoods.size() + ", " + greedy.size() + " and " + tokens.size());
     }
   }
 
-  /** The gold choice's loglikelihood for multiple choice, else the document's only one. */
+  /** A loglikelihood document's result (no generation). */
+  public ItemResult(int doc, List<Double> loglikelihoods, List<Boolean> greedy, List<Integer> tokens, int pred,
+      int predNorm, int gold, long words, long bytes) {
+    this(doc, loglikelihoods, greedy, tokens, pred, predNorm, gold, words, bytes, null);
+  }
+
+  /** A generation's result: its answer alone. */
+  public static ItemResult ofGeneration(int doc, GeneratedText generated) {
+    return new ItemResult(doc, List.of(), List.of(), List.of(), -1, -1, -1, 0, 0,
+        Objects.requireNonNull(generated, "generated"));
+  }
+
+  /** The gold choice's loglikelihood for multiple choice, else the document's only one; NaN for a generation. */
   public double logprob() {
-    return loglikelihoods.get(gold >= 0 ? gold : 0);
+    return loglikelihoods.isEmpty() ? Double.NaN : loglikelihoods.get(gold >= 0 ? gold : 0);
   }
 
   /** Whether the most likely choice is the gold one (multiple choice's {@code acc}). */

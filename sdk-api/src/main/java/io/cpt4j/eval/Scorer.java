@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Answers loglikelihood requests with a model: a checkpoint on a training backend (CPU or GPU) or
+ * Answers loglikelihood and greedy generation requests with a model: a checkpoint on a training backend (CPU or GPU) or
  * an exported ONNX directory on ONNX Runtime. Requests are batched; with {@link Options#packed()}
  * (the default) several short requests share one row, separated by the block-diagonal document
  * mask that training uses (prepacking), and requests with the same context (the choices of a
@@ -85,6 +85,21 @@ public interface Scorer extends AutoCloseable {
    * @throws IllegalStateException if the scorer is closed
    */
   List<Loglikelihood> score(List<LoglikelihoodRequest> requests);
+
+  /**
+   * Greedy continuations, one per request, in order: each step appends the argmax of the next-token
+   * logits (the lowest id on a tie, as {@code torch.argmax}) until the request is {@linkplain
+   * GenerationRequest#finished finished}. A context longer than {@code maxLength() - maxTokens}
+   * keeps its last tokens. A checkpoint re-runs each sequence every step (no key/value cache), its
+   * unfinished sequences packed as {@link #score} packs requests; an ONNX model with a key/value
+   * cache feeds one token a step.
+   *
+   * @return the generated tokens of each request, without the context (a stop token included)
+   * @throws IllegalArgumentException naming the request if a token id is outside the vocabulary or
+   *     {@code maxTokens} is not below {@link #maxLength()} (the harness refuses it as well)
+   * @throws IllegalStateException if the scorer is closed
+   */
+  List<int[]> generate(List<GenerationRequest> requests);
 
   @Override
   void close();

@@ -7,7 +7,7 @@ import java.util.Optional;
 /**
  * How a task is scored: lm-evaluation-harness's {@code output_type}. Each type has its default
  * metrics, the harness's {@code DEFAULT_METRIC_REGISTRY}; a task's {@code metric_list} may name
- * others of {@link #metrics()}. Generation ({@code generate_until}) is not supported yet.
+ * others of {@link #metrics()}.
  */
 public enum TaskType {
   /**
@@ -26,7 +26,16 @@ public enum TaskType {
    * metrics {@code word_perplexity}, {@code byte_perplexity}, {@code bits_per_byte}.
    */
   LOGLIKELIHOOD_ROLLING("loglikelihood_rolling", new String[] {"word_perplexity", "byte_perplexity", "bits_per_byte"},
-      new String[] {"word_perplexity", "byte_perplexity", "bits_per_byte"});
+      new String[] {"word_perplexity", "byte_perplexity", "bits_per_byte"}),
+  /**
+   * Greedy generation from the prompt until a stop string ({@code generation_kwargs.until}, by
+   * default the {@code fewshot_delimiter}) or {@code max_gen_toks}, the answer passed through the
+   * task's {@code filter_list} pipelines; default metric {@code exact_match} (answer == target, with
+   * the metric's {@code ignore_case}, {@code ignore_punctuation}, {@code ignore_numbers} and {@code
+   * regexes_to_ignore}), reported per pipeline as {@code exact_match,NAME} when the task names
+   * pipelines.
+   */
+  GENERATE_UNTIL("generate_until", new String[] {"exact_match"}, new String[] {"exact_match"});
 
   private final String yamlName;
   private final String[] defaults;

@@ -70,6 +70,12 @@ public interface Tokenizer extends AutoCloseable {
   /** The text of {@code ids}, with special tokens kept. */
   String decode(int[] ids);
 
+  /**
+   * The text of {@code ids}; with {@code skipSpecialTokens} the special (added) tokens are left out,
+   * as transformers' {@code decode(ids, skip_special_tokens=True)}.
+   */
+  String decode(int[] ids, boolean skipSpecialTokens);
+
   /** Number of tokens in the vocabulary, added tokens included. */
   int vocabSize();
 

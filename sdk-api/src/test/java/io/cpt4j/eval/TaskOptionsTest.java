@@ -47,6 +47,31 @@ class TaskOptionsTest {
     assertThatThrownBy(() -> r.metric("acc_norm")).hasMessage("task 't' has no metric 'acc_norm' (it has acc)");
     assertThat(r.describe()).isEqualTo("t (multiple_choice, n=1, 0-shot): acc 1.0000");
     assertThat(TaskType.ofYamlName("loglikelihood_rolling")).contains(TaskType.LOGLIKELIHOOD_ROLLING);
-    assertThat(TaskType.ofYamlName("generate_until")).isEmpty();
+    assertThat(TaskType.ofYamlName("generate_until")).contains(TaskType.GENERATE_UNTIL);
+    assertThat(TaskType.ofYamlName("greedy_until")).isEmpty();
+  }
+
+  @Test
+  void aGenerationItemHasItsAnswerAndNoLoglikelihoods() {
+    ItemResult item = ItemResult.ofGeneration(3, new GeneratedText("42", 2, Map.of("none", "42"), "42"));
+    assertThat(item.loglikelihoods()).isEmpty();
+    assertThat(item.logprob()).isNaN();
+    assertThat(item.correct()).isFalse();
+    assertThat(item.generated().filtered()).containsEntry("none", "42");
+    assertThatThrownBy(() -> new ItemResult(0, List.of(), List.of(), List.of(), -1, -1, -1, 0, 0))
+        .hasMessageContaining("one entry each per request");
+  }
+
+  @Test
+  void aGenerationRequestFinishesAtAStopTokenTheUntilTestOrItsLength() {
+    GenerationRequest r = new GenerationRequest(new int[] {1, 5}, 3, List.of(2), g -> g[g.length - 1] == 7);
+    assertThat(r.finished(new int[0])).isFalse();
+    assertThat(r.finished(new int[] {4})).isFalse();
+    assertThat(r.finished(new int[] {4, 2})).isTrue();
+    assertThat(r.finished(new int[] {4, 7})).isTrue();
+    assertThat(r.finished(new int[] {4, 5, 6})).isTrue();
+    assertThatThrownBy(() -> new GenerationRequest(new int[0], 3, List.of(), null)).hasMessageContaining("context");
+    assertThatThrownBy(() -> new GenerationRequest(new int[] {1}, 0, List.of(), null))
+        .hasMessage("maxTokens must be at least 1, got 0");
   }
 }

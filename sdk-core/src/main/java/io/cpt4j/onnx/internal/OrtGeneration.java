@@ -11,15 +11,25 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.function.IntConsumer;
+import java.util.function.Predicate;
 
 /**
- * The generation loop of {@link OrtModel#generate}: one prompt, a {@link TokenSampler}, the cache
- * carried from call to call (or, without a cache, the whole sequence re-run every step).
+ * The generation loop of {@link OrtModel#generate} (and of the ONNX scorer's greedy generation):
+ * one prompt, a {@link TokenSampler}, the cache carried from call to call (or, without a cache,
+ * the whole sequence re-run every step).
  */
-final class OrtGeneration {
+public final class OrtGeneration {
   private OrtGeneration() {}
 
   static int[] generate(OrtModel m, int[] prompt, Generation g, IntConsumer onToken) {
+    return generate(m, prompt, g, onToken, null);
+  }
+
+  /**
+   * {@link OrtModel#generate}, also ending when {@code until} (if not null) holds for the tokens
+   * generated so far, tested after each new token.
+   */
+  public static int[] generate(OrtModel m, int[] prompt, Generation g, IntConsumer onToken, Predicate<int[]> until) {
     int context = m.config().maxPositionEmbeddings();
     if (prompt.length == 0) {
       throw new OnnxException("the prompt is empty: generation needs at least one token (e.g. the BOS token)");
@@ -44,7 +54,8 @@ final class OrtGeneration {
         if (onToken != null) {
           onToken.accept(next);
         }
-        if (stop.contains(next) || length - prompt.length == budget) {
+        if (stop.contains(next) || length - prompt.length == budget
+            || (until != null && until.test(Arrays.copyOfRange(sequence, prompt.length, length)))) {
           break;
         }
         if (cache != null) {

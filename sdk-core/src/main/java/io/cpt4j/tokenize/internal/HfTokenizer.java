@@ -206,11 +206,16 @@ public final class HfTokenizer implements Tokenizer {
 
   @Override
   public String decode(int[] ids) {
+    return decode(ids, false);
+  }
+
+  @Override
+  public String decode(int[] ids, boolean skipSpecialTokens) {
     long[] l = new long[ids.length];
     for (int i = 0; i < ids.length; i++) {
       l[i] = ids[i];
     }
-    return native_.decode(l, false);
+    return native_.decode(l, skipSpecialTokens);
   }
 
   @Override

@@ -66,6 +66,11 @@ final class FakeTokenizer implements Tokenizer {
   }
 
   @Override
+  public String decode(int[] ids, boolean skipSpecialTokens) {
+    throw new UnsupportedOperationException();
+  }
+
+  @Override
   public int vocabSize() {
     return claimedVocabSize;
   }

@@ -2,6 +2,7 @@ package io.cpt4j.eval.internal.scoring;
 
 import io.cpt4j.backend.TrainingSession;
 import io.cpt4j.checkpoint.ModelConfig;
+import io.cpt4j.eval.GenerationRequest;
 import io.cpt4j.eval.Loglikelihood;
 import io.cpt4j.eval.LoglikelihoodRequest;
 import io.cpt4j.eval.Scorer;
@@ -65,6 +66,29 @@ final class CheckpointScorer implements Scorer {
       pass.collect(p.shared() ? session.tokenScores(p.batch(), p.prefixOf()) : session.tokenScores(p.batch()), answers);
     }
     return List.of(answers);
+  }
+
+  /**
+   * Greedy generation without a key/value cache: every step runs each unfinished sequence whole,
+   * packed several a row ({@link RowPacker#packed}) or one a row, and takes the argmax after its
+   * last token.
+   */
+  @Override
+  public List<int[]> generate(List<GenerationRequest> requests) {
+    if (closed) {
+      throw new IllegalStateException("the scorer is closed");
+    }
+    return GreedyDecoding.run(Objects.requireNonNull(requests, "requests"), maxLength(), config().vocabSize(),
+        windows -> {
+          List<Layout> passes = options.packed()
+              ? RowPacker.packed(windows.stream().map(Unit::of).toList(), options.batchTokens())
+              : RowPacker.padded(windows, options.batchTokens());
+          int[] next = new int[windows.size()];
+          for (Layout pass : passes) {
+            pass.collectNext(session.tokenScores(pass.toPass().batch()), next);
+          }
+          return next;
+        });
   }
 
   @Override

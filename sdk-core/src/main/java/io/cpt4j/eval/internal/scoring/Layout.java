@@ -105,4 +105,16 @@ record Layout(int rows, int length, List<Placement> placements) {
       }
     }
   }
+
+  /** {@code next[window.request()]} = the argmax at each window's last position. */
+  void collectNext(TokenScores scores, int[] next) {
+    for (Placement p : placements) {
+      int at = p.row() * length + p.start() + p.unit().prefix().length;
+      for (Window w : p.unit().members()) {
+        int skip = p.unit().prefix().length;
+        next[w.request()] = scores.argmax()[at + w.length() - skip - 1];
+        at += w.length() - skip;
+      }
+    }
+  }
 }

@@ -2,13 +2,17 @@ package io.cpt4j.eval.internal.scoring;
 
 import io.cpt4j.backend.TokenScores;
 import io.cpt4j.checkpoint.ModelConfig;
+import io.cpt4j.eval.GenerationRequest;
 import io.cpt4j.eval.Loglikelihood;
 import io.cpt4j.eval.LoglikelihoodRequest;
 import io.cpt4j.eval.Scorer;
 import io.cpt4j.onnx.Forward;
+import io.cpt4j.onnx.Generation;
 import io.cpt4j.onnx.KvCache;
 import io.cpt4j.onnx.OrtInputs;
 import io.cpt4j.onnx.OrtModel;
+import io.cpt4j.onnx.internal.OrtGeneration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
@@ -67,6 +71,31 @@ final class OnnxScorer implements Scorer {
       pass.collect(TokenScores.fromLogits(pass.toPass().batch(), f.logits().values()), answers);
     }
     return List.of(answers);
+  }
+
+  /**
+   * Greedy generation one request at a time ({@link OrtGeneration}): with the key/value cache the
+   * prompt is run once and each new token costs a one-token step; without it every step re-runs the
+   * sequence.
+   */
+  @Override
+  public List<int[]> generate(List<GenerationRequest> requests) {
+    if (closed) {
+      throw new IllegalStateException("the scorer is closed");
+    }
+    Objects.requireNonNull(requests, "requests");
+    int vocab = config().vocabSize();
+    int[][] prompts = new int[requests.size()][];
+    for (int i = 0; i < prompts.length; i++) { // every request checked before the first is run
+      prompts[i] = GreedyDecoding.prompt(i, requests.get(i), maxLength(), vocab);
+    }
+    List<int[]> out = new ArrayList<>(prompts.length);
+    for (int i = 0; i < prompts.length; i++) {
+      GenerationRequest r = requests.get(i);
+      Generation greedy = Generation.builder().maxNewTokens(r.maxTokens()).stopTokens(r.stopTokens()).build();
+      out.add(OrtGeneration.generate(model, prompts[i], greedy, null, r.until()));
+    }
+    return out;
   }
 
   /** One window a row from position 0, right-padded: mask 1 on the window, 0 on the padding. */

@@ -42,19 +42,25 @@ final class ByteTokenizer implements Tokenizer {
 
   @Override
   public String decode(int[] ids) {
-    StringBuilder specials = new StringBuilder();
+    return decode(ids, false);
+  }
+
+  /** The bytes as UTF-8, each run of bytes decoded alone, special tokens written as their text or left out. */
+  @Override
+  public String decode(int[] ids, boolean skipSpecialTokens) {
+    StringBuilder out = new StringBuilder();
     byte[] b = new byte[ids.length];
     int n = 0;
     for (int id : ids) {
-      if (id == BOS) {
-        specials.append("<s>");
-      } else if (id == EOT) {
-        specials.append("<|endoftext|>");
+      if (id == BOS || id == EOT) {
+        out.append(new String(b, 0, n, StandardCharsets.UTF_8));
+        n = 0;
+        out.append(skipSpecialTokens ? "" : id == BOS ? "<s>" : "<|endoftext|>");
       } else {
         b[n++] = (byte) id;
       }
     }
-    return specials + new String(b, 0, n, StandardCharsets.UTF_8);
+    return out.append(new String(b, 0, n, StandardCharsets.UTF_8)).toString();
   }
 
   @Override

@@ -1,6 +1,7 @@
 package io.cpt4j.eval.internal.tasks;
 
 import io.cpt4j.checkpoint.ModelConfig;
+import io.cpt4j.eval.GenerationRequest;
 import io.cpt4j.eval.Loglikelihood;
 import io.cpt4j.eval.LoglikelihoodRequest;
 import io.cpt4j.eval.Scorer;
@@ -52,6 +53,26 @@ final class FakeScorer implements Scorer {
         greedy &= t % 4 == 0;
       }
       out.add(new Loglikelihood(ll, greedy, r.continuation().length));
+    }
+    return out;
+  }
+
+  /** Every generation request received, in order. */
+  final List<GenerationRequest> generations = new ArrayList<>();
+  /** What {@link #generate} answers each request: these tokens, cut where the request finishes. */
+  java.util.function.Function<GenerationRequest, int[]> answer = r -> new int[0];
+
+  @Override
+  public List<int[]> generate(List<GenerationRequest> requests) {
+    generations.addAll(requests);
+    List<int[]> out = new ArrayList<>();
+    for (GenerationRequest r : requests) {
+      int[] all = answer.apply(r);
+      int n = Math.min(1, all.length); // one token at a time until the request finishes or the answer ends
+      while (n < all.length && !r.finished(java.util.Arrays.copyOf(all, n))) {
+        n++;
+      }
+      out.add(java.util.Arrays.copyOf(all, n));
     }
     return out;
   }
