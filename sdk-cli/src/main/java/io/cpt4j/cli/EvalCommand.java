@@ -170,19 +170,25 @@ final class EvalCommand implements Callable<Integer> {
   static String table(List<TaskResult> results) {
     StringBuilder out = new StringBuilder();
     int width = Math.max(4, results.stream().mapToInt(r -> r.name().length()).max().orElse(4));
-    out.append(String.format(Locale.ROOT, "%-" + width + "s  %6s  %5s  %-15s  %8s  %8s%n", "task", "n", "shots",
-        "metric", "value", "stderr"));
+    int metricWidth = Math.max(15, results.stream().flatMap(r -> r.metrics().keySet().stream())
+        .mapToInt(String::length).max().orElse(15));
+    out.append(String.format(Locale.ROOT, "%-" + width + "s  %6s  %5s  %-" + metricWidth + "s  %8s  %8s%n", "task", "n",
+        "shots", "metric", "value", "stderr"));
     for (TaskResult r : results) {
       for (Map.Entry<String, Double> m : r.metrics().entrySet()) {
         Double se = r.stderrs().get(m.getKey());
-        out.append(String.format(Locale.ROOT, "%-" + width + "s  %6d  %5d  %-15s  %8.4f  %8s%n", r.name(), r.n(),
+        out.append(String.format(Locale.ROOT, "%-" + width + "s  %6d  %5d  %-" + metricWidth + "s  %8.4f  %8s%n",
+            r.name(), r.n(),
             r.numFewshot(), m.getKey(), m.getValue(), se == null ? "" : String.format(Locale.ROOT, "%.4f", se)));
       }
     }
     return out.toString();
   }
 
-  /** {@code {"tasks": {NAME: {METRIC: v, "<metric>_stderr": se, "n", "num_fewshot", "type", "items"}}}}. */
+  /**
+   * {@code {"tasks": {NAME: {METRIC: v, "<metric>_stderr": se, "n", "num_fewshot", "type", "items"}}}}; a
+   * generation's items hold {@code generated}, {@code tokens}, {@code filtered} and {@code target}.
+   */
   static String json(List<TaskResult> results) throws IOException {
     ObjectMapper mapper = new ObjectMapper();
     ObjectNode root = mapper.createObjectNode();
@@ -210,6 +216,13 @@ final class EvalCommand implements Callable<Integer> {
         if (item.bytes() > 0) {
           i.put("words", item.words());
           i.put("bytes", item.bytes());
+        }
+        if (item.generated() != null) { // the harness's resps, filtered_resps and target
+          i.put("generated", item.generated().text());
+          i.put("tokens", item.generated().tokens());
+          item.generated().filtered().forEach(i.putObject("filtered")::put);
+          i.put("target", item.generated().target());
+          i.remove(List.of("loglikelihoods", "greedy"));
         }
       }
     }

@@ -74,6 +74,58 @@ class EvalCommandTest {
     assertThat(new ObjectMapper().readTree(limited.out()).path("tasks").path("hello").path("n").asInt()).isEqualTo(2);
   }
 
+  private String generationTask() throws IOException {
+    Path data = Files.writeString(tmp.resolve("qa.jsonl"), """
+        {"question": "hello", "answer": "world"}
+        {"question": "hello world", "answer": "hello"}
+        """);
+    return """
+        task: echo
+        dataset_path: json
+        dataset_kwargs: {data_files: {test: DATA}}
+        test_split: test
+        output_type: generate_until
+        doc_to_text: "{{question}}:"
+        doc_to_target: answer
+        generation_kwargs:
+          until: ["\\n"]
+          max_gen_toks: 8
+        filter_list:
+          - name: first-word
+            filter:
+              - function: regex
+                regex_pattern: '(\\w+)'
+        """.replace("DATA", data.toString());
+  }
+
+  @Test
+  void generationTasksPrintExactMatchAndEachAnswer() throws IOException {
+    Path model = model();
+    Path yaml = Files.writeString(tmp.resolve("echo.yaml"), generationTask());
+    Cli.Result table = Cli.run("eval", model.toString(), "--task", yaml.toString());
+    assertThat(table.exitCode()).as(table.err()).isZero();
+    assertThat(table.out()).contains("exact_match,first-word");
+    for (String[] backend : List.of(new String[0], new String[] {"--no-packing"})) {
+      List<String> args = new java.util.ArrayList<>(List.of("eval", model.toString(), "--task", yaml.toString(),
+          "--json"));
+      args.addAll(List.of(backend));
+      Cli.Result json = Cli.run(args.toArray(String[]::new));
+      assertThat(json.exitCode()).as(json.err()).isZero();
+      JsonNode t = new ObjectMapper().readTree(json.out()).path("tasks").path("echo");
+      assertThat(t.path("type").asText()).isEqualTo("generate_until");
+      JsonNode item = t.path("items").get(1);
+      assertThat(item.path("target").asText()).isEqualTo("hello");
+      assertThat(item.path("tokens").asInt()).isBetween(1, 8);
+      assertThat(item.path("generated").asText()).doesNotContain("\n");
+      assertThat(item.has("loglikelihoods")).isFalse();
+      double hits = 0;
+      for (JsonNode i : t.path("items")) {
+        hits += i.path("filtered").path("first-word").asText().equals(i.path("target").asText()) ? 1 : 0;
+      }
+      assertThat(t.path("exact_match,first-word").asDouble()).isEqualTo(hits / 2);
+    }
+  }
+
   @Test
   void badTaskFilesAndModelsAreOneErrorLine() throws IOException {
     Path model = model();
@@ -86,17 +138,17 @@ class EvalCommandTest {
     assertThat(r.errLines()).hasSize(1);
     assertThat(r.errLines()[0]).startsWith("error: ").contains("bad.jsonl:2:").contains("gold 2 is out of range");
 
-    Path yaml = Files.writeString(tmp.resolve("gen.yaml"), """
-        task: gen
-        dataset_path: data
-        output_type: generate_until
-        doc_to_text: "{{question}}"
-        doc_to_target: answer
-        """);
+    Path yaml = Files.writeString(tmp.resolve("gen.yaml"), generationTask().replace("max_gen_toks: 8",
+        "do_sample: true"));
     Cli.Result gen = Cli.run("eval", model.toString(), "--task", yaml.toString());
     assertThat(gen.exitCode()).isEqualTo(1);
     assertThat(gen.errLines()).hasSize(1);
-    assertThat(gen.errLines()[0]).contains("gen.yaml").contains("generate_until");
+    assertThat(gen.errLines()[0]).contains("gen.yaml:").contains("do_sample: sampling is not supported");
+    Path tooLong = Files.writeString(tmp.resolve("long.yaml"), generationTask().replace("max_gen_toks: 8",
+        "max_gen_toks: 64"));
+    Cli.Result longGen = Cli.run("eval", model.toString(), "--task", tooLong.toString());
+    assertThat(longGen.exitCode()).isEqualTo(1);
+    assertThat(longGen.errLines()[0]).contains("max_gen_toks 64 leaves no room for the prompt");
 
     Files.delete(model.resolve("tokenizer.json"));
     Cli.Result noTokenizer = Cli.run("eval", model.toString(), "--task", task().toString());

@@ -42,6 +42,10 @@ final class DocRenderer {
     if (spec.type() == TaskType.MULTIPLE_CHOICE) {
       return new Rendered(description, text, choices, null, gold(doc, target, choices));
     }
+    if (spec.type() == TaskType.GENERATE_UNTIL && target instanceof Integer i) { // the harness's process_results
+      return new Rendered(description, text, choices, choices.isEmpty() ? String.valueOf(i)
+          : choices.get(gold(doc, i, choices)), -1);
+    }
     if (!(target instanceof String s)) {
       throw fail(spec.docToTarget(), doc, "gave the number " + target + "; " + spec.type().yamlName()
           + " tasks need the target text");
@@ -54,7 +58,8 @@ final class DocRenderer {
     StringBuilder out = new StringBuilder(text(doc));
     Object target = target(doc);
     if (!"".equals(target)) { // the harness adds neither delimiter after an empty target
-      String t = target instanceof String s ? s : choice(doc, (Integer) target);
+      String t = target instanceof String s ? s : spec.type() == TaskType.GENERATE_UNTIL && spec.docToChoice() == null
+          ? String.valueOf(target) : choice(doc, (Integer) target);
       out.append(spec.targetDelimiter()).append(t).append(spec.fewshotDelimiter());
     }
     return out.toString();

@@ -69,6 +69,9 @@ final class HarnessTask implements Task {
         + ", target_delimiter " + quote(spec.targetDelimiter()) + ", fewshot_delimiter "
         + quote(spec.fewshotDelimiter()) + "\n"
         + "  metrics: " + String.join(", ", spec.metrics()) + "\n"
+        + (spec.generation() == null ? "" : "  generation: until " + spec.generation().until().stream()
+            .map(HarnessTask::quote).toList() + ", max_gen_toks " + spec.generation().maxGenToks() + ", filters "
+            + spec.generation().pipelines().stream().map(p -> p.name()).toList() + "\n")
         + "  first prompt: " + quote(prompt) + (rendered.getFirst().choices().isEmpty() ? ""
             : " choices " + rendered.getFirst().choices().stream().map(HarnessTask::quote).toList());
   }
@@ -83,6 +86,14 @@ final class HarnessTask implements Task {
     if (k > 0 && spec.type() == TaskType.LOGLIKELIHOOD_ROLLING) {
       throw new TaskException(spec.file() + ": loglikelihood_rolling tasks take no few-shot examples (asked for "
           + k + ")");
+    }
+    if (spec.type() == TaskType.GENERATE_UNTIL) {
+      Prompts prompts = new Prompts(spec, renderer, k, options.seed());
+      List<String> contexts = new ArrayList<>(n);
+      for (int i = 0; i < n; i++) {
+        contexts.add(prompts.context(spec.data().evalDocs().get(i), rendered.get(i)));
+      }
+      return TaskGeneration.evaluate(spec, contexts, rendered.subList(0, n), k, scorer, tokenizer, options);
     }
     RequestEncoder encoder = new RequestEncoder(tokenizer);
     int[] first = new int[n + 1]; // requests of document i: first[i] until first[i + 1]

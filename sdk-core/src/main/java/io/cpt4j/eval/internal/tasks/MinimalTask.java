@@ -40,6 +40,6 @@ final class MinimalTask {
     TaskData data = new TaskData("test", docs, "test", Fewshot.of(docs), file.toString());
     return new TaskSpec(file, name, TaskType.MULTIPLE_CHOICE, new DocValue.Field("context", where, "context"),
         new DocValue.Field("gold", where, "gold"), new DocValue.Field("choices", where, "choices"), " ", "\n\n", 0,
-        null, TaskType.MULTIPLE_CHOICE.defaultMetrics(), false, data);
+        null, TaskType.MULTIPLE_CHOICE.defaultMetrics(), false, data, null);
   }
 }

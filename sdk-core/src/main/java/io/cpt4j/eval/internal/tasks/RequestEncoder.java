@@ -92,6 +92,11 @@ final class RequestEncoder {
     return out;
   }
 
+  /** Each prompt's tokens after the special prefix ({@link #emptyContext()} for an empty prompt). */
+  List<int[]> prompts(List<String> texts) {
+    return encodeAll(texts).stream().map(this::withPrefix).toList();
+  }
+
   /** The tokens of each text, without special tokens. */
   List<int[]> encodeAll(List<String> texts) {
     Map<String, int[]> tokens = encode(new LinkedHashSet<>(texts));

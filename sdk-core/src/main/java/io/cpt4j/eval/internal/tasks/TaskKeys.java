@@ -27,13 +27,14 @@ final class TaskKeys {
   static final Set<String> SUPPORTED = Set.of("task", "output_type", "dataset_path", "dataset_name", "dataset_kwargs",
       "training_split", "validation_split", "test_split", "fewshot_split", "doc_to_text", "doc_to_target",
       "doc_to_choice", "description", "target_delimiter", "fewshot_delimiter", "num_fewshot", "fewshot_config",
-      "metric_list");
-  /** Keys that name, describe or only matter to generation: read and ignored. */
+      "metric_list", "generation_kwargs", "filter_list");
+  /** Keys that name or describe: read and ignored. */
   static final Set<String> IGNORED = Set.of("tag", "group", "group_alias", "task_alias", "metadata", "version",
-      "should_decontaminate", "doc_to_decontamination_query", "generation_kwargs", "unsafe_code");
+      "should_decontaminate", "doc_to_decontamination_query", "unsafe_code");
   /**
-   * Keys whose presence changes the scores in ways cpt4j cannot reproduce ({@code filter_list},
-   * {@code repeats} and {@code gen_prefix} are refused unless they change nothing).
+   * Keys whose presence changes the scores in ways cpt4j cannot reproduce ({@code repeats} and
+   * {@code gen_prefix} are refused unless they change nothing, {@code filter_list} of a
+   * loglikelihood task unless it only takes the first answer).
    */
   static final Map<String, String> REFUSED = Map.of(
       "process_docs", "process_docs (Python preprocessing) is not supported: prepare the documents in the data files",
@@ -46,6 +47,9 @@ final class TaskKeys {
   private static final Set<String> OTHER_HARNESS_METRICS = Set.of("f1", "mcc", "brier_score", "acc_mutual_info",
       "bleu", "chrf", "ter", "exact_match_mc", "bpb", "logprob", "choice_logprob", "bypass", "matthews_corrcoef");
 
+  private static final List<String> EXACT_MATCH_OPTIONS = List.of("ignore_case", "ignore_punctuation",
+      "ignore_numbers", "regexes_to_ignore");
+
   static TaskSpec spec(TaskYaml.Merged m) {
     JsonNode root = m.root();
     for (String key : (Iterable<String>) () -> root.fieldNames()) {
@@ -53,13 +57,13 @@ final class TaskKeys {
         throw new BadKey(key, REFUSED.get(key));
       }
       if (!SUPPORTED.contains(key) && !IGNORED.contains(key) && !REFUSED.containsKey(key)
-          && !Set.of("filter_list", "repeats", "gen_prefix").contains(key)) {
+          && !Set.of("repeats", "gen_prefix").contains(key)) {
         throw new BadKey(key, "unknown key (cpt4j reads " + String.join(", ", new TreeSet<>(SUPPORTED))
             + "; it ignores " + String.join(", ", new TreeSet<>(IGNORED)) + ")");
       }
     }
-    checkNoEffect(root);
     TaskType type = type(root);
+    checkNoEffect(root, type);
     String name = text(root, "task", null);
     if (name == null || name.isBlank()) {
       throw new BadKey("task", "every task needs a name (task: my_task)");
@@ -99,25 +103,25 @@ final class TaskKeys {
     if (choice == null && type == TaskType.MULTIPLE_CHOICE) {
       throw new BadKey("doc_to_choice", "is required for multiple_choice tasks");
     }
+    String fewshotDelimiter = text(root, "fewshot_delimiter", "\n\n");
+    AnswerFilters.ExactMatch[] exactMatch = {AnswerFilters.ExactMatch.PLAIN};
+    List<String> metrics = metrics(root, type, exactMatch);
+    GenerationKeys.GenerationSpec generation = type == TaskType.GENERATE_UNTIL
+        ? GenerationKeys.spec(root, fewshotDelimiter, exactMatch[0]) : null;
     return new TaskSpec(m.file(), name, type, text, target, choice, text(root, "target_delimiter", " "),
-        text(root, "fewshot_delimiter", "\n\n"), numFewshot, descriptionTemplate, metrics(root, type), firstN, data);
+        fewshotDelimiter, numFewshot, descriptionTemplate, metrics, firstN, data, generation);
   }
 
   private static TaskType type(JsonNode root) {
-    String t = text(root, "output_type", "generate_until");
-    if (t.equals("generate_until")) {
-      throw new BadKey("output_type", "generate_until (generation) is not supported yet: cpt4j scores "
-          + "multiple_choice, loglikelihood and loglikelihood_rolling tasks"
-          + (root.has("output_type") ? "" : " (a task without output_type is generate_until)"));
-    }
+    String t = text(root, "output_type", "generate_until"); // the harness's default
     return TaskType.ofYamlName(t).orElseThrow(() -> new BadKey("output_type", "unknown output_type '" + t
-        + "' (multiple_choice, loglikelihood, loglikelihood_rolling; generate_until is not supported yet)"));
+        + "' (multiple_choice, loglikelihood, loglikelihood_rolling, generate_until)"));
   }
 
-  /** filter_list, repeats and gen_prefix are refused unless they change nothing. */
-  private static void checkNoEffect(JsonNode root) {
+  /** repeats and gen_prefix are refused unless they change nothing, a loglikelihood task's filter_list too. */
+  private static void checkNoEffect(JsonNode root, TaskType type) {
     JsonNode filters = root.path("filter_list");
-    if (!filters.isMissingNode() && !filters.isNull()) {
+    if (type != TaskType.GENERATE_UNTIL && !filters.isMissingNode() && !filters.isNull()) {
       for (int i = 0; i < filters.size(); i++) {
         JsonNode steps = filters.get(i).path("filter");
         for (int j = 0; j < steps.size(); j++) {
@@ -131,7 +135,7 @@ final class TaskKeys {
     }
     JsonNode repeats = root.path("repeats");
     if (!repeats.isMissingNode() && !repeats.isNull() && repeats.asInt(0) != 1) {
-      throw new BadKey("repeats", "must be 1 (repeats are for sampled generation)");
+      throw new BadKey("repeats", "must be 1 (repeats are for sampled generation; cpt4j generates greedily)");
     }
     JsonNode prefix = root.path("gen_prefix");
     if (!prefix.isMissingNode() && !prefix.isNull()) {
@@ -247,7 +251,8 @@ final class TaskKeys {
         + ", got " + v);
   }
 
-  private static List<String> metrics(JsonNode root, TaskType type) {
+  /** The metric names; {@code exactMatch[0]} gets exact_match's options in a generate_until task. */
+  private static List<String> metrics(JsonNode root, TaskType type, AnswerFilters.ExactMatch[] exactMatch) {
     JsonNode list = root.get("metric_list");
     if (list == null || list.isNull()) {
       return type.defaultMetrics();
@@ -267,6 +272,19 @@ final class TaskKeys {
         throw new BadKey(at + ".metric", (OTHER_HARNESS_METRICS.contains(name) ? "'" + name + "' is not supported yet"
             : "unknown metric '" + name + "'") + " for " + type.yamlName() + " tasks (cpt4j has "
             + String.join(", ", type.metrics()) + ")");
+      }
+      if (e.isObject()) {
+        boolean options = type == TaskType.GENERATE_UNTIL && name.equals("exact_match");
+        for (String k : (Iterable<String>) e::fieldNames) {
+          if (!Set.of("metric", "aggregation", "higher_is_better").contains(k) && !(options && EXACT_MATCH_OPTIONS
+              .contains(k))) {
+            throw new BadKey(at + "." + k, "is not supported for " + name + " in " + type.yamlName() + " tasks"
+                + (options ? " (exact_match takes " + String.join(", ", EXACT_MATCH_OPTIONS) + ")" : ""));
+          }
+        }
+        if (options) {
+          exactMatch[0] = GenerationKeys.exactMatch(e, at);
+        }
       }
       String aggregation = e.isObject() ? text(e, "aggregation", null) : null;
       String expected = TaskMetrics.aggregation(name);

@@ -91,7 +91,7 @@ final class TaskMetrics {
     return out;
   }
 
-  private static void mean(String name, double[] v, Map<String, Double> out, Map<String, Double> stderrs) {
+  static void mean(String name, double[] v, Map<String, Double> out, Map<String, Double> stderrs) {
     int n = v.length;
     double sum = 0;
     for (double x : v) {

@@ -25,10 +25,11 @@ import java.util.function.Supplier;
  * @param metrics the reported metrics, in order
  * @param firstN few-shot examples are the split's first documents ({@code sampler: first_n})
  * @param data where the documents come from
+ * @param generation a generate_until task's generation, filters and exact_match options (null for the others)
  */
 record TaskSpec(Path file, String name, TaskType type, DocValue docToText, DocValue docToTarget, DocValue docToChoice,
     String targetDelimiter, String fewshotDelimiter, int numFewshot, JinjaText description, List<String> metrics,
-    boolean firstN, TaskData data) {
+    boolean firstN, TaskData data, GenerationKeys.GenerationSpec generation) {
   TaskSpec {
     Objects.requireNonNull(file, "file");
     Objects.requireNonNull(name, "name");
@@ -38,6 +39,9 @@ record TaskSpec(Path file, String name, TaskType type, DocValue docToText, DocVa
     Objects.requireNonNull(fewshotDelimiter, "fewshotDelimiter");
     metrics = List.copyOf(metrics);
     Objects.requireNonNull(data, "data");
+    if ((type == TaskType.GENERATE_UNTIL) != (generation != null)) {
+      throw new IllegalArgumentException("generation settings go with generate_until tasks alone");
+    }
   }
 
   /**

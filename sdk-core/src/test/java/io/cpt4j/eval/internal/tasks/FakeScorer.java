@@ -31,9 +31,11 @@ final class FakeScorer implements Scorer {
     return calls.stream().flatMap(List::stream).toList();
   }
 
+  /** A Llama configuration with {@link ByteTokenizer}'s vocabulary and end-of-text token, {@code maxLength} long. */
   @Override
   public ModelConfig config() {
-    throw new UnsupportedOperationException("no model");
+    return ModelConfig.builder(io.cpt4j.checkpoint.Architecture.LLAMA).vocabSize(258).maxPositionEmbeddings(maxLength)
+        .eosTokenIds(List.of(ByteTokenizer.EOT)).build();
   }
 
   @Override

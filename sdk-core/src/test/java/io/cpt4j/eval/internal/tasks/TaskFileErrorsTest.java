@@ -45,10 +45,35 @@ class TaskFileErrorsTest {
         "$/bad.yaml:4: output_type: unknown output_type 'ranking'");
   }
 
+  private static final String GEN = BASE.replace("output_type: multiple_choice", "output_type: generate_until");
+
   @Test
-  void generationIsNotSupportedYet() throws IOException {
-    refused(BASE.replace("output_type: multiple_choice", "output_type: generate_until"), DOC,
-        "$/bad.yaml:4: output_type: generate_until (generation) is not supported yet");
+  void samplingAndBeamSearchAreRefused() throws IOException {
+    refused(GEN + "generation_kwargs:\n  until: [\"\\n\"]\n  do_sample: true\n", DOC,
+        "$/bad.yaml:11: generation_kwargs.do_sample: sampling is not supported: cpt4j generates greedily");
+    refused(GEN + "generation_kwargs:\n  num_beams: 4\n", DOC,
+        "$/bad.yaml:10: generation_kwargs.num_beams: beam search is not supported");
+    refused(GEN + "generation_kwargs:\n  temperature: 0.7\n", DOC,
+        "generation_kwargs.temperature: a temperature of 0.7 without do_sample: false");
+    refused(GEN + "generation_kwargs:\n  max_new_tokens: 9\n", DOC,
+        "generation_kwargs.max_new_tokens: is not supported (cpt4j reads until, max_gen_toks");
+  }
+
+  @Test
+  void generationFiltersAndMetricOptionsCpt4jLacksAreRefused() throws IOException {
+    refused(GEN + "filter_list:\n  - name: mc\n    filter:\n      - function: multi_choice_regex\n", DOC,
+        "$/bad.yaml:12: filter_list[0].filter[0].function: filter 'multi_choice_regex' is not supported (cpt4j has "
+            + "lowercase, majority_vote, regex, remove_whitespace, take_first, take_first_k, uppercase)");
+    refused(GEN + "filter_list:\n  - name: r\n    filter:\n      - function: regex\n        regex_pattern: \"(a\"\n",
+        DOC, "filter_list[0].filter[0].regex_pattern: not a regular expression cpt4j can read");
+    refused(GEN + "filter_list:\n  - name: r\n    filter:\n      - function: regex\n        fallback_regex: [x]\n",
+        DOC, "filter_list[0].filter[0].fallback_regex: is not an option of the regex filter");
+    refused(GEN + "metric_list:\n  - metric: exact_match\n    ignore_whitespace: true\n", DOC,
+        "$/bad.yaml:11: metric_list[0].ignore_whitespace: is not supported for exact_match in generate_until tasks "
+            + "(exact_match takes ignore_case, ignore_punctuation, ignore_numbers, regexes_to_ignore)");
+    refused(BASE + "metric_list:\n  - metric: exact_match\n    ignore_case: true\n", DOC,
+        "metric_list[0].ignore_case: is not supported for exact_match in multiple_choice tasks");
+    refused(GEN + "repeats: 4\n", DOC, "repeats: must be 1");
   }
 
   @Test
