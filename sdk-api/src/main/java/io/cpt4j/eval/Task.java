@@ -10,13 +10,14 @@ import java.util.Objects;
  * JSONL file, and scored with a {@link Scorer}.
  *
  * <p><b>Task YAML</b> ({@code .yaml}, {@code .yml}): the harness's {@code TaskConfig} for the
- * output types {@code multiple_choice}, {@code loglikelihood} and {@code loglikelihood_rolling},
+ * output types {@code multiple_choice}, {@code loglikelihood}, {@code loglikelihood_rolling} and
+ * {@code generate_until} (greedy generation, stop strings, filter pipelines, {@code exact_match}),
  * with data read from local JSONL (or JSON) files: {@code dataset_path} a local directory or file
  * (or {@code json} with {@code dataset_kwargs.data_files}), relative paths resolved against the
  * YAML's directory. {@code doc_to_text}, {@code doc_to_target} and {@code doc_to_choice} are Jinja
  * templates rendered as the harness renders them (StrictUndefined, trailing newline kept), field
  * names, or literals. Keys that would change the scores and cannot be honoured ({@code
- * process_docs}, {@code !function}, filters, {@code generate_until}, ...) are refused with a
+ * process_docs}, {@code !function}, sampling, filters cpt4j lacks, ...) are refused with a
  * {@link TaskException}; descriptive ones ({@code tag}, {@code group}, {@code metadata}, ...) are
  * ignored. The package documentation lists the keys.
  *

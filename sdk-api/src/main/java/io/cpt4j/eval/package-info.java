@@ -13,25 +13,32 @@
  *
  * <p><b>Tasks.</b> {@link io.cpt4j.eval.Task#read} reads a harness task YAML (or a minimal JSONL
  * file) with local data; {@link io.cpt4j.eval.Task#evaluate} turns its documents into {@link
- * io.cpt4j.eval.LoglikelihoodRequest}s, has a {@link io.cpt4j.eval.Scorer} answer them and
+ * io.cpt4j.eval.LoglikelihoodRequest}s (or, for {@code generate_until}, {@link
+ * io.cpt4j.eval.GenerationRequest}s), has a {@link io.cpt4j.eval.Scorer} answer them and
  * aggregates the harness's metrics into a {@link io.cpt4j.eval.TaskResult}. Task YAML keys:
  *
  * <ul>
  *   <li>read: {@code task}, {@code output_type} ({@code multiple_choice}, {@code loglikelihood},
- *       {@code loglikelihood_rolling}), {@code dataset_path}, {@code dataset_name}, {@code
+ *       {@code loglikelihood_rolling}, {@code generate_until}), {@code dataset_path}, {@code dataset_name}, {@code
  *       dataset_kwargs} ({@code data_files}, {@code data_dir}; {@code trust_remote_code} and
  *       {@code revision} ignored), {@code test_split}, {@code validation_split}, {@code
  *       training_split}, {@code fewshot_split}, {@code doc_to_text}, {@code doc_to_target}, {@code
  *       doc_to_choice}, {@code description}, {@code target_delimiter} (default {@code " "}),
  *       {@code fewshot_delimiter} (default {@code "\n\n"}), {@code num_fewshot} (default 0),
  *       {@code fewshot_config.sampler} ({@code default} or {@code first_n}), {@code metric_list}
- *       (names, with the harness's aggregation), {@code include};
+ *       (names, with the harness's aggregation; {@code exact_match}'s {@code ignore_case}, {@code
+ *       ignore_punctuation}, {@code ignore_numbers}, {@code regexes_to_ignore} in generation tasks),
+ *       {@code include}; for {@code generate_until}: {@code generation_kwargs} ({@code until},
+ *       {@code max_gen_toks}, {@code do_sample: false}, {@code temperature: 0}, {@code num_beams: 1})
+ *       and {@code filter_list} ({@code regex}, {@code take_first}, {@code majority_vote}, {@code
+ *       take_first_k}, {@code lowercase}, {@code uppercase}, {@code remove_whitespace});
  *   <li>ignored: {@code tag}, {@code group}, {@code group_alias}, {@code task_alias}, {@code
  *       metadata}, {@code version}, {@code should_decontaminate}, {@code
- *       doc_to_decontamination_query}, {@code generation_kwargs}, {@code unsafe_code}, and {@code
- *       filter_list} of {@code take_first} filters, {@code repeats: 1}, {@code gen_prefix: null};
+ *       doc_to_decontamination_query}, {@code unsafe_code}, {@code generation_kwargs} of a
+ *       loglikelihood task, and its {@code filter_list} of {@code take_first} filters, {@code repeats:
+ *       1}, {@code gen_prefix: null}; {@code top_p}, {@code top_k} under greedy generation;
  *   <li>refused, with a {@link io.cpt4j.eval.TaskException} naming the file, line and key: {@code
- *       output_type: generate_until} (not supported yet), any YAML tag such as {@code !function},
+ *       do_sample: true}, beam search, any YAML tag such as {@code !function},
  *       {@code process_docs}, {@code process_results}, {@code custom_dataset}, {@code use_prompt},
  *       {@code doc_to_image}, {@code doc_to_audio}, {@code class}, other filters, other samplers,
  *       metrics cpt4j does not compute, several targets, multiple-input tasks, Hub datasets and
