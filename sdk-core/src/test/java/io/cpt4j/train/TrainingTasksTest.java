@@ -103,6 +103,39 @@ class TrainingTasksTest {
   }
 
   @Test
+  void generationTasksRunWithTheLiveSessionAndLeaveTrainingUntouched() throws IOException {
+    TrainFixtures.write(tmp);
+    Files.writeString(tmp.resolve("qa.jsonl"), """
+        {"question": "int x1 =", "answer": "5;"}
+        {"question": "the people of", "answer": "our nation"}
+        {"question": "hello", "answer": "world"}
+        """);
+    Files.writeString(tmp.resolve("echo.yaml"), """
+        task: echo
+        dataset_path: qa.jsonl
+        test_split: train
+        output_type: generate_until
+        doc_to_text: "{{question}}"
+        doc_to_target: answer
+        generation_kwargs: {until: [";"], max_gen_toks: 6}
+        """);
+    Path plain = tmp.resolve("plain");
+    ContinualPretrainer.fromYaml(TrainFixtures.runFile(tmp, plain, 8, 4)).train();
+    Path run = tmp.resolve("run");
+    TrainingReport report = ContinualPretrainer.fromYaml(runFileWithTasks(run, "tasks: [echo.yaml]\n")).train();
+    List<JsonNode> lines = metrics(run);
+    assertThat(lines.stream().filter(n -> n.has("tasks")).map(n -> n.get("tasks").get("echo").has("exact_match")))
+        .containsExactly(true, true, true);
+    assertThat(lines.stream().filter(n -> !n.has("tasks")).map(JsonNode::toString).toList())
+        .isEqualTo(metrics(plain).stream().map(JsonNode::toString).toList());
+    TaskResult last = scoreDirectly(run.resolve("final"), tmp.resolve("echo.yaml"), tmp.resolve("base/tokenizer.json"));
+    assertThat(report.tasks()).singleElement().satisfies(c -> {
+      assertThat(c.metric()).isEqualTo("exact_match");
+      assertThat(c.last()).isEqualTo(last.metric("exact_match"));
+    });
+  }
+
+  @Test
   void aBadTaskFileStopsTheRunBeforeAnyStepNamingTheFile() throws IOException {
     TrainFixtures.write(tmp);
     Path bad = Files.writeString(tmp.resolve("broken.jsonl"), "{\"context\": \"a\", \"choices\": [\" b\"], \"gold\": 3}\n");
