@@ -8,6 +8,8 @@ import io.cpt4j.eval.LoglikelihoodRequest;
 import io.cpt4j.eval.Scorer;
 import java.util.List;
 import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A {@link Scorer} over a checkpoint on a training backend. Each request becomes a {@link Window}
@@ -26,10 +28,12 @@ import java.util.Objects;
  * borrow one ({@link CoreScorerProvider#borrowing}): then closing leaves the session open.
  */
 final class CheckpointScorer implements Scorer {
+  private static final Logger LOG = LoggerFactory.getLogger("io.cpt4j.eval");
   private final TrainingSession session;
   private final Options options;
   private final boolean ownsSession;
   private boolean closed;
+  private boolean toldAboutCache;
 
   CheckpointScorer(TrainingSession session, Options options) {
     this(session, options, true);
@@ -77,6 +81,11 @@ final class CheckpointScorer implements Scorer {
   public List<int[]> generate(List<GenerationRequest> requests) {
     if (closed) {
       throw new IllegalStateException("the scorer is closed");
+    }
+    if (!toldAboutCache && requests.stream().anyMatch(r -> r != null && r.maxTokens() > 1)) {
+      toldAboutCache = true;
+      LOG.info("generating on a checkpoint, which has no key/value cache: every new token re-runs the whole "
+          + "sequence; an ONNX export (cpt4j export onnx) generates about 12x faster (BENCHMARKS.md)");
     }
     return GreedyDecoding.run(Objects.requireNonNull(requests, "requests"), maxLength(), config().vocabSize(),
         windows -> {
