@@ -4,7 +4,7 @@ import io.cpt4j.Cpt4jException;
 import java.util.ServiceLoader;
 
 /**
- * Finds the registered format, tokenizer, data, trainer, merge, ONNX, scorer and task providers.
+ * Finds the registered format, tokenizer, data, trainer, merge, ONNX, scorer, task and plan providers.
  * Thread-safe; looks them up once.
  */
 public final class Providers {
@@ -19,6 +19,7 @@ public final class Providers {
     static final OnnxProvider ONNX = load(OnnxProvider.class);
     static final ScorerProvider SCORER = load(ScorerProvider.class);
     static final TaskProvider TASKS = load(TaskProvider.class);
+    static final PlanProvider PLAN = load(PlanProvider.class);
 
     private static <T> T load(Class<T> type) {
       return ServiceLoader.load(type, Providers.class.getClassLoader())
@@ -98,6 +99,15 @@ public final class Providers {
    */
   public static TaskProvider tasks() {
     return require(Holder.TASKS, "task");
+  }
+
+  /**
+   * The planning implementation from {@code sdk-core}.
+   *
+   * @throws Cpt4jException if sdk-core is not on the class path
+   */
+  public static PlanProvider plan() {
+    return require(Holder.PLAN, "planning");
   }
 
   private static <T> T require(T provider, String what) {

@@ -1,0 +1,26 @@
+package io.cpt4j.spi;
+
+import io.cpt4j.plan.MixturePlan;
+import io.cpt4j.plan.Observation;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Service-provider interface behind {@link io.cpt4j.plan}: observation files, law fits and plan
+ * files. {@code sdk-core} registers the implementation in {@code META-INF/services}; users do not
+ * implement it.
+ */
+public interface PlanProvider {
+  /** See {@link Observation#read}. */
+  List<Observation> readObservations(Path jsonl);
+
+  /** See {@link MixturePlan#fit}. */
+  MixturePlan fit(List<Observation> observations, Set<String> generalSets, double epsilon);
+
+  /** See {@link MixturePlan#read}. */
+  MixturePlan readPlan(Path fitJson);
+
+  /** See {@link MixturePlan#write}. */
+  void writePlan(MixturePlan plan, Path fitJson);
+}
