@@ -2,9 +2,11 @@ package io.cpt4j.spi;
 
 import io.cpt4j.plan.MixturePlan;
 import io.cpt4j.plan.Observation;
+import io.cpt4j.train.RunConfig;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * Service-provider interface behind {@link io.cpt4j.plan}: observation files, law fits and plan
@@ -23,4 +25,11 @@ public interface PlanProvider {
 
   /** See {@link MixturePlan#write}. */
   void writePlan(MixturePlan plan, Path fitJson);
+
+  /** See {@link io.cpt4j.plan.Pilots#run}. */
+  List<Observation> runPilots(RunConfig recipe, List<Double> ratios, List<Long> tokens, Path out,
+      Consumer<String> progress);
+
+  /** See {@link io.cpt4j.plan.Pilots#read}. */
+  List<Observation> readRuns(List<Path> runDirectories);
 }

@@ -5,13 +5,15 @@ import io.cpt4j.plan.MixturePlan;
 import io.cpt4j.plan.Observation;
 import io.cpt4j.plan.PlanException;
 import io.cpt4j.spi.PlanProvider;
+import io.cpt4j.train.RunConfig;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Consumer;
 
-/** {@code sdk-core}'s {@link PlanProvider}: observation files, D-CPT Law fits, plan files. Stateless. */
+/** {@code sdk-core}'s {@link PlanProvider}: observation files, D-CPT Law fits, plan files, pilots. Stateless. */
 public final class CorePlanProvider implements PlanProvider {
   @Override
   public List<Observation> readObservations(Path jsonl) {
@@ -47,5 +49,16 @@ public final class CorePlanProvider implements PlanProvider {
   @Override
   public void writePlan(MixturePlan plan, Path fitJson) {
     PlanCodec.write(plan, fitJson);
+  }
+
+  @Override
+  public List<Observation> runPilots(RunConfig recipe, List<Double> ratios, List<Long> tokens, Path out,
+      Consumer<String> progress) {
+    return PilotRunner.run(recipe, ratios, tokens, out, progress);
+  }
+
+  @Override
+  public List<Observation> readRuns(List<Path> runDirectories) {
+    return runDirectories.stream().map(d -> PilotRunner.read(d, -1)).toList();
   }
 }
