@@ -65,6 +65,20 @@ public record MixturePlan(List<MixtureFit> fits) {
   }
 
   /**
+   * Draws the plan into {@code dir} as PNG and SVG: per set the fitted loss against tokens for
+   * domain shares 0.1 to 0.9 with {@code observations} marked ({@code law-SET}), and for the first
+   * domain and general sets the trade-off between their predicted losses over the domain share
+   * ({@code frontier}).
+   *
+   * @param parameters the model size for laws with a model-size term (else ignored)
+   * @return the files written
+   * @throws PlanException if a plot cannot be written
+   */
+  public List<Path> plot(List<Observation> observations, long parameters, Path dir) {
+    return Providers.plan().plot(this, List.copyOf(observations), parameters, Objects.requireNonNull(dir, "dir"));
+  }
+
+  /**
    * The fit of {@code set}.
    *
    * @throws PlanException naming the sets there are if there is none

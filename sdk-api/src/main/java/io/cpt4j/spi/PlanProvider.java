@@ -32,4 +32,7 @@ public interface PlanProvider {
 
   /** See {@link io.cpt4j.plan.Pilots#read}. */
   List<Observation> readRuns(List<Path> runDirectories);
+
+  /** See {@link MixturePlan#plot}. */
+  List<Path> plot(MixturePlan plan, List<Observation> observations, long parameters, Path dir);
 }

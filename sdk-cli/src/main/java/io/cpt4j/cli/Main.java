@@ -36,6 +36,7 @@ import picocli.CommandLine.Spec;
       ExportCommand.class,
       GenerateCommand.class,
       ChatCommand.class,
+      PlanCommand.class,
       CommandLine.HelpCommand.class,
     },
     footer = {"", "Run 'cpt4j COMMAND --help' for a command's options. Set CPT4J_DEBUG=1 for stack traces."})

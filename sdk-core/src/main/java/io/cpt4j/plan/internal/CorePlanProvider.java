@@ -61,4 +61,9 @@ public final class CorePlanProvider implements PlanProvider {
   public List<Observation> readRuns(List<Path> runDirectories) {
     return runDirectories.stream().map(d -> PilotRunner.read(d, -1)).toList();
   }
+
+  @Override
+  public List<Path> plot(MixturePlan plan, List<Observation> observations, long parameters, Path dir) {
+    return PlanPlots.write(plan, observations, parameters, dir);
+  }
 }

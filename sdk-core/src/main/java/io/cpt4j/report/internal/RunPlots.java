@@ -269,6 +269,17 @@ public final class RunPlots {
     return out;
   }
 
+  /**
+   * Writes {@code chart} as {@code dir/name.png} and {@code dir/name.svg} (annotated, each to a
+   * temporary name and renamed), for other plots in the house style; returns both paths.
+   */
+  public static List<Path> saveChart(XYChart chart, Path dir, String name) throws IOException {
+    ensureHeadless();
+    List<Path> written = new ArrayList<>();
+    save(chart, dir, name, written);
+    return written;
+  }
+
   private static void save(XYChart chart, Path dir, String name, List<Path> written) throws IOException {
     Path png = dir.resolve(name + ".png");
     AtomicFiles.write(png, BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG));
