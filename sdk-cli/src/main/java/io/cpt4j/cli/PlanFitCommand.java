@@ -30,7 +30,8 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = VersionProvider.class,
     description = {
-      "Fit the D-CPT Law L = E + A/N^alpha + B*r^eta/D^beta + C/(r+eps)^gamma to each validation set.",
+      "Fit the D-CPT Law to each validation set of pilots or observations.",
+      "L = E + A/N^alpha + B*r^eta/D^beta + C/(r+eps)^gamma, r the set's share of the mixture.",
       "INPUT: a pilot directory (its observations.jsonl), an observations file (one JSON object a line:",
       "{\"ratio\": r, \"tokens\": D, \"parameters\": N, \"losses\": {\"general\": x, \"domain\": y}}) or finished",
       "run directories. Writes the plan (FIT.json) and, with --plots, its plots."

@@ -20,8 +20,8 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = VersionProvider.class,
     description = {
-      "Run short pilots of a recipe over a grid of domain shares and token budgets. The recipe's mixture",
-      "needs domain sources and replay (general) sources: a pilot at share r gives the domain sources r of",
+      "Run short pilots of a recipe over domain shares and token budgets.",
+      "The recipe's mixture needs domain sources and replay (general) sources: a pilot at share r gives the domain sources r of",
       "the weight and the replay sources 1 - r. Each pilot is a run directory OUT/pilots/r<R>-d<D>; their",
       "final validation losses go to OUT/observations.jsonl. Running again reuses finished pilots and",
       "resumes interrupted ones, so a grid can be extended."

@@ -25,8 +25,8 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = VersionProvider.class,
     description = {
-      "Predict every validation set's loss for domain shares and token budgets; with --target-loss, the",
-      "tokens a set needs to reach that loss at each share."
+      "Predict each validation set's loss for domain shares and token budgets.",
+      "With --target-loss, the tokens a set needs to reach that loss at each share."
     })
 final class PlanPredictCommand implements Callable<Integer> {
   @Spec CommandSpec spec;

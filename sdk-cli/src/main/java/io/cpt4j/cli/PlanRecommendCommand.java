@@ -24,7 +24,8 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = VersionProvider.class,
     description = {
-      "The domain share with the lowest predicted domain loss whose predicted general loss stays within",
+      "Recommend the domain share for a token budget within a general-loss bound.",
+      "The share with the lowest predicted domain loss whose predicted general loss stays within",
       "--max-general-increase of training on general data alone (share 0) for the same tokens."
     })
 final class PlanRecommendCommand implements Callable<Integer> {
