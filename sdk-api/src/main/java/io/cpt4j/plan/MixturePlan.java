@@ -137,4 +137,34 @@ public record MixturePlan(List<MixtureFit> fits) {
     return new Recommendation(r, tokens, domain.loss(r, tokens, parameters), general.loss(r, tokens, parameters),
         reference, best != unconstrained);
   }
+
+  /**
+   * The domain share in [0, 1] (steps of 0.001) minimising {@code weight * domain loss + (1 -
+   * weight) * general loss}, the weighted objective; {@link Recommendation#bounded()} is false.
+   *
+   * @param weight the domain loss's weight, in [0, 1]
+   * @throws PlanException if a set is unknown or has the wrong kind
+   */
+  public Recommendation recommendWeighted(String domainSet, String generalSet, long tokens, long parameters,
+      double weight) {
+    if (!(weight >= 0 && weight <= 1)) {
+      throw new IllegalArgumentException("weight must be in [0, 1], got " + weight);
+    }
+    Recommendation any = recommend(domainSet, generalSet, tokens, parameters, Double.MAX_VALUE); // checks the kinds
+    MixtureLaw domain = fit(domainSet).law();
+    MixtureLaw general = fit(generalSet).law();
+    int best = 0;
+    double bestValue = Double.POSITIVE_INFINITY;
+    for (int i = 0; i <= 1000; i++) {
+      double v = weight * domain.loss(i / 1000.0, tokens, parameters)
+          + (1 - weight) * general.loss(i / 1000.0, tokens, parameters);
+      if (v < bestValue) {
+        bestValue = v;
+        best = i;
+      }
+    }
+    double r = best / 1000.0;
+    return new Recommendation(r, tokens, domain.loss(r, tokens, parameters), general.loss(r, tokens, parameters),
+        any.generalReference(), false);
+  }
 }

@@ -37,9 +37,13 @@ final class PlanRecommendCommand implements Callable<Integer> {
   @Option(names = "--tokens", paramLabel = "D", required = true, description = "The run's token budget (k, M, G).")
   String tokens;
 
-  @Option(names = "--max-general-increase", paramLabel = "F", required = true,
+  @Option(names = "--max-general-increase", paramLabel = "F",
       description = "Allowed relative general-loss increase: 0.02 or 2%%.")
   String maxIncrease;
+
+  @Option(names = "--weight", paramLabel = "W",
+      description = "Instead of a bound: minimise W * domain loss + (1 - W) * general loss.")
+  Double weight;
 
   @Option(names = "--domain", paramLabel = "SET", description = "The domain set (default: the first).")
   String domain;
@@ -59,7 +63,13 @@ final class PlanRecommendCommand implements Callable<Integer> {
     MixturePlan plan = MixturePlan.read(fitFile);
     String d = domain != null ? domain : first(plan, l -> !l.general(), "domain");
     String g = general != null ? general : first(plan, MixtureLaw::general, "general");
-    Recommendation r = plan.recommend(d, g, PlanCommand.tokens(tokens), parameters, PlanCommand.fraction(maxIncrease));
+    if ((maxIncrease == null) == (weight == null)) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+          "give one of --max-general-increase F and --weight W");
+    }
+    long budget = PlanCommand.tokens(tokens);
+    Recommendation r = weight != null ? plan.recommendWeighted(d, g, budget, parameters, weight)
+        : plan.recommend(d, g, budget, parameters, PlanCommand.fraction(maxIncrease));
     PrintWriter out = spec.commandLine().getOut();
     if (json) {
       ObjectMapper mapper = new ObjectMapper();
@@ -71,7 +81,8 @@ final class PlanRecommendCommand implements Callable<Integer> {
     } else {
       out.printf(Locale.ROOT, "recommended domain share %.3f for %,d tokens: %s %.4f, %s %.4f (%s vs share 0, %s)%n",
           r.ratio(), r.tokens(), d, r.domainLoss(), g, r.generalLoss(), PlanCommand.percent(r.generalIncrease()),
-          r.bounded() ? "the general bound decides" : "the best domain share is within the bound");
+          weight != null ? "weighted objective, domain weight " + weight
+              : r.bounded() ? "the general bound decides" : "the best domain share is within the bound");
     }
     out.flush();
     return 0;

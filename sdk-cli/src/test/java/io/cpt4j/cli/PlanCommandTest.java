@@ -75,6 +75,14 @@ class PlanCommandTest {
     Cli.Result text = Cli.run("plan", "recommend", tmp.resolve("fit.json").toString(), "--tokens", "10M",
         "--max-general-increase", "0.02");
     assertThat(text.out()).startsWith("recommended domain share ");
+    Cli.Result weighted = Cli.run("plan", "recommend", tmp.resolve("fit.json").toString(), "--tokens", "10M",
+        "--weight", "1", "--json");
+    double unbounded = new ObjectMapper().readTree(weighted.out()).path("ratio").asDouble();
+    assertThat(new ObjectMapper().readTree(weighted.out()).path("domain_loss").asDouble())
+        .isLessThanOrEqualTo(r.path("domain_loss").asDouble());
+    assertThat(unbounded).isGreaterThanOrEqualTo(r.path("ratio").asDouble());
+    Cli.Result both = Cli.run("plan", "recommend", tmp.resolve("fit.json").toString(), "--tokens", "10M");
+    assertThat(both.exitCode()).isEqualTo(2);
   }
 
   @Test

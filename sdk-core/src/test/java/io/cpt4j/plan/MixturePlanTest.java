@@ -115,6 +115,13 @@ class MixturePlanTest {
     for (int i = 0; i <= 1000; i++) { // the unconstrained answer is the grid's minimum
       assertThat(DOMAIN.loss(i / 1000.0, 10_000_000, 0)).isGreaterThanOrEqualTo(free.domainLoss());
     }
+    Recommendation domainOnly = plan.recommendWeighted("domain", "general", 10_000_000, 0, 1);
+    assertThat(domainOnly.domainLoss()).isEqualTo(free.domainLoss());
+    Recommendation half = plan.recommendWeighted("domain", "general", 10_000_000, 0, 0.5);
+    for (int i = 0; i <= 1000; i++) { // the weighted objective's minimum over the grid
+      assertThat(DOMAIN.loss(i / 1000.0, 1e7, 0) + GENERAL.loss(i / 1000.0, 1e7, 0))
+          .isGreaterThanOrEqualTo(half.domainLoss() + half.generalLoss() - 1e-12);
+    }
     double d = DOMAIN.tokensFor(2.65, 0.5, 0);
     assertThat(DOMAIN.loss(0.5, d, 0)).isCloseTo(2.65, within(1e-9));
     assertThat(DOMAIN.tokensFor(2.5, 0.5, 0)).isEqualTo(-1); // below the floor 1.8 + 0.6 / 0.51^0.4 = 2.585
