@@ -137,6 +137,7 @@ public final class DecayBranch {
     return this;
   }
 
+  /** Adds a listener, called on the training thread (the branch's first {@code onStart} step is {@code N}). */
   public DecayBranch listener(TrainingListener l) {
     listeners.add(Objects.requireNonNull(l, "listener"));
     return this;

@@ -89,7 +89,7 @@ class DecayBranchErrorsTest {
   }
 
   @Test
-  void aBranchConfigurationInARunFileIsCheckedTheSameWay() throws IOException {
+  void aBranchConfigurationIsCheckedAndRunsTheSameWay() throws IOException {
     TrainFixtures.write(tmp);
     Path main = tmp.resolve("main");
     BranchFixtures.main(tmp, main, LrSchedule.constant(0.01), 4).train();
@@ -103,5 +103,10 @@ class DecayBranchErrorsTest {
     assertThatThrownBy(() -> ContinualPretrainer.from(noStep).train()).isInstanceOf(TrainingException.class)
         .hasMessageContaining("schedule");
     assertThat(tmp.resolve("b")).doesNotExist();
+    // the configuration itself, with another schedule, runs from the branch point like DecayBranch.train()
+    TrainingReport r = ContinualPretrainer.from(branch.newBuilder().schedule(LrSchedule.constant(0.005)).build()).train();
+    assertThat(r.steps()).isEqualTo(6);
+    assertThat(BranchFixtures.metrics(tmp.resolve("b")).stream().filter(n -> n.has("loss") && n.get("step").asLong() > 4)
+        .map(n -> n.get("lr").asDouble()).toList()).containsExactly(0.005, 0.005);
   }
 }

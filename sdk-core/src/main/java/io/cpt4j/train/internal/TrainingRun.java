@@ -91,8 +91,11 @@ final class TrainingRun {
         step = state.get("step").asLong();
         skipped = state.path("skipped_steps").asLong();
         dir.metrics().truncateAfter(step);
-        LOG.info("{} {} at step {}", resumeFrom.startsWith(config.output()) ? "resumed from" : "branched from",
-            resumeFrom, step);
+        if (resumeFrom.startsWith(config.output())) {
+          LOG.info("resumed from {} at step {}", resumeFrom, step);
+        } else {
+          LOG.info("branched from {} at step {}: {}", resumeFrom, step, config.schedule().describe());
+        }
       } else {
         dir.metrics().truncateAfter(-1);
       }
