@@ -19,4 +19,15 @@ public interface TrainerProvider {
   TrainingReport resume(Path runDirectory, List<TrainingListener> listeners);
 
   RunConfig readRunFile(Path yaml);
+
+  /**
+   * The configuration recorded in a run directory's {@code run.json} (resolved when the run
+   * started).
+   *
+   * @throws io.cpt4j.train.TrainingException if the directory holds no readable run.json
+   */
+  RunConfig readRun(Path runDirectory);
+
+  /** The steps of a run directory's complete checkpoints ({@code checkpoints/step-N/}), ascending; empty when none. */
+  List<Long> checkpointSteps(Path runDirectory);
 }

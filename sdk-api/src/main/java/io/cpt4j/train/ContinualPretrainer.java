@@ -32,7 +32,8 @@ import java.util.Objects;
  * evaluation lines with {@code step} and {@code eval}), {@code checkpoints/step-N/} (an HF
  * checkpoint plus {@code trainer-state/}), {@code final/} (the trained model), {@code plots/} and
  * {@code report.json}. {@link #resume(Path, TrainingListener...)} continues an interrupted run from
- * its last checkpoint, bit-exactly on the CPU.
+ * its last checkpoint, bit-exactly on the CPU; {@link #branch(Path, long)} starts a decay branch
+ * from one of its checkpoints.
  *
  * <p>The configuration methods fill a {@link RunConfig.Builder} ({@link #config()} builds it), so
  * the defaults are the builder's: AdamW defaults from {@link AdamW#defaults()}, FP32, the CPU
@@ -79,6 +80,16 @@ public final class ContinualPretrainer {
    */
   public static TrainingReport resume(Path runDirectory, TrainingListener... listeners) {
     return Providers.trainer().resume(runDirectory, List.of(listeners));
+  }
+
+  /**
+   * A decay branch of the run in {@code runDirectory} from its checkpoint at step {@code fromStep}
+   * ({@code checkpoints/step-N/}): a decay-only run that continues the main run exactly (weights,
+   * optimizer state, data position) and anneals it, leaving the main run's directory untouched. Give
+   * the decay and the output, then {@link DecayBranch#train()}; see {@link DecayBranch}.
+   */
+  public static DecayBranch branch(Path runDirectory, long fromStep) {
+    return new DecayBranch(runDirectory, fromStep);
   }
 
   /** The learning-rate schedule (the same as {@link #schedule}). */

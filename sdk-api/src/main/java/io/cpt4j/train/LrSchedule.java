@@ -31,10 +31,13 @@ import java.util.Map;
  *   <li>{@code inverse-sqrt}: {@link InverseSqrtSchedule}
  *   <li>{@code warmup-stable-decay}: {@link WsdSchedule}
  *   <li>{@code infinite}: {@link InfiniteSchedule}, warmup, cooldown to a constant, constant, anneal
+ *   <li>{@code decay}: {@link DecaySchedule}, a decay only, from a given step (the schedule of a
+ *       {@link DecayBranch})
  * </ul>
  */
 public sealed interface LrSchedule
-    permits ConstantSchedule, WarmupDecaySchedule, InverseSqrtSchedule, WsdSchedule, InfiniteSchedule {
+    permits ConstantSchedule, WarmupDecaySchedule, InverseSqrtSchedule, WsdSchedule, InfiniteSchedule,
+        DecaySchedule {
 
   /** The {@code totalSteps} of a run whose length is not known. */
   long UNBOUNDED = Long.MAX_VALUE;
@@ -89,6 +92,8 @@ public sealed interface LrSchedule
    *       startLr}, {@code warmupSteps} (0), {@code annealSteps} (0: no anneal), {@code minLr}
    *       (required when {@code annealSteps > 0}), {@code annealStart} (absent: the last {@code
    *       annealSteps} steps of a known run), {@code annealShape} ({@code exponential})
+   *   <li>{@code decay}: {@code fromLr}, {@code minLr}, {@code shape}, {@code decaySteps}; {@code
+   *       fromStep} (0)
    * </ul>
    *
    * @throws IllegalArgumentException naming the missing, unknown or invalid field

@@ -68,6 +68,7 @@ public final class RunConfig {
   private final Path dataCache;
   private final int maxBadSteps;
   private final boolean specialTokens;
+  private final BranchPoint branchOf;
 
   private RunConfig(Builder b) {
     base = b.base;
@@ -95,6 +96,7 @@ public final class RunConfig {
     dataCache = b.dataCache;
     maxBadSteps = b.maxBadSteps;
     specialTokens = b.specialTokens;
+    branchOf = b.branchOf;
   }
 
   /** A builder holding every default (see {@link Builder}). */
@@ -192,6 +194,13 @@ public final class RunConfig {
    */
   public boolean specialTokens() { return specialTokens; }
 
+  /**
+   * The checkpoint of another run this run branches from (null, the default: a run from its base).
+   * A branch starts from that checkpoint's weights, optimizer state and data position, at its step;
+   * see {@link BranchPoint} and {@link DecayBranch}.
+   */
+  public BranchPoint branchOf() { return branchOf; }
+
   /** Rows of one optimizer step. */
   public int batchRows() {
     return (int) (batchTokens / sequenceLength);
@@ -218,14 +227,15 @@ public final class RunConfig {
         && tasks.equals(c.tasks) && taskLimit == c.taskLimit && evaluateEvery == c.evaluateEvery && checkpointEvery == c.checkpointEvery
         && keepLastCheckpoints == c.keepLastCheckpoints && seed == c.seed && Objects.equals(output, c.output)
         && Objects.equals(dataCache, c.dataCache) && maxBadSteps == c.maxBadSteps
-        && specialTokens == c.specialTokens;
+        && specialTokens == c.specialTokens && Objects.equals(branchOf, c.branchOf);
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(base, tokenizer, schedule, mixture, tokens, steps, sequenceLength, batchTokens,
         microBatchTokens, optimizer, precision, activationCheckpointing, backend, validation, validationTokens,
-        tasks, taskLimit, evaluateEvery, checkpointEvery, keepLastCheckpoints, seed, output, dataCache, maxBadSteps, specialTokens);
+        tasks, taskLimit, evaluateEvery, checkpointEvery, keepLastCheckpoints, seed, output, dataCache, maxBadSteps, specialTokens,
+        branchOf);
   }
 
   @Override
@@ -237,7 +247,7 @@ public final class RunConfig {
         + ", validation=" + validation + ", validationTokens=" + validationTokens + ", tasks=" + tasks + ", taskLimit=" + taskLimit
         + ", evaluateEvery=" + evaluateEvery + ", checkpointEvery=" + checkpointEvery + ", keepLastCheckpoints=" + keepLastCheckpoints
         + ", seed=" + seed + ", output=" + output + ", dataCache=" + dataCache + ", maxBadSteps=" + maxBadSteps
-        + ", specialTokens=" + specialTokens + "]";
+        + ", specialTokens=" + specialTokens + ", branchOf=" + branchOf + "]";
   }
 
   /**
@@ -245,7 +255,7 @@ public final class RunConfig {
    * optimizer {@link AdamW#defaults()}, precision {@link Precision#FP32}, backend {@code "cpu"},
    * {@code specialTokens} true. Unset paths, schedule and mixture are null; unset numbers are 0 and
    * resolved when the run starts (see {@link RunConfig}); seed 0; activation checkpointing off; no
-   * validation sets and no tasks. Each setter is named after the {@link RunConfig} accessor that documents the
+   * validation sets and no tasks; not a branch. Each setter is named after the {@link RunConfig} accessor that documents the
    * field; setters check only what is required to be non-null, the run checks the rest.
    * Not thread-safe; {@link #build()} may be called any number of times (each value is independent of
    * later changes).
@@ -276,6 +286,7 @@ public final class RunConfig {
     private Path dataCache;
     private int maxBadSteps;
     private boolean specialTokens = true;
+    private BranchPoint branchOf;
 
     private Builder() {}
 
@@ -305,6 +316,7 @@ public final class RunConfig {
       dataCache = c.dataCache;
       maxBadSteps = c.maxBadSteps;
       specialTokens = c.specialTokens;
+      branchOf = c.branchOf;
     }
 
     /** The base checkpoint directory (Hugging Face layout). */
@@ -375,6 +387,9 @@ public final class RunConfig {
 
     /** Whether documents are framed with the tokenizer's BOS (default true). */
     public Builder specialTokens(boolean frameWithBos) { this.specialTokens = frameWithBos; return this; }
+
+    /** The checkpoint this run branches from; null (the default) for a run from its base. */
+    public Builder branchOf(BranchPoint point) { this.branchOf = point; return this; }
 
     /** The configuration as set so far. */
     public RunConfig build() {

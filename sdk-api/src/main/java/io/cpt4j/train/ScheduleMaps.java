@@ -16,7 +16,8 @@ final class ScheduleMaps {
   static final String INVERSE_SQRT = "inverse-sqrt";
   static final String WSD = "warmup-stable-decay";
   static final String INFINITE = "infinite";
-  private static final List<String> TYPES = List.of(CONSTANT, WARMUP_DECAY, INVERSE_SQRT, WSD, INFINITE);
+  static final String DECAY = "decay";
+  private static final List<String> TYPES = List.of(CONSTANT, WARMUP_DECAY, INVERSE_SQRT, WSD, INFINITE, DECAY);
 
   private ScheduleMaps() {}
 
@@ -49,6 +50,8 @@ final class ScheduleMaps {
       case WSD -> new WsdSchedule(f.lr("startLr", 0.0), f.lr("maxLr"), f.span("warmup", false),
           f.span("decay", true), f.shape("shape", null), f.lr("minLr"));
       case INFINITE -> infinite(f);
+      case DECAY -> new DecaySchedule(f.lr("fromLr"), f.steps("fromStep", 0L), f.steps("decaySteps", null),
+          f.shape("shape", null), f.lr("minLr"));
       default -> throw new IllegalArgumentException(
           "unknown schedule type '" + f.type + "' (known: " + String.join(", ", TYPES) + ")");
     };

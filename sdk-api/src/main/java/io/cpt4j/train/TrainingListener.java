@@ -8,7 +8,10 @@ import java.util.Map;
  * methods do nothing; an exception thrown by a listener stops the run (the last checkpoint stays).
  */
 public interface TrainingListener {
-  /** The run is about to take its first step ({@code startStep} is 0, or the step resumed from). */
+  /**
+   * The run is about to take its first step ({@code startStep} is 0, or the step resumed from, or
+   * for a branch its branch point).
+   */
   default void onStart(RunConfig config, long startStep, long totalSteps) {}
 
   /** An optimizer step finished. */

@@ -28,7 +28,8 @@ class RunConfigBuilderTest {
         .optimizer(AdamW.builder().weightDecay(0.01).build()).precision(Precision.FP16_MIXED)
         .activationCheckpointing(true).backend("cpu:3").validation("code", CODE).validationTokens(128)
         .task(Path.of("arc.yaml")).taskLimit(50).evaluateEvery(2).checkpointEvery(3).keepLastCheckpoints(4).seed(5).output(Path.of("out"))
-        .dataCache(Path.of("cache")).maxBadSteps(6).specialTokens(false).build();
+        .dataCache(Path.of("cache")).maxBadSteps(6).specialTokens(false)
+        .branchOf(new BranchPoint(Path.of("main"), 4, 640)).build();
   }
 
   private static List<Field> fields() {
@@ -50,7 +51,8 @@ class RunConfigBuilderTest {
     assertThat(List.of(d.tokens(), d.steps(), (long) d.sequenceLength(), d.batchTokens(), d.microBatchTokens(),
         d.validationTokens(), d.evaluateEvery(), d.checkpointEvery(), (long) d.keepLastCheckpoints(), d.seed(),
         (long) d.maxBadSteps())).containsOnly(0L);
-    assertThat(Arrays.asList(d.base(), d.tokenizer(), d.schedule(), d.mixture(), d.output(), d.dataCache()))
+    assertThat(Arrays.asList(d.base(), d.tokenizer(), d.schedule(), d.mixture(), d.output(), d.dataCache(),
+        d.branchOf()))
         .containsOnlyNulls();
   }
 
@@ -100,7 +102,8 @@ class RunConfigBuilderTest {
         .evaluateEvery(c.evaluateEvery()).checkpointEvery(c.checkpointEvery())
         .keepLastCheckpoints(c.keepLastCheckpoints()).seed(c.seed()).output(c.output()).dataCache(c.dataCache())
         .maxBadSteps(c.maxBadSteps()).specialTokens(false);
-    assertThat(p.config()).isEqualTo(c);
+    // a branch point is set through ContinualPretrainer.branch (DecayBranch) or a RunConfig, not fluently
+    assertThat(p.config()).isEqualTo(c.newBuilder().branchOf(null).build());
     assertThat(ContinualPretrainer.from(c).config()).isEqualTo(c);
     assertThat(ContinualPretrainer.from(c).steps(8).config()).isEqualTo(c.newBuilder().steps(8).build());
     assertThat(ContinualPretrainer.from(Path.of("base")).config())

@@ -25,7 +25,9 @@ class ScheduleMapsTest {
       Rewarm.to(3e-4).warmupSteps(100).cooldownTo(1e-4, 1_000),
       Rewarm.to(3e-4).warmupSteps(100).cooldownTo(1e-4, 1_000).withAnneal(3e-6, 500),
       Rewarm.to(3e-4).warmupSteps(100).cooldownTo(1e-4, 1_000).withAnneal(0, 500, DecayShape.LINEAR)
-          .withAnnealStart(9_000));
+          .withAnnealStart(9_000),
+      new DecaySchedule(3e-4, 4_000, 500, DecayShape.ONE_MINUS_SQRT, 0),
+      new DecaySchedule(1e-3, 0, 1, DecayShape.EXPONENTIAL, 1e-5));
 
   @Test
   void everyScheduleReadsBackFromItsMapAsAnEqualSchedule() {

@@ -29,6 +29,7 @@ import picocli.CommandLine.Spec;
       DataCommand.class,
       TrainCommand.class,
       ResumeCommand.class,
+      BranchCommand.class,
       QuickstartCommand.class,
       MergeCommand.class,
       VectorsCommand.class,

@@ -20,6 +20,11 @@ public final class CoreTrainerProvider implements TrainerProvider {
   public TrainingReport train(RunConfig config, Backend backend, List<TrainingListener> listeners) {
     Path base = RunResolver.requireBase(config);
     RunConfig resolved = RunResolver.resolve(config, ModelConfig.read(base.resolve("config.json")));
+    Path from = null;
+    if (resolved.branchOf() != null) { // checked before anything is written; the main run is only read
+      resolved = Branches.resolve(resolved);
+      from = Branches.checkpoint(resolved.branchOf());
+    }
     RunDirectory dir = new RunDirectory(resolved.output());
     if (Files.exists(dir.runJson())) {
       throw new TrainingException("output " + resolved.output() + " already holds a run (run.json): resume it with "
@@ -32,8 +37,11 @@ public final class CoreTrainerProvider implements TrainerProvider {
     } catch (IOException e) {
       throw new TrainingException("cannot create the run directory " + resolved.output() + ": " + e.getMessage(), e);
     }
+    if (from != null) {
+      Branches.copyMetrics(resolved.branchOf(), dir); // before run.json, which makes the directory resumable
+    }
     dir.writeJson(dir.runJson(), RunConfigCodec.toTree(resolved));
-    return new TrainingRun(resolved, chosen, listeners).run(null);
+    return new TrainingRun(resolved, chosen, listeners).run(from);
   }
 
   @Override
@@ -44,7 +52,25 @@ public final class CoreTrainerProvider implements TrainerProvider {
     }
     RunConfig config = RunConfigCodec.readJson(dir.runJson());
     Optional<Path> latest = dir.latestCheckpoint();
-    return new TrainingRun(config, null, listeners).run(latest.orElse(null));
+    Path from = latest.orElse(null);
+    if (from == null && config.branchOf() != null) { // a branch stopped before its first checkpoint
+      from = Branches.checkpoint(config.branchOf());
+    }
+    return new TrainingRun(config, null, listeners).run(from);
+  }
+
+  @Override
+  public RunConfig readRun(Path runDirectory) {
+    RunDirectory dir = new RunDirectory(runDirectory.toAbsolutePath().normalize());
+    if (!Files.isRegularFile(dir.runJson())) {
+      throw new TrainingException(runDirectory + " is not a cpt4j run directory (no run.json)");
+    }
+    return RunConfigCodec.readJson(dir.runJson());
+  }
+
+  @Override
+  public List<Long> checkpointSteps(Path runDirectory) {
+    return Branches.steps(new RunDirectory(runDirectory.toAbsolutePath().normalize()).completeCheckpoints());
   }
 
   @Override

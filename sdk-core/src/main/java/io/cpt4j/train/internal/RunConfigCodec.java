@@ -29,7 +29,8 @@ import java.util.function.LongConsumer;
 /**
  * {@link RunConfig} as a JSON/YAML tree (snake_case keys): the YAML run file and {@code run.json}.
  * Relative paths in a run file are resolved against the file's directory; unknown keys are errors
- * naming the key, so a typo never silently falls back to a default.
+ * naming the key, so a typo never silently falls back to a default. A branch's {@code branch_of}
+ * entry is read and written by {@link Branches}.
  */
 final class RunConfigCodec {
   static final ObjectMapper JSON = new ObjectMapper();
@@ -37,7 +38,7 @@ final class RunConfigCodec {
       "sequence_length", "batch_tokens", "micro_batch_tokens", "optimizer", "precision", "activation_checkpointing",
       "backend", "validation", "validation_tokens", "tasks", "task_limit", "evaluate_every", "checkpoint_every", "keep_last_checkpoints",
       "seed", "output", "data_cache", "max_bad_steps",
-      "special_tokens");
+      "special_tokens", Branches.KEY);
 
   /** The builder's defaults: what a missing key means (booleans and the optimizer's keys). */
   private static final RunConfig DEFAULTS = RunConfig.builder().build();
@@ -108,6 +109,10 @@ final class RunConfigCodec {
     b.output(path(dir, text(root, "output", null)));
     b.dataCache(path(dir, text(root, "data_cache", null)));
     ifNumber(root, "max_bad_steps", n -> b.maxBadSteps((int) n));
+    JsonNode branch = root.path(Branches.KEY);
+    if (!branch.isMissingNode() && !branch.isNull()) {
+      b.branchOf(Branches.fromTree(branch, dir));
+    }
     return b.specialTokens(root.path("special_tokens").asBoolean(specialTokensDefault)).build();
   }
 
@@ -148,6 +153,9 @@ final class RunConfigCodec {
     o.put("data_cache", str(c.dataCache()));
     o.put("max_bad_steps", c.maxBadSteps());
     o.put("special_tokens", c.specialTokens());
+    if (c.branchOf() != null) { // written only for a branch, so the run.json of other runs is unchanged
+      o.set(Branches.KEY, Branches.toTree(c.branchOf()));
+    }
     return o;
   }
 
@@ -331,7 +339,7 @@ final class RunConfigCodec {
         .maxGradNorm(o.path("max_grad_norm").asDouble(d.maxGradNorm())).build();
   }
 
-  private static void checkKeys(JsonNode node, Set<String> allowed, String prefix) {
+  static void checkKeys(JsonNode node, Set<String> allowed, String prefix) {
     if (!node.isObject()) {
       throw new IllegalArgumentException(prefix.isEmpty() ? "the run file must be a mapping"
           : prefix.substring(0, prefix.length() - 1) + " must be a mapping");

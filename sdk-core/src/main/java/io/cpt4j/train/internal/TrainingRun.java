@@ -59,7 +59,10 @@ final class TrainingRun {
     this.dir = new RunDirectory(resolved.output());
   }
 
-  /** Runs from step 0, or from {@code resumeFrom} (a complete checkpoint of this run) when not null. */
+  /**
+   * Runs from step 0, or from {@code resumeFrom} when not null: a complete checkpoint of this run,
+   * or for a branch ({@link RunConfig#branchOf()}) the main run's checkpoint it starts from.
+   */
   TrainingReport run(Path resumeFrom) {
     long started = System.nanoTime();
     tasks = readTasks(config.tasks());
@@ -74,7 +77,9 @@ final class TrainingRun {
       LOG.info("cpt4j run {}: {} on {}, {} steps of {} tokens, {}", config.output(), ckpt.config().hfClass(),
           backend.description(), config.steps(), config.batchTokens(), config.mixture());
       Packing packing = data.packing();
-      MixtureSampler sampler = MixtureSampler.create(config.mixture(), data.train(), packing, config.tokens());
+      // a branch measures data progress against its main run's plan, so it draws the main run's batches
+      long plannedTokens = config.branchOf() != null ? config.branchOf().plannedTokens() : config.tokens();
+      MixtureSampler sampler = MixtureSampler.create(config.mixture(), data.train(), packing, plannedTokens);
       long step = 0;
       long skipped = 0;
       long tokens = 0;
@@ -86,7 +91,11 @@ final class TrainingRun {
         step = state.get("step").asLong();
         skipped = state.path("skipped_steps").asLong();
         dir.metrics().truncateAfter(step);
-        LOG.info("resumed from {} at step {}", resumeFrom, step);
+        if (resumeFrom.startsWith(config.output())) {
+          LOG.info("resumed from {} at step {}", resumeFrom, step);
+        } else {
+          LOG.info("branched from {} at step {}: {}", resumeFrom, step, config.schedule().describe());
+        }
       } else {
         dir.metrics().truncateAfter(-1);
       }
