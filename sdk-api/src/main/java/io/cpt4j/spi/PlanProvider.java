@@ -26,11 +26,11 @@ public interface PlanProvider {
   /** See {@link MixturePlan#write}. */
   void writePlan(MixturePlan plan, Path fitJson);
 
-  /** See {@link io.cpt4j.plan.Pilots#run}. */
+  /** See {@link io.cpt4j.train.Pilots#run}. */
   List<Observation> runPilots(RunConfig recipe, List<Double> ratios, List<Long> tokens, Path out,
       Consumer<String> progress);
 
-  /** See {@link io.cpt4j.plan.Pilots#read}. */
+  /** See {@link io.cpt4j.train.Pilots#read}. */
   List<Observation> readRuns(List<Path> runDirectories);
 
   /** See {@link MixturePlan#plot}. */

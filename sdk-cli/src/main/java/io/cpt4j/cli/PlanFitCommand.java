@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cpt4j.plan.MixtureFit;
 import io.cpt4j.plan.MixturePlan;
 import io.cpt4j.plan.Observation;
-import io.cpt4j.plan.Pilots;
+import io.cpt4j.train.Pilots;
 import io.cpt4j.plan.PlanException;
 import java.io.IOException;
 import java.io.PrintWriter;

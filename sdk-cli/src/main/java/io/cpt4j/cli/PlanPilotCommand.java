@@ -1,7 +1,7 @@
 package io.cpt4j.cli;
 
 import io.cpt4j.plan.Observation;
-import io.cpt4j.plan.Pilots;
+import io.cpt4j.train.Pilots;
 import io.cpt4j.train.ContinualPretrainer;
 import io.cpt4j.train.RunConfig;
 import java.io.PrintWriter;

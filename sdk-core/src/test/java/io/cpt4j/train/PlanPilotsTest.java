@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.cpt4j.data.Mixture;
 import io.cpt4j.plan.Observation;
 import io.cpt4j.plan.PlanException;
-import io.cpt4j.plan.Pilots;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -24,7 +24,7 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * Runs the pilot grid of {@link io.cpt4j.plan.Pilots#run} and reads finished runs back as
+ * Runs the pilot grid of {@link io.cpt4j.train.Pilots#run} and reads finished runs back as
  * observations (see there). A pilot directory is finished when it has {@code report.json},
  * interrupted when it has {@code run.json} without it. Stateless.
  */

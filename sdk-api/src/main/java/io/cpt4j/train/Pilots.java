@@ -1,14 +1,15 @@
-package io.cpt4j.plan;
+package io.cpt4j.train;
 
+import io.cpt4j.plan.Observation;
+import io.cpt4j.plan.PlanException;
 import io.cpt4j.spi.Providers;
-import io.cpt4j.train.RunConfig;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Consumer;
 
 /**
- * Pilot runs for a {@link MixturePlan}: short continual pre-training runs of one recipe over a grid
+ * Pilot runs for a {@link io.cpt4j.plan.MixturePlan}: short continual pre-training runs of one recipe over a grid
  * of domain shares and token budgets, each becoming an {@link Observation}.
  *
  * <p>The recipe's mixture must have domain sources and replay (general) sources; a pilot at share r
@@ -24,7 +25,7 @@ import java.util.function.Consumer;
  * RunConfig recipe = ContinualPretrainer.fromYaml(Path.of("cpt.yaml")).config();
  * List<Observation> obs = Pilots.run(recipe, List.of(0.1, 0.3, 0.5, 0.7, 0.9), List.of(1_000_000L, 3_000_000L),
  *     Path.of("pilots"), System.out::println);
- * MixturePlan plan = MixturePlan.fit(obs, Set.of("general"));
+ * MixturePlan plan = MixturePlan.fit(obs, Set.of("general"));   // io.cpt4j.plan
  * }</pre>
  */
 public final class Pilots {
@@ -37,7 +38,7 @@ public final class Pilots {
    * @return the observations of every pilot of the grid, in grid order
    * @throws PlanException if the recipe's mixture has no domain or no replay source, has a mixture
    *     schedule, or has no validation sets; a pilot's training failure is a {@link
-   *     io.cpt4j.train.TrainingException}
+   *     TrainingException}
    */
   public static List<Observation> run(RunConfig recipe, List<Double> ratios, List<Long> tokens, Path out,
       Consumer<String> progress) {
