@@ -5,7 +5,6 @@ import io.cpt4j.train.DecayBranch;
 import io.cpt4j.train.DecayShape;
 import io.cpt4j.train.TrainingReport;
 import java.io.PrintWriter;
-import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -123,22 +122,4 @@ final class BranchCommand implements Callable<Integer> {
     }
   }
 
-  /** A token count: digits (with optional _ or , separators) or a decimal with K, M, B or T (×1000^k). */
-  static final class TokenCount implements ITypeConverter<Long> {
-    @Override
-    public Long convert(String value) {
-      String v = value.strip().replace("_", "").replace(",", "");
-      int power = v.isEmpty() ? -1 : "KMBT".indexOf(Character.toUpperCase(v.charAt(v.length() - 1))) + 1;
-      String number = power > 0 ? v.substring(0, v.length() - 1) : v;
-      try {
-        BigDecimal n = new BigDecimal(number).movePointRight(3 * Math.max(power, 0));
-        if (n.signum() < 0 || n.stripTrailingZeros().scale() > 0) {
-          throw new NumberFormatException();
-        }
-        return n.longValueExact();
-      } catch (NumberFormatException | ArithmeticException e) {
-        throw new TypeConversionException("'" + value + "' is not a token count (expected e.g. 65536, 200M or 1.5B)");
-      }
-    }
-  }
 }

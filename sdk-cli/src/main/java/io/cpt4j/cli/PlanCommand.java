@@ -27,30 +27,6 @@ final class PlanCommand implements Callable<Integer> {
     throw new CommandLine.ParameterException(spec.commandLine(), "missing step: pilot, fit, predict or recommend");
   }
 
-  /** A token count: digits with an optional k, M, G (or B) suffix (decimal), e.g. 2M, 1.5G, 500k. */
-  static long tokens(String text) {
-    String t = text.strip().replace("_", "").replace(",", "");
-    double scale = 1;
-    char last = t.isEmpty() ? ' ' : Character.toUpperCase(t.charAt(t.length() - 1));
-    switch (last) {
-      case 'K' -> scale = 1e3;
-      case 'M' -> scale = 1e6;
-      case 'G', 'B' -> scale = 1e9;
-      case 'T' -> scale = 1e12;
-      default -> scale = 1;
-    }
-    String number = scale == 1 ? t : t.substring(0, t.length() - 1);
-    try {
-      double v = Double.parseDouble(number) * scale;
-      if (!(v >= 1) || v > Long.MAX_VALUE || v != Math.rint(v)) {
-        throw new NumberFormatException();
-      }
-      return (long) v;
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("'" + text + "' is not a token count (e.g. 2000000, 2M, 1.5G, 500k)");
-    }
-  }
-
   /** A fraction: 0.02 or 2%. */
   static double fraction(String text) {
     String t = text.strip();

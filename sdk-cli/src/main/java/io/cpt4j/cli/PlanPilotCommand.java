@@ -39,16 +39,15 @@ final class PlanPilotCommand implements Callable<Integer> {
       description = "Domain shares of the pilots, e.g. 0.1,0.3,0.5,0.7,0.9.")
   List<Double> ratios;
 
-  @Option(names = "--tokens", paramLabel = "D,D,...", required = true, split = ",",
-      description = "Token budgets of the pilots, e.g. 1M,3M (suffixes k, M, G).")
-  List<String> tokens;
+  @Option(names = "--tokens", paramLabel = "D,D,...", required = true, split = ",", converter = TokenCount.class,
+      description = "Token budgets of the pilots, e.g. 1M,3M (suffixes K, M, G, T).")
+  List<Long> tokens;
 
   @Override
   public Integer call() {
     PrintWriter log = spec.commandLine().getOut();
     RunConfig recipe = ContinualPretrainer.fromYaml(runFile).config();
-    List<Long> budgets = tokens.stream().map(PlanCommand::tokens).toList();
-    List<Observation> obs = Pilots.run(recipe, ratios, budgets, out, line -> {
+    List<Observation> obs = Pilots.run(recipe, ratios, tokens, out, line -> {
       log.println(line);
       log.flush();
     });

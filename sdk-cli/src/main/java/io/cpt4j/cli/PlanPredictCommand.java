@@ -37,9 +37,9 @@ final class PlanPredictCommand implements Callable<Integer> {
   @Option(names = "--ratio", paramLabel = "R,R,...", required = true, split = ",", description = "Domain shares.")
   List<Double> ratios;
 
-  @Option(names = "--tokens", paramLabel = "D,D,...", split = ",",
-      description = "Token budgets (suffixes k, M, G); required unless --target-loss.")
-  List<String> tokens;
+  @Option(names = "--tokens", paramLabel = "D,D,...", split = ",", converter = TokenCount.class,
+      description = "Token budgets (suffixes K, M, G, T); required unless --target-loss.")
+  List<Long> tokens;
 
   @Option(names = "--parameters", paramLabel = "N", defaultValue = "0",
       description = "Model parameters, for laws fitted over several model sizes.")
@@ -78,8 +78,7 @@ final class PlanPredictCommand implements Callable<Integer> {
         throw new PlanException("give --tokens (or --target-loss)");
       }
       for (double r : ratios) {
-        for (String t : tokens) {
-          long d = PlanCommand.tokens(t);
+        for (long d : tokens) {
           Map<String, Double> losses = plan.predict(r, d, parameters);
           var row = rows.addObject().put("ratio", r).put("tokens", d);
           losses.forEach(row.putObject("losses")::put);

@@ -34,8 +34,9 @@ final class PlanRecommendCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "FIT.json", description = "A plan written by 'cpt4j plan fit'.")
   Path fitFile;
 
-  @Option(names = "--tokens", paramLabel = "D", required = true, description = "The run's token budget (k, M, G).")
-  String tokens;
+  @Option(names = "--tokens", paramLabel = "D", required = true, converter = TokenCount.class,
+      description = "The run's token budget (suffixes K, M, G, T).")
+  long tokens;
 
   @Option(names = "--max-general-increase", paramLabel = "F",
       description = "Allowed relative general-loss increase: 0.02 or 2%%.")
@@ -67,7 +68,7 @@ final class PlanRecommendCommand implements Callable<Integer> {
       throw new picocli.CommandLine.ParameterException(spec.commandLine(),
           "give one of --max-general-increase F and --weight W");
     }
-    long budget = PlanCommand.tokens(tokens);
+    long budget = tokens;
     Recommendation r = weight != null ? plan.recommendWeighted(d, g, budget, parameters, weight)
         : plan.recommend(d, g, budget, parameters, PlanCommand.fraction(maxIncrease));
     PrintWriter out = spec.commandLine().getOut();

@@ -138,12 +138,13 @@ class BranchCommandTest {
 
   @Test
   void tokenCountsTakeSuffixesAndSeparators() {
-    BranchCommand.TokenCount c = new BranchCommand.TokenCount();
+    TokenCount c = new TokenCount();
     assertThat(c.convert("65536")).isEqualTo(65_536L);
     assertThat(c.convert("65_536")).isEqualTo(65_536L);
     assertThat(c.convert("200M")).isEqualTo(200_000_000L);
     assertThat(c.convert("1.5B")).isEqualTo(1_500_000_000L);
     assertThat(c.convert("2k")).isEqualTo(2_000L);
+    assertThat(c.convert("1.5G")).isEqualTo(1_500_000_000L);
     for (String bad : new String[] {"1.5", "-3", "M", "", "1.0000001K"}) {
       assertThatThrownBy(() -> c.convert(bad)).as(bad).isInstanceOf(TypeConversionException.class);
     }

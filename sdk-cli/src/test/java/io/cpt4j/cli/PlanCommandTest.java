@@ -140,6 +140,7 @@ class PlanCommandTest {
     assertThat(noPlan.exitCode()).isEqualTo(1);
     assertThat(noPlan.errLines()[0]).contains("not a plan file");
     Cli.Result tokens = Cli.run("plan", "recommend", obs.toString(), "--tokens", "lots", "--max-general-increase", "1%");
-    assertThat(tokens.exitCode()).isEqualTo(1);
+    assertThat(tokens.exitCode()).isEqualTo(2); // bad usage
+    assertThat(tokens.err()).contains("'lots' is not a token count");
   }
 }
