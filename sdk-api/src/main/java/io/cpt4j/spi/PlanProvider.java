@@ -1,5 +1,8 @@
 package io.cpt4j.spi;
 
+import io.cpt4j.eval.ValidationCurve;
+import io.cpt4j.plan.CurvePrediction;
+import io.cpt4j.plan.LrAreas;
 import io.cpt4j.plan.MixturePlan;
 import io.cpt4j.plan.Observation;
 import java.nio.file.Path;
@@ -7,8 +10,8 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Service-provider interface behind {@link io.cpt4j.plan}: observation files, law fits and plan
- * files. {@code sdk-core} registers the implementation in {@code META-INF/services}; users do not
+ * Service-provider interface behind {@link io.cpt4j.plan}: observation files, law fits, plan
+ * files and learning-curve predictions. {@code sdk-core} registers the implementation in {@code META-INF/services}; users do not
  * implement it.
  */
 public interface PlanProvider {
@@ -23,4 +26,7 @@ public interface PlanProvider {
 
   /** See {@link MixturePlan#write}. */
   void writePlan(MixturePlan plan, Path fitJson);
+
+  /** See {@link CurvePrediction#fit(ValidationCurve, LrAreas)}. */
+  CurvePrediction predict(ValidationCurve curve, LrAreas areas);
 }

@@ -1,5 +1,8 @@
 package io.cpt4j.plan.internal;
 
+import io.cpt4j.eval.ValidationCurve;
+import io.cpt4j.plan.CurvePrediction;
+import io.cpt4j.plan.LrAreas;
 import io.cpt4j.plan.MixtureFit;
 import io.cpt4j.plan.MixturePlan;
 import io.cpt4j.plan.Observation;
@@ -11,7 +14,10 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 
-/** {@code sdk-core}'s {@link PlanProvider}: observation files, D-CPT Law fits, plan files. Stateless. */
+/**
+ * {@code sdk-core}'s {@link PlanProvider}: observation files, D-CPT Law fits, plan files, learning-curve
+ * predictions. Stateless.
+ */
 public final class CorePlanProvider implements PlanProvider {
   @Override
   public List<Observation> readObservations(Path jsonl) {
@@ -47,5 +53,10 @@ public final class CorePlanProvider implements PlanProvider {
   @Override
   public void writePlan(MixturePlan plan, Path fitJson) {
     PlanCodec.write(plan, fitJson);
+  }
+
+  @Override
+  public CurvePrediction predict(ValidationCurve curve, LrAreas areas) {
+    return AnnealingCurveFitter.predict(curve, areas);
   }
 }
