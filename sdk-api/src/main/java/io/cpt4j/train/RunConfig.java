@@ -68,6 +68,7 @@ public final class RunConfig {
   private final Path dataCache;
   private final int maxBadSteps;
   private final boolean specialTokens;
+  private final boolean predictFinalLoss;
 
   private RunConfig(Builder b) {
     base = b.base;
@@ -95,6 +96,7 @@ public final class RunConfig {
     dataCache = b.dataCache;
     maxBadSteps = b.maxBadSteps;
     specialTokens = b.specialTokens;
+    predictFinalLoss = b.predictFinalLoss;
   }
 
   /** A builder holding every default (see {@link Builder}). */
@@ -192,6 +194,14 @@ public final class RunConfig {
    */
   public boolean specialTokens() { return specialTokens; }
 
+  /**
+   * Whether every evaluation before the last predicts each validation set's loss at the end of the
+   * run ({@link io.cpt4j.plan.CurvePrediction}, from the schedule's areas); the predictions go to the
+   * log, {@code report.json}, {@link TrainingReport#predictions()} and {@code plots/prediction.png}.
+   * They read the curves only: training is the same with or without them. Default true.
+   */
+  public boolean predictFinalLoss() { return predictFinalLoss; }
+
   /** Rows of one optimizer step. */
   public int batchRows() {
     return (int) (batchTokens / sequenceLength);
@@ -218,14 +228,15 @@ public final class RunConfig {
         && tasks.equals(c.tasks) && taskLimit == c.taskLimit && evaluateEvery == c.evaluateEvery && checkpointEvery == c.checkpointEvery
         && keepLastCheckpoints == c.keepLastCheckpoints && seed == c.seed && Objects.equals(output, c.output)
         && Objects.equals(dataCache, c.dataCache) && maxBadSteps == c.maxBadSteps
-        && specialTokens == c.specialTokens;
+        && specialTokens == c.specialTokens && predictFinalLoss == c.predictFinalLoss;
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(base, tokenizer, schedule, mixture, tokens, steps, sequenceLength, batchTokens,
         microBatchTokens, optimizer, precision, activationCheckpointing, backend, validation, validationTokens,
-        tasks, taskLimit, evaluateEvery, checkpointEvery, keepLastCheckpoints, seed, output, dataCache, maxBadSteps, specialTokens);
+        tasks, taskLimit, evaluateEvery, checkpointEvery, keepLastCheckpoints, seed, output, dataCache, maxBadSteps, specialTokens,
+        predictFinalLoss);
   }
 
   @Override
@@ -237,13 +248,13 @@ public final class RunConfig {
         + ", validation=" + validation + ", validationTokens=" + validationTokens + ", tasks=" + tasks + ", taskLimit=" + taskLimit
         + ", evaluateEvery=" + evaluateEvery + ", checkpointEvery=" + checkpointEvery + ", keepLastCheckpoints=" + keepLastCheckpoints
         + ", seed=" + seed + ", output=" + output + ", dataCache=" + dataCache + ", maxBadSteps=" + maxBadSteps
-        + ", specialTokens=" + specialTokens + "]";
+        + ", specialTokens=" + specialTokens + ", predictFinalLoss=" + predictFinalLoss + "]";
   }
 
   /**
    * Collects a {@link RunConfig}; the one place its defaults live. Every field starts unset except:
    * optimizer {@link AdamW#defaults()}, precision {@link Precision#FP32}, backend {@code "cpu"},
-   * {@code specialTokens} true. Unset paths, schedule and mixture are null; unset numbers are 0 and
+   * {@code specialTokens} and {@code predictFinalLoss} true. Unset paths, schedule and mixture are null; unset numbers are 0 and
    * resolved when the run starts (see {@link RunConfig}); seed 0; activation checkpointing off; no
    * validation sets and no tasks. Each setter is named after the {@link RunConfig} accessor that documents the
    * field; setters check only what is required to be non-null, the run checks the rest.
@@ -276,6 +287,7 @@ public final class RunConfig {
     private Path dataCache;
     private int maxBadSteps;
     private boolean specialTokens = true;
+    private boolean predictFinalLoss = true;
 
     private Builder() {}
 
@@ -305,6 +317,7 @@ public final class RunConfig {
       dataCache = c.dataCache;
       maxBadSteps = c.maxBadSteps;
       specialTokens = c.specialTokens;
+      predictFinalLoss = c.predictFinalLoss;
     }
 
     /** The base checkpoint directory (Hugging Face layout). */
@@ -375,6 +388,9 @@ public final class RunConfig {
 
     /** Whether documents are framed with the tokenizer's BOS (default true). */
     public Builder specialTokens(boolean frameWithBos) { this.specialTokens = frameWithBos; return this; }
+
+    /** Whether evaluations predict each validation set's final loss (default true). */
+    public Builder predictFinalLoss(boolean on) { this.predictFinalLoss = on; return this; }
 
     /** The configuration as set so far. */
     public RunConfig build() {

@@ -37,7 +37,7 @@ final class RunConfigCodec {
       "sequence_length", "batch_tokens", "micro_batch_tokens", "optimizer", "precision", "activation_checkpointing",
       "backend", "validation", "validation_tokens", "tasks", "task_limit", "evaluate_every", "checkpoint_every", "keep_last_checkpoints",
       "seed", "output", "data_cache", "max_bad_steps",
-      "special_tokens");
+      "special_tokens", "predict_final_loss");
 
   /** The builder's defaults: what a missing key means (booleans and the optimizer's keys). */
   private static final RunConfig DEFAULTS = RunConfig.builder().build();
@@ -108,6 +108,7 @@ final class RunConfigCodec {
     b.output(path(dir, text(root, "output", null)));
     b.dataCache(path(dir, text(root, "data_cache", null)));
     ifNumber(root, "max_bad_steps", n -> b.maxBadSteps((int) n));
+    b.predictFinalLoss(root.path("predict_final_loss").asBoolean(DEFAULTS.predictFinalLoss()));
     return b.specialTokens(root.path("special_tokens").asBoolean(specialTokensDefault)).build();
   }
 
@@ -148,6 +149,9 @@ final class RunConfigCodec {
     o.put("data_cache", str(c.dataCache()));
     o.put("max_bad_steps", c.maxBadSteps());
     o.put("special_tokens", c.specialTokens());
+    if (!c.predictFinalLoss()) { // written only when off, so the run.json of a run with the default is unchanged
+      o.put("predict_final_loss", false);
+    }
     return o;
   }
 
