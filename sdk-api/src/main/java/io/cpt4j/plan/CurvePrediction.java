@@ -23,14 +23,16 @@ import java.util.Objects;
  * #MIN_POINTS} evaluations (the law's 4 parameters + 1) are needed. When none of the fitted
  * evaluations has seen the learning rate fall ({@code S2 = 0} at all of them) C is not fitted: it is
  * 0 if the run never anneals, and the fit is refused if it will, since nothing yet says how much the
- * anneal will lower the loss (a warmup-stable-decay run is predicted once its decay has begun).
+ * anneal will lower the loss (a warmup-stable-decay run is predicted once its decay has begun). A
+ * fit that predicts a loss of 0 or less is refused too: the curve does not follow the law.
  *
  * <p><b>Interval.</b> A residual bootstrap (Davison and Hinkley 1997, prediction intervals for
  * regression): {@value #BOOTSTRAP_RESAMPLES} curves are made of the fitted values plus residuals
  * drawn with replacement (centred and scaled by {@code sqrt(n / (n - 4))}), each refitted from the
  * best fit; each refit's loss at the target step, plus one more drawn residual (the final
  * evaluation's own scatter), is a draw of the prediction, and {@code lower} / {@code upper} are the
- * 5 % and 95 % quantiles of the draws (widened to hold {@code loss} should it fall outside). Resampling uses a fixed seed, so equal inputs give equal
+ * 5 % and 95 % quantiles of the draws (widened to hold {@code loss} should it fall outside, and
+ * cut at 0). Resampling uses a fixed seed, so equal inputs give equal
  * predictions. The interval reflects the scatter of the curve around the law, not a curve that
  * leaves the law later (a stability gap, a change of data): docs/planning-curves.md measures how
  * often real runs end inside it.
@@ -81,7 +83,8 @@ public record CurvePrediction(String set, long step, long targetStep, int points
    * totalSteps} are ignored).
    *
    * @throws PlanException if fewer than {@value #MIN_POINTS} evaluations are after the warmup, if
-   *     the learning rate has not yet fallen but will, or if no start of the fit converges
+   *     the learning rate has not yet fallen but will, if no start of the fit converges, or if the
+   *     fit predicts a loss of 0 or less
    * @throws IllegalArgumentException if the schedule does not fit a run of {@code totalSteps}
    */
   public static CurvePrediction fit(ValidationCurve curve, LrSchedule schedule, long totalSteps) {

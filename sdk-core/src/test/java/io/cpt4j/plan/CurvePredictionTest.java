@@ -99,6 +99,20 @@ class CurvePredictionTest {
   }
 
   @Test
+  void aFitThatPredictsANegativeLossIsRefused() {
+    // the code set of the quickstart's 50-step continual run (docs/planning-curves.md) up to step 10: a
+    // new domain falling in a straight line, far from the law, whose annealing term then runs away
+    double[] loss = {9.2893, 8.904, 8.4214, 8.1121, 7.8575, 7.6165};
+    List<EvalPoint> points = new ArrayList<>();
+    for (int k = 0; k < loss.length; k++) {
+      points.add(new EvalPoint(2L * k, 8192L * k, loss[k]));
+    }
+    LrSchedule quickstart = Rewarm.to(1e-3).warmupFraction(0.01).cosineTo(1e-4);
+    assertThatThrownBy(() -> CurvePrediction.fit(new ValidationCurve("code", points), quickstart, 50))
+        .isInstanceOf(PlanException.class).hasMessageContaining("the curve does not follow the law");
+  }
+
+  @Test
   void aRunThatNeverAnnealsIsPredictedWithoutTheAnnealingTerm() {
     LrAreas areas = LrAreas.of(Rewarm.to(3e-4).warmupSteps(40).constant(), STEPS);
     CurvePrediction p = CurvePrediction.fit(curve(areas, TRUTH, 20, 800, 0.003, 1), areas);

@@ -79,11 +79,16 @@ final class AnnealingCurveFitter {
     double s1End = areas.s1(target);
     double s2End = areas.s2(target);
     double loss = model.at(best, s1End, s2End);
+    if (!(loss > 0)) {
+      throw new PlanException(String.format(java.util.Locale.ROOT, "validation set '%s': the law fitted to %d evaluations"
+          + " up to step %d predicts a final loss of %.4g, which no model reaches: the curve does not follow the law"
+          + " (yet)", curve.name(), n, last, loss));
+    }
     double[] draws = bootstrap(model, y, fitted, best, bestAlpha, s1End, s2End);
     double lower = loss;
     double upper = loss;
     if (draws.length > 0) {
-      lower = Math.min(loss, quantile(draws, (1 - CurvePrediction.LEVEL) / 2));
+      lower = Math.max(0, Math.min(loss, quantile(draws, (1 - CurvePrediction.LEVEL) / 2))); // a loss is >= 0
       upper = Math.max(loss, quantile(draws, 1 - (1 - CurvePrediction.LEVEL) / 2));
     }
     AnnealingLaw law = new AnnealingLaw(Math.exp(best[0]), Math.exp(best[1]), Math.exp(best[2]),
