@@ -2,7 +2,6 @@ package io.cpt4j.plan;
 
 import io.cpt4j.eval.ValidationCurve;
 import io.cpt4j.spi.Providers;
-import io.cpt4j.train.LrSchedule;
 import java.util.Locale;
 import java.util.Objects;
 
@@ -11,7 +10,8 @@ import java.util.Objects;
  * {@link AnnealingLaw} (Tissue et al. 2024) to its curve, with a prediction interval.
  *
  * <pre>{@code
- * CurvePrediction p = CurvePrediction.fit(curve, schedule, 10_000);   // curve: evaluations up to now
+ * LrAreas areas = LrAreas.of(step -> schedule.lr(step, 10_000), 10_000);   // once per run
+ * CurvePrediction p = CurvePrediction.fit(curve, areas);   // curve: the evaluations up to now
  * p.loss();                 // predicted loss after step 10,000
  * p.lower(); p.upper();     // 90 % prediction interval
  * }</pre>
@@ -78,24 +78,13 @@ public record CurvePrediction(String set, long step, long targetStep, int points
   }
 
   /**
-   * The prediction of {@code curve}'s loss at the last step of a run of {@code totalSteps} steps
-   * that follows {@code schedule}, from the evaluations of {@code curve} (those after {@code
-   * totalSteps} are ignored).
+   * The prediction of {@code curve}'s loss at the last step of the run whose schedule has the
+   * areas {@code areas} ({@link LrAreas#totalSteps()}), from the evaluations of {@code curve}
+   * (those after that step are ignored); compute the areas once per run.
    *
    * @throws PlanException if fewer than {@value #MIN_POINTS} evaluations are after the warmup, if
    *     the learning rate has not yet fallen but will, if no start of the fit converges, or if the
    *     fit predicts a loss of 0 or less
-   * @throws IllegalArgumentException if the schedule does not fit a run of {@code totalSteps}
-   */
-  public static CurvePrediction fit(ValidationCurve curve, LrSchedule schedule, long totalSteps) {
-    return fit(curve, LrAreas.of(schedule, totalSteps));
-  }
-
-  /**
-   * The prediction of {@code curve}'s loss at the last step of {@code areas} ({@link
-   * LrAreas#totalSteps()}), from the areas of the run's schedule; compute them once per run.
-   *
-   * @throws PlanException as {@link #fit(ValidationCurve, LrSchedule, long)}
    */
   public static CurvePrediction fit(ValidationCurve curve, LrAreas areas) {
     return Providers.plan().predict(Objects.requireNonNull(curve, "curve"), Objects.requireNonNull(areas, "areas"));

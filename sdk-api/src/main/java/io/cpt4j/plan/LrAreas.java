@@ -1,14 +1,15 @@
 package io.cpt4j.plan;
 
-import io.cpt4j.train.LrSchedule;
 import java.util.Arrays;
 import java.util.Objects;
+import java.util.function.LongToDoubleFunction;
 
 /**
  * The two areas of a run's learning-rate schedule that the LR-annealing scaling law (Tissue et al.
  * 2024, "Scaling Law with Learning Rate Annealing", arXiv:2408.11029) reads, after every number of
  * optimizer steps {@code s = 0 .. totalSteps}. With {@code eta_i} the learning rate of the i-th
- * update ({@code eta_i = schedule.lr(i - 1, totalSteps)}, i = 1 .. s):
+ * update (for a {@link io.cpt4j.train.LrSchedule}, {@code eta_i = schedule.lr(i - 1, totalSteps)},
+ * i = 1 .. s):
  *
  * <pre>
  * S1(s) = eta_1 + ... + eta_s                                 the forward area
@@ -22,6 +23,10 @@ import java.util.Objects;
  * the stable phase) count as 0 in {@code m}. Taken literally, a warmup from 0 would add a negative
  * momentum as large as the peak, and {@code S2} would cancel the annealing it is meant to measure.
  * Any later rise counts with its sign. {@code S1(0) = S2(0) = 0}.
+ *
+ * <pre>{@code
+ * LrAreas areas = LrAreas.of(step -> schedule.lr(step, 10_000), 10_000);
+ * }</pre>
  *
  * <p>Computed once, in float64, for every step; {@code 16 * (totalSteps + 1)} bytes. Immutable and
  * thread-safe.
@@ -72,28 +77,30 @@ public final class LrAreas {
     }
   }
 
-  /** The areas of {@code schedule} over a run of {@code totalSteps} steps, with lambda {@value #DEFAULT_DECAY}. */
-  public static LrAreas of(LrSchedule schedule, long totalSteps) {
-    return of(schedule, totalSteps, DEFAULT_DECAY);
+  /**
+   * The areas of a run of {@code totalSteps} steps whose step k runs at {@code learningRate(k)}
+   * (e.g. {@code step -> schedule.lr(step, totalSteps)}), with lambda {@value #DEFAULT_DECAY}.
+   */
+  public static LrAreas of(LongToDoubleFunction learningRate, long totalSteps) {
+    return of(learningRate, totalSteps, DEFAULT_DECAY);
   }
 
   /**
-   * The areas of {@code schedule} over a run of {@code totalSteps} steps.
+   * The areas of a run of {@code totalSteps} steps whose step k runs at {@code learningRate(k)}.
    *
-   * @throws IllegalArgumentException if {@code totalSteps} is not in [1, {@value #MAX_STEPS}] (so
-   *     never {@link LrSchedule#UNBOUNDED}), the schedule does not fit the run, or {@code decay} is
-   *     not in [0, 1)
+   * @throws IllegalArgumentException if {@code totalSteps} is not in [1, {@value #MAX_STEPS}] (a
+   *     run of unknown length has no areas), a learning rate is negative or not finite, or {@code
+   *     decay} is not in [0, 1); what {@code learningRate} throws for a step of the run
    */
-  public static LrAreas of(LrSchedule schedule, long totalSteps, double decay) {
-    Objects.requireNonNull(schedule, "schedule");
+  public static LrAreas of(LongToDoubleFunction learningRate, long totalSteps, double decay) {
+    Objects.requireNonNull(learningRate, "learningRate");
     if (totalSteps < 1 || totalSteps > MAX_STEPS) {
       throw new IllegalArgumentException("the areas need a known run length in [1, " + MAX_STEPS + "] steps, got "
-          + (totalSteps == LrSchedule.UNBOUNDED ? "UNBOUNDED" : totalSteps));
+          + (totalSteps == Long.MAX_VALUE ? "UNBOUNDED" : totalSteps));
     }
-    schedule.validateFor(totalSteps);
     double[] lr = new double[(int) totalSteps];
     for (int i = 0; i < lr.length; i++) {
-      lr[i] = schedule.lr(i, totalSteps);
+      lr[i] = learningRate.applyAsDouble(i);
     }
     return new LrAreas(lr, decay);
   }

@@ -36,7 +36,7 @@ class LrAreasTest {
     for (int k = 0; k < lr.length; k++) {
       assertThat(schedule.lr(k, 6)).isCloseTo(lr[k], within(1e-18));
     }
-    LrAreas areas = LrAreas.of(schedule, 6);
+    LrAreas areas = LrAreas.of(k -> schedule.lr(k, 6), 6);
     assertThat(areas.decay()).isEqualTo(0.999);
     assertThat(areas.peakStep()).isEqualTo(2);
     // m_i as the closed sum over the drops d_j (j = 4..i: the first fall is into step 3, update 4)
@@ -60,7 +60,8 @@ class LrAreasTest {
 
   @Test
   void aRunThatNeverFallsHasNoAnnealingArea() {
-    LrAreas areas = LrAreas.of(Rewarm.to(1e-3).warmupSteps(10).constant(), 100);
+    LrSchedule warmThenConstant = Rewarm.to(1e-3).warmupSteps(10).constant();
+    LrAreas areas = LrAreas.of(k -> warmThenConstant.lr(k, 100), 100);
     assertThat(areas.s2(100)).isZero();
     assertThat(areas.peakStep()).isEqualTo(10);
     assertThat(areas.s1(100)).isCloseTo(1e-3 * 90 + 1e-3 * 4.5, within(1e-15));
@@ -74,13 +75,15 @@ class LrAreasTest {
   }
 
   @Test
-  void unknownOrHugeRunLengthsAndBadDecaysAreRefused() {
+  void unknownRunLengthsBadRatesAndBadDecaysAreRefused() {
     LrSchedule constant = LrSchedule.constant(1e-3);
-    assertThatThrownBy(() -> LrAreas.of(constant, LrSchedule.UNBOUNDED)).hasMessageContaining("UNBOUNDED");
-    assertThatThrownBy(() -> LrAreas.of(constant, 0)).hasMessageContaining("[1, ");
-    assertThatThrownBy(() -> LrAreas.of(constant, 10, 1.0)).hasMessageContaining("lambda");
+    assertThatThrownBy(() -> LrAreas.of(k -> constant.lr(k, LrSchedule.UNBOUNDED), LrSchedule.UNBOUNDED))
+        .hasMessageContaining("UNBOUNDED");
+    assertThatThrownBy(() -> LrAreas.of(k -> 1e-3, 0)).hasMessageContaining("[1, ");
+    assertThatThrownBy(() -> LrAreas.of(k -> 1e-3, 10, 1.0)).hasMessageContaining("lambda");
     assertThatThrownBy(() -> LrAreas.of(new double[] {1e-3, Double.NaN}, 0.9)).hasMessageContaining("step 1");
-    assertThatThrownBy(() -> LrAreas.of(constant, 10).s1(11)).hasMessageContaining("[0, 10]");
+    assertThatThrownBy(() -> LrAreas.of(k -> -1e-3, 10)).hasMessageContaining("step 0");
+    assertThatThrownBy(() -> LrAreas.of(k -> 1e-3, 10).s1(11)).hasMessageContaining("[0, 10]");
   }
 
   @Test

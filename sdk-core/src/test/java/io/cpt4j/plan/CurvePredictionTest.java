@@ -27,6 +27,11 @@ class CurvePredictionTest {
       3e-5);
   static final AnnealingLaw TRUTH = new AnnealingLaw(2.0, 0.6, 0.5, 0.8, LrAreas.DEFAULT_DECAY);
 
+  /** The areas of {@code schedule} over {@value #STEPS} steps. */
+  static LrAreas areas(LrSchedule schedule) {
+    return LrAreas.of(step -> schedule.lr(step, STEPS), STEPS);
+  }
+
   /** Evaluations every {@code every} steps up to {@code until}, the law's loss plus noise; step 0 at 10 nats. */
   static ValidationCurve curve(LrAreas areas, AnnealingLaw law, long every, long until, double noise, long seed) {
     Random random = new Random(seed);
@@ -40,7 +45,7 @@ class CurvePredictionTest {
   @Test
   void fitsRecoverTheLawThatMadeTheCurve() {
     for (LrSchedule schedule : List.of(COSINE, WSD)) {
-      LrAreas areas = LrAreas.of(schedule, STEPS);
+      LrAreas areas = areas(schedule);
       double truth = TRUTH.loss(areas, STEPS);
       for (long seed = 1; seed <= 5; seed++) {
         CurvePrediction p = CurvePrediction.fit(curve(areas, TRUTH, 20, STEPS, 0.003, seed), areas);
@@ -61,7 +66,7 @@ class CurvePredictionTest {
 
   @Test
   void earlyPredictionsOfACosineRunNarrowAsItGoesAndTheirIntervalsHoldTheEndAboutNineTimesInTen() {
-    LrAreas areas = LrAreas.of(COSINE, STEPS);
+    LrAreas areas = areas(COSINE);
     double truth = TRUTH.loss(areas, STEPS);
     double[] fractions = {0.4, 0.6};
     double[] widest = {0.15, 0.04};
@@ -83,7 +88,7 @@ class CurvePredictionTest {
 
   @Test
   void fewerEvaluationsThanParametersPlusOneAreRefused() {
-    LrAreas areas = LrAreas.of(COSINE, STEPS);
+    LrAreas areas = areas(COSINE);
     ValidationCurve four = curve(areas, TRUTH, 100, 440, 0.003, 1); // 100 .. 400 after the warmup
     assertThatThrownBy(() -> CurvePrediction.fit(four, areas)).isInstanceOf(PlanException.class)
         .hasMessageContaining("4 evaluation(s) after the warmup").hasMessageContaining("at least 5");
@@ -92,7 +97,7 @@ class CurvePredictionTest {
 
   @Test
   void aRunThatHasNotAnnealedYetButWillIsRefused() {
-    LrAreas areas = LrAreas.of(WSD, STEPS); // decays over the last 400 steps
+    LrAreas areas = areas(WSD); // decays over the last 400 steps
     ValidationCurve stable = curve(areas, TRUTH, 20, 1_500, 0.003, 1);
     assertThatThrownBy(() -> CurvePrediction.fit(stable, areas)).isInstanceOf(PlanException.class)
         .hasMessageContaining("has not fallen by step 1500");
@@ -108,13 +113,14 @@ class CurvePredictionTest {
       points.add(new EvalPoint(2L * k, 8192L * k, loss[k]));
     }
     LrSchedule quickstart = Rewarm.to(1e-3).warmupFraction(0.01).cosineTo(1e-4);
-    assertThatThrownBy(() -> CurvePrediction.fit(new ValidationCurve("code", points), quickstart, 50))
+    LrAreas areas = LrAreas.of(step -> quickstart.lr(step, 50), 50);
+    assertThatThrownBy(() -> CurvePrediction.fit(new ValidationCurve("code", points), areas))
         .isInstanceOf(PlanException.class).hasMessageContaining("the curve does not follow the law");
   }
 
   @Test
   void aRunThatNeverAnnealsIsPredictedWithoutTheAnnealingTerm() {
-    LrAreas areas = LrAreas.of(Rewarm.to(3e-4).warmupSteps(40).constant(), STEPS);
+    LrAreas areas = areas(Rewarm.to(3e-4).warmupSteps(40).constant());
     CurvePrediction p = CurvePrediction.fit(curve(areas, TRUTH, 20, 800, 0.003, 1), areas);
     assertThat(p.law().c()).isZero();
     assertThat(p.loss()).isCloseTo(TRUTH.loss(areas, STEPS), within(0.02));
@@ -122,8 +128,8 @@ class CurvePredictionTest {
 
   @Test
   void equalCurvesGiveEqualPredictions() {
-    LrAreas areas = LrAreas.of(COSINE, STEPS);
+    LrAreas areas = areas(COSINE);
     ValidationCurve c = curve(areas, TRUTH, 50, 1_000, 0.003, 3);
-    assertThat(CurvePrediction.fit(c, areas)).isEqualTo(CurvePrediction.fit(c, COSINE, STEPS));
+    assertThat(CurvePrediction.fit(c, areas)).isEqualTo(CurvePrediction.fit(c, areas(COSINE)));
   }
 }

@@ -9,6 +9,7 @@ import io.cpt4j.checkpoint.Checkpoint;
 import io.cpt4j.eval.EvalPoint;
 import io.cpt4j.eval.ValidationCurve;
 import io.cpt4j.plan.CurvePrediction;
+import io.cpt4j.plan.LrAreas;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -67,7 +68,8 @@ class TrainingPredictionsTest {
               line.get("eval").get(set).asDouble()));
         }
       }
-      assertThat(list.getLast()).isEqualTo(CurvePrediction.fit(curve, resolved[0].schedule(), STEPS));
+      LrSchedule schedule = resolved[0].schedule();
+      assertThat(list.getLast()).isEqualTo(CurvePrediction.fit(curve, LrAreas.of(k -> schedule.lr(k, STEPS), STEPS)));
       assertThat(list).allSatisfy(p -> assertThat(p.targetStep()).isEqualTo(STEPS));
 
       JsonNode json = JSON.readTree(on.resolve("report.json").toFile()).get("evaluation").get(set);

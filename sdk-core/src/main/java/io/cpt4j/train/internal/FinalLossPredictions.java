@@ -51,7 +51,8 @@ final class FinalLossPredictions {
           config.steps(), LrAreas.MAX_STEPS);
       return new FinalLossPredictions(null);
     }
-    FinalLossPredictions p = new FinalLossPredictions(LrAreas.of(config.schedule(), config.steps()));
+    long steps = config.steps();
+    FinalLossPredictions p = new FinalLossPredictions(LrAreas.of(step -> config.schedule().lr(step, steps), steps));
     config.validation().keySet().forEach(set -> p.made.put(set, new ArrayList<>()));
     return p;
   }
