@@ -91,8 +91,9 @@ final class AnnealingCurveFitter {
       lower = Math.max(0, Math.min(loss, quantile(draws, (1 - CurvePrediction.LEVEL) / 2))); // a loss is >= 0
       upper = Math.max(loss, quantile(draws, 1 - (1 - CurvePrediction.LEVEL) / 2));
     }
-    AnnealingLaw law = new AnnealingLaw(Math.exp(best[0]), Math.exp(best[1]), Math.exp(best[2]),
-        annealed ? Math.exp(best[3]) : 0, areas.decay());
+    // C at its clamp (ln C = -40) means the fit wants no annealing term: report it as 0
+    double c = annealed && best[3] > -MAX_LN + 1 ? Math.exp(best[3]) : 0;
+    AnnealingLaw law = new AnnealingLaw(Math.exp(best[0]), Math.exp(best[1]), Math.exp(best[2]), c, areas.decay());
     return new CurvePrediction(curve.name(), last, target, n, loss, lower, upper, law, Math.sqrt(sse / n));
   }
 

@@ -56,8 +56,8 @@ public final class PredictionPlot {
             colour, 2.5f, false, true));
       }
     }
-    String title = String.format(Locale.ROOT, "Validation loss and the final loss predicted by the LR-annealing law"
-        + " (%.0f%% interval)", 100 * CurvePrediction.LEVEL);
+    String title = String.format(Locale.ROOT, "Predicted final loss (LR-annealing law, %.0f%% interval)",
+        100 * CurvePrediction.LEVEL);
     List<Path> written = new ArrayList<>();
     try {
       Files.createDirectories(plotsDir);
