@@ -9,5 +9,10 @@
  * loss for a ratio and budget, recommends the ratio that minimises the domain loss within a bound
  * on the general loss ({@link io.cpt4j.plan.Recommendation}), and gives the tokens a target loss
  * needs ({@link io.cpt4j.plan.MixtureLaw#tokensFor}). Plans are written to and read from JSON.
+ *
+ * <p>Within one run, a {@link io.cpt4j.plan.CurvePrediction} predicts a validation set's final loss
+ * from its evaluations so far, fitting the LR-annealing scaling law (Tissue et al. 2024, {@link
+ * io.cpt4j.plan.AnnealingLaw}) over the areas of the run's learning-rate schedule ({@link
+ * io.cpt4j.plan.LrAreas}); training does this at every evaluation.
  */
 package io.cpt4j.plan;

@@ -1,5 +1,8 @@
 package io.cpt4j.spi;
 
+import io.cpt4j.eval.ValidationCurve;
+import io.cpt4j.plan.CurvePrediction;
+import io.cpt4j.plan.LrAreas;
 import io.cpt4j.plan.MixturePlan;
 import io.cpt4j.plan.Observation;
 import io.cpt4j.train.RunConfig;
@@ -9,8 +12,8 @@ import java.util.Set;
 import java.util.function.Consumer;
 
 /**
- * Service-provider interface behind {@link io.cpt4j.plan}: observation files, law fits and plan
- * files. {@code sdk-core} registers the implementation in {@code META-INF/services}; users do not
+ * Service-provider interface behind {@link io.cpt4j.plan}: observation files, law fits, plan
+ * files and learning-curve predictions. {@code sdk-core} registers the implementation in {@code META-INF/services}; users do not
  * implement it.
  */
 public interface PlanProvider {
@@ -35,4 +38,7 @@ public interface PlanProvider {
 
   /** See {@link MixturePlan#plot}. */
   List<Path> plot(MixturePlan plan, List<Observation> observations, long parameters, Path dir);
+
+  /** See {@link CurvePrediction#fit(ValidationCurve, LrAreas)}. */
+  CurvePrediction predict(ValidationCurve curve, LrAreas areas);
 }

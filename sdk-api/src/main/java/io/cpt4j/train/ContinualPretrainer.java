@@ -248,6 +248,12 @@ public final class ContinualPretrainer {
     return this;
   }
 
+  /** See {@link RunConfig#predictFinalLoss()} (default true). */
+  public ContinualPretrainer predictFinalLoss(boolean on) {
+    config.predictFinalLoss(on);
+    return this;
+  }
+
   public ContinualPretrainer listener(TrainingListener l) {
     listeners.add(Objects.requireNonNull(l, "listener"));
     return this;

@@ -69,6 +69,7 @@ public final class RunConfig {
   private final int maxBadSteps;
   private final boolean specialTokens;
   private final BranchPoint branchOf;
+  private final boolean predictFinalLoss;
 
   private RunConfig(Builder b) {
     base = b.base;
@@ -97,6 +98,7 @@ public final class RunConfig {
     maxBadSteps = b.maxBadSteps;
     specialTokens = b.specialTokens;
     branchOf = b.branchOf;
+    predictFinalLoss = b.predictFinalLoss;
   }
 
   /** A builder holding every default (see {@link Builder}). */
@@ -201,6 +203,14 @@ public final class RunConfig {
    */
   public BranchPoint branchOf() { return branchOf; }
 
+  /**
+   * Whether every evaluation before the last predicts each validation set's loss at the end of the
+   * run ({@link io.cpt4j.plan.CurvePrediction}, from the schedule's areas); the predictions go to the
+   * log, {@code report.json}, {@link TrainingReport#predictions()} and {@code plots/prediction.png}.
+   * They read the curves only: training is the same with or without them. Default true.
+   */
+  public boolean predictFinalLoss() { return predictFinalLoss; }
+
   /** Rows of one optimizer step. */
   public int batchRows() {
     return (int) (batchTokens / sequenceLength);
@@ -227,7 +237,8 @@ public final class RunConfig {
         && tasks.equals(c.tasks) && taskLimit == c.taskLimit && evaluateEvery == c.evaluateEvery && checkpointEvery == c.checkpointEvery
         && keepLastCheckpoints == c.keepLastCheckpoints && seed == c.seed && Objects.equals(output, c.output)
         && Objects.equals(dataCache, c.dataCache) && maxBadSteps == c.maxBadSteps
-        && specialTokens == c.specialTokens && Objects.equals(branchOf, c.branchOf);
+        && specialTokens == c.specialTokens && Objects.equals(branchOf, c.branchOf)
+        && predictFinalLoss == c.predictFinalLoss;
   }
 
   @Override
@@ -235,7 +246,7 @@ public final class RunConfig {
     return Objects.hash(base, tokenizer, schedule, mixture, tokens, steps, sequenceLength, batchTokens,
         microBatchTokens, optimizer, precision, activationCheckpointing, backend, validation, validationTokens,
         tasks, taskLimit, evaluateEvery, checkpointEvery, keepLastCheckpoints, seed, output, dataCache, maxBadSteps, specialTokens,
-        branchOf);
+        branchOf, predictFinalLoss);
   }
 
   @Override
@@ -247,13 +258,14 @@ public final class RunConfig {
         + ", validation=" + validation + ", validationTokens=" + validationTokens + ", tasks=" + tasks + ", taskLimit=" + taskLimit
         + ", evaluateEvery=" + evaluateEvery + ", checkpointEvery=" + checkpointEvery + ", keepLastCheckpoints=" + keepLastCheckpoints
         + ", seed=" + seed + ", output=" + output + ", dataCache=" + dataCache + ", maxBadSteps=" + maxBadSteps
-        + ", specialTokens=" + specialTokens + ", branchOf=" + branchOf + "]";
+        + ", specialTokens=" + specialTokens + ", branchOf=" + branchOf + ", predictFinalLoss=" + predictFinalLoss
+        + "]";
   }
 
   /**
    * Collects a {@link RunConfig}; the one place its defaults live. Every field starts unset except:
    * optimizer {@link AdamW#defaults()}, precision {@link Precision#FP32}, backend {@code "cpu"},
-   * {@code specialTokens} true. Unset paths, schedule and mixture are null; unset numbers are 0 and
+   * {@code specialTokens} and {@code predictFinalLoss} true. Unset paths, schedule and mixture are null; unset numbers are 0 and
    * resolved when the run starts (see {@link RunConfig}); seed 0; activation checkpointing off; no
    * validation sets and no tasks; not a branch. Each setter is named after the {@link RunConfig} accessor that documents the
    * field; setters check only what is required to be non-null, the run checks the rest.
@@ -287,6 +299,7 @@ public final class RunConfig {
     private int maxBadSteps;
     private boolean specialTokens = true;
     private BranchPoint branchOf;
+    private boolean predictFinalLoss = true;
 
     private Builder() {}
 
@@ -317,6 +330,7 @@ public final class RunConfig {
       maxBadSteps = c.maxBadSteps;
       specialTokens = c.specialTokens;
       branchOf = c.branchOf;
+      predictFinalLoss = c.predictFinalLoss;
     }
 
     /** The base checkpoint directory (Hugging Face layout). */
@@ -390,6 +404,9 @@ public final class RunConfig {
 
     /** The checkpoint this run branches from; null (the default) for a run from its base. */
     public Builder branchOf(BranchPoint point) { this.branchOf = point; return this; }
+
+    /** Whether evaluations predict each validation set's final loss (default true). */
+    public Builder predictFinalLoss(boolean on) { this.predictFinalLoss = on; return this; }
 
     /** The configuration as set so far. */
     public RunConfig build() {

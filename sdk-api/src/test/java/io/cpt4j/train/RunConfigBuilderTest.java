@@ -28,7 +28,7 @@ class RunConfigBuilderTest {
         .optimizer(AdamW.builder().weightDecay(0.01).build()).precision(Precision.FP16_MIXED)
         .activationCheckpointing(true).backend("cpu:3").validation("code", CODE).validationTokens(128)
         .task(Path.of("arc.yaml")).taskLimit(50).evaluateEvery(2).checkpointEvery(3).keepLastCheckpoints(4).seed(5).output(Path.of("out"))
-        .dataCache(Path.of("cache")).maxBadSteps(6).specialTokens(false)
+        .dataCache(Path.of("cache")).maxBadSteps(6).specialTokens(false).predictFinalLoss(false)
         .branchOf(new BranchPoint(Path.of("main"), 4, 640)).build();
   }
 
@@ -44,6 +44,7 @@ class RunConfigBuilderTest {
     assertThat(d.precision()).isEqualTo(Precision.FP32);
     assertThat(d.backend()).isEqualTo("cpu");
     assertThat(d.specialTokens()).isTrue();
+    assertThat(d.predictFinalLoss()).isTrue();
     assertThat(d.activationCheckpointing()).isFalse();
     assertThat(d.validation()).isEmpty();
     assertThat(d.tasks()).isEmpty();
@@ -101,7 +102,7 @@ class RunConfigBuilderTest {
         .validationTokens(c.validationTokens()).evaluateTasks(Path.of("arc.yaml")).taskLimit(c.taskLimit())
         .evaluateEvery(c.evaluateEvery()).checkpointEvery(c.checkpointEvery())
         .keepLastCheckpoints(c.keepLastCheckpoints()).seed(c.seed()).output(c.output()).dataCache(c.dataCache())
-        .maxBadSteps(c.maxBadSteps()).specialTokens(false);
+        .maxBadSteps(c.maxBadSteps()).specialTokens(false).predictFinalLoss(false);
     // a branch point is set through ContinualPretrainer.branch (DecayBranch) or a RunConfig, not fluently
     assertThat(p.config()).isEqualTo(c.newBuilder().branchOf(null).build());
     assertThat(ContinualPretrainer.from(c).config()).isEqualTo(c);

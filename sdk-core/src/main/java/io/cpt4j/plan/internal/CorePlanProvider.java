@@ -1,5 +1,8 @@
 package io.cpt4j.plan.internal;
 
+import io.cpt4j.eval.ValidationCurve;
+import io.cpt4j.plan.CurvePrediction;
+import io.cpt4j.plan.LrAreas;
 import io.cpt4j.plan.MixtureFit;
 import io.cpt4j.plan.MixturePlan;
 import io.cpt4j.plan.Observation;
@@ -13,7 +16,10 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Consumer;
 
-/** {@code sdk-core}'s {@link PlanProvider}: observation files, D-CPT Law fits, plan files, pilots. Stateless. */
+/**
+ * {@code sdk-core}'s {@link PlanProvider}: observation files, D-CPT Law fits, plan files, pilots,
+ * learning-curve predictions. Stateless.
+ */
 public final class CorePlanProvider implements PlanProvider {
   @Override
   public List<Observation> readObservations(Path jsonl) {
@@ -65,5 +71,10 @@ public final class CorePlanProvider implements PlanProvider {
   @Override
   public List<Path> plot(MixturePlan plan, List<Observation> observations, long parameters, Path dir) {
     return PlanPlots.write(plan, observations, parameters, dir);
+  }
+
+  @Override
+  public CurvePrediction predict(ValidationCurve curve, LrAreas areas) {
+    return AnnealingCurveFitter.predict(curve, areas);
   }
 }

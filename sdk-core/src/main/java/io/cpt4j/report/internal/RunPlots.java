@@ -67,7 +67,7 @@ public final class RunPlots {
 
   private static final Color TRAINING_RAW = new Color(0xaec7e8);
   private static final Color TRAINING = new Color(0x1f77b4);
-  private static final Color[] SETS = {
+  static final Color[] SETS = {
       new Color(0xff7f0e), new Color(0x2ca02c), new Color(0xd62728), new Color(0x9467bd), new Color(0x8c564b),
       new Color(0xe377c2), new Color(0x7f7f7f), new Color(0xbcbd22), new Color(0x17becf)};
 
@@ -171,11 +171,16 @@ public final class RunPlots {
   }
 
   /** One drawn series: a line, dashed or solid, with or without circle markers. */
-  private record Line(String name, double[] x, double[] y, Color colour, float width, boolean dashed,
+  record Line(String name, double[] x, double[] y, Color colour, float width, boolean dashed,
       boolean markers) {}
 
   private static XYChart chart(String title, TokenAxis axis, String yTitle, List<Line> lines) {
-    XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(axis.title())
+    return chart(title, axis.title(), yTitle, lines);
+  }
+
+  /** A white chart of {@code lines}, legend outside on the right, with the range guard. */
+  static XYChart chart(String title, String xTitle, String yTitle, List<Line> lines) {
+    XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(xTitle)
         .yAxisTitle(yTitle).build();
     var styler = chart.getStyler();
     styler.setDefaultSeriesRenderStyle(XYSeriesRenderStyle.Line);
@@ -280,7 +285,7 @@ public final class RunPlots {
     return written;
   }
 
-  private static void save(XYChart chart, Path dir, String name, List<Path> written) throws IOException {
+  static void save(XYChart chart, Path dir, String name, List<Path> written) throws IOException {
     Path png = dir.resolve(name + ".png");
     AtomicFiles.write(png, BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG));
     written.add(png);

@@ -11,6 +11,8 @@ import io.cpt4j.eval.EvalPoint;
 import io.cpt4j.eval.EvalReport;
 import io.cpt4j.eval.SetReport;
 import io.cpt4j.eval.ValidationCurve;
+import io.cpt4j.plan.AnnealingLaw;
+import io.cpt4j.plan.CurvePrediction;
 import io.cpt4j.report.internal.MetricsRecord;
 import io.cpt4j.train.RunConfig;
 import io.cpt4j.train.TaskChange;
@@ -21,12 +23,16 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** The end of a run: the final model, the evaluation report from metrics.jsonl, report.json, plots. */
+/**
+ * The end of a run: the final model, the evaluation report from metrics.jsonl, the final-loss
+ * predictions, report.json, plots.
+ */
 final class Reports {
   private Reports() {}
 
   static TrainingReport finish(RunConfig config, RunDirectory dir, TrainingSession session, Checkpoint base,
-      long tokens, double lastLoss, long skipped, MixtureSampler sampler, double seconds) {
+      long tokens, double lastLoss, long skipped, MixtureSampler sampler, FinalLossPredictions predictions,
+      double seconds) {
     CheckpointWriter.to(dir.finalModel()).dtype(DType.F32).copyFilesFrom(base).overwrite(true)
         .write(session.weights());
     List<MetricsRecord> metrics = dir.metrics().read();
@@ -35,14 +41,17 @@ final class Reports {
         lastLoss = s.loss();
       }
     }
-    EvalReport eval = EvalReport.of(curves(metrics));
+    List<ValidationCurve> curves = curves(metrics);
+    EvalReport eval = EvalReport.of(curves);
+    predictions.update(curves, session.steps()); // those of evaluations before a resume that ended the run
     SamplerStats stats = sampler.stats();
     Map<String, Long> perSource = new LinkedHashMap<>();
     stats.sources().forEach((name, s) -> perSource.put(name, s.tokens()));
     Path plots = dir.plots();
     Plotting.write(dir.metricsFile(), plots);
-    TrainingReport report = new TrainingReport(dir.root(), dir.finalModel(), session.steps(), tokens, skipped, lastLoss, eval, perSource, seconds, plots,
-        taskChanges(metrics));
+    predictions.plot(curves, plots);
+    TrainingReport report = new TrainingReport(dir.root(), dir.finalModel(), session.steps(), tokens, skipped, lastLoss,
+        eval, perSource, seconds, plots, taskChanges(metrics), predictions.all());
     dir.writeJson(dir.root().resolve("report.json"), json(report, stats));
     return report;
   }
@@ -86,6 +95,31 @@ final class Reports {
     return changes;
   }
 
+  /**
+   * A set's final-loss predictions, when they were on: {@code predictions}, every prediction as
+   * {step, loss, lower, upper}, oldest first, and {@code prediction}, the last in full with the
+   * final loss it predicted and its error (absent while there is none).
+   */
+  private static void putPredictions(ObjectNode set, List<CurvePrediction> predictions, double finalLoss) {
+    if (predictions == null) {
+      return;
+    }
+    if (!predictions.isEmpty()) {
+      CurvePrediction p = predictions.getLast();
+      AnnealingLaw l = p.law();
+      ObjectNode last = set.putObject("prediction");
+      last.put("step", p.step()).put("target_step", p.targetStep()).put("points", p.points()).put("loss", p.loss())
+          .put("lower", p.lower()).put("upper", p.upper()).put("level", CurvePrediction.LEVEL).put("rmse", p.rmse())
+          .put("actual", finalLoss).put("error", p.error(finalLoss)).put("covered", p.covers(finalLoss));
+      last.putObject("law").put("form", "L(s) = l0 + a * S1(s)^-alpha - c * S2(s) (Tissue et al. 2024)")
+          .put("l0", l.l0()).put("a", l.a()).put("alpha", l.alpha()).put("c", l.c()).put("lambda", l.decay());
+    }
+    var all = set.putArray("predictions");
+    for (CurvePrediction p : predictions) {
+      all.addObject().put("step", p.step()).put("loss", p.loss()).put("lower", p.lower()).put("upper", p.upper());
+    }
+  }
+
   private static ObjectNode json(TrainingReport r, SamplerStats stats) {
     ObjectNode o = RunConfigCodec.JSON.createObjectNode();
     o.put("run_directory", r.runDirectory().toString());
@@ -104,6 +138,7 @@ final class Reports {
       gap.put("max_rise", s.gap().maxRise()).put("max_rise_step", s.gap().maxRiseStep())
           .put("recovered", s.gap().recovered()).put("description", s.gap().describe());
       s.gap().recoveredStep().ifPresent(v -> gap.put("recovered_step", v));
+      putPredictions(n, r.predictions().get(s.name()), s.finalLoss());
     }
     if (!r.tasks().isEmpty()) {
       ObjectNode tasks = o.putObject("tasks");

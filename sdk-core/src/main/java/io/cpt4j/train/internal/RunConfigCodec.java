@@ -38,7 +38,7 @@ final class RunConfigCodec {
       "sequence_length", "batch_tokens", "micro_batch_tokens", "optimizer", "precision", "activation_checkpointing",
       "backend", "validation", "validation_tokens", "tasks", "task_limit", "evaluate_every", "checkpoint_every", "keep_last_checkpoints",
       "seed", "output", "data_cache", "max_bad_steps",
-      "special_tokens", Branches.KEY);
+      "special_tokens", "predict_final_loss", Branches.KEY);
 
   /** The builder's defaults: what a missing key means (booleans and the optimizer's keys). */
   private static final RunConfig DEFAULTS = RunConfig.builder().build();
@@ -113,6 +113,7 @@ final class RunConfigCodec {
     if (!branch.isMissingNode() && !branch.isNull()) {
       b.branchOf(Branches.fromTree(branch, dir));
     }
+    b.predictFinalLoss(root.path("predict_final_loss").asBoolean(DEFAULTS.predictFinalLoss()));
     return b.specialTokens(root.path("special_tokens").asBoolean(specialTokensDefault)).build();
   }
 
@@ -155,6 +156,9 @@ final class RunConfigCodec {
     o.put("special_tokens", c.specialTokens());
     if (c.branchOf() != null) { // written only for a branch, so the run.json of other runs is unchanged
       o.set(Branches.KEY, Branches.toTree(c.branchOf()));
+    }
+    if (!c.predictFinalLoss()) { // written only when off, so the run.json of a run with the default is unchanged
+      o.put("predict_final_loss", false);
     }
     return o;
   }

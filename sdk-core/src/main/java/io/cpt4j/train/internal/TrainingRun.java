@@ -18,6 +18,7 @@ import io.cpt4j.eval.Task;
 import io.cpt4j.eval.TaskException;
 import io.cpt4j.eval.TaskOptions;
 import io.cpt4j.eval.TaskResult;
+import io.cpt4j.eval.ValidationCurve;
 import io.cpt4j.eval.internal.Validator;
 import io.cpt4j.eval.internal.scoring.CoreScorerProvider;
 import io.cpt4j.report.internal.MetricsRecord;
@@ -49,6 +50,7 @@ final class TrainingRun {
   private final Backend backend;
   private final List<TrainingListener> listeners;
   private final RunDirectory dir;
+  private final FinalLossPredictions predictions;
   private List<Task> tasks = List.of();
   private Tokenizer tokenizer;
 
@@ -57,6 +59,7 @@ final class TrainingRun {
     this.backend = backend != null ? backend : Backends.of(resolved.backend());
     this.listeners = listeners;
     this.dir = new RunDirectory(resolved.output());
+    this.predictions = FinalLossPredictions.of(resolved);
   }
 
   /**
@@ -109,7 +112,7 @@ final class TrainingRun {
       loop.run();
       dir.close();
       TrainingReport report = Reports.finish(config, dir, session, base, loop.tokens, loop.lastLoss, loop.skipped, sampler,
-          (System.nanoTime() - started) / 1e9);
+          predictions, (System.nanoTime() - started) / 1e9);
       for (TrainingListener l : listeners) {
         l.onFinish(report);
       }
@@ -145,7 +148,7 @@ final class TrainingRun {
 
   /**
    * Losses on every validation set, logged as one metrics line, then the tasks' metrics, scored
-   * with the live session, as another.
+   * with the live session, as another; then the final-loss predictions from the curves so far.
    */
   private void evaluate(TrainingSession session, Map<String, Validator> validators, long step, long tokens) {
     if (validators.isEmpty() && tasks.isEmpty()) {
@@ -162,6 +165,11 @@ final class TrainingRun {
     }
     if (step > 0) {
       Plotting.write(dir.metricsFile(), dir.plots());
+      if (predictions.enabled() && !validators.isEmpty()) {
+        List<ValidationCurve> curves = Reports.curves(dir.metrics().read());
+        predictions.update(curves, step);
+        predictions.plot(curves, dir.plots());
+      }
     }
     if (!validators.isEmpty()) {
       for (TrainingListener l : listeners) {

@@ -58,6 +58,7 @@ class RunJsonTest {
       seed: 9
       max_bad_steps: 7
       special_tokens: false
+      predict_final_loss: false
       """;
 
   private static final String EVERY_KEY_JSON = """
@@ -149,7 +150,8 @@ class RunJsonTest {
         "output" : "$TMP/out",
         "data_cache" : "$TMP/cache",
         "max_bad_steps" : 7,
-        "special_tokens" : false
+        "special_tokens" : false,
+        "predict_final_loss" : false
       }""";
 
   private static final String FEWEST_KEYS = """
