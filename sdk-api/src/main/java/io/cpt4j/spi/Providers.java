@@ -4,7 +4,7 @@ import io.cpt4j.Cpt4jException;
 import java.util.ServiceLoader;
 
 /**
- * Finds the registered format, tokenizer, data, trainer, merge, ONNX, scorer, task and plan providers.
+ * Finds the registered format, tokenizer, data, trainer, merge, ONNX, scorer, task, plan and growth providers.
  * Thread-safe; looks them up once.
  */
 public final class Providers {
@@ -20,6 +20,7 @@ public final class Providers {
     static final ScorerProvider SCORER = load(ScorerProvider.class);
     static final TaskProvider TASKS = load(TaskProvider.class);
     static final PlanProvider PLAN = load(PlanProvider.class);
+    static final GrowthProvider GROWTH = load(GrowthProvider.class);
 
     private static <T> T load(Class<T> type) {
       return ServiceLoader.load(type, Providers.class.getClassLoader())
@@ -108,6 +109,15 @@ public final class Providers {
    */
   public static PlanProvider plan() {
     return require(Holder.PLAN, "planning");
+  }
+
+  /**
+   * The growth implementation from {@code sdk-core}.
+   *
+   * @throws Cpt4jException if sdk-core is not on the class path
+   */
+  public static GrowthProvider growth() {
+    return require(Holder.GROWTH, "growth");
   }
 
   private static <T> T require(T provider, String what) {

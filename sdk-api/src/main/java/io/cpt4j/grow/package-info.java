@@ -1,0 +1,6 @@
+/**
+ * Growing a model's capacity while keeping its function: {@link io.cpt4j.grow.DepthGrowth} inserts
+ * zero-output copies of decoder blocks (block expansion), reported by a {@link
+ * io.cpt4j.grow.GrowthReport} that names the new layers.
+ */
+package io.cpt4j.grow;
