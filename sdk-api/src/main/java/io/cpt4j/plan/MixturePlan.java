@@ -122,15 +122,18 @@ public record MixturePlan(List<MixtureFit> fits) {
     double reference = general.loss(0, tokens, parameters);
     int best = -1;
     int unconstrained = 0;
+    double bestLoss = Double.POSITIVE_INFINITY;
+    double unconstrainedLoss = Double.POSITIVE_INFINITY;
     for (int i = 0; i <= 1000; i++) {
       double r = i / 1000.0;
       double d = domain.loss(r, tokens, parameters);
-      if (d < domain.loss(unconstrained / 1000.0, tokens, parameters)) {
+      if (d < unconstrainedLoss) {
         unconstrained = i;
+        unconstrainedLoss = d;
       }
-      if (general.loss(r, tokens, parameters) <= reference * (1 + maxGeneralIncrease)
-          && (best < 0 || d < domain.loss(best / 1000.0, tokens, parameters))) {
+      if (d < bestLoss && general.loss(r, tokens, parameters) <= reference * (1 + maxGeneralIncrease)) {
         best = i;
+        bestLoss = d;
       }
     }
     double r = best / 1000.0; // r = 0 always satisfies the bound

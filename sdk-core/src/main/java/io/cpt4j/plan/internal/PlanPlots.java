@@ -14,9 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.knowm.xchart.XYChart;
-import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
-import org.knowm.xchart.style.Styler.LegendPosition;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
@@ -63,7 +61,8 @@ final class PlanPlots {
 
   private static XYChart lawChart(MixtureLaw law, List<Observation> observations, long parameters, long from,
       long to) {
-    XYChart chart = chart("D-CPT Law fit: " + law.set() + " (" + (law.general() ? "general" : "domain") + " set)",
+    XYChart chart = RunPlots.styledChart("D-CPT Law fit: " + law.set() + " (" + (law.general() ? "general"
+        : "domain") + " set)",
         "training tokens (log scale)", "validation loss (nats/token)");
     chart.getStyler().setXAxisLogarithmic(true);
     for (int i = 0; i < SHARES.length; i++) {
@@ -92,7 +91,7 @@ final class PlanPlots {
   }
 
   private static XYChart frontier(MixtureLaw domain, MixtureLaw general, long parameters, long tokens) {
-    XYChart chart = chart("Trade-off: domain loss against general loss over the domain share",
+    XYChart chart = RunPlots.styledChart("Trade-off: domain loss against general loss over the domain share",
         "predicted " + domain.set() + " loss", "predicted " + general.set() + " loss");
     long[] budgets = {tokens, tokens * 10};
     for (int b = 0; b < budgets.length; b++) {
@@ -119,16 +118,4 @@ final class PlanPlots {
     return chart;
   }
 
-  private static XYChart chart(String title, String x, String y) {
-    XYChart chart = new XYChartBuilder().width(RunPlots.WIDTH).height(RunPlots.HEIGHT).title(title).xAxisTitle(x)
-        .yAxisTitle(y).build();
-    var styler = chart.getStyler();
-    styler.setLegendPosition(LegendPosition.OutsideE);
-    styler.setChartBackgroundColor(Color.WHITE);
-    styler.setPlotBackgroundColor(Color.WHITE);
-    styler.setPlotGridLinesColor(new Color(0xdddddd));
-    styler.setMarkerSize(7);
-    styler.setYAxisDecimalPattern("0.0##");
-    return chart;
-  }
 }

@@ -178,8 +178,11 @@ public final class RunPlots {
     return chart(title, axis.title(), yTitle, lines);
   }
 
-  /** A white chart of {@code lines}, legend outside on the right, with the range guard. */
-  static XYChart chart(String title, String xTitle, String yTitle, List<Line> lines) {
+  /**
+   * An empty chart in the house style ({@value #WIDTH}×{@value #HEIGHT}, white, lines by default,
+   * legend outside on the right), for the run plots and other plots written with {@link #saveChart}.
+   */
+  public static XYChart styledChart(String title, String xTitle, String yTitle) {
     XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(xTitle)
         .yAxisTitle(yTitle).build();
     var styler = chart.getStyler();
@@ -192,6 +195,12 @@ public final class RunPlots {
     styler.setMarkerSize(6);
     styler.setYAxisDecimalPattern("0.0##");
     styler.setXAxisDecimalPattern("#,##0.###");
+    return chart;
+  }
+
+  /** A white chart of {@code lines}, legend outside on the right, with the range guard. */
+  static XYChart chart(String title, String xTitle, String yTitle, List<Line> lines) {
+    XYChart chart = styledChart(title, xTitle, yTitle);
     addRangeGuard(chart, lines);
     for (Line line : lines) {
       XYSeries s = chart.addSeries(line.name(), line.x(), line.y());
