@@ -19,5 +19,19 @@ public interface Backend {
    * @throws io.cpt4j.checkpoint.CheckpointException if the weights cannot be read
    * @throws BackendException if the device cannot hold or run the model
    */
-  TrainingSession open(Checkpoint checkpoint, SessionOptions options);
+  default TrainingSession open(Checkpoint checkpoint, SessionOptions options) {
+    return open(checkpoint, checkpoint, options);
+  }
+
+  /**
+   * Opens a session on {@code checkpoint}'s weights whose regularizers ({@link
+   * SessionOptions#regularizers()}) hold it near {@code reference}: the run's base model, which on a
+   * resumed run differs from the checkpoint resumed from. The reference is read only if a
+   * regularizer needs it; it must have the checkpoint's architecture.
+   *
+   * @throws io.cpt4j.checkpoint.CheckpointException if the weights cannot be read
+   * @throws BackendException if the device cannot hold or run the model, the reference does not
+   *     match it, or a trainable pattern matches no parameter
+   */
+  TrainingSession open(Checkpoint checkpoint, Checkpoint reference, SessionOptions options);
 }

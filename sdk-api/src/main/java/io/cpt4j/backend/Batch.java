@@ -1,6 +1,7 @@
 package io.cpt4j.backend;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -23,8 +24,12 @@ import java.util.Objects;
  * @param targets id to predict at each position, or {@link #IGNORE}
  * @param weights loss weight of each position (≥ 0)
  * @param documentIds document of each position, non-decreasing along a row
+ * @param rowSources the mixture source each row was drawn from ({@code ""} for a padding row), or
+ *     empty when unknown; regularizers limited to some sources ({@link Regularizer#sources()}) apply
+ *     to the rows of those sources only
  */
-public record Batch(int rows, int length, int[] inputIds, int[] targets, float[] weights, int[] documentIds) {
+public record Batch(int rows, int length, int[] inputIds, int[] targets, float[] weights, int[] documentIds,
+    List<String> rowSources) {
 
   /** Target id meaning "no loss at this position" (the value PyTorch's cross-entropy ignores). */
   public static final int IGNORE = -100;
@@ -38,6 +43,10 @@ public record Batch(int rows, int length, int[] inputIds, int[] targets, float[]
     check("targets", Objects.requireNonNull(targets, "targets").length, n);
     check("weights", Objects.requireNonNull(weights, "weights").length, n);
     check("documentIds", Objects.requireNonNull(documentIds, "documentIds").length, n);
+    rowSources = List.copyOf(Objects.requireNonNull(rowSources, "rowSources"));
+    if (!rowSources.isEmpty() && rowSources.size() != rows) {
+      throw new IllegalArgumentException("rowSources has " + rowSources.size() + " entries, the batch " + rows + " rows");
+    }
     for (int i = 0; i < n; i++) {
       if (inputIds[i] < 0) {
         throw new IllegalArgumentException("inputIds[" + i + "] = " + inputIds[i] + " is negative");
@@ -52,6 +61,11 @@ public record Batch(int rows, int length, int[] inputIds, int[] targets, float[]
         throw new IllegalArgumentException("documentIds must not decrease along a row (row " + i / length + ")");
       }
     }
+  }
+
+  /** A batch whose rows' sources are unknown. */
+  public Batch(int rows, int length, int[] inputIds, int[] targets, float[] weights, int[] documentIds) {
+    this(rows, length, inputIds, targets, weights, documentIds, List.of());
   }
 
   private static void check(String field, int actual, int expected) {
@@ -98,17 +112,22 @@ public record Batch(int rows, int length, int[] inputIds, int[] targets, float[]
 
   /** A copy with other document ids (packing several documents into a row). */
   public Batch withDocumentIds(int[] ids) {
-    return new Batch(rows, length, inputIds, targets, weights, ids);
+    return new Batch(rows, length, inputIds, targets, weights, ids, rowSources);
   }
 
   /** A copy with other loss weights. */
   public Batch withWeights(float[] w) {
-    return new Batch(rows, length, inputIds, targets, w, documentIds);
+    return new Batch(rows, length, inputIds, targets, w, documentIds, rowSources);
   }
 
   /** A copy with other targets. */
   public Batch withTargets(int[] t) {
-    return new Batch(rows, length, inputIds, t, weights, documentIds);
+    return new Batch(rows, length, inputIds, t, weights, documentIds, rowSources);
+  }
+
+  /** A copy naming the source of each row ({@code ""} for padding). */
+  public Batch withRowSources(List<String> sources) {
+    return new Batch(rows, length, inputIds, targets, weights, documentIds, sources);
   }
 
   /** Position id of index {@code i}: its distance from the start of its document. */

@@ -43,13 +43,19 @@ class OptionBuildersTest {
   @Test
   void sessionOptionsDefaultsAreTheBuildersAndNewBuilderCopiesEveryOption() {
     SessionOptions d = SessionOptions.defaults();
-    assertThat(d).isEqualTo(new SessionOptions(Precision.FP32, AdamW.defaults(), LossScaling.defaults(), false, 0));
+    assertThat(d).isEqualTo(new SessionOptions(Precision.FP32, AdamW.defaults(), LossScaling.defaults(), false, 0,
+        Trainable.all(), List.of()));
     SessionOptions o = SessionOptions.builder().precision(Precision.FP16_MIXED).optimizer(AdamW.builder().eps(1e-6)
         .build()).lossScaling(LossScaling.builder().initialScale(1024).growthInterval(5).build())
-        .activationCheckpointing(true).seed(3).build();
+        .activationCheckpointing(true).seed(3).trainable(Trainable.layers(1, 0))
+        .regularizers(List.of(Regularizer.kl(0.5).temperature(2).onSources("general"), Regularizer.l2(0.1))).build();
     assertThat(o.newBuilder().build()).isEqualTo(o);
     assertThat(o.newBuilder().seed(4).build()).isEqualTo(
-        new SessionOptions(Precision.FP16_MIXED, o.optimizer(), o.lossScaling(), true, 4));
+        new SessionOptions(Precision.FP16_MIXED, o.optimizer(), o.lossScaling(), true, 4, o.trainable(),
+            o.regularizers()));
+    assertThat(o.trainable().patterns()).containsExactly(".*\\.layers\\.(0|1)\\..*");
+    assertThatThrownBy(() -> SessionOptions.builder().regularizers(List.of(Regularizer.kl(1), Regularizer.kl(2)))
+        .build()).hasMessage("two kl regularizers: give one of each kind");
     assertThatThrownBy(() -> SessionOptions.builder().precision(null)).hasMessage("precision");
   }
 

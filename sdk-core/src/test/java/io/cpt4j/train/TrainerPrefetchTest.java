@@ -47,9 +47,9 @@ class TrainerPrefetchTest {
     }
 
     @Override
-    public TrainingSession open(Checkpoint checkpoint, SessionOptions options) {
-      TrainingSession s = new DjlTrainingSession(Engine.getEngine("PyTorch"), Device.cpu(), checkpoint, options,
-          DataType.FLOAT32, batches -> {}, true);
+    public TrainingSession open(Checkpoint checkpoint, Checkpoint reference, SessionOptions options) {
+      TrainingSession s = new DjlTrainingSession(Engine.getEngine("PyTorch"), Device.cpu(), checkpoint, reference,
+          options, DataType.FLOAT32, batches -> {}, true);
       return new TrainingSession() {
         @Override
         public StepResult step(List<Batch> microBatches, double learningRate) {

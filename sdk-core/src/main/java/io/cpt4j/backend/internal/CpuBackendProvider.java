@@ -1,5 +1,6 @@
 package io.cpt4j.backend.internal;
 
+import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.jni.JniUtils;
@@ -49,10 +50,11 @@ public final class CpuBackendProvider implements BackendProvider {
     }
 
     @Override
-    public TrainingSession open(Checkpoint checkpoint, SessionOptions options) {
+    public TrainingSession open(Checkpoint checkpoint, Checkpoint reference, SessionOptions options) {
       Engine engine = engine();
       JniUtils.setNumThreads(threads);
-      return new DjlTrainingSession(engine, checkpoint, options, masterType);
+      return new DjlTrainingSession(engine, Device.cpu(), checkpoint, reference, options, masterType, batches -> {},
+          false);
     }
 
     private static Engine engine() {

@@ -23,8 +23,11 @@ import io.cpt4j.checkpoint.ModelConfig;
 import io.cpt4j.checkpoint.Tensor;
 import io.cpt4j.model.internal.Decoder;
 import io.cpt4j.model.internal.ModelPass;
+import io.cpt4j.model.internal.SelfDistillation;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -44,6 +47,9 @@ public final class DjlTrainingSession implements TrainingSession {
   private final NDManager manager;
   private final ModelConfig config;
   private final ModelParameters params;
+  /** The parameters that train ({@link SessionOptions#trainable()}); the others are frozen. */
+  private final Map<String, NDArray> trainable;
+  private final Regularization regularization;
   private final ModelPass pass;
   private final SessionOptions options;
   private final AdamWUpdate optimizer;
@@ -53,40 +59,56 @@ public final class DjlTrainingSession implements TrainingSession {
   private boolean closed;
 
   DjlTrainingSession(Engine engine, Checkpoint checkpoint, SessionOptions options, DataType masterType) {
-    this(engine, Device.cpu(), checkpoint, options, masterType, batches -> {}, false);
+    this(engine, Device.cpu(), checkpoint, checkpoint, options, masterType, batches -> {}, false);
   }
 
   /**
    * Opens a session on {@code device}.
    *
+   * @param reference the base the regularizers hold the model near (read only if there are any)
    * @param beforeStep called with the micro-batches of every step before any engine work (the GPU
    *     backend checks there that the step's activations fit in free device memory); may throw
    * @param prefetch whether micro-batches' inputs are built ahead on a background thread: the first
    *     of the step {@link #prefetch} announces, and within a step the next micro-batch (worth it on
    *     a GPU; on the CPU the builds would compete with the step for the cores)
    */
-  public DjlTrainingSession(Engine engine, Device device, Checkpoint checkpoint, SessionOptions options,
-      DataType masterType, Consumer<List<Batch>> beforeStep, boolean prefetch) {
+  public DjlTrainingSession(Engine engine, Device device, Checkpoint checkpoint, Checkpoint reference,
+      SessionOptions options, DataType masterType, Consumer<List<Batch>> beforeStep, boolean prefetch) {
     this.engine = engine;
     this.config = checkpoint.config();
     this.options = options;
     this.beforeStep = beforeStep;
     Decoder decoder = new Decoder(config);
     this.manager = engine.newBaseManager(device);
+    DataType compute = options.precision() == Precision.FP16_MIXED ? DataType.FLOAT16 : masterType;
     try {
       this.params = ModelParameters.load(manager, checkpoint, masterType);
+      this.trainable = selectTrainable(params.all(), options);
+      this.regularization = Regularization.of(options.regularizers(), checkpoint, reference, manager, masterType,
+          compute, trainable.keySet());
     } catch (RuntimeException e) {
       manager.close();
       throw e;
     }
-    for (NDArray p : params.all().values()) {
+    for (NDArray p : trainable.values()) {
       p.setRequiresGradient(true);
     }
-    DataType compute = options.precision() == Precision.FP16_MIXED ? DataType.FLOAT16 : masterType;
     this.pass = new ModelPass(decoder, params.all(), compute);
     this.optimizer = new AdamWUpdate(options.optimizer(), manager);
     this.scaler = new LossScaler(options.lossScaling(), options.precision() == Precision.FP16_MIXED);
     this.prefetcher = prefetch ? new BatchPrefetcher(pass) : null;
+  }
+
+  private static Map<String, NDArray> selectTrainable(Map<String, NDArray> all, SessionOptions options) {
+    List<String> names;
+    try {
+      names = options.trainable().select(all.keySet());
+    } catch (IllegalArgumentException e) {
+      throw new BackendException("trainable parameters: " + e.getMessage(), e);
+    }
+    Map<String, NDArray> chosen = new LinkedHashMap<>();
+    names.forEach(n -> chosen.put(n, all.get(n)));
+    return Collections.unmodifiableMap(chosen);
   }
 
   @Override
@@ -97,6 +119,15 @@ public final class DjlTrainingSession implements TrainingSession {
   @Override
   public long parameterCount() {
     return params.count();
+  }
+
+  /** Parameters that train (all unless {@link SessionOptions#trainable()} says otherwise). */
+  long trainableCount() {
+    long n = 0;
+    for (NDArray a : trainable.values()) {
+      n += a.getShape().size();
+    }
+    return n;
   }
 
   @Override
@@ -129,30 +160,42 @@ public final class DjlTrainingSession implements TrainingSession {
     try (NDScope scope = new NDScope()) {
       // Every scalar of the step (each micro-batch's loss sum and each gradient's norm) stays on the
       // device until the end, where all cross in one transfer: one device sync per step.
-      NDList scalars = new NDList(microBatches.size() + params.all().size());
+      NDList scalars = new NDList(microBatches.size() + trainable.size());
+      SelfDistillation distill = null;
+      if (regularization != null) {
+        regularization.count(microBatches); // refuses a batch it cannot regularize before any gradient
+        distill = regularization.distillation();
+      }
       try (GradientCollector collector = engine.newGradientCollector()) {
         for (int i = 0; i < microBatches.size(); i++) {
           Batch b = microBatches.get(i);
           ModelPass.Prepared ready = prefetcher != null ? prefetcher.take(microBatches, i) : null;
           try {
             scalars.add(options.activationCheckpointing()
-                ? pass.backwardCheckpointed(collector, b, scale / totalWeight, ready)
-                : pass.backward(collector, b, scale / totalWeight, ready));
+                ? pass.backwardCheckpointed(collector, b, scale / totalWeight, ready, distill)
+                : pass.backward(collector, b, scale / totalWeight, ready, distill));
           } finally {
             if (ready != null) {
               ready.close();
             }
           }
         }
+        if (regularization != null) {
+          regularization.backwardL2(collector, trainable, scale);
+        }
       }
       // The norm is taken of the scaled gradients (one fused reduction per tensor, accumulated
       // here in double) and divided by the scale; unscaling and clipping become one factor that
       // the optimizer applies as it reads each gradient, so no gradient is rewritten or copied.
       Map<String, NDArray> grads = new HashMap<>();
-      for (Map.Entry<String, NDArray> e : params.all().entrySet()) {
+      for (Map.Entry<String, NDArray> e : trainable.entrySet()) {
         NDArray g = e.getValue().getGradient();
         grads.put(e.getKey(), g);
         scalars.add(g.norm().toType(DataType.FLOAT64, false));
+      }
+      int termsFrom = scalars.size();
+      if (regularization != null) {
+        regularization.collect(scalars);
       }
       double[] host = NDArrays.stack(scalars).toDoubleArray();
       double lossSum = 0;
@@ -160,19 +203,20 @@ public final class DjlTrainingSession implements TrainingSession {
         lossSum += host[i];
       }
       double sumSquares = 0;
-      for (int i = microBatches.size(); i < host.length; i++) {
+      for (int i = microBatches.size(); i < termsFrom; i++) {
         sumSquares += host[i] * host[i];
       }
+      Map<String, Double> terms = regularization == null ? Map.of() : regularization.terms(host, termsFrom);
       double norm = Math.sqrt(sumSquares) / scale;
       boolean finite = Double.isFinite(norm);
       scaler.update(finite);
       if (finite) {
         double max = options.optimizer().maxGradNorm();
         double clip = max > 0 && norm > max ? max / (norm + 1e-6) : 1.0;
-        optimizer.apply(config, params.all(), grads, learningRate, clip / scale);
+        optimizer.apply(config, trainable, grads, learningRate, clip / scale);
       }
       zeroGradients();
-      return new StepResult(lossSum / totalWeight, norm, tokens, !finite, scale);
+      return new StepResult(lossSum / totalWeight, norm, tokens, !finite, scale, terms);
     }
   }
 
@@ -186,7 +230,7 @@ public final class DjlTrainingSession implements TrainingSession {
 
   /** In place, on the device ({@code grad.zero_()}): no host value crosses, so no device sync. */
   private void zeroGradients() {
-    for (NDArray p : params.all().values()) {
+    for (NDArray p : trainable.values()) {
       JniUtils.zeroGrad((PtNDArray) p);
     }
   }
@@ -246,13 +290,13 @@ public final class DjlTrainingSession implements TrainingSession {
   @Override
   public void saveState(Path directory) {
     ensureOpen();
-    OptimizerStateFiles.save(directory, options, params.all(), optimizer, scaler);
+    OptimizerStateFiles.save(directory, options, trainable, optimizer, scaler);
   }
 
   @Override
   public void restoreState(Path directory) {
     ensureOpen();
-    OptimizerStateFiles.restore(directory, options, params.all(), manager, optimizer, scaler);
+    OptimizerStateFiles.restore(directory, options, trainable, manager, optimizer, scaler);
   }
 
   /** Engine arrays this session holds (parameters, optimizer moments); constant across steps. */
@@ -286,6 +330,9 @@ public final class DjlTrainingSession implements TrainingSession {
         prefetcher.close();
       }
       optimizer.close();
+      if (regularization != null) {
+        regularization.close();
+      }
       manager.close();
     }
   }

@@ -12,6 +12,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * The trainable parameters of a model as engine arrays under their Hugging Face names, loaded from a
@@ -27,9 +28,17 @@ final class ModelParameters {
 
   /** Loads every expected tensor of the checkpoint's config into {@code manager} as {@code dtype}. */
   static ModelParameters load(NDManager manager, Checkpoint checkpoint, DataType dtype) {
+    return load(manager, checkpoint, dtype, name -> true);
+  }
+
+  /** Loads the expected tensors of the checkpoint's config that {@code which} accepts. */
+  static ModelParameters load(NDManager manager, Checkpoint checkpoint, DataType dtype, Predicate<String> which) {
     ModelConfig c = checkpoint.config();
     Map<String, NDArray> arrays = new LinkedHashMap<>();
     for (Map.Entry<String, List<Long>> e : c.expectedTensors().entrySet()) {
+      if (!which.test(e.getKey())) {
+        continue;
+      }
       Tensor t = checkpoint.tensor(e.getKey());
       float[] data = t.toFloatArray();
       long[] dims = e.getValue().stream().mapToLong(Long::longValue).toArray();
@@ -43,6 +52,11 @@ final class ModelParameters {
       arrays.put(e.getKey(), a);
     }
     return new ModelParameters(arrays);
+  }
+
+  /** Closes every array (they belong to a long-lived manager, freed early). */
+  void close() {
+    arrays.values().forEach(NDArray::close);
   }
 
   static ModelParameters of(Map<String, NDArray> arrays) {

@@ -51,7 +51,7 @@ final class OptimizerStateFiles {
 
   private OptimizerStateFiles() {}
 
-  /** Writes the moments, then the JSON that refers to them. */
+  /** Writes the moments of the trainable parameters {@code params}, then the JSON that refers to them. */
   static void save(Path dir, SessionOptions options, Map<String, NDArray> params, AdamWUpdate optimizer,
       LossScaler scaler) {
     requireFloat32(params, dir);
@@ -65,6 +65,7 @@ final class OptimizerStateFiles {
     ObjectNode root = JSON.createObjectNode();
     root.put("format", FORMAT).put("version", VERSION).put("save_id", saveId).put("steps", optimizer.steps())
         .put("precision", options.precision().name());
+    options.trainable().patterns().forEach(root.putArray("trainable")::add);
     AdamW a = options.optimizer();
     root.putObject("optimizer").put("beta1", a.beta1()).put("beta2", a.beta2()).put("eps", a.eps())
         .put("weight_decay", a.weightDecay()).put("decay_embeddings", a.decayEmbeddings())
@@ -135,6 +136,12 @@ final class OptimizerStateFiles {
     String precision = json.text("precision");
     if (!precision.equals(options.precision().name())) {
       throw mismatch(dir, "precision", precision, options.precision().name());
+    }
+    List<String> trainable = new ArrayList<>(); // absent in files from before freezing: every parameter
+    json.node().path("trainable").forEach(p -> trainable.add(p.asText()));
+    if (!trainable.equals(options.trainable().patterns())) {
+      throw mismatch(dir, "trainable parameters", trainable.isEmpty() ? "all" : trainable,
+          options.trainable().describe());
     }
     AdamW a = options.optimizer();
     Json o = json.object("optimizer");

@@ -43,12 +43,22 @@ public final class ModelPass {
 
   /** Parameter lookup for one pass: the masters, or per-pass casts of them. */
   private Function<String, NDArray> weights() {
+    return weights(masters, compute);
+  }
+
+  /** Lookup of {@code masters} for one pass in {@code compute}: themselves, or casts made on first use. */
+  static Function<String, NDArray> weights(Map<String, NDArray> masters, DataType compute) {
     DataType master = masters.values().iterator().next().getDataType();
     if (compute == master) {
       return masters::get;
     }
     Map<String, NDArray> cast = new HashMap<>();
     return name -> cast.computeIfAbsent(name, n -> Casts.cast(masters.get(n), compute));
+  }
+
+  /** The data type the passes compute in. */
+  public DataType compute() {
+    return compute;
   }
 
   /**
@@ -63,12 +73,23 @@ public final class ModelPass {
 
   /** {@link #backward(GradientCollector, Batch, double)}, with {@code b}'s inputs from {@code ready} if not null. */
   public NDArray backward(GradientCollector collector, Batch b, double factor, Prepared ready) {
+    return backward(collector, b, factor, ready, null);
+  }
+
+  /**
+   * {@link #backward(GradientCollector, Batch, double, Prepared)} with {@code distill}'s terms (null
+   * for none) added to the loss that is back-propagated; the value returned is still the NLL sum.
+   */
+  public NDArray backward(GradientCollector collector, Batch b, double factor, Prepared ready,
+      SelfDistillation distill) {
     NDArray value;
     try (NDScope scope = new NDScope()) {
       BatchInputs in = inputs(b, ready);
-      NDArray sum = Decoder.weightedNll(decoder.logits(weights(), in), in).sum();
+      NDArray logits = decoder.logits(weights(), in);
+      NDArray sum = Decoder.weightedNll(logits, in).sum();
       value = kept(sum);
-      collector.backward(Scalars.times(sum, factor));
+      NDArray loss = distill == null ? sum : distill.addTo(sum, logits, in, b);
+      collector.backward(Scalars.times(loss, factor));
     }
     NDScope.register(value);
     return value;
@@ -98,6 +119,16 @@ public final class ModelPass {
 
   /** {@link #backwardCheckpointed(GradientCollector, Batch, double)}, with inputs from {@code ready} if not null. */
   public NDArray backwardCheckpointed(GradientCollector collector, Batch b, double factor, Prepared ready) {
+    return backwardCheckpointed(collector, b, factor, ready, null);
+  }
+
+  /**
+   * {@link #backwardCheckpointed(GradientCollector, Batch, double, Prepared)} with {@code distill}'s
+   * terms (null for none) added to the loss. Frozen layers below the lowest trainable one are not
+   * back-propagated when the embeddings are frozen too: nothing there needs a gradient.
+   */
+  public NDArray backwardCheckpointed(GradientCollector collector, Batch b, double factor, Prepared ready,
+      SelfDistillation distill) {
     NDArray value;
     try (NDScope scope = new NDScope()) {
       BatchInputs in = inputs(b, ready);
@@ -121,13 +152,16 @@ public final class ModelPass {
       NDArray upstream;
       try (NDScope headScope = new NDScope()) {
         NDArray x = leaf(inputs[layers]);
-        NDArray sum = Decoder.weightedNll(decoder.head(weights(), x), in).sum();
+        NDArray logits = decoder.head(weights(), x);
+        NDArray sum = Decoder.weightedNll(logits, in).sum();
         value = kept(sum);
-        collector.backward(Scalars.times(sum, factor));
+        NDArray loss = distill == null ? sum : distill.addTo(sum, logits, in, b);
+        collector.backward(Scalars.times(loss, factor));
         upstream = x.getGradient();
         NDScope.unregister(upstream);
       }
-      for (int l = layers - 1; l >= 0; l--) {
+      int lowest = lowestTrained();
+      for (int l = layers - 1; l >= lowest; l--) {
         try (NDScope blockScope = new NDScope()) {
           NDArray x = leaf(inputs[l]);
           NDArray y = decoder.block(weights(), l, x, in);
@@ -137,13 +171,44 @@ public final class ModelPass {
           NDScope.unregister(upstream);
         }
       }
-      try (NDScope embedScope = new NDScope()) {
-        collector.backward(decoder.embed(weights(), in).mul(upstream).sum());
-        upstream.close();
+      if (lowest == 0 && trains(embeddingName())) {
+        try (NDScope embedScope = new NDScope()) {
+          collector.backward(decoder.embed(weights(), in).mul(upstream).sum());
+        }
       }
+      upstream.close();
     }
     NDScope.register(value);
     return value;
+  }
+
+  private String embeddingName() {
+    return decoder.config().names().embedding() + ".weight";
+  }
+
+  private boolean trains(String name) {
+    NDArray p = masters.get(name);
+    return p != null && p.hasGradient();
+  }
+
+  /**
+   * The lowest layer that must be back-propagated: 0 if the embeddings train, else the lowest layer
+   * with a trainable tensor (the number of layers if none: only the head then).
+   */
+  private int lowestTrained() {
+    if (trains(embeddingName())) {
+      return 0;
+    }
+    int layers = decoder.config().numLayers();
+    for (int l = 0; l < layers; l++) {
+      String prefix = decoder.config().names().layer(l);
+      for (Map.Entry<String, NDArray> e : masters.entrySet()) {
+        if (e.getKey().startsWith(prefix) && e.getValue().hasGradient()) {
+          return l;
+        }
+      }
+    }
+    return layers;
   }
 
   /**

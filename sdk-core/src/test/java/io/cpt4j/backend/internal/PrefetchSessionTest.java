@@ -50,7 +50,7 @@ class PrefetchSessionTest {
 
   private DjlTrainingSession open(Checkpoint ckpt, SessionOptions options, boolean prefetch) {
     DjlSupport.offline();
-    return new DjlTrainingSession(Engine.getEngine("PyTorch"), Device.cpu(), ckpt, options, DataType.FLOAT32,
+    return new DjlTrainingSession(Engine.getEngine("PyTorch"), Device.cpu(), ckpt, ckpt, options, DataType.FLOAT32,
         batches -> {}, prefetch);
   }
 

@@ -42,15 +42,15 @@ final class GpuBackend implements Backend {
   }
 
   @Override
-  public TrainingSession open(Checkpoint checkpoint, SessionOptions options) {
+  public TrainingSession open(Checkpoint checkpoint, Checkpoint reference, SessionOptions options) {
     Engine engine = engine();
     GpuMemoryGuard guard = new GpuMemoryGuard(checkpoint.config(), options, () -> probe.freeMemory(info.index()),
         info.describe());
     guard.checkStatic();
     DjlTrainingSession session;
     try {
-      session = new DjlTrainingSession(engine, Device.gpu(info.index()), checkpoint, options, DataType.FLOAT32,
-          guard::check, true);
+      session = new DjlTrainingSession(engine, Device.gpu(info.index()), checkpoint, reference, options,
+          DataType.FLOAT32, guard::check, true);
     } catch (ai.djl.engine.EngineException e) {
       throw new BackendException("loading " + checkpoint.config().parameterCount() + " parameters onto "
           + info.describe() + " failed: " + e.getMessage(), e);

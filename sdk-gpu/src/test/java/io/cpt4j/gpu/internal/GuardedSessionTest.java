@@ -47,7 +47,7 @@ class GuardedSessionTest {
     DjlSupport.offline();
     try (Checkpoint ckpt = Checkpoint.open(tmp);
         TrainingSession s = new GpuTrainingSession(new DjlTrainingSession(Engine.getEngine("PyTorch"), Device.cpu(),
-            ckpt, options, DataType.FLOAT32, guard::check, true), guard, "cuda:9 Fake")) {
+            ckpt, ckpt, options, DataType.FLOAT32, guard::check, true), guard, "cuda:9 Fake")) {
       assertThatThrownBy(() -> s.step(List.of(batch(64, 64)), 1e-3)).isInstanceOf(BackendException.class)
           .hasMessageStartingWith("cuda:9 Fake has ").hasMessageContaining("micro-batches of 64 × 64");
       assertThat(s.steps()).isZero();

@@ -1,0 +1,158 @@
+package io.cpt4j.model.internal;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.pytorch.jni.JniUtils;
+import io.cpt4j.backend.Batch;
+import io.cpt4j.backend.Regularizer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The KL-type {@link Regularizer}s of a training pass: for each micro-batch, the frozen base's logits
+ * (one forward without autograd, only when some row is regularized) and, per regularizer, {@code Σ_i
+ * m_i · τ² · KL(teacher_i ‖ model_i)} added to the batch's weighted NLL sum before backward, where
+ * {@code m_i} is the position's loss weight in rows of the regularizer's sources and 0 elsewhere.
+ * Each term's unweighted sum {@code Σ m_i·KL_i} stays on the device as a float64 scalar until the
+ * step reads all its scalars at once ({@link #drain}). Not thread-safe: one per session.
+ *
+ * <p>Teachers, over the vocabulary {@code v}, with {@code z} the base's logits and {@code y} the
+ * target: KL, {@code softmax(z/τ)}; LOGIT_SWAP, {@code softmax(z'/τ)} with {@code z'} equal to
+ * {@code z} except {@code z'_y = max z} and {@code z'_{argmax z} = z_y}.
+ */
+public final class SelfDistillation {
+  private final Decoder decoder;
+  private final Map<String, NDArray> base;
+  private final DataType compute;
+  private final List<Regularizer> terms;
+  private final NDManager manager;
+  private final List<List<NDArray>> pending = new ArrayList<>();
+
+  /**
+   * @param base the frozen base's weights under HF names, in the masters' dtype (cast to {@code
+   *     compute} where used, like the model's)
+   * @param regularizers those that distill ({@link Regularizer#distills()}) are computed here
+   */
+  public SelfDistillation(Decoder decoder, Map<String, NDArray> base, DataType compute,
+      List<Regularizer> regularizers) {
+    this.decoder = decoder;
+    this.base = base;
+    this.compute = compute;
+    this.terms = regularizers.stream().filter(Regularizer::distills).toList();
+    this.manager = base.values().iterator().next().getManager();
+    for (int i = 0; i < terms.size(); i++) {
+      pending.add(new ArrayList<>());
+    }
+  }
+
+  /** The regularizers this computes, in the order of {@link #drain}'s lists. */
+  public List<Regularizer> regularizers() {
+    return terms;
+  }
+
+  /**
+   * {@code nllSum + Σ_r weight_r · τ_r² · Σ_i m_i·KL_i} for micro-batch {@code b} with the model's
+   * {@code logits} (B·T, V, with autograd); records each {@code Σ_i m_i·KL_i}.
+   */
+  NDArray addTo(NDArray nllSum, NDArray logits, BatchInputs in, Batch b) {
+    NDArray total = nllSum;
+    NDArray teacher = null;
+    for (int r = 0; r < terms.size(); r++) {
+      Regularizer reg = terms.get(r);
+      float[] mask = mask(b, reg);
+      if (mask == null) {
+        continue; // no regularized position in this micro-batch: nothing to add, nothing to run
+      }
+      if (teacher == null) {
+        teacher = teacherLogits(in);
+      }
+      NDArray m = logits.getManager().create(mask);
+      NDArray t = reg.kind() == Regularizer.Kind.LOGIT_SWAP ? swapped(teacher, in) : teacher;
+      NDArray kl = kl(t, logits, reg.temperature()).mul(m).sum(); // Σ m·KL, float32 scalar
+      pending.get(r).add(kept(kl));
+      total = total.add(Scalars.times(kl, reg.weight() * reg.temperature() * reg.temperature()));
+    }
+    return total;
+  }
+
+  /**
+   * Per-position loss weights in rows the regularizer applies to, 0 elsewhere; null if all are 0.
+   *
+   * @throws IllegalArgumentException if the regularizer names sources and the batch's rows have none
+   */
+  public static float[] mask(Batch b, Regularizer reg) {
+    if (!reg.sources().isEmpty() && b.rowSources().isEmpty()) {
+      throw new IllegalArgumentException("the " + reg.describe() + " regularizer needs each row's source, and this "
+          + "batch does not name them (Batch.rowSources)");
+    }
+    float[] m = new float[b.rows() * b.length()];
+    boolean any = false;
+    for (int row = 0; row < b.rows(); row++) {
+      if (!b.rowSources().isEmpty() && !reg.appliesTo(b.rowSources().get(row))) {
+        continue;
+      }
+      for (int i = row * b.length(); i < (row + 1) * b.length(); i++) {
+        if (b.targets()[i] != Batch.IGNORE && b.weights()[i] > 0) {
+          m[i] = b.weights()[i];
+          any = true;
+        }
+      }
+    }
+    return any ? m : null;
+  }
+
+  /** The base's logits (B·T, V), float32, without autograd. */
+  private NDArray teacherLogits(BatchInputs in) {
+    boolean gradMode = JniUtils.isGradMode();
+    JniUtils.setGradMode(false);
+    try {
+      return decoder.logits(ModelPass.weights(base, compute), in);
+    } finally {
+      JniUtils.setGradMode(gradMode);
+    }
+  }
+
+  /** {@code z} with each row's target logit and largest logit exchanged. */
+  static NDArray swapped(NDArray z, BatchInputs in) {
+    int vocab = Math.toIntExact(z.getShape().get(1));
+    NDArray top = z.argMax(1).reshape(-1, 1); // (N, 1) int64
+    NDArray zTop = z.gather(top, 1); // (N, 1)
+    NDArray zTarget = z.gather(in.targets, 1);
+    NDArray diff = zTop.sub(zTarget); // 0 where the target is the top already
+    NDArray targetHot = in.targets.reshape(-1).oneHot(vocab).toType(z.getDataType(), false);
+    NDArray topHot = top.reshape(-1).oneHot(vocab).toType(z.getDataType(), false);
+    return z.add(targetHot.mul(diff)).sub(topHot.mul(diff));
+  }
+
+  /** {@code KL(softmax(t/τ) ‖ softmax(s/τ))} per row, (N). */
+  static NDArray kl(NDArray teacher, NDArray student, double temperature) {
+    NDArray t = temperature == 1 ? teacher : Scalars.times(teacher, 1 / temperature);
+    NDArray s = temperature == 1 ? student : Scalars.times(student, 1 / temperature);
+    NDArray logP = t.logSoftmax(-1);
+    NDArray logQ = s.logSoftmax(-1);
+    return logP.exp().mul(logP.sub(logQ)).sum(new int[] {1});
+  }
+
+  private NDArray kept(NDArray scalar) {
+    NDArray value = scalar.stopGradient().toType(DataType.FLOAT64, true);
+    NDScope.unregister(value);
+    value.attach(manager);
+    return value;
+  }
+
+  /**
+   * The recorded {@code Σ m·KL} scalars since the last drain, per regularizer (the caller owns them),
+   * and the pending lists emptied.
+   */
+  public List<List<NDArray>> drain() {
+    List<List<NDArray>> out = new ArrayList<>();
+    for (List<NDArray> p : pending) {
+      out.add(List.copyOf(p));
+      p.clear();
+    }
+    return out;
+  }
+}
