@@ -8,6 +8,7 @@ import io.cpt4j.backend.TestSessions;
 import io.cpt4j.checkpoint.Architecture;
 import io.cpt4j.checkpoint.Checkpoint;
 import io.cpt4j.checkpoint.ModelConfig;
+import io.cpt4j.checkpoint.TestCheckpoints;
 import io.cpt4j.eval.Loglikelihood;
 import io.cpt4j.eval.LoglikelihoodRequest;
 import io.cpt4j.eval.Scorer;
@@ -21,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Block expansion keeps the function: the grown model's log-probabilities equal the base's (1e-5)
- * for a Llama with grouped-query attention and a GPT-NeoX with parallel residual; new layers are
+ * for a Llama with grouped-query attention, a GPT-NeoX with parallel residual, a Qwen3 with q/k norms
+ * and a Gemma 3 with sandwich norms, local/global layers and soft-capping; new layers are
  * copies with zero output projections; bad intervals are refused and write nothing.
  */
 class DepthGrowthTest {
@@ -59,12 +61,15 @@ class DepthGrowthTest {
     try (Scorer s = Scorer.open(report.output())) {
       after = s.score(requests);
     }
+    double worst = 0;
     for (int i = 0; i < requests.size(); i++) {
       assertThat(after.get(i).logprob()).as("%s request %d", name, i).isCloseTo(before.get(i).logprob(), within(1e-5));
+      worst = Math.max(worst, Math.abs(after.get(i).logprob() - before.get(i).logprob()));
       uniform = Math.max(uniform, Math.abs(before.get(i).logprob()
           + requests.get(i).continuation().length * Math.log(config.vocabSize())));
     }
     assertThat(uniform).as("the base is not a uniform model").isGreaterThan(1e-3);
+    System.out.printf("depth growth %s: largest |log-prob difference| %.2e%n", name, worst);
     try {
       assertThat(Files.readString(report.output().resolve("config.json"))).contains("\"custom_note\" : \"kept\"")
           .contains("\"num_hidden_layers\" : " + report.layersAfter());
@@ -106,6 +111,23 @@ class DepthGrowthTest {
   void gptNeoXWithParallelResidualKeepsItsFunction() {
     assertFunctionPreserved(ModelConfig.builder(Architecture.GPT_NEOX).vocabSize(64).hiddenSize(32)
         .intermediateSize(64).numLayers(4).numHeads(4).maxPositionEmbeddings(64).build(), 4, "neox");
+  }
+
+  @Test
+  void gemma3WithSandwichNormsAndLocalGlobalLayersKeepsItsFunction() {
+    // post-attention and post-feedforward norms act on the block's zero outputs before the residual add
+    assertFunctionPreserved(TestCheckpoints.tinyGemma3(), 1, "gemma3");
+  }
+
+  @Test
+  void gemma3WithFinalSoftcappingAndAnUntiedHeadKeepsItsFunction() {
+    assertFunctionPreserved(TestCheckpoints.tinyGemma3().newBuilder().finalLogitSoftcap(3.0).tieWordEmbeddings(false)
+        .build(), 3, "gemma3-softcap");
+  }
+
+  @Test
+  void qwen3WithQueryKeyNormsKeepsItsFunction() {
+    assertFunctionPreserved(TestCheckpoints.tinyQwen3(), 2, "qwen3");
   }
 
   @Test
