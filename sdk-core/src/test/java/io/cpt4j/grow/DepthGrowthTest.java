@@ -2,21 +2,15 @@ package io.cpt4j.grow;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.within;
 
 import io.cpt4j.backend.TestSessions;
 import io.cpt4j.checkpoint.Architecture;
 import io.cpt4j.checkpoint.Checkpoint;
 import io.cpt4j.checkpoint.ModelConfig;
 import io.cpt4j.checkpoint.TestCheckpoints;
-import io.cpt4j.eval.Loglikelihood;
-import io.cpt4j.eval.LoglikelihoodRequest;
-import io.cpt4j.eval.Scorer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,46 +23,12 @@ import org.junit.jupiter.api.io.TempDir;
 class DepthGrowthTest {
   @TempDir Path tmp;
 
-  private static List<LoglikelihoodRequest> requests(int vocab) {
-    Random r = new Random(9);
-    List<LoglikelihoodRequest> out = new ArrayList<>();
-    for (int i = 0; i < 6; i++) {
-      out.add(new LoglikelihoodRequest(r.ints(3 + r.nextInt(20), 0, vocab).toArray(),
-          r.ints(1 + r.nextInt(6), 0, vocab).toArray()));
-    }
-    return out;
-  }
-
   private void assertFunctionPreserved(ModelConfig config, int every, String name) {
-    Path base = tmp.resolve(name);
-    TestSessions.tinyCheckpoint(base, config, 3).close();
-    try { // a key cpt4j does not model: the grown config.json keeps it (the base's JSON, edited)
-      Path json = base.resolve("config.json");
-      Files.writeString(json, Files.readString(json).replaceFirst("\\{", "{\"custom_note\": \"kept\","));
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
+    Path base = GrowthFixtures.base(tmp.resolve(name), config, 3);
     GrowthReport report = DepthGrowth.of(base).every(every).writeTo(tmp.resolve(name + "-grown"));
     int layers = config.numLayers();
     assertThat(report.layersAfter()).isEqualTo(layers + layers / every);
-    List<LoglikelihoodRequest> requests = requests(config.vocabSize());
-    double uniform = 0;
-    List<Loglikelihood> before;
-    try (Scorer s = Scorer.open(base)) {
-      before = s.score(requests);
-    }
-    List<Loglikelihood> after;
-    try (Scorer s = Scorer.open(report.output())) {
-      after = s.score(requests);
-    }
-    double worst = 0;
-    for (int i = 0; i < requests.size(); i++) {
-      assertThat(after.get(i).logprob()).as("%s request %d", name, i).isCloseTo(before.get(i).logprob(), within(1e-5));
-      worst = Math.max(worst, Math.abs(after.get(i).logprob() - before.get(i).logprob()));
-      uniform = Math.max(uniform, Math.abs(before.get(i).logprob()
-          + requests.get(i).continuation().length * Math.log(config.vocabSize())));
-    }
-    assertThat(uniform).as("the base is not a uniform model").isGreaterThan(1e-3);
+    double worst = GrowthFixtures.largestLogprobDifference(base, report.output(), config.vocabSize(), 1e-5);
     System.out.printf("depth growth %s: largest |log-prob difference| %.2e%n", name, worst);
     try {
       assertThat(Files.readString(report.output().resolve("config.json"))).contains("\"custom_note\" : \"kept\"")
