@@ -1,6 +1,7 @@
 package io.cpt4j.spi;
 
 import io.cpt4j.grow.GrowthReport;
+import io.cpt4j.grow.WidthGrowthReport;
 import java.nio.file.Path;
 
 /**
@@ -10,4 +11,7 @@ import java.nio.file.Path;
 public interface GrowthProvider {
   /** See {@link io.cpt4j.grow.DepthGrowth#writeTo}. */
   GrowthReport growDepth(Path base, int every, Path output, boolean overwrite);
+
+  /** See {@link io.cpt4j.grow.WidthGrowth#writeTo}. */
+  WidthGrowthReport growWidth(Path base, int intermediateSize, long seed, Path output, boolean overwrite);
 }

@@ -2,69 +2,34 @@ package io.cpt4j.grow;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.within;
 
 import io.cpt4j.backend.TestSessions;
 import io.cpt4j.checkpoint.Architecture;
 import io.cpt4j.checkpoint.Checkpoint;
 import io.cpt4j.checkpoint.ModelConfig;
-import io.cpt4j.eval.Loglikelihood;
-import io.cpt4j.eval.LoglikelihoodRequest;
-import io.cpt4j.eval.Scorer;
+import io.cpt4j.checkpoint.TestCheckpoints;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Block expansion keeps the function: the grown model's log-probabilities equal the base's (1e-5)
- * for a Llama with grouped-query attention and a GPT-NeoX with parallel residual; new layers are
+ * for a Llama with grouped-query attention, a GPT-NeoX with parallel residual, a Qwen3 with q/k norms
+ * and a Gemma 3 with sandwich norms, local/global layers and soft-capping; new layers are
  * copies with zero output projections; bad intervals are refused and write nothing.
  */
 class DepthGrowthTest {
   @TempDir Path tmp;
 
-  private static List<LoglikelihoodRequest> requests(int vocab) {
-    Random r = new Random(9);
-    List<LoglikelihoodRequest> out = new ArrayList<>();
-    for (int i = 0; i < 6; i++) {
-      out.add(new LoglikelihoodRequest(r.ints(3 + r.nextInt(20), 0, vocab).toArray(),
-          r.ints(1 + r.nextInt(6), 0, vocab).toArray()));
-    }
-    return out;
-  }
-
   private void assertFunctionPreserved(ModelConfig config, int every, String name) {
-    Path base = tmp.resolve(name);
-    TestSessions.tinyCheckpoint(base, config, 3).close();
-    try { // a key cpt4j does not model: the grown config.json keeps it (the base's JSON, edited)
-      Path json = base.resolve("config.json");
-      Files.writeString(json, Files.readString(json).replaceFirst("\\{", "{\"custom_note\": \"kept\","));
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
+    Path base = GrowthFixtures.base(tmp.resolve(name), config, 3);
     GrowthReport report = DepthGrowth.of(base).every(every).writeTo(tmp.resolve(name + "-grown"));
     int layers = config.numLayers();
     assertThat(report.layersAfter()).isEqualTo(layers + layers / every);
-    List<LoglikelihoodRequest> requests = requests(config.vocabSize());
-    double uniform = 0;
-    List<Loglikelihood> before;
-    try (Scorer s = Scorer.open(base)) {
-      before = s.score(requests);
-    }
-    List<Loglikelihood> after;
-    try (Scorer s = Scorer.open(report.output())) {
-      after = s.score(requests);
-    }
-    for (int i = 0; i < requests.size(); i++) {
-      assertThat(after.get(i).logprob()).as("%s request %d", name, i).isCloseTo(before.get(i).logprob(), within(1e-5));
-      uniform = Math.max(uniform, Math.abs(before.get(i).logprob()
-          + requests.get(i).continuation().length * Math.log(config.vocabSize())));
-    }
-    assertThat(uniform).as("the base is not a uniform model").isGreaterThan(1e-3);
+    double worst = GrowthFixtures.largestLogprobDifference(base, report.output(), config.vocabSize(), 1e-5);
+    System.out.printf("depth growth %s: largest |log-prob difference| %.2e%n", name, worst);
     try {
       assertThat(Files.readString(report.output().resolve("config.json"))).contains("\"custom_note\" : \"kept\"")
           .contains("\"num_hidden_layers\" : " + report.layersAfter());
@@ -106,6 +71,23 @@ class DepthGrowthTest {
   void gptNeoXWithParallelResidualKeepsItsFunction() {
     assertFunctionPreserved(ModelConfig.builder(Architecture.GPT_NEOX).vocabSize(64).hiddenSize(32)
         .intermediateSize(64).numLayers(4).numHeads(4).maxPositionEmbeddings(64).build(), 4, "neox");
+  }
+
+  @Test
+  void gemma3WithSandwichNormsAndLocalGlobalLayersKeepsItsFunction() {
+    // post-attention and post-feedforward norms act on the block's zero outputs before the residual add
+    assertFunctionPreserved(TestCheckpoints.tinyGemma3(), 1, "gemma3");
+  }
+
+  @Test
+  void gemma3WithFinalSoftcappingAndAnUntiedHeadKeepsItsFunction() {
+    assertFunctionPreserved(TestCheckpoints.tinyGemma3().newBuilder().finalLogitSoftcap(3.0).tieWordEmbeddings(false)
+        .build(), 3, "gemma3-softcap");
+  }
+
+  @Test
+  void qwen3WithQueryKeyNormsKeepsItsFunction() {
+    assertFunctionPreserved(TestCheckpoints.tinyQwen3(), 2, "qwen3");
   }
 
   @Test

@@ -1,20 +1,16 @@
 package io.cpt4j.grow.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cpt4j.checkpoint.Checkpoint;
 import io.cpt4j.checkpoint.CheckpointException;
-import io.cpt4j.checkpoint.CheckpointWriter;
-import io.cpt4j.checkpoint.ModelConfig;
 import io.cpt4j.checkpoint.Tensor;
 import io.cpt4j.checkpoint.TensorInfo;
 import io.cpt4j.grow.GrowthException;
 import io.cpt4j.grow.GrowthReport;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -29,12 +25,11 @@ import java.util.regex.Pattern;
  * a base layer, and each inserted layer a view of the last layer of its group with its output
  * projections replaced by zeros. Views stream from the base's memory-mapped files; nothing is held.
  * {@code config.json} is rewritten from the base's with the new layer count and per-layer lists
- * extended, staged and copied in by the atomic {@link CheckpointWriter}. Stateless.
+ * extended and written with the tensors by {@link GrownCheckpoints}. Stateless.
  */
 final class BlockExpansion {
   private BlockExpansion() {}
 
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern LAYER = Pattern.compile("^(.*\\.layers)\\.(\\d+)\\.(.+)$");
   /** The tensors whose output enters the residual stream: zero in a new block. */
   static final Set<String> OUTPUT_PROJECTIONS = Set.of("self_attn.o_proj.weight", "self_attn.o_proj.bias",
@@ -126,28 +121,19 @@ final class BlockExpansion {
         }
       }
       out.addAll(tail);
-      Path staging = Files.createTempDirectory("cpt4j-grow-config");
-      try {
-        Path config = Files.writeString(staging.resolve("config.json"), config(base, layers, source));
-        CheckpointWriter.to(output).copyFilesFrom(ckpt).config(ModelConfig.read(config)).copyFile(config)
-            .overwrite(overwrite)
-            .metadata(java.util.Map.of("cpt4j_growth", "depth every " + every + " from " + layers + " layers"))
-            .write(out);
-      } finally {
-        Files.deleteIfExists(staging.resolve("config.json"));
-        Files.deleteIfExists(staging);
-      }
+      GrownCheckpoints.write(ckpt, config(base, layers, source), out, output, overwrite,
+          "depth every " + every + " from " + layers + " layers");
       String alternatives = String.join("|", newLayers.stream().map(String::valueOf).toList());
       return new GrowthReport(output, layers, source.length, newLayers,
           prefix.replace(".", "\\.") + "\\.(" + alternatives + ")\\..*");
     } catch (IOException e) {
-      throw new CheckpointException(output, "cannot stage the grown config.json: " + e.getMessage(), e);
+      throw new CheckpointException(base, "cannot read config.json: " + e.getMessage(), e);
     }
   }
 
   /** The base's config.json with num_hidden_layers and every per-layer list following {@code source}. */
-  static String config(Path base, int layers, int[] source) throws IOException {
-    ObjectNode root = (ObjectNode) JSON.readTree(base.resolve("config.json").toFile());
+  static ObjectNode config(Path base, int layers, int[] source) throws IOException {
+    ObjectNode root = GrownCheckpoints.config(base);
     if (root.has("sliding_window_pattern") && !root.has("layer_types")) {
       throw new GrowthException(base + ": its config places sliding-window layers by sliding_window_pattern; "
           + "inserting layers would shift the pattern (a config with layer_types can be grown)");
@@ -159,14 +145,14 @@ final class BlockExpansion {
     for (String key : new ArrayList<>(iterable(root))) {
       JsonNode v = root.get(key);
       if (v.isArray() && v.size() == layers && !key.equals("architectures")) {
-        ArrayNode grown = JSON.createArrayNode();
+        ArrayNode grown = root.arrayNode();
         for (int s : source) {
           grown.add(v.get(s).deepCopy());
         }
         root.set(key, grown);
       }
     }
-    return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n";
+    return root;
   }
 
   private static List<String> iterable(ObjectNode root) {
