@@ -24,8 +24,12 @@ import java.util.Objects;
  *       float16 working copies, {@code 2P} (autograd keeps them until backward).
  *   <li>{@link #masterWeights}: the float32 masters in FP16_MIXED, {@code 4P}; 0 in FP32 (the
  *       weights are the masters).
- *   <li>{@link #gradients}: float32, {@code 4P} (they accumulate into the masters).
- *   <li>{@link #optimizerMoments}: AdamW's two float32 moments, {@code 8P}.
+ *   <li>{@link #gradients}: float32, {@code 4P_t} (they accumulate into the masters), where {@code
+ *       P_t ≤ P} are the trainable parameters ({@link SessionOptions#trainable()}).
+ *   <li>{@link #optimizerMoments}: AdamW's two float32 moments, {@code 8P_t}.
+ *   <li>{@link #referenceWeights}: the frozen float32 copy of the base that {@link Regularizer}s
+ *       need: {@code 4P} when a term distills (the base runs forward), {@code 4P_t} for L2 alone, 0
+ *       without regularizers.
  * </ul>
  *
  * <p>{@link #activations}: what autograd saves for backward. One layer keeps
@@ -57,6 +61,10 @@ import java.util.Objects;
  * block's input, {@code (L+1)·c·N·H}, and the backward recomputes one block (or the head) at a time:
  * {@code (L+1)·c·N·H + max(layer, head) + inputs}.
  *
+ * <p>Distillation ({@link Regularizer#distills()}) adds to the head the base's logits and the
+ * KL's saved log-probabilities and probabilities, {@code 16·N·V}; the base's own forward keeps
+ * nothing (no autograd).
+ *
  * <p>{@link #workspace}: transient backward buffers, taken as twice the largest single activation
  * ({@code max(4·S, 4·N·V, c·N·I)}: its gradient and one temporary), plus {@value #ALLOCATOR_SLACK}
  * bytes of allocator fragmentation and library workspaces.
@@ -75,10 +83,13 @@ import java.util.Objects;
  * @param optimizerMoments bytes of AdamW's moments
  * @param activations bytes autograd saves for backward at the peak
  * @param workspace bytes of transient buffers and allocator slack
+ * @param trainableParameters {@code P_t}, the parameters that get gradients and moments
+ * @param referenceWeights bytes of the regularizers' frozen base
+ * @param distills whether a regularizer runs the base forward (its logits count in activations)
  */
 public record MemoryPlan(ModelConfig config, int microBatch, int sequenceLength, Precision precision,
     boolean activationCheckpointing, long parameters, long masterWeights, long gradients, long optimizerMoments,
-    long activations, long workspace) {
+    long activations, long workspace, long trainableParameters, long referenceWeights, boolean distills) {
 
   /** Bytes allowed for allocator fragmentation and cuBLAS workspaces: 256 MiB. */
   public static final long ALLOCATOR_SLACK = 256L << 20;
@@ -96,6 +107,30 @@ public record MemoryPlan(ModelConfig config, int microBatch, int sequenceLength,
    */
   public static MemoryPlan estimate(ModelConfig config, int microBatch, int sequenceLength, Precision precision,
       boolean activationCheckpointing) {
+    return estimate(config, microBatch, sequenceLength, precision, activationCheckpointing, config.parameterCount(),
+        0, false);
+  }
+
+  /**
+   * The estimate for a session with {@code options}: its precision, activation checkpointing,
+   * trainable parameters and regularizers.
+   *
+   * @throws IllegalArgumentException if the shape is not positive or a trainable pattern matches no
+   *     tensor of {@code config}
+   */
+  public static MemoryPlan estimate(ModelConfig config, int microBatch, int sequenceLength, SessionOptions options) {
+    long trainable = 0;
+    for (String name : options.trainable().select(config.expectedTensors().keySet())) {
+      trainable += config.expectedTensors().get(name).stream().mapToLong(Long::longValue).reduce(1, Math::multiplyExact);
+    }
+    boolean distills = options.regularizers().stream().anyMatch(Regularizer::distills);
+    long reference = options.regularizers().isEmpty() ? 0 : 4 * (distills ? config.parameterCount() : trainable);
+    return estimate(config, microBatch, sequenceLength, options.precision(), options.activationCheckpointing(),
+        trainable, reference, distills);
+  }
+
+  private static MemoryPlan estimate(ModelConfig config, int microBatch, int sequenceLength, Precision precision,
+      boolean activationCheckpointing, long trainable, long reference, boolean distills) {
     if (microBatch < 1 || sequenceLength < 1) {
       throw new IllegalArgumentException("micro-batch and sequence length must be positive, got "
           + microBatch + " × " + sequenceLength);
@@ -121,7 +156,7 @@ public record MemoryPlan(ModelConfig config, int microBatch, int sequenceLength,
     long qkNorms = config.qkNorm() ? 2 * 4L * n * (a + (long) config.numKvHeads() * config.headDim()) : 0;
     long sandwich = config.family().sandwichNorms() ? 2 * norm : 0; // Gemma: two more norms per layer
     long layer = residuals + 2 * norm + projections + scores + mlp + qkNorms + sandwich;
-    long head = norm + 4 * n * v;
+    long head = norm + 4 * n * v + (distills ? 16 * n * v : 0);
     // this batch's float32 mask, two built ahead, and a build's two bool temporaries
     long inputs = (3 * 4L + 2) * microBatch * sequenceLength * sequenceLength;
     if (config.hasSlidingLayers()) { // the banded mask beside each full one, and its bool temporaries
@@ -133,12 +168,19 @@ public record MemoryPlan(ModelConfig config, int microBatch, int sequenceLength,
         : layers * layer + head + inputs;
     long workspace = 2 * Math.max(Math.max(4 * s, 4 * n * v), c * n * i) + ALLOCATOR_SLACK;
     return new MemoryPlan(config, microBatch, sequenceLength, precision, activationCheckpointing,
-        (fp16 ? 2 : 4) * p, fp16 ? 4 * p : 0, 4 * p, 8 * p, activations, workspace);
+        (fp16 ? 2 : 4) * p, fp16 ? 4 * p : 0, 4 * trainable, 8 * trainable, activations, workspace, trainable,
+        reference, distills);
   }
 
-  /** Bytes held for the whole session whatever the batch: weights, masters, gradients, moments. */
+  /** Bytes held for the whole session whatever the batch: weights, masters, gradients, moments, the base. */
   public long staticBytes() {
-    return parameters + masterWeights + gradients + optimizerMoments;
+    return parameters + masterWeights + gradients + optimizerMoments + referenceWeights;
+  }
+
+  /** This plan for another micro-batch shape and checkpointing, the rest unchanged. */
+  private MemoryPlan reshaped(int rows, boolean checkpointing) {
+    return estimate(config, rows, sequenceLength, precision, checkpointing, trainableParameters, referenceWeights,
+        distills);
   }
 
   /** Everything: {@link #staticBytes()} + activations + workspace. */
@@ -161,6 +203,7 @@ public record MemoryPlan(ModelConfig config, int microBatch, int sequenceLength,
         + ", " + (activationCheckpointing ? "activation checkpointing" : "no activation checkpointing")
         + ": weights " + bytes(parameters) + (masterWeights > 0 ? " + master weights " + bytes(masterWeights) : "")
         + " + gradients " + bytes(gradients) + " + AdamW moments " + bytes(optimizerMoments)
+        + (referenceWeights > 0 ? " + frozen base " + bytes(referenceWeights) : "")
         + " + activations " + bytes(activations) + " + workspace " + bytes(workspace) + " = " + bytes(total());
   }
 
@@ -174,7 +217,7 @@ public record MemoryPlan(ModelConfig config, int microBatch, int sequenceLength,
       return "";
     }
     if (!activationCheckpointing) {
-      MemoryPlan ckpt = estimate(config, microBatch, sequenceLength, precision, true);
+      MemoryPlan ckpt = reshaped(microBatch, true);
       if (ckpt.fitsIn(freeBytes)) {
         return "turn on activation checkpointing (SessionOptions.Builder.activationCheckpointing(true)): estimate "
             + bytes(ckpt.total());
@@ -182,7 +225,7 @@ public record MemoryPlan(ModelConfig config, int microBatch, int sequenceLength,
     }
     for (boolean ckpt : activationCheckpointing ? new boolean[] {true} : new boolean[] {false, true}) {
       for (int b = microBatch - 1; b >= 1; b = b > 8 ? b / 2 : b - 1) {
-        MemoryPlan smaller = estimate(config, b, sequenceLength, precision, ckpt);
+        MemoryPlan smaller = reshaped(b, ckpt);
         if (smaller.fitsIn(freeBytes)) {
           return "use micro-batches of " + b + " rows" + (ckpt && !activationCheckpointing
               ? " with activation checkpointing" : "") + " (more gradient-accumulation steps, same batch): estimate "
@@ -192,7 +235,7 @@ public record MemoryPlan(ModelConfig config, int microBatch, int sequenceLength,
     }
     String fp16 = precision == Precision.FP32 ? " or use Precision.FP16_MIXED" : "";
     if (staticBytes() + ALLOCATOR_SLACK < freeBytes) {
-      MemoryPlan minimal = estimate(config, 1, sequenceLength, precision, true);
+      MemoryPlan minimal = reshaped(1, true);
       return "shorten the sequences" + fp16 + ": even one row of " + sequenceLength
           + " with activation checkpointing needs " + bytes(minimal.total());
     }

@@ -115,8 +115,9 @@ public record Trainable(List<String> patterns) {
     }
     for (String p : patterns) {
       if (names.stream().noneMatch(n -> n.matches(p))) {
-        throw new IllegalArgumentException("trainable pattern '" + p + "' matches no parameter of the model (names "
-            + "look like " + names.stream().skip(Math.min(1, names.size() - 1)).findFirst().orElse("?") + ")");
+        throw new IllegalArgumentException("trainable pattern '" + p + "' matches no parameter of the model (its "
+            + "tensors are named like " + names.stream().filter(n -> n.contains(".layers.0.")).findFirst()
+            .orElse(names.isEmpty() ? "?" : names.iterator().next()) + ")");
       }
     }
     if (chosen.isEmpty()) {

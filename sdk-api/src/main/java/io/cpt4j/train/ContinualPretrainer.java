@@ -3,6 +3,8 @@ package io.cpt4j.train;
 import io.cpt4j.backend.AdamW;
 import io.cpt4j.backend.Backend;
 import io.cpt4j.backend.Precision;
+import io.cpt4j.backend.Regularizer;
+import io.cpt4j.backend.Trainable;
 import io.cpt4j.checkpoint.Checkpoint;
 import io.cpt4j.data.Mixture;
 import io.cpt4j.data.Source;
@@ -155,6 +157,31 @@ public final class ContinualPretrainer {
 
   public ContinualPretrainer activationCheckpointing(boolean on) {
     config.activationCheckpointing(on);
+    return this;
+  }
+
+  /**
+   * Trains only the tensors whose Hugging Face names match one of {@code regexes} (whole-name
+   * matches, e.g. {@code GrowthReport.trainablePattern()} for the new blocks of a depth growth); the
+   * others stay bit-identical. See {@link Trainable}.
+   */
+  public ContinualPretrainer trainOnly(String... regexes) {
+    config.trainable(Trainable.matching(regexes));
+    return this;
+  }
+
+  /** Trains only the parameters {@code t} selects (default {@link Trainable#all()}). */
+  public ContinualPretrainer trainOnly(Trainable t) {
+    config.trainable(t);
+    return this;
+  }
+
+  /**
+   * Adds a term that holds the model near its base against forgetting, e.g. {@code
+   * regularize(Regularizer.kl(0.5).onSources("general"))}; see {@link Regularizer}. One of each kind.
+   */
+  public ContinualPretrainer regularize(Regularizer r) {
+    config.regularize(r);
     return this;
   }
 

@@ -2,6 +2,8 @@ package io.cpt4j.train;
 
 import io.cpt4j.backend.AdamW;
 import io.cpt4j.backend.Precision;
+import io.cpt4j.backend.Regularizer;
+import io.cpt4j.backend.Trainable;
 import io.cpt4j.data.Mixture;
 import io.cpt4j.data.Source;
 import java.nio.file.Path;
@@ -70,6 +72,8 @@ public final class RunConfig {
   private final boolean specialTokens;
   private final BranchPoint branchOf;
   private final boolean predictFinalLoss;
+  private final Trainable trainable;
+  private final List<Regularizer> regularizers;
 
   private RunConfig(Builder b) {
     base = b.base;
@@ -99,6 +103,8 @@ public final class RunConfig {
     specialTokens = b.specialTokens;
     branchOf = b.branchOf;
     predictFinalLoss = b.predictFinalLoss;
+    trainable = b.trainable;
+    regularizers = List.copyOf(b.regularizers);
   }
 
   /** A builder holding every default (see {@link Builder}). */
@@ -211,6 +217,19 @@ public final class RunConfig {
    */
   public boolean predictFinalLoss() { return predictFinalLoss; }
 
+  /**
+   * Which parameters train (default {@link Trainable#all()}); the others stay bit-identical. Run
+   * file: {@code trainable: [regex, ...]}.
+   */
+  public Trainable trainable() { return trainable; }
+
+  /**
+   * Terms that hold the model near its base against forgetting (default none; see {@link
+   * Regularizer}); a regularizer's sources must be components of the mixture. Run file: {@code
+   * regularize: [{type: kl, weight: 0.5, temperature: 1, sources: [general]}, ...]}.
+   */
+  public List<Regularizer> regularizers() { return regularizers; }
+
   /** Rows of one optimizer step. */
   public int batchRows() {
     return (int) (batchTokens / sequenceLength);
@@ -238,7 +257,8 @@ public final class RunConfig {
         && keepLastCheckpoints == c.keepLastCheckpoints && seed == c.seed && Objects.equals(output, c.output)
         && Objects.equals(dataCache, c.dataCache) && maxBadSteps == c.maxBadSteps
         && specialTokens == c.specialTokens && Objects.equals(branchOf, c.branchOf)
-        && predictFinalLoss == c.predictFinalLoss;
+        && predictFinalLoss == c.predictFinalLoss && trainable.equals(c.trainable)
+        && regularizers.equals(c.regularizers);
   }
 
   @Override
@@ -246,7 +266,7 @@ public final class RunConfig {
     return Objects.hash(base, tokenizer, schedule, mixture, tokens, steps, sequenceLength, batchTokens,
         microBatchTokens, optimizer, precision, activationCheckpointing, backend, validation, validationTokens,
         tasks, taskLimit, evaluateEvery, checkpointEvery, keepLastCheckpoints, seed, output, dataCache, maxBadSteps, specialTokens,
-        branchOf, predictFinalLoss);
+        branchOf, predictFinalLoss, trainable, regularizers);
   }
 
   @Override
@@ -259,7 +279,7 @@ public final class RunConfig {
         + ", evaluateEvery=" + evaluateEvery + ", checkpointEvery=" + checkpointEvery + ", keepLastCheckpoints=" + keepLastCheckpoints
         + ", seed=" + seed + ", output=" + output + ", dataCache=" + dataCache + ", maxBadSteps=" + maxBadSteps
         + ", specialTokens=" + specialTokens + ", branchOf=" + branchOf + ", predictFinalLoss=" + predictFinalLoss
-        + "]";
+        + ", trainable=" + trainable + ", regularizers=" + regularizers + "]";
   }
 
   /**
@@ -267,7 +287,7 @@ public final class RunConfig {
    * optimizer {@link AdamW#defaults()}, precision {@link Precision#FP32}, backend {@code "cpu"},
    * {@code specialTokens} and {@code predictFinalLoss} true. Unset paths, schedule and mixture are null; unset numbers are 0 and
    * resolved when the run starts (see {@link RunConfig}); seed 0; activation checkpointing off; no
-   * validation sets and no tasks; not a branch. Each setter is named after the {@link RunConfig} accessor that documents the
+   * validation sets and no tasks; not a branch; every parameter trainable; no regularizers. Each setter is named after the {@link RunConfig} accessor that documents the
    * field; setters check only what is required to be non-null, the run checks the rest.
    * Not thread-safe; {@link #build()} may be called any number of times (each value is independent of
    * later changes).
@@ -298,6 +318,8 @@ public final class RunConfig {
     private Path dataCache;
     private int maxBadSteps;
     private boolean specialTokens = true;
+    private Trainable trainable = Trainable.all();
+    private final List<Regularizer> regularizers = new ArrayList<>();
     private BranchPoint branchOf;
     private boolean predictFinalLoss = true;
 
@@ -331,6 +353,8 @@ public final class RunConfig {
       specialTokens = c.specialTokens;
       branchOf = c.branchOf;
       predictFinalLoss = c.predictFinalLoss;
+      trainable = c.trainable;
+      regularizers.addAll(c.regularizers);
     }
 
     /** The base checkpoint directory (Hugging Face layout). */
@@ -407,6 +431,18 @@ public final class RunConfig {
 
     /** Whether evaluations predict each validation set's final loss (default true). */
     public Builder predictFinalLoss(boolean on) { this.predictFinalLoss = on; return this; }
+    public Builder trainable(Trainable t) { this.trainable = Objects.requireNonNull(t, "trainable"); return this; }
+
+    /** Replaces the regularizers. */
+    public Builder regularizers(List<Regularizer> r) {
+      List<Regularizer> copy = List.copyOf(r);
+      regularizers.clear();
+      regularizers.addAll(copy);
+      return this;
+    }
+
+    /** Adds one regularizer. */
+    public Builder regularize(Regularizer r) { regularizers.add(Objects.requireNonNull(r, "regularizer")); return this; }
 
     /** The configuration as set so far. */
     public RunConfig build() {

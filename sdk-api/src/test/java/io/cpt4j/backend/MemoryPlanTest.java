@@ -118,6 +118,32 @@ class MemoryPlanTest {
   }
 
   @Test
+  void frozenParametersNeedNoGradientsOrMomentsAndTheBaseCountsOnce() {
+    ModelConfig c = tinyLlama();
+    long p = c.parameterCount();
+    // layer 1 of the tiny Llama: q (64·64), k and v (32·64 each), o (64·64), gate/up/down (3·64·128), two norms (2·64)
+    long layer = 64 * 64 + 2 * 32 * 64 + 64 * 64 + 3 * 64 * 128 + 2 * 64;
+    MemoryPlan all = MemoryPlan.estimate(c, 2, 16, SessionOptions.defaults());
+    assertThat(all).isEqualTo(MemoryPlan.estimate(c, 2, 16, Precision.FP32, false));
+    MemoryPlan frozen = MemoryPlan.estimate(c, 2, 16, SessionOptions.builder().trainable(Trainable.layers(1)).build());
+    assertThat(frozen.trainableParameters()).isEqualTo(layer);
+    assertThat(frozen.gradients()).isEqualTo(4 * layer);
+    assertThat(frozen.optimizerMoments()).isEqualTo(8 * layer);
+    assertThat(frozen.parameters()).isEqualTo(4 * p);
+    MemoryPlan l2 = MemoryPlan.estimate(c, 2, 16, SessionOptions.builder().trainable(Trainable.layers(1))
+        .regularizers(java.util.List.of(Regularizer.l2(1))).build());
+    assertThat(l2.referenceWeights()).isEqualTo(4 * layer);
+    assertThat(l2.activations()).isEqualTo(frozen.activations());
+    MemoryPlan kl = MemoryPlan.estimate(c, 2, 16, SessionOptions.builder()
+        .regularizers(java.util.List.of(Regularizer.kl(1))).build());
+    assertThat(kl.referenceWeights()).isEqualTo(4 * p);
+    assertThat(kl.activations() - all.activations()).isEqualTo(16L * 2 * 16 * 256); // 16·N·V
+    assertThat(kl.describe()).contains(" + frozen base ");
+    assertThatThrownBy(() -> MemoryPlan.estimate(c, 2, 16, SessionOptions.builder().trainable(Trainable.layers(5))
+        .build())).hasMessageContaining("matches no parameter");
+  }
+
+  @Test
   void fp16HalvesTheWeightsButAddsMasters() {
     MemoryPlan fp32 = MemoryPlan.estimate(pythia160m(), 1, 128, Precision.FP32, false);
     MemoryPlan fp16 = MemoryPlan.estimate(pythia160m(), 1, 128, Precision.FP16_MIXED, false);

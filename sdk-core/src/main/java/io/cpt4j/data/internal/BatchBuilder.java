@@ -12,7 +12,8 @@ import io.cpt4j.data.Packing;
  * 0) when {@code t + 1 = m} (nothing follows) or when {@code tokens[t + 1]} begins a document or
  * belongs to a metadata prefix. Positions from {@code m} on are padding: input {@code padId}, target
  * IGNORE. Document ids start at 0 in every row; packed rows step the id where a document begins and
- * give padding an id of its own; unpacked rows keep one id throughout.
+ * give padding an id of its own; unpacked rows keep one id throughout. Each row names its source
+ * ({@link Batch#rowSources()}; {@code ""} for padding and for evaluation passes).
  */
 final class BatchBuilder {
   private final int rows;
@@ -23,6 +24,7 @@ final class BatchBuilder {
   private final int[] targets;
   private final float[] weights;
   private final int[] documentIds;
+  private final String[] sources;
   long paddingPositions;
   long ignoredTargets;
 
@@ -36,6 +38,13 @@ final class BatchBuilder {
     targets = new int[n];
     weights = new float[n];
     documentIds = new int[n];
+    sources = new String[rows];
+    java.util.Arrays.fill(sources, "");
+  }
+
+  /** Names the source row {@code r} was drawn from (padding rows keep {@code ""}). */
+  void source(int r, String name) {
+    sources[r] = name;
   }
 
   /** Writes {@code row} as row {@code r}. */
@@ -75,6 +84,6 @@ final class BatchBuilder {
   }
 
   Batch build() {
-    return new Batch(rows, length, inputs, targets, weights, documentIds);
+    return new Batch(rows, length, inputs, targets, weights, documentIds, java.util.List.of(sources));
   }
 }

@@ -142,6 +142,7 @@ public final class BlendedSampler implements MixtureSampler {
     row.clear();
     pack(s, withPrefix);
     batch.put(r, row);
+    batch.source(r, s.name);
     long produced = s.tokens - before;
     truncatedTokens += s.truncatedTokens - truncatedBefore;
     if (s.state == SourceStream.State.ACTIVE) { // limits reached exactly at the row's end apply now

@@ -41,7 +41,7 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>A line with {@code loss} is a {@link TrainingStep} ({@code step}, {@code tokens},
  *       {@code lr}, {@code loss}, {@code grad_norm}, optional {@code skipped} (default false) and
- *       {@code loss_scale} (default 1.0)); a line with an {@code eval} object is an {@link
+ *       {@code loss_scale} (default 1.0), optional {@code reg} terms); a line with an {@code eval} object is an {@link
  *       Evaluation}; a line with a {@code tasks} object of objects is a {@link TaskScores}. A line
  *       with several yields each. Lines of other kinds, unknown fields and blank
  *       lines are ignored, so files of later versions still read.
@@ -157,6 +157,10 @@ public final class MetricsFile implements AutoCloseable {
         if (s.lossScale() != 1.0) {
           o.put("loss_scale", s.lossScale());
         }
+        if (!s.terms().isEmpty()) {
+          ObjectNode reg = o.putObject("reg");
+          s.terms().forEach(reg::put);
+        }
       }
       case Evaluation e -> {
         ObjectNode eval = o.putObject("eval");
@@ -247,9 +251,16 @@ public final class MetricsFile implements AutoCloseable {
     if (training) {
       JsonNode skipped = node.get("skipped");
       JsonNode lossScale = node.get("loss_scale");
+      Map<String, Double> terms = new LinkedHashMap<>();
+      JsonNode reg = node.get("reg");
+      if (reg != null && reg.isObject()) {
+        for (Map.Entry<String, JsonNode> e : reg.properties()) {
+          terms.put(e.getKey(), number(e.getValue(), "reg." + e.getKey()));
+        }
+      }
       records.add(new TrainingStep(step, tokens, number(node.get("lr"), "lr"), number(node.get("loss"), "loss"),
           number(node.get("grad_norm"), "grad_norm"), skipped != null && skipped.asBoolean(false),
-          lossScale == null ? 1.0 : number(lossScale, "loss_scale")));
+          lossScale == null ? 1.0 : number(lossScale, "loss_scale"), terms));
     }
     if (eval != null) {
       Map<String, Double> losses = new LinkedHashMap<>();

@@ -11,7 +11,8 @@ import java.util.Map;
  * <ul>
  *   <li>{@link TrainingStep}, one per optimizer step:
  *       {@code {"step":1,"tokens":64,"lr":0.0,"loss":5.68,"grad_norm":1.33,"skipped":false}}, with
- *       {@code "loss_scale"} appended when it is not 1.0 (dynamic FP16 loss scaling);
+ *       {@code "loss_scale"} appended when it is not 1.0 (dynamic FP16 loss scaling) and {@code
+ *       "reg":{"kl":0.012}} when the run has regularizers;
  *   <li>{@link Evaluation}, one per evaluation (step 0 and every {@code evaluate_every} steps):
  *       {@code {"step":0,"tokens":0,"eval":{"code":5.72,"general":5.61}}};
  *   <li>{@link TaskScores}, one per evaluation of a run with tasks, after its {@link Evaluation}:
@@ -38,12 +39,21 @@ public sealed interface MetricsRecord {
    * @param gradNorm the global gradient norm before clipping (may be non-finite)
    * @param skipped whether the update was skipped because the loss or gradient was not finite
    * @param lossScale the FP16 loss scale; 1.0 (not written) without dynamic loss scaling
+   * @param terms each regularizer's value this step by kind ({@code "reg":{"kl":0.01}}; not
+   *     written when empty)
    */
   record TrainingStep(long step, long tokens, double lr, double loss, double gradNorm, boolean skipped,
-      double lossScale) implements MetricsRecord {
+      double lossScale, Map<String, Double> terms) implements MetricsRecord {
     public TrainingStep {
       requireWhole("step", step);
       requireWhole("tokens", tokens);
+      terms = Collections.unmodifiableMap(new LinkedHashMap<>(terms));
+    }
+
+    /** A step without regularizer terms. */
+    public TrainingStep(long step, long tokens, double lr, double loss, double gradNorm, boolean skipped,
+        double lossScale) {
+      this(step, tokens, lr, loss, gradNorm, skipped, lossScale, Map.of());
     }
   }
 

@@ -38,7 +38,8 @@ final class RunConfigCodec {
       "sequence_length", "batch_tokens", "micro_batch_tokens", "optimizer", "precision", "activation_checkpointing",
       "backend", "validation", "validation_tokens", "tasks", "task_limit", "evaluate_every", "checkpoint_every", "keep_last_checkpoints",
       "seed", "output", "data_cache", "max_bad_steps",
-      "special_tokens", "predict_final_loss", Branches.KEY);
+      "special_tokens", "predict_final_loss", Branches.KEY, ForgettingControlCodec.TRAINABLE,
+      ForgettingControlCodec.REGULARIZE);
 
   /** The builder's defaults: what a missing key means (booleans and the optimizer's keys). */
   private static final RunConfig DEFAULTS = RunConfig.builder().build();
@@ -114,6 +115,7 @@ final class RunConfigCodec {
       b.branchOf(Branches.fromTree(branch, dir));
     }
     b.predictFinalLoss(root.path("predict_final_loss").asBoolean(DEFAULTS.predictFinalLoss()));
+    ForgettingControlCodec.read(root, b);
     return b.specialTokens(root.path("special_tokens").asBoolean(specialTokensDefault)).build();
   }
 
@@ -160,6 +162,7 @@ final class RunConfigCodec {
     if (!c.predictFinalLoss()) { // written only when off, so the run.json of a run with the default is unchanged
       o.put("predict_final_loss", false);
     }
+    ForgettingControlCodec.write(c, o);
     return o;
   }
 

@@ -100,6 +100,7 @@ final class RunResolver {
       // on another machine) runs with the same count and repeats the run bit for bit
       backend = "cpu:" + Runtime.getRuntime().availableProcessors();
     }
+    checkForgettingControl(c, model);
     Path output = c.output().toAbsolutePath().normalize();
     Path cache = c.dataCache() != null ? c.dataCache().toAbsolutePath().normalize() : output.resolve("data");
     return c.newBuilder().base(c.base().toAbsolutePath().normalize()).tokenizer(tokenizer.toAbsolutePath().normalize())
@@ -107,6 +108,29 @@ final class RunResolver {
         .validationTokens(valTokens).evaluateEvery(evalEvery).keepLastCheckpoints(keep).output(output).dataCache(cache)
         .tasks(c.tasks().stream().map(f -> f.toAbsolutePath().normalize()).toList())
         .maxBadSteps(maxBad).build();
+  }
+
+  /** Trainable patterns match tensors of the model; regularizers are one of each kind, on mixture sources. */
+  private static void checkForgettingControl(RunConfig c, ModelConfig model) {
+    try {
+      c.trainable().select(model.expectedTensors().keySet());
+    } catch (IllegalArgumentException e) {
+      throw bad("trainable", e.getMessage().replaceFirst("^trainable ", ""));
+    }
+    java.util.Set<String> names = new java.util.LinkedHashSet<>();
+    c.mixture().components().forEach(comp -> names.add(comp.source().name()));
+    java.util.Set<io.cpt4j.backend.Regularizer.Kind> kinds = new java.util.HashSet<>();
+    for (io.cpt4j.backend.Regularizer r : c.regularizers()) {
+      if (!kinds.add(r.kind())) {
+        throw bad("regularize", "has two " + r.kind().key() + " regularizers: give one of each kind");
+      }
+      for (String s : r.sources()) {
+        if (!names.contains(s)) {
+          throw bad("regularize", r.describe() + " names source '" + s + "', which is not in the mixture (sources: "
+              + String.join(", ", names) + ")");
+        }
+      }
+    }
   }
 
   static TrainingException bad(String field, String why) {

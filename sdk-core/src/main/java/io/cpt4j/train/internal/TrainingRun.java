@@ -75,7 +75,7 @@ final class TrainingRun {
     try (Checkpoint base = Checkpoint.open(config.base()); Checkpoint ckpt = Checkpoint.open(weights);
         Tokenizer tokenizer = Tokenizer.open(config.tokenizer());
         Datasets data = Datasets.prepare(config, tokenizer);
-        TrainingSession session = backend.open(ckpt, sessionOptions())) {
+        TrainingSession session = backend.open(ckpt, base, sessionOptions())) {
       this.tokenizer = tokenizer;
       LOG.info("cpt4j run {}: {} on {}, {} steps of {} tokens, {}", config.output(), ckpt.config().hfClass(),
           backend.description(), config.steps(), config.batchTokens(), config.mixture());
@@ -124,7 +124,8 @@ final class TrainingRun {
 
   private SessionOptions sessionOptions() {
     return SessionOptions.builder().optimizer(config.optimizer()).precision(config.precision())
-        .activationCheckpointing(config.activationCheckpointing()).seed(config.seed()).build();
+        .activationCheckpointing(config.activationCheckpointing()).seed(config.seed()).trainable(config.trainable())
+        .regularizers(config.regularizers()).build();
   }
 
   /** Every task file, read and checked before any work, so a bad one stops the run before step 1. */
@@ -264,7 +265,7 @@ final class TrainingRun {
         tokens += positions;
         double seconds = (System.nanoTime() - t0) / 1e9;
         dir.metrics().append(new MetricsRecord.TrainingStep(step, tokens, lr, r.loss(), r.gradNorm(), r.skipped(),
-            r.lossScale()));
+            r.lossScale(), r.terms()));
         for (TrainingListener l : listeners) {
           l.onStep(new TrainingListener.StepEvent(step, config.steps(), tokens, lr, r.loss(), r.gradNorm(),
               r.skipped(), positions / seconds));

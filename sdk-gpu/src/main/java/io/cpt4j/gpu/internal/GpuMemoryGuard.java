@@ -36,7 +36,12 @@ final class GpuMemoryGuard {
    * @throws BackendException with the estimate and a suggestion otherwise
    */
   void checkStatic() {
-    MemoryPlan oneRow = MemoryPlan.estimate(config, 1, 1, options.precision(), options.activationCheckpointing());
+    MemoryPlan oneRow;
+    try {
+      oneRow = MemoryPlan.estimate(config, 1, 1, options);
+    } catch (IllegalArgumentException e) {
+      throw new BackendException("trainable parameters: " + e.getMessage(), e);
+    }
     long free = freeBytes.getAsLong();
     if (oneRow.staticBytes() > free) {
       throw new BackendException(device + " has " + MemoryPlan.bytes(free) + " free but the model's weights, "
@@ -60,7 +65,7 @@ final class GpuMemoryGuard {
       rows = Math.max(rows, b.rows());
       length = Math.max(length, b.length());
     }
-    MemoryPlan plan = MemoryPlan.estimate(config, rows, length, options.precision(), options.activationCheckpointing());
+    MemoryPlan plan = MemoryPlan.estimate(config, rows, length, options);
     long need = plan.activations() + plan.workspace();
     if (checked != null && need <= checked.activations() + checked.workspace()) {
       return;
