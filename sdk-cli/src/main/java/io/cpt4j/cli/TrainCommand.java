@@ -46,6 +46,11 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--task-limit", paramLabel = "N", description = "Score only the first N documents of each task.")
   Integer taskLimit;
 
+  @Option(names = "--trainable", paramLabel = "REGEX",
+      description = "Train only the tensors whose names match (e.g. the pattern 'cpt4j grow depth' prints);"
+          + " repeatable; replaces the run file's trainable.")
+  List<String> trainable = new ArrayList<>();
+
   @Override
   public Integer call() {
     ContinualPretrainer cpt = ContinualPretrainer.fromYaml(runFile);
@@ -54,6 +59,13 @@ final class TrainCommand implements Callable<Integer> {
     }
     if (!tasks.isEmpty()) {
       cpt.evaluateTasks(tasks.toArray(Path[]::new));
+    }
+    if (!trainable.isEmpty()) {
+      try {
+        cpt.trainOnly(trainable.toArray(String[]::new));
+      } catch (IllegalArgumentException e) {
+        throw new ParameterException(spec.commandLine(), "--trainable: " + e.getMessage());
+      }
     }
     if (taskLimit != null) {
       if (taskLimit < 1) {

@@ -72,6 +72,15 @@ class TrainCommandTest {
     assertThat(both.exitCode()).isEqualTo(1);
     assertThat(both.errLines()[0]).contains("tokens and steps are both set");
 
+    Cli.Result noMatch = Cli.run("train", runFile("y", 2).toString(), "--trainable", "model\\.layers\\.9\\..*");
+    assertThat(noMatch.exitCode()).isEqualTo(1);
+    assertThat(noMatch.errLines()).hasSize(1);
+    assertThat(noMatch.errLines()[0]).startsWith("error: invalid run configuration: trainable pattern "
+        + "'model\\.layers\\.9\\..*' matches no parameter");
+    Cli.Result badRegex = Cli.run("train", runFile("z", 2).toString(), "--trainable", "(");
+    assertThat(badRegex.exitCode()).isNotZero();
+    assertThat(badRegex.errLines()[0]).contains("--trainable: trainable pattern '(' is not a valid regular expression");
+
     Cli.Result notARun = Cli.run("resume", tmp.toString());
     assertThat(notARun.exitCode()).isEqualTo(1);
     assertThat(notARun.errLines()).hasSize(1);
