@@ -42,6 +42,7 @@ import java.util.TreeSet;
  * @param sources the mixture sources whose rows are regularized; empty (default) for every row
  */
 public record Regularizer(Kind kind, double weight, double temperature, Set<String> sources) {
+  private static final String TRAIN_SIDE = "/train";
 
   /** The kinds of term. */
   public enum Kind {
@@ -110,9 +111,13 @@ public record Regularizer(Kind kind, double weight, double temperature, Set<Stri
     return kind != Kind.L2;
   }
 
-  /** Whether it applies to a row drawn from {@code source}. */
+  /**
+   * Whether it applies to a row drawn from {@code source}; the train side of a split source ({@code
+   * NAME/train}) answers to {@code NAME} too.
+   */
   public boolean appliesTo(String source) {
-    return sources.isEmpty() || sources.contains(source);
+    return sources.isEmpty() || sources.contains(source)
+        || source.endsWith(TRAIN_SIDE) && sources.contains(source.substring(0, source.length() - TRAIN_SIDE.length()));
   }
 
   /** E.g. {@code kl (weight 0.5, temperature 2, sources [general])}. */

@@ -49,6 +49,8 @@ class TrainableAndRegularizerTest {
     assertThat(kl.describe()).isEqualTo("kl (weight 0.5, temperature 2.0, sources [general])");
     assertThat(kl.appliesTo("general")).isTrue();
     assertThat(kl.appliesTo("code")).isFalse();
+    assertThat(kl.appliesTo("general/train")).isTrue(); // the train side of a split source
+    assertThat(kl.appliesTo("general/validation")).isFalse();
     assertThat(Regularizer.logitSwap(1).appliesTo("code")).isTrue();
     assertThat(Regularizer.Kind.of("logit-swap")).isEqualTo(Regularizer.Kind.LOGIT_SWAP);
     assertThatThrownBy(() -> Regularizer.Kind.of("ewc")).hasMessage("unknown regularizer type 'ewc': use kl, "

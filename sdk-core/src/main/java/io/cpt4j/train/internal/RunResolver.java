@@ -125,7 +125,7 @@ final class RunResolver {
         throw bad("regularize", "has two " + r.kind().key() + " regularizers: give one of each kind");
       }
       for (String s : r.sources()) {
-        if (!names.contains(s)) {
+        if (names.stream().noneMatch(n -> n.equals(s) || n.equals(s + "/train"))) {
           throw bad("regularize", r.describe() + " names source '" + s + "', which is not in the mixture (sources: "
               + String.join(", ", names) + ")");
         }
