@@ -217,11 +217,8 @@ class MergeConfigTest {
   @Test
   void errorsNameTheKeyAndLine() throws IOException {
     expect("merge_method: ties\n" + TWO + "lambda: 1\n", "merge.yaml:9: lambda: unknown key");
-    expect("merge_method: ties\n" + TWO.replace("density: 0.5", "dencity: 0.5"),
-        "merge.yaml:6: models[1].parameters.dencity: ties does not take parameter 'dencity' here (it takes weight, density)");
-    expect("merge_method: task_arithmetic\n" + TWO, "merge.yaml:6: models[1].parameters.density: task_arithmetic "
-        + "does not take parameter 'density'");
-    expect("merge_method: ties\nparameters: {t: 0.5}\n" + TWO, "merge.yaml:2: parameters.t: ties does not take");
+    expect("merge_method: ties\n" + TWO.replace("density: 0.5", "density: 0.5, lambda: 2"),
+        "merge.yaml:6: models[1].parameters.lambda: ties takes 'lambda' only under the top-level parameters");
     expect("merge_method: ties\n" + TWO.replace("weight: 0.3, ", ""),
         "merge.yaml:8: models[2].parameters.weight: is required by ties");
     expect("merge_method: ties\nmodels: [{model: models/a, parameters: {weight: 1}}]\n",
@@ -244,9 +241,6 @@ class MergeConfigTest {
     expect("merge_method: slerp\nparameters: {t: 0.5}\n" + TWO.replaceAll("\n    parameters.*", ""),
         "models: slerp takes exactly one model besides base_model, got 2");
     expect("merge_method: chat_vector\nbase_model: models/base\nmodels: [{model: models/a}]\n", "onto: is required");
-    expect("merge_method: slerp\nparameters: {t: 0.5}\nbase_model: models/base\n"
-        + "models: [{model: models/a, parameters: {weight: 1}}]\n",
-        "merge.yaml:4: models[0].parameters.weight: slerp takes no parameters here");
     expect("merge_method: breadcrumbs\nparameters: {gamma: 0.02}\n"
         + TWO.replace("density: 0.25", "density: 0.25, gamma: 0.03"),
         "merge.yaml:9: models[2].parameters.gamma: is 0.03 but parameters.gamma is 0.02: cpt4j takes one gamma");
@@ -268,6 +262,47 @@ class MergeConfigTest {
     expect("- ties\n", "merge.yaml:1: a merge config must be a YAML mapping");
     assertThatThrownBy(() -> MergeConfig.load(dir.resolve("nope.yaml"))).isInstanceOf(MergeException.class)
         .hasMessage(dir.resolve("nope.yaml") + ": no such merge config file");
+  }
+
+  /** As mergekit: a method reads only the parameters it declares; the rest are named in one warning. */
+  @Test
+  void parametersTheMethodDoesNotDeclareAreIgnoredWithOneWarning() throws IOException {
+    String leftover = """
+        merge_method: linear
+        parameters: {normalize: true, lambda: 2}
+        models:
+          - model: models/a
+            parameters: {weight: 0.7, density: 0.5}
+          - model: models/b
+            parameters: {weight: 0.3, density: 0.25}
+        """; // a TIES config turned linear: lambda and the densities are left over
+    try (MergeConfig linear = load(leftover);
+        MergeConfig plain = load(leftover.replace(", lambda: 2", "").replaceAll(", density: [0-9.]+", ""))) {
+      assertThat(linear.warnings()).singleElement().asString()
+          .startsWith(dir.resolve("merge.yaml") + ": linear does not take lambda (line 2), density (lines 5, 7)")
+          .endsWith(": ignored, as mergekit does (it takes normalize, weight)");
+      assertThat(plain.warnings()).isEmpty();
+      assertThat(linear.merge().method()).isEqualTo(new MergeMethod.Linear(true));
+      assertThat(linear.merge().models()).extracting(m -> m.density()).containsOnly(ParamValue.of(1));
+      Path x = dir.resolve("x");
+      Path y = dir.resolve("y");
+      linear.writeTo(x, false);
+      plain.writeTo(y, false);
+      try (Checkpoint a = Checkpoint.open(x); Checkpoint b = Checkpoint.open(y)) {
+        for (TensorInfo t : a.tensors()) {
+          assertThat(a.tensor(t.name()).toFloatArray()).as(t.name()).containsExactly(b.tensor(t.name()).toFloatArray());
+        }
+      }
+    }
+    try (MergeConfig typo = load("merge_method: ties\n" + TWO.replace("density: 0.5", "dencity: 0.5"));
+        MergeConfig slerp = load("merge_method: slerp\nparameters: {t: 0.5}\nbase_model: models/base\n"
+            + "models: [{model: models/a, parameters: {weight: 1}}]\n")) {
+      assertThat(typo.warnings()).singleElement().asString()
+          .contains("ties does not take dencity (line 6; did you mean density?)");
+      assertThat(slerp.warnings()).singleElement().asString().contains("slerp does not take weight (line 4)");
+    }
+    expect(leftover.replace("merge_method: linear", "merge_method: linear\nmodel_stock: true"),
+        "merge.yaml:2: model_stock: unknown key");
   }
 
   @Test
