@@ -56,7 +56,9 @@ class MergeConfigTest {
         "dare_linear\nparameters: {seed: 7, rescale: true}", new MergeMethod.DareLinear(1, false, 7),
         "dare_ties", new MergeMethod.DareTies(1, true, 0),
         "breadcrumbs\nparameters: {gamma: 0.05}", new MergeMethod.Breadcrumbs(1, false, 0.05),
-        "breadcrumbs_ties", new MergeMethod.BreadcrumbsTies(1, true, 0.01));
+        "breadcrumbs_ties", new MergeMethod.BreadcrumbsTies(1, true, 0.01),
+        "della\nparameters: {epsilon: 0.1, lambda: 0.8, seed: 3}", new MergeMethod.Della(0.8, true, 0.1, 3),
+        "della_linear\nparameters: {epsilon: 0.05}", new MergeMethod.DellaLinear(1, false, 0.05, 0));
     for (var e : expected.entrySet()) {
       try (MergeConfig c = load("merge_method: " + e.getKey() + "\n" + TWO)) {
         Merge m = c.merge();
@@ -75,6 +77,45 @@ class MergeConfigTest {
         assertThat(m.exclude()).isEmpty();
       }
     }
+  }
+
+  /** della's lambda and epsilon per model (as mergekit reads them), sce, nearswap and passthrough's filtered scale. */
+  @Test
+  void dellaSceNearswapAndPassthroughAsMergekitConfigsWriteThem() throws IOException {
+    String della = "merge_method: della\n" + TWO.replace("density: 0.5", "density: 0.5, epsilon: 0.1, lambda: 0.9")
+        .replace("density: 0.25", "density: 0.25, epsilon: 0.1");
+    try (MergeConfig d = load(della)) {
+      assertThat(d.merge().method()).isEqualTo(new MergeMethod.Della(0.9, true, 0.1, 0));
+      assertThat(d.warnings()).isEmpty();
+    }
+    expect(della.replace("density: 0.25, epsilon: 0.1", "density: 0.25, epsilon: 0.2"),
+        "merge.yaml:8: models[2].parameters.epsilon: is 0.2 but models[1].parameters.epsilon is 0.1: cpt4j takes one "
+            + "epsilon for all models");
+    try (MergeConfig sce = load("merge_method: sce\nparameters: {select_topk: 0.4}\n" + TWO)) {
+      assertThat(sce.merge().method()).isEqualTo(new MergeMethod.Sce(0.4));
+      assertThat(sce.warnings()).singleElement().asString().contains("sce does not take weight (lines 7, 9), density");
+    }
+    try (MergeConfig ns = load("merge_method: nearswap\nbase_model: models/base\nparameters: {t: [0.001, 0.01]}\n"
+        + "models: [{model: models/base}, {model: models/a}]\n")) {
+      assertThat(ns.merge().method()).isEqualTo(new MergeMethod.Nearswap(ParamValue.gradient(0.001, 0.01)));
+      assertThat(ns.merge().models()).hasSize(1);
+    }
+    try (MergeConfig pt = load("""
+        merge_method: passthrough
+        models:
+          - model: models/a
+            parameters:
+              scale:
+                - filter: o_proj
+                  value: 0
+                - value: 1
+        """)) {
+      assertThat(pt.merge().method()).isEqualTo(new MergeMethod.Passthrough(new ParamValue.Filtered(List.of(
+          new ParamValue.Rule("o_proj", ParamValue.of(0)), new ParamValue.Rule(null, ParamValue.of(1))))));
+      assertThat(pt.merge().base().directory()).isEqualTo(dir.resolve("models/a").toAbsolutePath());
+    }
+    expect("merge_method: passthrough\nmodels: [{model: models/a}, {model: models/b}]\n",
+        "models: passthrough takes exactly one model besides base_model, got 2");
   }
 
   @Test
