@@ -156,4 +156,24 @@ public final class MergeFixtures {
       }
     }
   }
+
+  /**
+   * {@link WithCheckpoints} with four random tiny Llama checkpoints opened before each test: {@code
+   * base} and {@code a} in F32, {@code b} in BF16 and sharded, {@code c} in F16.
+   */
+  public abstract static class WithFourCheckpoints extends WithCheckpoints {
+    protected final ModelConfig config = io.cpt4j.checkpoint.TestCheckpoints.tinyLlama();
+    protected Checkpoint base;
+    protected Checkpoint a;
+    protected Checkpoint b;
+    protected Checkpoint c;
+
+    @org.junit.jupiter.api.BeforeEach
+    void openFour() {
+      base = keep(random(dir.resolve("base"), config, 1));
+      a = keep(random(dir.resolve("a"), config, 2));
+      b = keep(random(dir.resolve("b"), config, 3, DType.BF16, 4096)); // sharded, BF16
+      c = keep(random(dir.resolve("c"), config, 4, DType.F16, Long.MAX_VALUE));
+    }
+  }
 }

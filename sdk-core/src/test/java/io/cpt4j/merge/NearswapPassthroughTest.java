@@ -1,33 +1,17 @@
 package io.cpt4j.merge;
 
 import static io.cpt4j.merge.MergeFixtures.doubles;
-import static io.cpt4j.merge.MergeFixtures.random;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.cpt4j.checkpoint.Checkpoint;
-import io.cpt4j.checkpoint.DType;
 import io.cpt4j.checkpoint.TensorInfo;
-import io.cpt4j.checkpoint.TestCheckpoints;
 import java.util.List;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** NearSwap and passthrough against float64 references of their definitions, and their endpoints. */
-class NearswapPassthroughTest extends MergeFixtures.WithCheckpoints {
-  Checkpoint base;
-  Checkpoint a;
-  Checkpoint b;
-
-  @BeforeEach
-  void checkpoints() {
-    var config = TestCheckpoints.tinyLlama();
-    base = keep(random(dir.resolve("base"), config, 1));
-    a = keep(random(dir.resolve("a"), config, 2));
-    b = keep(random(dir.resolve("b"), config, 3, DType.BF16, 4096));
-  }
-
+class NearswapPassthroughTest extends MergeFixtures.WithFourCheckpoints {
   /** NearSwap: {@code w = min(1, t/|base − model|)} (1 where equal), {@code w·model + (1 − w)·base}. */
   static double[] nearswap(double t, double[] o, double[] x) {
     return IntStream.range(0, o.length).mapToDouble(i -> {

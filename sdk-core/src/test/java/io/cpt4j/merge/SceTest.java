@@ -1,40 +1,23 @@
 package io.cpt4j.merge;
 
 import static io.cpt4j.merge.MergeFixtures.doubles;
-import static io.cpt4j.merge.MergeFixtures.random;
 import static io.cpt4j.merge.MergeFixtures.taskVector;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cpt4j.checkpoint.Checkpoint;
 import io.cpt4j.checkpoint.DType;
 import io.cpt4j.checkpoint.TensorInfo;
-import io.cpt4j.checkpoint.TestCheckpoints;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * SCE against a float64 reference of FuseChat's select–calculate–erase as mergekit's {@code sce.py}
  * computes it, with and without the variance selection, and its edge properties.
  */
-class SceTest extends MergeFixtures.WithCheckpoints {
-  Checkpoint base;
-  Checkpoint a;
-  Checkpoint b;
-  Checkpoint c;
-
-  @BeforeEach
-  void checkpoints() {
-    var config = TestCheckpoints.tinyLlama();
-    base = keep(random(dir.resolve("base"), config, 1));
-    a = keep(random(dir.resolve("a"), config, 2));
-    b = keep(random(dir.resolve("b"), config, 3, DType.BF16, 4096));
-    c = keep(random(dir.resolve("c"), config, 4, DType.F16, Long.MAX_VALUE));
-  }
-
+class SceTest extends MergeFixtures.WithFourCheckpoints {
   /**
    * The reference of one tensor: δₖ = xₖ − base; with {@code topk < 1} keep the ⌊topk·m⌋ positions
    * of largest population variance of the δₖ (m = positions of non-zero variance; variances as

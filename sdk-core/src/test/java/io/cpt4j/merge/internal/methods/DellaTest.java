@@ -2,17 +2,14 @@ package io.cpt4j.merge.internal.methods;
 
 import static io.cpt4j.merge.MergeFixtures.disjointMean;
 import static io.cpt4j.merge.MergeFixtures.doubles;
-import static io.cpt4j.merge.MergeFixtures.random;
 import static io.cpt4j.merge.MergeFixtures.taskVector;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import io.cpt4j.checkpoint.Checkpoint;
-import io.cpt4j.checkpoint.DType;
 import io.cpt4j.checkpoint.Tensor;
 import io.cpt4j.checkpoint.TensorInfo;
-import io.cpt4j.checkpoint.TestCheckpoints;
 import io.cpt4j.merge.Merge;
 import io.cpt4j.merge.MergeException;
 import io.cpt4j.merge.MergeFixtures;
@@ -25,7 +22,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -34,22 +30,8 @@ import org.junit.jupiter.api.Test;
  * rescale by 1/p; then TIES's sign consensus or a plain weighted sum), and its reductions: density 1
  * is TIES / task arithmetic, ε = 0 is DARE with the same drop pattern.
  */
-class DellaTest extends MergeFixtures.WithCheckpoints {
+class DellaTest extends MergeFixtures.WithFourCheckpoints {
   static final long SEED = 7;
-  Checkpoint base;
-  Checkpoint a;
-  Checkpoint b;
-  Checkpoint c;
-
-  @BeforeEach
-  void checkpoints() {
-    var config = TestCheckpoints.tinyLlama();
-    base = keep(random(dir.resolve("base"), config, 1));
-    a = keep(random(dir.resolve("a"), config, 2));
-    b = keep(random(dir.resolve("b"), config, 3, DType.BF16, 4096));
-    c = keep(random(dir.resolve("c"), config, 4, DType.F16, Long.MAX_VALUE));
-  }
-
   /**
    * The reference MagPrune of model {@code k}'s task vector in tensor {@code name}: rows of the last
    * dimension (a vector is one row), ranks by |δ| ascending (of equal magnitudes the later entry ranks
