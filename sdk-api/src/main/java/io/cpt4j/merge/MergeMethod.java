@@ -4,8 +4,9 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * A merge method with its declared parameters, following mergekit's definitions. All methods but
- * {@link Linear} are configurations of one generalized task-arithmetic rule: for every tensor, each
+ * A merge method with its declared parameters, following mergekit's definitions. The {@link
+ * GeneralizedTaskArithmetic} methods are configurations of one rule (linear, sce, slerp, model_stock,
+ * nearswap and passthrough have formulas of their own): for every tensor, each
  * model's task vector {@code δᵢ = xᵢ − base} is sparsified (TIES: keep the largest {@code density}
  * fraction of |δᵢ|; DARE: keep each entry with probability {@code density} and rescale by {@code
  * 1/density}), weighted ({@code wᵢ·δᵢ}), optionally filtered by sign consensus (TIES: keep entries

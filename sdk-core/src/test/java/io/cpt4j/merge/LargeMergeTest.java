@@ -96,4 +96,27 @@ class LargeMergeTest {
           report.elapsed().toMillis() / 1000.0, report.inputBytes() >> 20, Runtime.getRuntime().maxMemory() >> 20);
     }
   }
+
+  /** DELLA (rows ranked a row at a time) and SCE (three phase-1 passes) stream in the same heap. */
+  @Test
+  void dellaAndSceOverCheckpointsLargerThanTheHeapStream() {
+    assertThat(Runtime.getRuntime().maxMemory()).as("run in the -Xmx512m execution").isLessThan(600L << 20);
+    ModelConfig config = ModelConfig.builder(Architecture.GPT_NEOX)
+        .vocabSize(8192).hiddenSize(1024).intermediateSize(4096).numLayers(8).numHeads(8).build();
+    try (Checkpoint base = write("base", config, 0);
+        Checkpoint a = write("a", config, 1);
+        Checkpoint b = write("b", config, 2)) {
+      for (MergeMethod m : List.of(new MergeMethod.Della(1, true, 0.1, 3), new MergeMethod.Sce(0.5))) {
+        Path out = dir.resolve(m.name());
+        MergeReport report = Merge.builder(m, base).model(new MergeInput(a, 1, 0.5)).model(new MergeInput(b, 1, 0.5))
+            .build().writeTo(out);
+        assertThat(report.mergedTensors()).isEqualTo(base.tensors().size());
+        try (Checkpoint merged = Checkpoint.open(out)) {
+          assertThat(merged.parameterCount()).isEqualTo(config.parameterCount());
+        }
+        System.out.printf("large %s merge: %.1f s, max heap %d MB%n", m.name(), report.elapsed().toMillis() / 1000.0,
+            Runtime.getRuntime().maxMemory() >> 20);
+      }
+    }
+  }
 }
