@@ -59,12 +59,19 @@ class LargeMergeTest {
     return Checkpoint.open(dir);
   }
 
+  /**
+   * 113 M parameters: 226 MB per BF16 checkpoint, 453 MB as float32; largest tensor 8.4 M elements
+   * (checks that the test runs in the 512 MB heap).
+   */
+  static ModelConfig largerThanTheHeap() {
+    assertThat(Runtime.getRuntime().maxMemory()).as("run in the -Xmx512m execution").isLessThan(600L << 20);
+    return ModelConfig.builder(Architecture.GPT_NEOX)
+        .vocabSize(8192).hiddenSize(1024).intermediateSize(4096).numLayers(8).numHeads(8).build();
+  }
+
   @Test
   void tiesOverThreeCheckpointsLargerThanTheHeapStreams() {
-    assertThat(Runtime.getRuntime().maxMemory()).as("run in the -Xmx512m execution").isLessThan(600L << 20);
-    // 113 M parameters: 226 MB per BF16 checkpoint, 453 MB as float32; largest tensor 8.4 M elements.
-    ModelConfig config = ModelConfig.builder(Architecture.GPT_NEOX)
-        .vocabSize(8192).hiddenSize(1024).intermediateSize(4096).numLayers(8).numHeads(8).build();
+    ModelConfig config = largerThanTheHeap();
     try (Checkpoint base = write("base", config, 0);
         Checkpoint a = write("a", config, 1);
         Checkpoint b = write("b", config, 2)) {
@@ -100,9 +107,7 @@ class LargeMergeTest {
   /** DELLA (rows ranked a row at a time) and SCE (three phase-1 passes) stream in the same heap. */
   @Test
   void dellaAndSceOverCheckpointsLargerThanTheHeapStream() {
-    assertThat(Runtime.getRuntime().maxMemory()).as("run in the -Xmx512m execution").isLessThan(600L << 20);
-    ModelConfig config = ModelConfig.builder(Architecture.GPT_NEOX)
-        .vocabSize(8192).hiddenSize(1024).intermediateSize(4096).numLayers(8).numHeads(8).build();
+    ModelConfig config = largerThanTheHeap();
     try (Checkpoint base = write("base", config, 0);
         Checkpoint a = write("a", config, 1);
         Checkpoint b = write("b", config, 2)) {
