@@ -94,13 +94,21 @@ public record Merge(
     if (method instanceof MergeMethod.Slerp && models.size() != 1) {
       throw new MergeException("slerp interpolates between the base and exactly one model, got " + models.size());
     }
-    if ((method instanceof MergeMethod.Slerp || method instanceof MergeMethod.ModelStock) && target != base) {
+    if ((method instanceof MergeMethod.Slerp || method instanceof MergeMethod.ModelStock
+        || method instanceof MergeMethod.Nearswap) && target != base) {
       throw new MergeException(method.name() + " interpolates between the base and the models; onto("
           + target.directory() + ") is not supported");
+    }
+    if (method instanceof MergeMethod.Passthrough && target != base) {
+      throw new MergeException("passthrough copies its one model; onto(" + target.directory() + ") is not supported");
     }
     if (method instanceof MergeMethod.ModelStock && models.size() < 2) {
       throw new MergeException("model_stock needs at least two fine-tuned models besides the base, got "
           + models.size());
+    }
+    if (!method.declaration().models().allows(models.size())) {
+      throw new MergeException(method.name() + (method.declaration().models() == MethodDeclaration.Models.EXACTLY_ONE
+          ? " takes exactly one model" : " needs at least two models") + " besides the base, got " + models.size());
     }
     Objects.requireNonNull(vocabularyFrom, "vocabularyFrom");
     Objects.requireNonNull(tokenizerFrom, "tokenizerFrom");

@@ -21,8 +21,10 @@ import java.util.Objects;
  * parameters: {weight, density}}]}, {@code parameters}, {@code dtype}, {@code out_dtype}, {@code
  * tokenizer_source}) plus cpt4j's keys {@code onto}, {@code include}, {@code exclude} and {@code
  * max_shard_size}; docs/merging.md lists every key. Paths are relative to the file's directory.
- * Unknown keys, wrong types, missing required parameters and parameters the method does not take are
- * {@link MergeException}s naming the key and its line.
+ * Unknown top-level keys, wrong types, missing required parameters and a method's parameters given
+ * where it does not take them are {@link MergeException}s naming the key and its line. Parameters the
+ * method does not declare at all (a {@code density} left in a {@code linear} config) are ignored, as
+ * mergekit ignores them, with one warning naming them ({@link #warnings}, also logged).
  *
  * <p>Immutable apart from {@link #close}; the merge may be written from any thread, but not after
  * the config is closed.
@@ -30,13 +32,22 @@ import java.util.Objects;
  * @param file the YAML file it was read from
  * @param merge the configured merge (with {@code overwrite} false)
  * @param checkpoints the distinct checkpoints opened for it (closed by {@link #close})
+ * @param warnings what was read but ignored, one line each (at most one today: the parameters the
+ *     method does not take, with where they are); empty when nothing was ignored
  */
-public record MergeConfig(Path file, Merge merge, List<Checkpoint> checkpoints) implements AutoCloseable {
+public record MergeConfig(Path file, Merge merge, List<Checkpoint> checkpoints, List<String> warnings)
+    implements AutoCloseable {
 
   public MergeConfig {
     Objects.requireNonNull(file, "file");
     Objects.requireNonNull(merge, "merge");
     checkpoints = List.copyOf(checkpoints);
+    warnings = List.copyOf(warnings);
+  }
+
+  /** A config without warnings. */
+  public MergeConfig(Path file, Merge merge, List<Checkpoint> checkpoints) {
+    this(file, merge, checkpoints, List.of());
   }
 
   /**

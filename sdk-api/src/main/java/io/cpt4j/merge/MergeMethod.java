@@ -4,8 +4,9 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * A merge method with its declared parameters, following mergekit's definitions. All methods but
- * {@link Linear} are configurations of one generalized task-arithmetic rule: for every tensor, each
+ * A merge method with its declared parameters, following mergekit's definitions. The {@link
+ * GeneralizedTaskArithmetic} methods are configurations of one rule (linear, sce, slerp, model_stock,
+ * nearswap and passthrough have formulas of their own): for every tensor, each
  * model's task vector {@code δᵢ = xᵢ − base} is sparsified (TIES: keep the largest {@code density}
  * fraction of |δᵢ|; DARE: keep each entry with probability {@code density} and rescale by {@code
  * 1/density}), weighted ({@code wᵢ·δᵢ}), optionally filtered by sign consensus (TIES: keep entries
@@ -36,7 +37,8 @@ public sealed interface MergeMethod {
 
   /**
    * Every merge method's declaration, in this order: linear, task_arithmetic, ties, dare_linear,
-   * dare_ties, breadcrumbs, breadcrumbs_ties, slerp, model_stock, chat_vector.
+   * dare_ties, breadcrumbs, breadcrumbs_ties, della, della_linear, sce, slerp, model_stock, nearswap,
+   * passthrough, chat_vector.
    */
   static List<MethodDeclaration> declarations() {
     return MethodDeclarations.ALL;
@@ -59,7 +61,12 @@ public sealed interface MergeMethod {
     /** Keep each entry with probability {@code density} and rescale it by {@code 1/density} (DARE). */
     RANDOM,
     /** Drop the largest {@code gamma} fraction, keep the {@code density} fraction below it (breadcrumbs). */
-    MAGNITUDE_OUTLIERS
+    MAGNITUDE_OUTLIERS,
+    /**
+     * Keep each entry with a probability rising with its magnitude rank in its row from {@code density
+     * − epsilon} to {@code density + epsilon}, and rescale it by 1/probability (DELLA's MagPrune).
+     */
+    RANK_SAMPLING
   }
 
   /**
@@ -70,20 +77,26 @@ public sealed interface MergeMethod {
    * lambda = ratio}.
    */
   sealed interface GeneralizedTaskArithmetic extends MergeMethod
-      permits TaskArithmetic, Ties, DareLinear, DareTies, Breadcrumbs, BreadcrumbsTies, ChatVector {
+      permits TaskArithmetic, Ties, DareLinear, DareTies, Breadcrumbs, BreadcrumbsTies, Della, DellaLinear,
+          ChatVector {
     /** Scale of the merged task vector. */
     double lambda();
 
     /** Whether the sum is divided by the sum of the (agreeing) weights. */
     boolean normalize();
 
-    /** Seed of the DARE drop pattern; 0 for methods without one. */
+    /** Seed of the DARE or DELLA drop pattern; 0 for methods without one. */
     default long seed() {
       return 0;
     }
 
     /** Breadcrumbs' outlier fraction; 0 for methods without one. */
     default double gamma() {
+      return 0;
+    }
+
+    /** DELLA's half-width of the keep probabilities around the density; 0 for methods without one. */
+    default double epsilon() {
       return 0;
     }
 
@@ -270,6 +283,85 @@ public sealed interface MergeMethod {
   }
 
   /**
+   * DELLA: per row of each task vector, rank the entries by magnitude and keep each with probability
+   * {@code density − epsilon} (the smallest) rising linearly to {@code density + epsilon} (the
+   * largest), rescaled by 1/probability (mergekit's {@code della_magprune}); then TIES sign consensus
+   * and, when {@code normalize}, the disjoint mean; scaled by {@code lambda}. Density 1 keeps
+   * everything (TIES without trimming); epsilon 0 is {@link DareTies} with the same drop pattern. The
+   * draw is seeded like DARE's. Reference: Deep et al., "DELLA-Merging: Reducing Interference in Model
+   * Merging through Magnitude-Based Sampling", 2024 (arXiv:2406.11617).
+   *
+   * @param lambda scale of the merged vector; default 1
+   * @param normalize divide by the sum of the agreeing weights; default true
+   * @param epsilon half-width of the keep probabilities, ≥ 0 (and {@code density ± epsilon} must lie in
+   *     (0, 1) for each density below 1); default 0.15
+   * @param seed seed of the drop pattern; default 0
+   */
+  record Della(double lambda, boolean normalize, double epsilon, long seed) implements GeneralizedTaskArithmetic {
+    public Della {
+      requireFinite("lambda", lambda);
+      requireEpsilon(epsilon);
+    }
+
+    public Della() {
+      this(MethodDeclarations.DELLA.defaults().number("lambda"), MethodDeclarations.DELLA.defaults().bool("normalize"),
+          MethodDeclarations.DELLA.defaults().number("epsilon"), MethodDeclarations.DELLA.defaults().integer("seed"));
+    }
+
+    @Override
+    public MethodDeclaration declaration() {
+      return MethodDeclarations.DELLA;
+    }
+  }
+
+  /** {@link Della}'s sparsification without sign consensus ({@code normalize} defaults to false). */
+  record DellaLinear(double lambda, boolean normalize, double epsilon, long seed) implements GeneralizedTaskArithmetic {
+    public DellaLinear {
+      requireFinite("lambda", lambda);
+      requireEpsilon(epsilon);
+    }
+
+    public DellaLinear() {
+      this(MethodDeclarations.DELLA_LINEAR.defaults().number("lambda"),
+          MethodDeclarations.DELLA_LINEAR.defaults().bool("normalize"),
+          MethodDeclarations.DELLA_LINEAR.defaults().number("epsilon"),
+          MethodDeclarations.DELLA_LINEAR.defaults().integer("seed"));
+    }
+
+    @Override
+    public MethodDeclaration declaration() {
+      return MethodDeclarations.DELLA_LINEAR;
+    }
+  }
+
+  /**
+   * SCE (select, calculate, erase), per tensor: keep the positions whose task-vector variance across
+   * the models is among the top {@code selectTopk} fraction of the non-zero variances (all when 1);
+   * weight each model by the mean square of its selected task vector (normalized to sum 1); keep the
+   * entries whose sign agrees with that of the unweighted sum, and divide their weighted sum by their
+   * weights. Weights from the config are not used. Reference: Wan et al., "FuseChat: Knowledge
+   * Fusion of Chat Models", 2024 (arXiv:2408.07990); mergekit's {@code sce}.
+   *
+   * @param selectTopk fraction of positions kept by variance, in (0, 1]; default 1
+   */
+  record Sce(double selectTopk) implements MergeMethod {
+    public Sce {
+      if (!(selectTopk > 0 && selectTopk <= 1)) {
+        throw new MergeException("select_topk must be in (0, 1], got " + selectTopk);
+      }
+    }
+
+    public Sce() {
+      this(MethodDeclarations.SCE.defaults().number("select_topk"));
+    }
+
+    @Override
+    public MethodDeclaration declaration() {
+      return MethodDeclarations.SCE;
+    }
+  }
+
+  /**
    * Spherical linear interpolation between the base ({@code t = 0}) and the single merged model
    * ({@code t = 1}), per tensor, treating each tensor as one vector: the angle comes from the
    * normalised tensors, the interpolation is applied to the originals. Near-parallel tensors ({@code
@@ -318,6 +410,52 @@ public sealed interface MergeMethod {
   }
 
   /**
+   * NearSwap: per element, {@code w = clamp(t / |base − model|, 0, 1)} (1 where they are equal) and
+   * {@code w·model + (1 − w)·base}: the model's value where it is within {@code t} of the base, a step
+   * of length {@code t} towards it elsewhere. {@code t} may vary across layers and by tensor name; 0
+   * gives the base. Reference: alchemonaut, QuartetAnemoi-70B-t0.0001 (Hugging Face model card), 2024;
+   * mergekit's {@code nearswap}.
+   *
+   * @param t the sameness threshold, ≥ 0
+   */
+  record Nearswap(ParamValue t) implements MergeMethod {
+    public Nearswap {
+      java.util.Objects.requireNonNull(t, "t");
+    }
+
+    public Nearswap(double t) {
+      this(ParamValue.of(t));
+    }
+
+    @Override
+    public MethodDeclaration declaration() {
+      return MethodDeclarations.NEARSWAP;
+    }
+  }
+
+  /**
+   * The single model's tensors, each multiplied by {@code scale} (mergekit's {@code passthrough}; its
+   * {@code scale} is usually filtered, e.g. {@code [{filter: o_proj, value: 0}, {value: 1}]}). Tensors
+   * with scale 1 are copied unchanged.
+   *
+   * @param scale the factor per tensor; default 1
+   */
+  record Passthrough(ParamValue scale) implements MergeMethod {
+    public Passthrough {
+      java.util.Objects.requireNonNull(scale, "scale");
+    }
+
+    public Passthrough() {
+      this(MethodDeclarations.PASSTHROUGH.defaults().value("scale"));
+    }
+
+    @Override
+    public MethodDeclaration declaration() {
+      return MethodDeclarations.PASSTHROUGH;
+    }
+  }
+
+  /**
    * The chat/instruction vector: {@code target + ratio·(instruct − base)}, where the target is the
    * continually pre-trained model given with {@link Merge.Builder#onto} and the single merge input
    * is the instruction-tuned model. Tensors matching {@link #DEFAULT_SKIP} (embeddings and LM head,
@@ -360,6 +498,12 @@ public sealed interface MergeMethod {
   private static void requireGamma(double gamma) {
     if (!(gamma >= 0 && gamma < 1)) {
       throw new MergeException("gamma must be in [0, 1), got " + gamma);
+    }
+  }
+
+  private static void requireEpsilon(double epsilon) {
+    if (!(epsilon >= 0 && epsilon < 0.5)) {
+      throw new MergeException("epsilon must be in [0, 0.5), got " + epsilon);
     }
   }
 

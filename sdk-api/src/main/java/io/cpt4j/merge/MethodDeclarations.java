@@ -30,13 +30,21 @@ final class MethodDeclarations {
       "a memory option of mergekit's torch implementation");
   private static final MergeParameter SEED = MergeParameter.of("seed", INTEGER, GLOBAL, "0",
       "seed of the drop pattern, a pure function of the seed, tensor name, model position and element index");
+  private static final MergeParameter RESCALES = MergeParameter.fixed("rescale", true,
+      "DARE and DELLA always rescale the kept entries by 1/(keep probability)");
   private static final MergeParameter WEIGHT = MergeParameter.required("weight", VALUE, PER_MODEL,
       "the coefficient of the model's task vector (of its values for linear)");
   private static final MergeParameter DENSITY_ = MergeParameter.of("density", DENSITY, PER_MODEL, "1",
       "the fraction of the model's task vector kept");
   private static final MergeParameter GAMMA = MergeParameter.of("gamma", NUMBER, UNIFORM, "0.01",
       "the fraction of largest-magnitude entries dropped, in [0, 1)");
-  private static final String DARE_RESCALES = "DARE always rescales the kept entries by 1/density";
+  // DELLA: mergekit reads lambda and epsilon per model (lambda from the first model); cpt4j takes one
+  // value of each for the merge, given at the top level or per model (equal values)
+  private static final MergeParameter DELLA_LAMBDA = MergeParameter.of("lambda", NUMBER, UNIFORM, "1",
+      "scale of the merged task vector");
+  private static final MergeParameter EPSILON = MergeParameter.of("epsilon", NUMBER, UNIFORM, "0.15",
+      "half-width of the keep probabilities: density - epsilon for a row's smallest magnitude, density + epsilon "
+          + "for its largest");
 
   private static MergeParameter normalize(boolean dflt) {
     return MergeParameter.of("normalize", BOOLEAN, GLOBAL, Boolean.toString(dflt),
@@ -68,15 +76,13 @@ final class MethodDeclarations {
   static final MethodDeclaration DARE_LINEAR = generalized("dare_linear",
       "random drop and rescale, then task arithmetic",
       "Yu et al., Language Models are Super Mario, 2024, arXiv:2311.03099",
-      List.of(LAMBDA, normalize(false), INT8_MASK, MergeParameter.fixed("rescale", true, DARE_RESCALES), SEED, WEIGHT,
-          DENSITY_), Sparsification.RANDOM, false,
+      List.of(LAMBDA, normalize(false), INT8_MASK, RESCALES, SEED, WEIGHT, DENSITY_), Sparsification.RANDOM, false,
       a -> new MergeMethod.DareLinear(a.number("lambda"), a.bool("normalize"), a.integer("seed")));
 
   static final MethodDeclaration DARE_TIES = generalized("dare_ties",
       "random drop and rescale, then TIES sign consensus",
       "Yu et al., Language Models are Super Mario, 2024, arXiv:2311.03099",
-      List.of(LAMBDA, normalize(true), INT8_MASK, MergeParameter.fixed("rescale", true, DARE_RESCALES), SEED, WEIGHT,
-          DENSITY_), Sparsification.RANDOM, true,
+      List.of(LAMBDA, normalize(true), INT8_MASK, RESCALES, SEED, WEIGHT, DENSITY_), Sparsification.RANDOM, true,
       a -> new MergeMethod.DareTies(a.number("lambda"), a.bool("normalize"), a.integer("seed")));
 
   static final MethodDeclaration BREADCRUMBS = generalized("breadcrumbs",
@@ -93,6 +99,28 @@ final class MethodDeclarations {
       Sparsification.MAGNITUDE_OUTLIERS, true,
       a -> new MergeMethod.BreadcrumbsTies(a.number("lambda"), a.bool("normalize"), a.number("gamma")));
 
+  static final MethodDeclaration DELLA = generalized("della",
+      "magnitude-ranked random drop and rescale per row, then TIES sign consensus",
+      "Deep et al., DELLA-Merging, 2024, arXiv:2406.11617",
+      List.of(normalize(true), INT8_MASK, RESCALES, SEED, WEIGHT, DENSITY_, EPSILON, DELLA_LAMBDA),
+      Sparsification.RANK_SAMPLING, true,
+      a -> new MergeMethod.Della(a.number("lambda"), a.bool("normalize"), a.number("epsilon"), a.integer("seed")));
+
+  static final MethodDeclaration DELLA_LINEAR = generalized("della_linear",
+      "magnitude-ranked random drop and rescale per row, then task arithmetic",
+      "Deep et al., DELLA-Merging, 2024, arXiv:2406.11617",
+      List.of(normalize(false), INT8_MASK, RESCALES, SEED, WEIGHT, DENSITY_, EPSILON, DELLA_LAMBDA),
+      Sparsification.RANK_SAMPLING, false,
+      a -> new MergeMethod.DellaLinear(a.number("lambda"), a.bool("normalize"), a.number("epsilon"),
+          a.integer("seed")));
+
+  static final MethodDeclaration SCE = plain("sce",
+      "keep high-variance positions, weight models by mean square, erase sign conflicts",
+      "Wan et al., FuseChat, 2024, arXiv:2408.07990",
+      List.of(INT8_MASK, MergeParameter.of("select_topk", NUMBER, GLOBAL, "1",
+          "fraction of positions kept by the variance of the task vectors across the models, in (0, 1]")),
+      Models.AT_LEAST_ONE, true, a -> new MergeMethod.Sce(a.number("select_topk")));
+
   static final MethodDeclaration SLERP = plain("slerp", "spherical interpolation between the base and one model",
       "Shoemake, Animating rotation with quaternion curves, 1985; mergekit",
       List.of(MergeParameter.required("t", VALUE, GLOBAL, "interpolation position: 0 is the base, 1 the model")),
@@ -105,6 +133,18 @@ final class MethodDeclarations {
           "compute the ratio per output row instead of per tensor")),
       Models.AT_LEAST_TWO, true, a -> new MergeMethod.ModelStock(a.bool("filter_wise")));
 
+  static final MethodDeclaration NEARSWAP = plain("nearswap",
+      "the model's value where it is within t of the base, a step of t towards it elsewhere",
+      "alchemonaut, QuartetAnemoi-70B-t0.0001 (Hugging Face), 2024; mergekit",
+      List.of(MergeParameter.required("t", VALUE, GLOBAL, "the sameness threshold, >= 0 (0 gives the base)")),
+      Models.EXACTLY_ONE, true, a -> new MergeMethod.Nearswap(a.value("t")));
+
+  static final MethodDeclaration PASSTHROUGH = plain("passthrough", "the one model's tensors, each times scale",
+      "mergekit",
+      List.of(MergeParameter.of("scale", VALUE, UNIFORM, "1",
+          "factor for the model's tensors, usually filtered: [{filter: o_proj, value: 0}, {value: 1}]")),
+      Models.EXACTLY_ONE, false, a -> new MergeMethod.Passthrough(a.value("scale")));
+
   static final MethodDeclaration CHAT_VECTOR = new MethodDeclaration("chat_vector",
       "onto + ratio * (instruct - base), embeddings and LM head kept from onto",
       "Huang et al., Chat Vector, 2024, arXiv:2310.04799",
@@ -113,7 +153,7 @@ final class MethodDeclarations {
 
   /** Every method, in the order of docs/merging.md. */
   static final List<MethodDeclaration> ALL = List.of(LINEAR, TASK_ARITHMETIC, TIES, DARE_LINEAR, DARE_TIES,
-      BREADCRUMBS, BREADCRUMBS_TIES, SLERP, MODEL_STOCK, CHAT_VECTOR);
+      BREADCRUMBS, BREADCRUMBS_TIES, DELLA, DELLA_LINEAR, SCE, SLERP, MODEL_STOCK, NEARSWAP, PASSTHROUGH, CHAT_VECTOR);
 
   private static MethodDeclaration plain(String name, String summary, String reference, List<MergeParameter> params,
       Models models, boolean needsBase, Function<Arguments, MergeMethod> factory) {

@@ -13,8 +13,8 @@ class MethodDeclarationTest {
   @Test
   void everyMethodIsDeclaredOnceInDocumentedOrder() {
     assertThat(MergeMethod.declarations()).extracting(MethodDeclaration::name).containsExactly("linear",
-        "task_arithmetic", "ties", "dare_linear", "dare_ties", "breadcrumbs", "breadcrumbs_ties", "slerp",
-        "model_stock", "chat_vector");
+        "task_arithmetic", "ties", "dare_linear", "dare_ties", "breadcrumbs", "breadcrumbs_ties", "della",
+        "della_linear", "sce", "slerp", "model_stock", "nearswap", "passthrough", "chat_vector");
     for (MethodDeclaration d : MergeMethod.declarations()) {
       assertThat(MergeMethod.declaration(d.name())).containsSame(d);
       assertThat(d.parameters()).extracting(MergeParameter::name).doesNotHaveDuplicates();
@@ -29,16 +29,20 @@ class MethodDeclarationTest {
 
   @Test
   void theRecordsNoArgumentConstructorsTakeTheDeclaredDefaults() {
-    Map<MergeMethod, MergeMethod> expected = Map.of(
-        new MergeMethod.Linear(), new MergeMethod.Linear(true),
-        new MergeMethod.TaskArithmetic(), new MergeMethod.TaskArithmetic(1, false),
-        new MergeMethod.Ties(), new MergeMethod.Ties(1, true),
-        new MergeMethod.DareLinear(), new MergeMethod.DareLinear(1, false, 0),
-        new MergeMethod.DareTies(), new MergeMethod.DareTies(1, true, 0),
-        new MergeMethod.Breadcrumbs(), new MergeMethod.Breadcrumbs(1, false, 0.01),
-        new MergeMethod.BreadcrumbsTies(), new MergeMethod.BreadcrumbsTies(1, true, 0.01),
-        new MergeMethod.ModelStock(), new MergeMethod.ModelStock(false),
-        new MergeMethod.ChatVector(), new MergeMethod.ChatVector(1));
+    Map<MergeMethod, MergeMethod> expected = Map.ofEntries(
+        Map.entry(new MergeMethod.Della(), new MergeMethod.Della(1, true, 0.15, 0)),
+        Map.entry(new MergeMethod.DellaLinear(), new MergeMethod.DellaLinear(1, false, 0.15, 0)),
+        Map.entry(new MergeMethod.Sce(), new MergeMethod.Sce(1)),
+        Map.entry(new MergeMethod.Passthrough(), new MergeMethod.Passthrough(ParamValue.of(1))),
+        Map.entry(new MergeMethod.Linear(), new MergeMethod.Linear(true)),
+        Map.entry(new MergeMethod.TaskArithmetic(), new MergeMethod.TaskArithmetic(1, false)),
+        Map.entry(new MergeMethod.Ties(), new MergeMethod.Ties(1, true)),
+        Map.entry(new MergeMethod.DareLinear(), new MergeMethod.DareLinear(1, false, 0)),
+        Map.entry(new MergeMethod.DareTies(), new MergeMethod.DareTies(1, true, 0)),
+        Map.entry(new MergeMethod.Breadcrumbs(), new MergeMethod.Breadcrumbs(1, false, 0.01)),
+        Map.entry(new MergeMethod.BreadcrumbsTies(), new MergeMethod.BreadcrumbsTies(1, true, 0.01)),
+        Map.entry(new MergeMethod.ModelStock(), new MergeMethod.ModelStock(false)),
+        Map.entry(new MergeMethod.ChatVector(), new MergeMethod.ChatVector(1)));
     expected.forEach((got, want) -> {
       assertThat(got).isEqualTo(want);
       assertThat(got.declaration().create(got.declaration().defaults())).isEqualTo(want);
@@ -71,6 +75,8 @@ class MethodDeclarationTest {
         new MergeMethod.DareTies(), new Knobs(MergeMethod.Sparsification.RANDOM, true),
         new MergeMethod.Breadcrumbs(), new Knobs(MergeMethod.Sparsification.MAGNITUDE_OUTLIERS, false),
         new MergeMethod.BreadcrumbsTies(), new Knobs(MergeMethod.Sparsification.MAGNITUDE_OUTLIERS, true),
+        new MergeMethod.Della(), new Knobs(MergeMethod.Sparsification.RANK_SAMPLING, true),
+        new MergeMethod.DellaLinear(), new Knobs(MergeMethod.Sparsification.RANK_SAMPLING, false),
         new MergeMethod.ChatVector(), new Knobs(MergeMethod.Sparsification.NONE, false));
     expected.forEach((m, k) -> assertThat(new Knobs(m.sparsification(), m.consensus())).as(m.name()).isEqualTo(k));
     MergeMethod.ChatVector cv = new MergeMethod.ChatVector(0.8);
@@ -79,6 +85,17 @@ class MethodDeclarationTest {
     assertThat(new MergeMethod.DareTies(1, true, 7).seed()).isEqualTo(7);
     assertThat(new MergeMethod.Ties().seed()).isZero();
     assertThat(new MergeMethod.Ties().gamma()).isZero();
+    assertThat(new MergeMethod.Della(1, true, 0.1, 3).epsilon()).isEqualTo(0.1);
+    assertThat(new MergeMethod.Ties().epsilon()).isZero();
+  }
+
+  @Test
+  void outOfRangeValuesAreRefusedWhenTheRecordIsMade() {
+    assertThatThrownBy(() -> new MergeMethod.Della(1, true, -0.1, 0)).isInstanceOf(MergeException.class)
+        .hasMessage("epsilon must be in [0, 0.5), got -0.1");
+    assertThatThrownBy(() -> new MergeMethod.Sce(0)).hasMessage("select_topk must be in (0, 1], got 0.0");
+    MergeParameter lambda = MergeMethod.declaration("della").orElseThrow().parameter("lambda").orElseThrow();
+    assertThat(lambda.scope()).as("mergekit reads della's lambda per model").isEqualTo(MergeParameter.Scope.UNIFORM);
   }
 
   @Test
@@ -86,6 +103,8 @@ class MethodDeclarationTest {
     assertThat(MergeMethod.declaration("slerp").orElseThrow().models()).isEqualTo(MethodDeclaration.Models.EXACTLY_ONE);
     assertThat(MergeMethod.declaration("model_stock").orElseThrow().models().allows(1)).isFalse();
     assertThat(MergeMethod.declaration("linear").orElseThrow().needsBase()).isFalse();
+    assertThat(MergeMethod.declaration("passthrough").orElseThrow().needsBase()).isFalse();
+    assertThat(MergeMethod.declaration("nearswap").orElseThrow().models()).isEqualTo(MethodDeclaration.Models.EXACTLY_ONE);
     assertThat(MergeMethod.declaration("chat_vector").orElseThrow().needsTarget()).isTrue();
     MergeParameter rescale = MergeMethod.declaration("dare_ties").orElseThrow().parameter("rescale").orElseThrow();
     assertThat(rescale.fixed()).isTrue();

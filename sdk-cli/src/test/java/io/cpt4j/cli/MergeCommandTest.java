@@ -86,11 +86,12 @@ class MergeCommandTest {
 
   @Test
   void badInputIsOneErrorLineAndExitOne() throws IOException {
-    Files.writeString(yaml, Files.readString(yaml).replace("density: 0.3", "densty: 0.3"));
+    String good = Files.readString(yaml);
+    Files.writeString(yaml, good.replace("parameters: {lambda", "paramters: {lambda"));
     Cli.Result r = Cli.run("merge", yaml.toString(), dir.resolve("out").toString());
     assertThat(r.exitCode()).isEqualTo(1);
-    assertThat(r.errLines()).containsExactly("error: " + yaml + ":8: models[2].parameters.densty: ties does not "
-        + "take parameter 'densty' here (it takes weight, density)");
+    assertThat(r.errLines()).hasSize(1);
+    assertThat(r.err()).startsWith("error: " + yaml + ":9: paramters: unknown key (a merge config has ");
     assertThat(dir.resolve("out")).doesNotExist();
 
     Files.writeString(yaml, "merge_method: ties\nbase_model: models/base\nmodels: [{model: models/nope, "
@@ -107,6 +108,37 @@ class MergeCommandTest {
     r = Cli.run("merge", yaml.toString());
     assertThat(r.exitCode()).isEqualTo(2);
     assertThat(r.errLines()[0]).startsWith("error: Missing required parameter: 'OUT'");
+  }
+
+  /** A parameter the method does not take is ignored, as mergekit does, with one logged warning naming it. */
+  @Test
+  void aParameterTheMethodDoesNotTakeIsOneWarningAndTheMergeRuns() throws IOException {
+    Files.writeString(yaml, Files.readString(yaml).replace("density: 0.3", "densty: 0.3"));
+    java.util.List<java.util.logging.LogRecord> records = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.logging.Handler h = new java.util.logging.Handler() {
+      @Override
+      public void publish(java.util.logging.LogRecord r) {
+        records.add(r);
+      }
+
+      @Override
+      public void flush() {}
+
+      @Override
+      public void close() {}
+    };
+    java.util.logging.Logger cpt4j = java.util.logging.Logger.getLogger("io.cpt4j");
+    cpt4j.addHandler(h);
+    try {
+      Cli.Result r = Cli.run("merge", yaml.toString(), dir.resolve("out").toString());
+      assertThat(r.exitCode()).as(r.err()).isZero();
+    } finally {
+      cpt4j.removeHandler(h);
+    }
+    assertThat(records).filteredOn(x -> x.getLevel() == java.util.logging.Level.WARNING).singleElement()
+        .extracting(x -> CliLogging.render(x, false), org.assertj.core.api.InstanceOfAssertFactories.STRING)
+        .startsWith("WARNING: " + yaml + ": ties does not take densty (line 8; did you mean density?): ignored, "
+            + "as mergekit does");
   }
 
   /** The methods section of the help comes from the public declarations: every method, every parameter. */

@@ -59,12 +59,19 @@ class LargeMergeTest {
     return Checkpoint.open(dir);
   }
 
+  /**
+   * 113 M parameters: 226 MB per BF16 checkpoint, 453 MB as float32; largest tensor 8.4 M elements
+   * (checks that the test runs in the 512 MB heap).
+   */
+  static ModelConfig largerThanTheHeap() {
+    assertThat(Runtime.getRuntime().maxMemory()).as("run in the -Xmx512m execution").isLessThan(600L << 20);
+    return ModelConfig.builder(Architecture.GPT_NEOX)
+        .vocabSize(8192).hiddenSize(1024).intermediateSize(4096).numLayers(8).numHeads(8).build();
+  }
+
   @Test
   void tiesOverThreeCheckpointsLargerThanTheHeapStreams() {
-    assertThat(Runtime.getRuntime().maxMemory()).as("run in the -Xmx512m execution").isLessThan(600L << 20);
-    // 113 M parameters: 226 MB per BF16 checkpoint, 453 MB as float32; largest tensor 8.4 M elements.
-    ModelConfig config = ModelConfig.builder(Architecture.GPT_NEOX)
-        .vocabSize(8192).hiddenSize(1024).intermediateSize(4096).numLayers(8).numHeads(8).build();
+    ModelConfig config = largerThanTheHeap();
     try (Checkpoint base = write("base", config, 0);
         Checkpoint a = write("a", config, 1);
         Checkpoint b = write("b", config, 2)) {
@@ -94,6 +101,27 @@ class LargeMergeTest {
       }
       System.out.printf("large TIES merge: %.1f s, %d MB input read, max heap %d MB%n",
           report.elapsed().toMillis() / 1000.0, report.inputBytes() >> 20, Runtime.getRuntime().maxMemory() >> 20);
+    }
+  }
+
+  /** DELLA (rows ranked a row at a time) and SCE (three phase-1 passes) stream in the same heap. */
+  @Test
+  void dellaAndSceOverCheckpointsLargerThanTheHeapStream() {
+    ModelConfig config = largerThanTheHeap();
+    try (Checkpoint base = write("base", config, 0);
+        Checkpoint a = write("a", config, 1);
+        Checkpoint b = write("b", config, 2)) {
+      for (MergeMethod m : List.of(new MergeMethod.Della(1, true, 0.1, 3), new MergeMethod.Sce(0.5))) {
+        Path out = dir.resolve(m.name());
+        MergeReport report = Merge.builder(m, base).model(new MergeInput(a, 1, 0.5)).model(new MergeInput(b, 1, 0.5))
+            .build().writeTo(out);
+        assertThat(report.mergedTensors()).isEqualTo(base.tensors().size());
+        try (Checkpoint merged = Checkpoint.open(out)) {
+          assertThat(merged.parameterCount()).isEqualTo(config.parameterCount());
+        }
+        System.out.printf("large %s merge: %.1f s, max heap %d MB%n", m.name(), report.elapsed().toMillis() / 1000.0,
+            Runtime.getRuntime().maxMemory() >> 20);
+      }
     }
   }
 }

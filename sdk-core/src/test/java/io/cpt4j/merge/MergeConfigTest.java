@@ -56,7 +56,9 @@ class MergeConfigTest {
         "dare_linear\nparameters: {seed: 7, rescale: true}", new MergeMethod.DareLinear(1, false, 7),
         "dare_ties", new MergeMethod.DareTies(1, true, 0),
         "breadcrumbs\nparameters: {gamma: 0.05}", new MergeMethod.Breadcrumbs(1, false, 0.05),
-        "breadcrumbs_ties", new MergeMethod.BreadcrumbsTies(1, true, 0.01));
+        "breadcrumbs_ties", new MergeMethod.BreadcrumbsTies(1, true, 0.01),
+        "della\nparameters: {epsilon: 0.1, lambda: 0.8, seed: 3}", new MergeMethod.Della(0.8, true, 0.1, 3),
+        "della_linear\nparameters: {epsilon: 0.05}", new MergeMethod.DellaLinear(1, false, 0.05, 0));
     for (var e : expected.entrySet()) {
       try (MergeConfig c = load("merge_method: " + e.getKey() + "\n" + TWO)) {
         Merge m = c.merge();
@@ -75,6 +77,45 @@ class MergeConfigTest {
         assertThat(m.exclude()).isEmpty();
       }
     }
+  }
+
+  /** della's lambda and epsilon per model (as mergekit reads them), sce, nearswap and passthrough's filtered scale. */
+  @Test
+  void dellaSceNearswapAndPassthroughAsMergekitConfigsWriteThem() throws IOException {
+    String della = "merge_method: della\n" + TWO.replace("density: 0.5", "density: 0.5, epsilon: 0.1, lambda: 0.9")
+        .replace("density: 0.25", "density: 0.25, epsilon: 0.1");
+    try (MergeConfig d = load(della)) {
+      assertThat(d.merge().method()).isEqualTo(new MergeMethod.Della(0.9, true, 0.1, 0));
+      assertThat(d.warnings()).isEmpty();
+    }
+    expect(della.replace("density: 0.25, epsilon: 0.1", "density: 0.25, epsilon: 0.2"),
+        "merge.yaml:8: models[2].parameters.epsilon: is 0.2 but models[1].parameters.epsilon is 0.1: cpt4j takes one "
+            + "epsilon for all models");
+    try (MergeConfig sce = load("merge_method: sce\nparameters: {select_topk: 0.4}\n" + TWO)) {
+      assertThat(sce.merge().method()).isEqualTo(new MergeMethod.Sce(0.4));
+      assertThat(sce.warnings()).singleElement().asString().contains("sce does not take weight (lines 7, 9), density");
+    }
+    try (MergeConfig ns = load("merge_method: nearswap\nbase_model: models/base\nparameters: {t: [0.001, 0.01]}\n"
+        + "models: [{model: models/base}, {model: models/a}]\n")) {
+      assertThat(ns.merge().method()).isEqualTo(new MergeMethod.Nearswap(ParamValue.gradient(0.001, 0.01)));
+      assertThat(ns.merge().models()).hasSize(1);
+    }
+    try (MergeConfig pt = load("""
+        merge_method: passthrough
+        models:
+          - model: models/a
+            parameters:
+              scale:
+                - filter: o_proj
+                  value: 0
+                - value: 1
+        """)) {
+      assertThat(pt.merge().method()).isEqualTo(new MergeMethod.Passthrough(new ParamValue.Filtered(List.of(
+          new ParamValue.Rule("o_proj", ParamValue.of(0)), new ParamValue.Rule(null, ParamValue.of(1))))));
+      assertThat(pt.merge().base().directory()).isEqualTo(dir.resolve("models/a").toAbsolutePath());
+    }
+    expect("merge_method: passthrough\nmodels: [{model: models/a}, {model: models/b}]\n",
+        "models: passthrough takes exactly one model besides base_model, got 2");
   }
 
   @Test
@@ -217,11 +258,8 @@ class MergeConfigTest {
   @Test
   void errorsNameTheKeyAndLine() throws IOException {
     expect("merge_method: ties\n" + TWO + "lambda: 1\n", "merge.yaml:9: lambda: unknown key");
-    expect("merge_method: ties\n" + TWO.replace("density: 0.5", "dencity: 0.5"),
-        "merge.yaml:6: models[1].parameters.dencity: ties does not take parameter 'dencity' here (it takes weight, density)");
-    expect("merge_method: task_arithmetic\n" + TWO, "merge.yaml:6: models[1].parameters.density: task_arithmetic "
-        + "does not take parameter 'density'");
-    expect("merge_method: ties\nparameters: {t: 0.5}\n" + TWO, "merge.yaml:2: parameters.t: ties does not take");
+    expect("merge_method: ties\n" + TWO.replace("density: 0.5", "density: 0.5, lambda: 2"),
+        "merge.yaml:6: models[1].parameters.lambda: ties takes 'lambda' only under the top-level parameters");
     expect("merge_method: ties\n" + TWO.replace("weight: 0.3, ", ""),
         "merge.yaml:8: models[2].parameters.weight: is required by ties");
     expect("merge_method: ties\nmodels: [{model: models/a, parameters: {weight: 1}}]\n",
@@ -244,9 +282,6 @@ class MergeConfigTest {
     expect("merge_method: slerp\nparameters: {t: 0.5}\n" + TWO.replaceAll("\n    parameters.*", ""),
         "models: slerp takes exactly one model besides base_model, got 2");
     expect("merge_method: chat_vector\nbase_model: models/base\nmodels: [{model: models/a}]\n", "onto: is required");
-    expect("merge_method: slerp\nparameters: {t: 0.5}\nbase_model: models/base\n"
-        + "models: [{model: models/a, parameters: {weight: 1}}]\n",
-        "merge.yaml:4: models[0].parameters.weight: slerp takes no parameters here");
     expect("merge_method: breadcrumbs\nparameters: {gamma: 0.02}\n"
         + TWO.replace("density: 0.25", "density: 0.25, gamma: 0.03"),
         "merge.yaml:9: models[2].parameters.gamma: is 0.03 but parameters.gamma is 0.02: cpt4j takes one gamma");
@@ -268,6 +303,47 @@ class MergeConfigTest {
     expect("- ties\n", "merge.yaml:1: a merge config must be a YAML mapping");
     assertThatThrownBy(() -> MergeConfig.load(dir.resolve("nope.yaml"))).isInstanceOf(MergeException.class)
         .hasMessage(dir.resolve("nope.yaml") + ": no such merge config file");
+  }
+
+  /** As mergekit: a method reads only the parameters it declares; the rest are named in one warning. */
+  @Test
+  void parametersTheMethodDoesNotDeclareAreIgnoredWithOneWarning() throws IOException {
+    String leftover = """
+        merge_method: linear
+        parameters: {normalize: true, lambda: 2}
+        models:
+          - model: models/a
+            parameters: {weight: 0.7, density: 0.5}
+          - model: models/b
+            parameters: {weight: 0.3, density: 0.25}
+        """; // a TIES config turned linear: lambda and the densities are left over
+    try (MergeConfig linear = load(leftover);
+        MergeConfig plain = load(leftover.replace(", lambda: 2", "").replaceAll(", density: [0-9.]+", ""))) {
+      assertThat(linear.warnings()).singleElement().asString()
+          .startsWith(dir.resolve("merge.yaml") + ": linear does not take lambda (line 2), density (lines 5, 7)")
+          .endsWith(": ignored, as mergekit does (it takes normalize, weight)");
+      assertThat(plain.warnings()).isEmpty();
+      assertThat(linear.merge().method()).isEqualTo(new MergeMethod.Linear(true));
+      assertThat(linear.merge().models()).extracting(m -> m.density()).containsOnly(ParamValue.of(1));
+      Path x = dir.resolve("x");
+      Path y = dir.resolve("y");
+      linear.writeTo(x, false);
+      plain.writeTo(y, false);
+      try (Checkpoint a = Checkpoint.open(x); Checkpoint b = Checkpoint.open(y)) {
+        for (TensorInfo t : a.tensors()) {
+          assertThat(a.tensor(t.name()).toFloatArray()).as(t.name()).containsExactly(b.tensor(t.name()).toFloatArray());
+        }
+      }
+    }
+    try (MergeConfig typo = load("merge_method: ties\n" + TWO.replace("density: 0.5", "dencity: 0.5"));
+        MergeConfig slerp = load("merge_method: slerp\nparameters: {t: 0.5}\nbase_model: models/base\n"
+            + "models: [{model: models/a, parameters: {weight: 1}}]\n")) {
+      assertThat(typo.warnings()).singleElement().asString()
+          .contains("ties does not take dencity (line 6; did you mean density?)");
+      assertThat(slerp.warnings()).singleElement().asString().contains("slerp does not take weight (line 4)");
+    }
+    expect(leftover.replace("merge_method: linear", "merge_method: linear\nmodel_stock: true"),
+        "merge.yaml:2: model_stock: unknown key");
   }
 
   @Test

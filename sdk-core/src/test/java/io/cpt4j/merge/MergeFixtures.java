@@ -86,7 +86,7 @@ public final class MergeFixtures {
   }
 
   /** {@code Σ w[k]·d[k][i]}, the weighted sum whose sign TIES elects. */
-  static double weightedSum(double[] w, double[][] d, int i) {
+  public static double weightedSum(double[] w, double[][] d, int i) {
     double s = 0;
     for (int k = 0; k < w.length; k++) {
       s += w[k] * d[k][i];
@@ -95,7 +95,7 @@ public final class MergeFixtures {
   }
 
   /** Whether the weighted sum at {@code i} cancels within float32 rounding, so either sign is a correct election. */
-  static boolean ambiguousSign(double[] w, double[][] d, int i) {
+  public static boolean ambiguousSign(double[] w, double[][] d, int i) {
     double magnitudes = 0;
     for (int k = 0; k < w.length; k++) {
       magnitudes += Math.abs(w[k] * d[k][i]);
@@ -107,7 +107,7 @@ public final class MergeFixtures {
    * TIES's disjoint mean at {@code i}: the sign of the weighted sum (≥ 0 is +) is elected, and the
    * weighted entries of that sign are summed and divided by their weights (by 1 if there are none).
    */
-  static double disjointMean(double[] w, double[][] d, int i) {
+  public static double disjointMean(double[] w, double[][] d, int i) {
     double sign = weightedSum(w, d, i) >= 0 ? 1 : -1;
     double mixed = 0;
     double div = 0;
@@ -154,6 +154,26 @@ public final class MergeFixtures {
           assertThat(got[i]).as("%s[%d]", t.name(), i).isCloseTo(want[i], Offset.offset(1e-5 + 1e-5 * Math.abs(want[i])));
         }
       }
+    }
+  }
+
+  /**
+   * {@link WithCheckpoints} with four random tiny Llama checkpoints opened before each test: {@code
+   * base} and {@code a} in F32, {@code b} in BF16 and sharded, {@code c} in F16.
+   */
+  public abstract static class WithFourCheckpoints extends WithCheckpoints {
+    protected final ModelConfig config = io.cpt4j.checkpoint.TestCheckpoints.tinyLlama();
+    protected Checkpoint base;
+    protected Checkpoint a;
+    protected Checkpoint b;
+    protected Checkpoint c;
+
+    @org.junit.jupiter.api.BeforeEach
+    void openFour() {
+      base = keep(random(dir.resolve("base"), config, 1));
+      a = keep(random(dir.resolve("a"), config, 2));
+      b = keep(random(dir.resolve("b"), config, 3, DType.BF16, 4096)); // sharded, BF16
+      c = keep(random(dir.resolve("c"), config, 4, DType.F16, Long.MAX_VALUE));
     }
   }
 }

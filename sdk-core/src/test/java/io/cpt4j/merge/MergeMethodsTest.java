@@ -9,34 +9,18 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.cpt4j.checkpoint.Checkpoint;
 import io.cpt4j.checkpoint.DType;
-import io.cpt4j.checkpoint.ModelConfig;
 import io.cpt4j.checkpoint.TensorInfo;
 import io.cpt4j.checkpoint.TestCheckpoints;
 import java.util.List;
 import java.util.function.Function;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * Each merge method against a float64 reference written here, on tiny random checkpoints, plus the
  * properties the issue asks for and the up-front checks.
  */
-class MergeMethodsTest extends MergeFixtures.WithCheckpoints {
-  final ModelConfig config = TestCheckpoints.tinyLlama();
-  Checkpoint base;
-  Checkpoint a;
-  Checkpoint b;
-  Checkpoint c;
-
-  @BeforeEach
-  void checkpoints() {
-    base = keep(random(dir.resolve("base"), config, 1));
-    a = keep(random(dir.resolve("a"), config, 2));
-    b = keep(random(dir.resolve("b"), config, 3, DType.BF16, 4096)); // sharded, BF16
-    c = keep(random(dir.resolve("c"), config, 4, DType.F16, Long.MAX_VALUE));
-  }
-
+class MergeMethodsTest extends MergeFixtures.WithFourCheckpoints {
   /** The output has the base's tensors, in order, and every element matches (see the super method). */
   @Override
   protected void assertEveryElement(Checkpoint out, Function<String, double[]> reference) {

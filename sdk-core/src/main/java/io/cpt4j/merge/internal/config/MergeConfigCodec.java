@@ -22,7 +22,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,15 +29,20 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Reads a mergekit-style YAML merge configuration into a {@link MergeConfig}: checks every key
- * first (errors name the key and its line), then opens the checkpoints (each distinct path once, so
+ * first (errors name the key and its line; parameters the method does not declare are ignored with
+ * one warning, {@link IgnoredParameters}), then opens the checkpoints (each distinct path once, so
  * the base may also be listed among the models as mergekit configs do) and builds the {@link Merge}.
  * Whatever it opened is closed again if anything fails. Stateless.
  */
 public final class MergeConfigCodec {
   private MergeConfigCodec() {}
+
+  private static final Logger LOG = LoggerFactory.getLogger(MergeConfigCodec.class);
 
   private static final Set<String> TOP = Set.of("merge_method", "base_model", "models", "parameters", "dtype",
       "out_dtype", "tokenizer_source", "tokenizer", "chat_template", "onto", "include", "exclude", "max_shard_size");
@@ -53,7 +57,7 @@ public final class MergeConfigCodec {
   /** What the file says, checked, before anything is opened. */
   private record Spec(MergeMethod method, Path base, String baseAt, Path onto, List<ModelSpec> models,
       Pattern include, Pattern exclude, boolean excludeSet, DType dtype, long maxShardSize, String tokenizerSource,
-      String chatTemplate) {}
+      String chatTemplate, IgnoredParameters ignored) {}
 
   public static MergeConfig load(Path file) {
     byte[] bytes;
@@ -81,7 +85,10 @@ public final class MergeConfigCodec {
     } catch (Bad b) {
       throw new MergeException(where(file, lines, b.path) + b.getMessage());
     }
-    return open(spec, file, lines);
+    List<String> warnings = spec.ignored().warning(file, lines).stream().toList();
+    MergeConfig config = open(spec, file, lines, warnings);
+    warnings.forEach(LOG::warn);
+    return config;
   }
 
   /** SnakeYAML's message without the echoed source lines and marks, on one line. */
@@ -127,7 +134,8 @@ public final class MergeConfigCodec {
     } else if (!params.isObject()) {
       throw new Bad("parameters", "must be a mapping of parameter names to values");
     }
-    checkParams(params, "parameters", MergeConfigParams.topLevel(def), def);
+    IgnoredParameters ignored = new IgnoredParameters(def);
+    ignored.check(params, "parameters", MergeConfigParams.topLevel(def));
     Path base = path(dir, text(root, "base_model", false));
     if (def.needsBase() && base == null) {
       throw new Bad("base_model", "is required by " + def.name());
@@ -138,7 +146,7 @@ public final class MergeConfigCodec {
           + "vector (model − base_model) is added to");
     }
     Params p = new Params(def, params, "parameters");
-    List<ModelSpec> models = models(root.get("models"), dir, def, params, base, p);
+    List<ModelSpec> models = models(root.get("models"), dir, def, params, base, p, ignored);
     MergeMethod method;
     try {
       method = def.create(p);
@@ -156,11 +164,11 @@ public final class MergeConfigCodec {
     boolean excludeSet = root.has("exclude");
     return new Spec(method, base, "base_model", onto, models, regex(root, "include"), regex(root, "exclude"),
         excludeSet, dtype(root), shardSize(root), MergeTokenizerKeys.source(root),
-        MergeTokenizerKeys.chatTemplateValue(root));
+        MergeTokenizerKeys.chatTemplateValue(root), ignored);
   }
 
   private static List<ModelSpec> models(JsonNode list, Path dir, MethodDeclaration def, JsonNode top, Path base,
-      Params p) {
+      Params p, IgnoredParameters ignored) {
     if (list == null || list.isNull()) {
       throw new Bad("models", "is required: a list of {model: PATH, parameters: {...}}");
     }
@@ -193,7 +201,7 @@ public final class MergeConfigCodec {
       if (def.needsBase() && path.equals(base)) {
         continue; // mergekit lists the base among the models; it contributes no task vector
       }
-      checkParams(mp, pAt, MergeConfigParams.perModel(def), def);
+      ignored.check(mp, pAt, MergeConfigParams.perModel(def));
       ParamValue weight = MergeConfigParams.perModel(def, "weight", mp, top, pAt);
       ParamValue density = MergeConfigParams.perModel(def, "density", mp, top, pAt);
       for (MergeParameter u : def.parameters()) {
@@ -207,16 +215,6 @@ public final class MergeConfigCodec {
       throw new Bad("models", def.name() + " needs at least one model besides base_model");
     }
     return out;
-  }
-
-  private static void checkParams(JsonNode params, String at, Collection<String> allowed, MethodDeclaration def) {
-    params.fieldNames().forEachRemaining(k -> {
-      if (!allowed.contains(k)) {
-        throw new Bad(YamlScan.join(at, k), allowed.isEmpty()
-            ? def.name() + " takes no parameters here"
-            : def.name() + " does not take parameter '" + k + "' here (it takes " + String.join(", ", allowed) + ")");
-      }
-    });
   }
 
   private static String text(JsonNode node, String key, boolean required) {
@@ -289,7 +287,7 @@ public final class MergeConfigCodec {
 
   // ------------------------------------------------------------------ opening
 
-  private static MergeConfig open(Spec spec, Path file, Map<String, Integer> lines) {
+  private static MergeConfig open(Spec spec, Path file, Map<String, Integer> lines, List<String> warnings) {
     Map<Path, Checkpoint> opened = new LinkedHashMap<>();
     try {
       Checkpoint base = spec.base() == null ? null : open(opened, spec.base(), spec.baseAt(), file, lines);
@@ -329,7 +327,7 @@ public final class MergeConfigCodec {
           throw new MergeException(where(file, lines, bad.path) + bad.getMessage());
         }
       }
-      return new MergeConfig(file, merge, List.copyOf(opened.values()));
+      return new MergeConfig(file, merge, List.copyOf(opened.values()), warnings);
     } catch (RuntimeException e) {
       opened.values().forEach(c -> {
         try {

@@ -116,11 +116,8 @@ final class MergeConfigParams {
 
     @Override
     public double number(String key) {
-      if (declared(key).scope() == MergeParameter.Scope.UNIFORM) {
-        return uniform(key);
-      }
-      JsonNode v = node.get(key);
-      return v == null || v.isNull() ? Double.parseDouble(dflt(key)) : scalar(v, YamlScan.join(path, key));
+      Map.Entry<String, JsonNode> v = given(key);
+      return v == null ? Double.parseDouble(dflt(key)) : scalar(v.getValue(), v.getKey());
     }
 
     @Override
@@ -137,31 +134,36 @@ final class MergeConfigParams {
 
     @Override
     public ParamValue value(String key) {
-      JsonNode v = node.get(key);
-      if (v == null || v.isNull()) {
-        return ParamValue.of(Double.parseDouble(dflt(key)));
-      }
-      return MergeConfigParams.value(v, YamlScan.join(path, key));
+      Map.Entry<String, JsonNode> v = given(key);
+      return v == null ? ParamValue.of(Double.parseDouble(dflt(key))) : MergeConfigParams.value(v.getValue(), v.getKey());
     }
 
-    /** One value for the whole merge: the top-level one, or the per-model ones if they all agree. */
-    private double uniform(String key) {
+    /**
+     * The value given for {@code key} and its key path, or null: the top-level one, or for a {@link
+     * MergeParameter.Scope#UNIFORM uniform} parameter the one value the top level and the models agree on.
+     */
+    private Map.Entry<String, JsonNode> given(String key) {
       JsonNode top = node.get(key);
-      double g = top == null || top.isNull() ? Double.NaN : scalar(top, YamlScan.join(path, key));
-      String from = YamlScan.join(path, key);
+      Map.Entry<String, JsonNode> g = top == null || top.isNull() ? null : Map.entry(YamlScan.join(path, key), top);
+      if (declared(key).scope() != MergeParameter.Scope.UNIFORM) {
+        return g;
+      }
       for (Map.Entry<String, Map.Entry<String, JsonNode>> e : modelValues) {
         if (!e.getKey().equals(key)) {
           continue;
         }
-        double mg = scalar(e.getValue().getValue(), e.getValue().getKey());
-        if (!Double.isNaN(g) && mg != g) {
-          throw new Bad(e.getValue().getKey(), "is " + mg + " but " + from + " is " + g
+        Map.Entry<String, JsonNode> m = e.getValue();
+        if (g != null && !same(g.getValue(), m.getValue())) {
+          throw new Bad(m.getKey(), "is " + show(m.getValue()) + " but " + g.getKey() + " is " + show(g.getValue())
               + ": cpt4j takes one " + key + " for all models");
         }
-        g = mg;
-        from = e.getValue().getKey();
+        g = m;
       }
-      return Double.isNaN(g) ? Double.parseDouble(dflt(key)) : g;
+      return g;
+    }
+
+    private static boolean same(JsonNode a, JsonNode b) {
+      return a.isNumber() && b.isNumber() ? a.doubleValue() == b.doubleValue() : a.equals(b);
     }
 
     /** Refuses a fixed parameter given with another value than its declared one, saying why. */

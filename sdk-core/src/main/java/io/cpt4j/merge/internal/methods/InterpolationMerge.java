@@ -7,10 +7,11 @@ import io.cpt4j.merge.internal.engine.InputPages;
 import io.cpt4j.merge.internal.engine.Scratch;
 
 /**
- * One tensor of {@code slerp} or {@code model_stock}, chunk by chunk: phase 1 streams the base and
- * the models once to accumulate the statistics in double ({@link SlerpKernel.Stats}: dot product and
- * norms; {@link ModelStockKernel.Stats}: pairwise dot products of the task vectors, per tensor or
- * per row), phase 2 applies the per-element formula to any range. Thread-safe after construction.
+ * One tensor of {@code slerp}, {@code model_stock} or {@code nearswap}, chunk by chunk: phase 1
+ * streams the base and the models once to accumulate the statistics in double ({@link
+ * SlerpKernel.Stats}: dot product and norms; {@link ModelStockKernel.Stats}: pairwise dot products of
+ * the task vectors, per tensor or per row; nearswap needs none), phase 2 applies the per-element
+ * formula to any range. Thread-safe after construction.
  */
 final class InterpolationMerge implements Derivation {
   private final MergeMethod method;
@@ -25,14 +26,15 @@ final class InterpolationMerge implements Derivation {
   private volatile ModelStockKernel.Ratios ratios;
 
   /**
-   * @param t slerp's position for this tensor (ignored by model_stock)
+   * @param t slerp's position or nearswap's threshold for this tensor (ignored by model_stock)
    * @param rowLength model_stock's row length ({@link ModelStockKernel#rowLength}; ignored by slerp)
    * @param count elements merged: the first {@code count} of every input
    * @param block elements per phase-1 read
    */
   InterpolationMerge(MergeMethod method, String name, Tensor base, Tensor[] models, double t, long rowLength,
       long count, int block) {
-    if (!(method instanceof MergeMethod.Slerp || method instanceof MergeMethod.ModelStock)) {
+    if (!(method instanceof MergeMethod.Slerp || method instanceof MergeMethod.ModelStock
+        || method instanceof MergeMethod.Nearswap)) {
       throw new IllegalArgumentException(method.name() + " is not an interpolation");
     }
     this.method = method;
@@ -52,7 +54,7 @@ final class InterpolationMerge implements Derivation {
 
   @Override
   public void prepare() {
-    if (slerp != null || ratios != null) {
+    if (slerp != null || ratios != null || method instanceof MergeMethod.Nearswap) {
       return;
     }
     synchronized (this) {
@@ -101,11 +103,25 @@ final class InterpolationMerge implements Derivation {
     for (int k = 0; k < models.length; k++) {
       models[k].readFloats(from, x[k], 0, n);
     }
-    if (slerp != null) {
+    if (method instanceof MergeMethod.Nearswap) {
+      nearswap((float) t, b, x[0], mixed, n);
+    } else if (slerp != null) {
       SlerpKernel.apply(slerp, b, x[0], mixed, n);
     } else {
       ModelStockKernel.apply(ratios, from, b, x, mixed, n);
     }
     System.arraycopy(mixed, 0, out, off, n);
+  }
+
+  /**
+   * NearSwap in float32, as mergekit computes it: {@code w = t / |b − x|} clamped to [0, 1], 1 where
+   * it is NaN ({@code b = x}, or a NaN input), then {@code w·x + (1 − w)·b}.
+   */
+  static void nearswap(float t, float[] b, float[] x, float[] out, int n) {
+    for (int i = 0; i < n; i++) {
+      float w = t / Math.abs(b[i] - x[i]);
+      w = Float.isNaN(w) ? 1 : Math.min(1f, w);
+      out[i] = w * x[i] + (1 - w) * b[i];
+    }
   }
 }

@@ -19,9 +19,10 @@ import java.util.Map;
 /**
  * Runs a {@link Merge} on the derived-checkpoint engine: checks the inputs agree ({@link
  * InputCheck}), then, in the target's order, copies each unmerged tensor and derives each merged one
- * with the method's {@link Derivation} ({@link TensorMerge} for the task-arithmetic family, linear
- * and chat vectors; {@link InterpolationMerge} for slerp and model_stock), computed from the
- * memory-mapped inputs chunk by chunk as it is written. Stateless.
+ * with the method's {@link Derivation} ({@link TensorMerge} for the task-arithmetic family, linear,
+ * passthrough and chat vectors; {@link InterpolationMerge} for slerp, model_stock and nearswap; {@link
+ * SceMerge} for sce), computed from the memory-mapped inputs chunk by chunk as it is written.
+ * Passthrough tensors with scale 1 are copied from the model. Stateless.
  */
 public final class MergeRun {
   private MergeRun() {}
@@ -35,8 +36,13 @@ public final class MergeRun {
   static MergeReport run(Merge merge, Path output, int chunk) {
     DerivedCheckpoint out = DerivedCheckpoint.start(chunk);
     InputCheck.Vocabulary vocab = InputCheck.check(merge);
-    boolean interpolation = merge.method() instanceof MergeMethod.Slerp || merge.method() instanceof MergeMethod.ModelStock;
-    TaskArithmeticKernel.Rule rule = interpolation ? null : TaskArithmeticKernel.Rule.of(merge.method());
+    TaskArithmeticKernel.Rule rule = switch (merge.method()) {
+      case MergeMethod.Slerp s -> null;
+      case MergeMethod.ModelStock ms -> null;
+      case MergeMethod.Nearswap ns -> null;
+      case MergeMethod.Sce sce -> null;
+      default -> TaskArithmeticKernel.Rule.of(merge.method());
+    };
     int numLayers = merge.target().config().numLayers();
     for (TensorInfo t : merge.target().tensors()) {
       String name = t.name();
@@ -53,15 +59,24 @@ public final class MergeRun {
       Tensor[] models = new Tensor[merge.models().size()];
       for (int k = 0; k < densities.length; k++) {
         MergeInput m = merge.models().get(k);
-        weights[k] = m.weight().at(name, pos);
+        weights[k] = merge.method() instanceof MergeMethod.Passthrough p ? p.scale().at(name, pos)
+            : m.weight().at(name, pos);
         densities[k] = m.density().at(name, pos);
         MergeInput.checkDensity(m.checkpoint(), name, densities[k]);
+        if (rule != null && rule.sparsify() == MergeMethod.Sparsification.RANK_SAMPLING) {
+          RankSampling.check(m.checkpoint().directory().toString(), name, densities[k], rule.epsilon());
+        }
         models[k] = m.checkpoint().tensor(name);
+      }
+      if (merge.method() instanceof MergeMethod.Passthrough && weights[0] == 1) {
+        out.copy(models[0]); // the identity: the model's tensor as it is stored
+        continue;
       }
       Tensor target = merge.target().tensor(name);
       Tensor base = merge.base() == merge.target() ? target : merge.base().tensor(name);
-      Derivation d = interpolation ? interpolation(merge, name, t, base, models, pos, count, chunk)
-          : new TensorMerge(rule, name, base, target, models, weights, densities, count, chunk);
+      Derivation d = rule == null ? other(merge, name, t, base, target, models, pos, count, chunk)
+          : new TensorMerge(rule, name, base, target, models, weights, densities, count, chunk,
+              t.elementCount() / rows(t));
       TensorInfo info = new TensorInfo(name, t.dtype(), source.shape());
       out.derive(info, d, count < info.elementCount() ? source : null, bytesRead(merge, rule, name, count));
     }
@@ -75,15 +90,31 @@ public final class MergeRun {
         merge.chatTemplate())).toMergeReport();
   }
 
-  /** slerp's {@code t} for this tensor, or model_stock's rows; the statistics come in phase 1. */
-  private static Derivation interpolation(Merge merge, String name, TensorInfo t, Tensor base, Tensor[] models,
-      double pos, long count, int chunk) {
+  /**
+   * The derivation of the methods outside the task-arithmetic rule: slerp's {@code t} or nearswap's
+   * threshold for this tensor, model_stock's rows, sce; the statistics come in phase 1.
+   */
+  private static Derivation other(Merge merge, String name, TensorInfo t, Tensor base, Tensor target,
+      Tensor[] models, double pos, long count, int chunk) {
     return switch (merge.method()) {
       case MergeMethod.Slerp s -> new InterpolationMerge(s, name, base, models, s.t().at(name, pos), 1, count, chunk);
       case MergeMethod.ModelStock ms -> new InterpolationMerge(ms, name, base, models, 0,
           ms.filterWise() ? ModelStockKernel.rowLength(t.shape(), true) : count, count, chunk);
+      case MergeMethod.Nearswap ns -> {
+        double threshold = ns.t().at(name, pos);
+        if (!(threshold >= 0)) {
+          throw new MergeException("nearswap's t for " + name + " must be >= 0, got " + threshold);
+        }
+        yield new InterpolationMerge(ns, name, base, models, threshold, 1, count, chunk);
+      }
+      case MergeMethod.Sce sce -> new SceMerge(sce.selectTopk(), base, target, models, count, chunk);
       default -> throw new IllegalArgumentException(merge.method().name());
     };
+  }
+
+  /** Rows of {@code t}: its first dimension (1 for a vector or scalar); DELLA ranks within rows. */
+  private static long rows(TensorInfo t) {
+    return t.shape().size() < 2 ? 1 : t.shape().getFirst();
   }
 
   /** Bytes of the inputs read for {@code count} elements of tensor {@code name}. */

@@ -24,20 +24,24 @@ final class TaskArithmeticKernel {
    * its record's {@code normalize}, {@code lambda}, {@code seed} and {@code gamma}.
    */
   record Rule(boolean linear, Sparsification sparsify, boolean consensus, boolean normalize, double lambda, long seed,
-      double gamma) {
+      double gamma, double epsilon) {
     static Rule of(MergeMethod m) {
       return switch (m) {
-        case MergeMethod.Linear l -> new Rule(true, Sparsification.NONE, false, l.normalize(), 1, 0, 0);
-        case MergeMethod.GeneralizedTaskArithmetic g ->
-            new Rule(false, g.sparsification(), g.consensus(), g.normalize(), g.lambda(), g.seed(), g.gamma());
-        case MergeMethod.Slerp s -> throw interpolation(m);
-        case MergeMethod.ModelStock ms -> throw interpolation(m);
+        case MergeMethod.Linear l -> new Rule(true, Sparsification.NONE, false, l.normalize(), 1, 0, 0, 0);
+        // passthrough: the one model times its scale, given per tensor as its weight
+        case MergeMethod.Passthrough p -> new Rule(true, Sparsification.NONE, false, false, 1, 0, 0, 0);
+        case MergeMethod.GeneralizedTaskArithmetic g -> new Rule(false, g.sparsification(), g.consensus(),
+            g.normalize(), g.lambda(), g.seed(), g.gamma(), g.epsilon());
+        case MergeMethod.Slerp s -> throw notTaskArithmetic(m, "InterpolationMerge");
+        case MergeMethod.ModelStock ms -> throw notTaskArithmetic(m, "InterpolationMerge");
+        case MergeMethod.Nearswap ns -> throw notTaskArithmetic(m, "InterpolationMerge");
+        case MergeMethod.Sce sce -> throw notTaskArithmetic(m, "SceMerge");
       };
     }
   }
 
-  private static IllegalArgumentException interpolation(MergeMethod m) {
-    return new IllegalArgumentException(m.name() + " is an interpolation (InterpolationMerge), not task arithmetic");
+  private static IllegalArgumentException notTaskArithmetic(MergeMethod m, String where) {
+    return new IllegalArgumentException(m.name() + " is computed by " + where + ", not the task-arithmetic rule");
   }
 
   /** Elements per parallel chunk of the whole-array helpers. */

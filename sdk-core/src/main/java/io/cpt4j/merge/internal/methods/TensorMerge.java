@@ -17,7 +17,8 @@ import java.util.stream.IntStream;
  * chunk by chunk from the memory-mapped inputs: the {@link Derivation} of a merged tensor. {@link #prepare}
  * (phase 1, once) streams the inputs to find what needs the whole tensor: for magnitude trimming
  * (TIES) and outlier trimming (breadcrumbs) each model's exact magnitude threshold and tie cutoff
- * ({@link MagnitudeSelect}). {@link #compute} (phase 2) then produces any element range from the
+ * ({@link MagnitudeSelect}); DELLA's rank sampling needs whole rows, which {@link RankSampling} reads
+ * in phase 2. {@link #compute} (phase 2) then produces any element range from the
  * same range of the inputs, so the result does not depend on how the range is chunked or threaded.
  * Only the first {@link #count} elements of every input take part (all of them, unless vocabularies
  * differ: then the rows shared by all inputs).
@@ -37,6 +38,7 @@ final class TensorMerge implements Derivation {
   private final int block;
   private final float linearDiv;
   private final float plainDiv;
+  private final RankSampling[] rankSampling; // DELLA, per model; null entries: no sampling
   private volatile TopMask[][] masks; // per model: {keep} or {keep, drop}; null entry: no trimming
 
   /**
@@ -47,6 +49,12 @@ final class TensorMerge implements Derivation {
    */
   TensorMerge(Rule rule, String name, Tensor base, Tensor target, Tensor[] models, double[] weights,
       double[] densities, long count, int block) {
+    this(rule, name, base, target, models, weights, densities, count, block, Math.max(1, count));
+  }
+
+  /** @param rowLength elements per row, the unit DELLA ranks magnitudes in */
+  TensorMerge(Rule rule, String name, Tensor base, Tensor target, Tensor[] models, double[] weights,
+      double[] densities, long count, int block, long rowLength) {
     this.rule = rule;
     this.name = name;
     this.base = base;
@@ -63,6 +71,13 @@ final class TensorMerge implements Derivation {
     }
     this.linearDiv = rule.normalize() && Math.abs(wsum) >= 1e-8f ? wsum : 1;
     this.plainDiv = Math.abs(wsum) < 1e-8f ? 1 : wsum;
+    this.rankSampling = new RankSampling[models.length];
+    for (int k = 0; k < models.length && rule.sparsify() == Sparsification.RANK_SAMPLING && !rule.linear(); k++) {
+      if (densities[k] < 1) {
+        rankSampling[k] = new RankSampling(models[k], base, rowLength, densities[k], rule.epsilon(),
+            DropPattern.key(rule.seed(), name, k));
+      }
+    }
   }
 
   @Override
@@ -208,6 +223,7 @@ final class TensorMerge implements Derivation {
           d[i] = DropPattern.keeps(key, from + i, density) ? d[i] * scale : 0;
         }
       }
+      case RANK_SAMPLING -> rankSampling[k].apply(d, from, n);
       case NONE -> { }
     }
   }

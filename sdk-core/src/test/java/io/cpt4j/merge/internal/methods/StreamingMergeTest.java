@@ -35,7 +35,11 @@ class StreamingMergeTest {
 
   static final List<MergeMethod> METHODS = List.of(new MergeMethod.Ties(0.9, true), new MergeMethod.DareTies(1.1, true, 5),
       new MergeMethod.Breadcrumbs(1, false, 0.05), new MergeMethod.BreadcrumbsTies(0.8, true, 0.1),
-      new MergeMethod.Linear(), new MergeMethod.TaskArithmetic(0.7, true), new MergeMethod.DareLinear(1, false, 3));
+      new MergeMethod.Linear(), new MergeMethod.TaskArithmetic(0.7, true), new MergeMethod.DareLinear(1, false, 3),
+      new MergeMethod.Della(0.9, true, 0.2, 5), new MergeMethod.DellaLinear(1, false, 0.1, 2));
+
+  /** Methods with their own derivation (phase-1 sums in double over index order: exact across chunkings). */
+  static final List<MergeMethod> OTHERS = List.of(new MergeMethod.Sce(0.6), new MergeMethod.Sce(1));
 
   @Test
   void chunksOfAFewElementsGiveBitForBitTheResultOfWholeTensorChunks() {
@@ -43,11 +47,11 @@ class StreamingMergeTest {
     try (Checkpoint base = random(dir.resolve("base"), config, 1, DType.BF16, Long.MAX_VALUE);
         Checkpoint a = random(dir.resolve("a"), config, 2, DType.BF16, Long.MAX_VALUE);
         Checkpoint b = random(dir.resolve("b"), config, 3, DType.BF16, 4096)) {
-      for (MergeMethod m : METHODS) {
+      for (MergeMethod m : java.util.stream.Stream.concat(METHODS.stream(), OTHERS.stream()).toList()) {
         Merge merge = Merge.builder(m, base).model(new MergeInput(a, 0.8, 0.35)).model(new MergeInput(b, 1.3, 0.6))
             .dtype(DType.F32).build();
-        Path whole = dir.resolve(m.name() + "-whole");
-        Path small = dir.resolve(m.name() + "-small");
+        Path whole = dir.resolve(m + "-whole");
+        Path small = dir.resolve(m + "-small");
         MergeRun.run(merge, whole, 1 << 20);
         MergeRun.run(merge, small, 5);
         try (Checkpoint x = Checkpoint.open(whole); Checkpoint y = Checkpoint.open(small)) {
@@ -71,7 +75,9 @@ class StreamingMergeTest {
           Merge.builder(new MergeMethod.Slerp(io.cpt4j.merge.ParamValue.gradient(0.1, 0.9)), base).model(a)
               .dtype(DType.F32).build(),
           Merge.builder(new MergeMethod.ModelStock(false), base).model(a).model(b).dtype(DType.F32).build(),
-          Merge.builder(new MergeMethod.ModelStock(true), base).model(a).model(b).dtype(DType.F32).build());
+          Merge.builder(new MergeMethod.ModelStock(true), base).model(a).model(b).dtype(DType.F32).build(),
+          Merge.builder(new MergeMethod.Nearswap(io.cpt4j.merge.ParamValue.gradient(0.001, 0.05)), base).model(a)
+              .dtype(DType.F32).build());
       int i = 0;
       for (Merge merge : merges) {
         Path whole = dir.resolve("i" + i + "-whole");
