@@ -48,6 +48,7 @@ public final class MergeLearner {
   private final int initialTokens;
   private final boolean reuseTokens;
   private final List<int[]> merges = new ArrayList<>();
+  private final List<Long> mergeCounts = new ArrayList<>();
   private final Map<Long, Pair> pairs = new HashMap<>();
   private final List<Long> grown = new ArrayList<>();
   private final int[][] words;
@@ -93,6 +94,11 @@ public final class MergeLearner {
   /** The merges learned, in order, as pairs of ids. */
   public List<int[]> merges() {
     return merges;
+  }
+
+  /** How often each merge applied in the corpus when it was learned, in merge order. */
+  public List<Long> mergeCounts() {
+    return mergeCounts;
   }
 
   /** The count of the best pair left when learning stopped below the minimum frequency, else 0. */
@@ -151,6 +157,7 @@ public final class MergeLearner {
         tokenIds.put(merged, id);
       }
       merges.add(new int[] {a, b});
+      mergeCounts.add(actual);
       apply(a, b, id, p);
       pairs.remove(top.pair);
       for (long k : grown) {

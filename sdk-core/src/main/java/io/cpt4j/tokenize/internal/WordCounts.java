@@ -44,7 +44,7 @@ public final class WordCounts {
    * GPT-2's split, as HF's ByteLevel pre-tokenizer runs it (Oniguruma, where {@code \s} is Unicode
    * white space; hence {@link Pattern#UNICODE_CHARACTER_CLASS}).
    */
-  static final Pattern GPT2_SPLIT = Pattern.compile(
+  public static final Pattern GPT2_SPLIT = Pattern.compile(
       "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+",
       Pattern.UNICODE_CHARACTER_CLASS);
 
