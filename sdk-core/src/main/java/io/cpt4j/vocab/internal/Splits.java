@@ -44,43 +44,27 @@ final class Splits {
     switch (behavior) {
       case "Isolated" -> segments.forEach(s -> pieces.add(new int[] {s.start, s.end}));
       case "Removed" -> segments.stream().filter(s -> !s.match).forEach(s -> pieces.add(new int[] {s.start, s.end}));
-      case "MergedWithPrevious" -> {
-        boolean lastMatch = false;
-        for (Segment s : segments) {
-          if (s.match && !lastMatch && !pieces.isEmpty()) {
-            pieces.getLast()[1] = s.end;
-          } else {
-            pieces.add(new int[] {s.start, s.end});
-          }
-          lastMatch = s.match;
-        }
-      }
-      case "MergedWithNext" -> {
-        boolean pending = false;
-        for (Segment s : segments) {
-          if (pending) {
-            pieces.getLast()[1] = s.end;
-          } else {
-            pieces.add(new int[] {s.start, s.end});
-          }
-          pending = s.match;
-        }
-      }
-      case "Contiguous" -> {
-        boolean lastMatch = false;
-        for (Segment s : segments) {
-          if (s.match && lastMatch) {
-            pieces.getLast()[1] = s.end;
-          } else {
-            pieces.add(new int[] {s.start, s.end});
-          }
-          lastMatch = s.match;
-        }
-      }
+      case "MergedWithPrevious" -> join(segments, pieces, (lastMatch, match) -> match && !lastMatch);
+      case "MergedWithNext" -> join(segments, pieces, (lastMatch, match) -> lastMatch && !match);
+      case "Contiguous" -> join(segments, pieces, (lastMatch, match) -> match && lastMatch);
       default -> throw new VocabularyException("the tokenizer's split behavior " + behavior + " is not supported");
     }
     for (int i = 0; i < pieces.size(); i++) {
       out.accept(text.substring(pieces.get(i)[0], pieces.get(i)[1]), pieces.get(i)[0] == 0);
+    }
+  }
+
+  /** Segments as pieces, each joined to the piece before it when {@code joins(previous is a match, it is)}. */
+  private static void join(List<Segment> segments, List<int[]> pieces,
+      java.util.function.BiPredicate<Boolean, Boolean> joins) {
+    boolean lastMatch = false;
+    for (Segment s : segments) {
+      if (!pieces.isEmpty() && joins.test(lastMatch, s.match)) {
+        pieces.getLast()[1] = s.end;
+      } else {
+        pieces.add(new int[] {s.start, s.end});
+      }
+      lastMatch = s.match;
     }
   }
 }
