@@ -4,7 +4,7 @@ import io.cpt4j.Cpt4jException;
 import java.util.ServiceLoader;
 
 /**
- * Finds the registered format, tokenizer, data, trainer, merge, ONNX, scorer, task, plan and growth providers.
+ * Finds the registered format, tokenizer, data, trainer, merge, ONNX, scorer, task, plan, growth and vocabulary providers.
  * Thread-safe; looks them up once.
  */
 public final class Providers {
@@ -21,6 +21,7 @@ public final class Providers {
     static final TaskProvider TASKS = load(TaskProvider.class);
     static final PlanProvider PLAN = load(PlanProvider.class);
     static final GrowthProvider GROWTH = load(GrowthProvider.class);
+    static final VocabularyProvider VOCABULARY = load(VocabularyProvider.class);
 
     private static <T> T load(Class<T> type) {
       return ServiceLoader.load(type, Providers.class.getClassLoader())
@@ -118,6 +119,15 @@ public final class Providers {
    */
   public static GrowthProvider growth() {
     return require(Holder.GROWTH, "growth");
+  }
+
+  /**
+   * The vocabulary-extension implementation from {@code sdk-core}.
+   *
+   * @throws Cpt4jException if sdk-core is not on the class path
+   */
+  public static VocabularyProvider vocabulary() {
+    return require(Holder.VOCABULARY, "vocabulary");
   }
 
   private static <T> T require(T provider, String what) {

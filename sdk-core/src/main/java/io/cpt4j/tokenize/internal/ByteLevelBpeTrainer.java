@@ -5,20 +5,12 @@ import io.cpt4j.tokenize.TrainedTokenizer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.PriorityQueue;
 
 /**
- * GPT-2 style byte-level BPE training (the algorithm of HF's {@code BpeTrainer}).
- *
- * <p>Words are symbol-id arrays weighted by their corpus frequency. Every adjacent pair keeps its
- * weighted count and the words it occurs in; a merge rewrites only those words and adjusts the counts
- * of the pairs around each occurrence. A max-heap holds (count, pair) candidates lazily: counts of
- * existing pairs only fall, so a popped candidate whose count is stale is pushed back with the
- * current count, and one whose count is current is the true maximum. Ties: smallest first token
- * string, then second ({@link String#compareTo}).
+ * GPT-2 style byte-level BPE training (the algorithm of HF's {@code BpeTrainer}): the corpus's words
+ * as byte sequences, merged by a {@link MergeLearner} that starts from the 256 byte tokens. Stateless.
  */
 public final class ByteLevelBpeTrainer {
   private ByteLevelBpeTrainer() {}
@@ -36,32 +28,14 @@ public final class ByteLevelBpeTrainer {
     return map;
   }
 
-  /** Counts and word positions of one adjacent pair. */
-  private static final class Pair {
-    long count;
-    int[] words = new int[2];
-    int size;
-
-    void addWord(int w) {
-      if (size > 0 && words[size - 1] == w) {
-        return;
-      }
-      if (size == words.length) {
-        words = java.util.Arrays.copyOf(words, size * 2);
-      }
-      words[size++] = w;
+  /** {@code bytes} in GPT-2's byte symbols, one char a byte. */
+  public static String byteSymbols(byte[] bytes) {
+    char[] out = new char[bytes.length];
+    for (int i = 0; i < bytes.length; i++) {
+      out[i] = BYTE_SYMBOLS[bytes[i] & 0xff];
     }
+    return new String(out);
   }
-
-  private record Candidate(long pair, long count) {}
-
-  private final List<String> tokens = new ArrayList<>();
-  private final Map<String, Integer> tokenIds = new HashMap<>();
-  private final List<int[]> merges = new ArrayList<>();
-  private final Map<Long, Pair> pairs = new HashMap<>();
-  private final List<Long> grown = new ArrayList<>();
-  private int[][] words;
-  private long[] freq;
 
   public static TrainedTokenizer train(BpeTrainer options, Iterable<String> texts, Path file) {
     WordCounts counted = WordCounts.count(texts, options.specialTokens(), options.threads());
@@ -69,156 +43,31 @@ public final class ByteLevelBpeTrainer {
       throw new IllegalArgumentException(
           "the corpus is empty: the texts hold no characters besides special tokens, nothing to learn merges from");
     }
-    ByteLevelBpeTrainer t = new ByteLevelBpeTrainer();
-    t.load(counted.counts);
-    t.learn(options.vocabSize() - options.specialTokens().size(), options.minFrequency());
-    t.write(file, options.specialTokens());
-    return new TrainedTokenizer(file, t.tokens.size() + options.specialTokens().size(), t.merges.size(),
-        counted.corpusBytes, counted.counts.size());
-  }
-
-  private static long key(int a, int b) {
-    return ((long) a << 32) | (b & 0xffffffffL);
-  }
-
-  private void load(Map<String, long[]> counts) {
-    for (int b = 0; b < 256; b++) {
-      String s = String.valueOf(BYTE_SYMBOLS[b]);
-      tokens.add(s);
-      tokenIds.put(s, b);
+    List<String> bytes = new ArrayList<>();
+    for (char c : BYTE_SYMBOLS) {
+      bytes.add(String.valueOf(c));
     }
-    words = new int[counts.size()][];
-    freq = new long[counts.size()];
+    int[][] words = new int[counted.counts.size()][];
+    long[] freq = new long[words.length];
     int w = 0;
-    for (Map.Entry<String, long[]> e : counts.entrySet()) {
-      byte[] bytes = e.getKey().getBytes(StandardCharsets.UTF_8);
-      int[] sym = new int[bytes.length];
-      for (int i = 0; i < bytes.length; i++) {
-        sym[i] = bytes[i] & 0xff;
+    for (Map.Entry<String, long[]> e : counted.counts.entrySet()) {
+      byte[] utf8 = e.getKey().getBytes(StandardCharsets.UTF_8);
+      int[] sym = new int[utf8.length];
+      for (int i = 0; i < utf8.length; i++) {
+        sym[i] = utf8[i] & 0xff;
       }
       words[w] = sym;
-      freq[w] = e.getValue()[0];
-      for (int i = 0; i + 1 < sym.length; i++) {
-        Pair p = pairs.computeIfAbsent(key(sym[i], sym[i + 1]), k -> new Pair());
-        p.count += freq[w];
-        p.addWord(w);
-      }
-      w++;
+      freq[w++] = e.getValue()[0];
     }
-  }
-
-  private int compare(Candidate x, Candidate y) {
-    int c = Long.compare(y.count, x.count);
-    if (c == 0) {
-      c = tokens.get((int) (x.pair >>> 32)).compareTo(tokens.get((int) (y.pair >>> 32)));
-    }
-    if (c == 0) {
-      c = tokens.get((int) x.pair).compareTo(tokens.get((int) y.pair));
-    }
-    return c;
-  }
-
-  /** Merges until {@code tokenTarget} tokens (bytes and merged) exist or no pair is frequent enough. */
-  private void learn(int tokenTarget, int minFrequency) {
-    PriorityQueue<Candidate> heap = new PriorityQueue<>(this::compare);
-    pairs.forEach((k, p) -> heap.add(new Candidate(k, p.count)));
-    while (tokens.size() < tokenTarget && !heap.isEmpty()) {
-      Candidate top = heap.poll();
-      Pair p = pairs.get(top.pair);
-      long actual = p == null ? 0 : p.count;
-      if (actual != top.count) {
-        if (actual > 0) {
-          heap.add(new Candidate(top.pair, actual));
-        }
-        continue;
-      }
-      if (actual < minFrequency) {
-        break;
-      }
-      int a = (int) (top.pair >>> 32);
-      int b = (int) top.pair;
-      String merged = tokens.get(a) + tokens.get(b);
-      Integer id = tokenIds.get(merged); // two merges may spell one token: HF reuses its id
-      if (id == null) {
-        id = tokens.size();
-        tokens.add(merged);
-        tokenIds.put(merged, id);
-      }
-      merges.add(new int[] {a, b});
-      apply(a, b, id, p);
-      pairs.remove(top.pair);
-      for (long k : grown) {
-        Pair g = pairs.get(k);
-        if (g != null && g.count > 0) {
-          heap.add(new Candidate(k, g.count));
-        }
-      }
-      grown.clear();
-    }
-  }
-
-  /** Rewrites every word holding (a, b) with {@code n}, adjusting the neighbouring pair counts. */
-  private void apply(int a, int b, int n, Pair ab) {
-    int[] where = ab.words;
-    int size = ab.size;
-    for (int j = 0; j < size; j++) {
-      int w = where[j];
-      int[] sym = words[w];
-      if (!contains(sym, a, b)) {
-        continue; // a stale position: the pair left this word through an earlier merge
-      }
-      long f = freq[w];
-      int[] out = new int[sym.length];
-      int o = 0;
-      for (int i = 0; i < sym.length; ) {
-        if (i + 1 < sym.length && sym[i] == a && sym[i + 1] == b) {
-          if (o > 0) {
-            adjust(out[o - 1], a, -f, w);
-            adjust(out[o - 1], n, f, w);
-          }
-          if (i + 2 < sym.length) {
-            adjust(b, sym[i + 2], -f, w);
-            adjust(n, sym[i + 2], f, w);
-          }
-          out[o++] = n;
-          i += 2;
-        } else {
-          out[o++] = sym[i++];
-        }
-      }
-      words[w] = java.util.Arrays.copyOf(out, o);
-    }
-  }
-
-  private static boolean contains(int[] sym, int a, int b) {
-    for (int i = 0; i + 1 < sym.length; i++) {
-      if (sym[i] == a && sym[i + 1] == b) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private void adjust(int x, int y, long delta, int w) {
-    long k = key(x, y);
-    Pair p = pairs.get(k);
-    if (p == null) {
-      p = new Pair();
-      pairs.put(k, p);
-    }
-    p.count += delta;
-    if (delta > 0) {
-      p.addWord(w);
-      grown.add(k);
-    }
-  }
-
-  /** Writes the learned vocabulary as {@link ByteLevelBpeFile} lays it out. */
-  private void write(Path file, List<String> specialTokens) {
-    List<String[]> named = new ArrayList<>(merges.size());
-    for (int[] m : merges) {
+    MergeLearner learner = new MergeLearner(bytes, words, freq, id -> true, true);
+    learner.learn(options.vocabSize() - options.specialTokens().size() - bytes.size(), options.minFrequency());
+    List<String> tokens = learner.tokens();
+    List<String[]> named = new ArrayList<>(learner.merges().size());
+    for (int[] m : learner.merges()) {
       named.add(new String[] {tokens.get(m[0]), tokens.get(m[1])});
     }
-    ByteLevelBpeFile.write(file, tokens, named, specialTokens);
+    ByteLevelBpeFile.write(file, tokens, named, options.specialTokens());
+    return new TrainedTokenizer(file, tokens.size() + options.specialTokens().size(), named.size(),
+        counted.corpusBytes, counted.counts.size());
   }
 }

@@ -17,22 +17,41 @@ import java.util.regex.Pattern;
 
 /**
  * Pre-tokenized words of a corpus and how often each occurs: texts are split on the special tokens
- * (which are never counted), then each piece on the GPT-2 regex of HF's {@code ByteLevel}
- * pre-tokenizer. Counting runs on a small pool in batches; the caller's iterable is read on the
- * calling thread.
+ * (which are never counted), then each piece into words by a {@link Splitter} (by default the GPT-2
+ * regex of HF's {@code ByteLevel} pre-tokenizer). Counting runs on a small pool in batches; the
+ * caller's iterable is read on the calling thread.
  */
-final class WordCounts {
+public final class WordCounts {
+  /** Splits the text between two special tokens into words. Must be thread-safe. */
+  @FunctionalInterface
+  public interface Splitter {
+    /**
+     * Passes each word of {@code piece} to {@code word}.
+     *
+     * @param atStart whether the piece begins its text (no special token before it)
+     */
+    void split(String piece, boolean atStart, java.util.function.Consumer<String> word);
+  }
+
+  private static final Splitter GPT2 = (piece, atStart, word) -> {
+    Matcher m = WordCounts.GPT2_SPLIT.matcher(piece);
+    while (m.find()) {
+      word.accept(m.group());
+    }
+  };
+
   /**
    * GPT-2's split, as HF's ByteLevel pre-tokenizer runs it (Oniguruma, where {@code \s} is Unicode
    * white space; hence {@link Pattern#UNICODE_CHARACTER_CLASS}).
    */
-  static final Pattern GPT2_SPLIT = Pattern.compile(
+  public static final Pattern GPT2_SPLIT = Pattern.compile(
       "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+",
       Pattern.UNICODE_CHARACTER_CLASS);
 
   private static final int BATCH_CHARS = 1 << 20;
 
   final Map<String, long[]> counts;
+  /** UTF-8 bytes of the words (the text's when the splitter keeps the text's characters). */
   final long corpusBytes;
 
   private WordCounts(Map<String, long[]> counts) {
@@ -44,12 +63,22 @@ final class WordCounts {
     this.corpusBytes = bytes;
   }
 
+  /** Each distinct word and its count ({@code long[1]}), in no particular order. */
+  public Map<String, long[]> counts() {
+    return counts;
+  }
+
   static WordCounts count(Iterable<String> texts, List<String> specialTokens, int threads) {
+    return count(texts, specialTokens, threads, GPT2);
+  }
+
+  /** Counts the words {@code splitter} makes of the texts, split on {@code specialTokens} first. */
+  public static WordCounts count(Iterable<String> texts, List<String> specialTokens, int threads, Splitter splitter) {
     Pattern specials = specialsPattern(specialTokens);
     if (threads == 1) {
       Map<String, long[]> counts = new HashMap<>();
       for (String text : texts) {
-        countInto(counts, text, specials);
+        countInto(counts, text, specials, splitter);
       }
       return new WordCounts(counts);
     }
@@ -67,7 +96,7 @@ final class WordCounts {
         batch.add(text);
         chars += text.length();
         if (chars >= BATCH_CHARS) {
-          inFlight.add(submit(pool, batch, specials));
+          inFlight.add(submit(pool, batch, specials, splitter));
           batch = new ArrayList<>();
           chars = 0;
           while (inFlight.size() > 2 * threads) {
@@ -76,7 +105,7 @@ final class WordCounts {
         }
       }
       if (!batch.isEmpty()) {
-        inFlight.add(submit(pool, batch, specials));
+        inFlight.add(submit(pool, batch, specials, splitter));
       }
       while (!inFlight.isEmpty()) {
         mergeInto(total, join(inFlight.poll()));
@@ -87,11 +116,12 @@ final class WordCounts {
     }
   }
 
-  private static Future<Map<String, long[]>> submit(ExecutorService pool, List<String> batch, Pattern specials) {
+  private static Future<Map<String, long[]>> submit(ExecutorService pool, List<String> batch, Pattern specials,
+      Splitter splitter) {
     return pool.submit(() -> {
       Map<String, long[]> counts = new HashMap<>();
       for (String text : batch) {
-        countInto(counts, text, specials);
+        countInto(counts, text, specials, splitter);
       }
       return counts;
     });
@@ -121,29 +151,27 @@ final class WordCounts {
   }
 
   /** Splits {@code text} around the special tokens and counts the words of the pieces. */
-  static void countInto(Map<String, long[]> counts, String text, Pattern specials) {
+  static void countInto(Map<String, long[]> counts, String text, Pattern specials, Splitter splitter) {
+    java.util.function.Consumer<String> count = w -> counts.computeIfAbsent(w, k -> new long[1])[0]++;
     if (specials == null) {
-      countWords(counts, text);
+      splitter.split(text, true, count);
       return;
     }
     Matcher m = specials.matcher(text);
     int start = 0;
     while (m.find()) {
-      countWords(counts, text.substring(start, m.start()));
+      if (m.start() > start) {
+        splitter.split(text.substring(start, m.start()), start == 0, count);
+      }
       start = m.end();
     }
-    countWords(counts, text.substring(start));
-  }
-
-  private static void countWords(Map<String, long[]> counts, String piece) {
-    Matcher m = GPT2_SPLIT.matcher(piece);
-    while (m.find()) {
-      counts.computeIfAbsent(m.group(), k -> new long[1])[0]++;
+    if (start < text.length()) {
+      splitter.split(text.substring(start), start == 0, count);
     }
   }
 
   /** Longest special token first, so that one token inside another never splits it. */
-  static Pattern specialsPattern(List<String> specialTokens) {
+  public static Pattern specialsPattern(List<String> specialTokens) {
     if (specialTokens.isEmpty()) {
       return null;
     }
