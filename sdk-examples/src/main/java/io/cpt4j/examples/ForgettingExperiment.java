@@ -72,7 +72,7 @@ public final class ForgettingExperiment {
     Map<String, TrainingReport> reports = new LinkedHashMap<>();
     Map<String, Curves> curves = new LinkedHashMap<>();
     for (Map.Entry<String, RunConfig> v : variants.entrySet()) {
-      String dir = v.getKey().replaceAll("[^a-z0-9]+", "-");
+      String dir = v.getKey().toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-").replaceAll("^-|-$", "");
       RunConfig config = v.getValue().newBuilder().output(out.resolve(dir)).tokens(0).build();
       double share = config.mixture().components().size() == 1 ? 1.0 : codeShare;
       Curves c = new Curves(new ArrayList<>(), new LinkedHashMap<>());
