@@ -95,7 +95,8 @@ public record Merge(
       throw new MergeException("slerp interpolates between the base and exactly one model, got " + models.size());
     }
     if ((method instanceof MergeMethod.Slerp || method instanceof MergeMethod.ModelStock
-        || method instanceof MergeMethod.Nearswap) && target != base) {
+        || method instanceof MergeMethod.Nearswap || method instanceof MergeMethod.Nuslerp
+        || method instanceof MergeMethod.Multislerp || method instanceof MergeMethod.Karcher) && target != base) {
       throw new MergeException(method.name() + " interpolates between the base and the models; onto("
           + target.directory() + ") is not supported");
     }
@@ -107,8 +108,11 @@ public record Merge(
           + models.size());
     }
     if (!method.declaration().models().allows(models.size())) {
-      throw new MergeException(method.name() + (method.declaration().models() == MethodDeclaration.Models.EXACTLY_ONE
-          ? " takes exactly one model" : " needs at least two models") + " besides the base, got " + models.size());
+      throw new MergeException(method.name() + switch (method.declaration().models()) {
+        case EXACTLY_ONE -> " takes exactly one model";
+        case EXACTLY_TWO -> " takes exactly two models";
+        case AT_LEAST_TWO, AT_LEAST_ONE -> " needs at least two models";
+      } + " besides the base, got " + models.size());
     }
     Objects.requireNonNull(vocabularyFrom, "vocabularyFrom");
     Objects.requireNonNull(tokenizerFrom, "tokenizerFrom");

@@ -157,6 +157,7 @@ public final class MergeConfigCodec {
     if (!def.models().allows(models.size())) {
       throw new Bad("models", switch (def.models()) {
         case EXACTLY_ONE -> def.name() + " takes exactly one model besides base_model, got " + models.size();
+        case EXACTLY_TWO -> def.name() + " takes exactly two models besides base_model, got " + models.size();
         case AT_LEAST_TWO -> def.name() + " needs at least two models besides base_model, got " + models.size();
         case AT_LEAST_ONE -> def.name() + " needs at least one model besides base_model";
       });
@@ -198,7 +199,9 @@ public final class MergeConfigCodec {
       } else if (!mp.isObject()) {
         throw new Bad(pAt, "must be a mapping of parameter names to values");
       }
-      if (def.needsBase() && path.equals(base)) {
+      boolean reference = def.baseRole() == MethodDeclaration.BaseRole.REFERENCE
+          || def.baseRole() == MethodDeclaration.BaseRole.OPTIONAL_REFERENCE;
+      if (reference && path.equals(base)) {
         continue; // mergekit lists the base among the models; it contributes no task vector
       }
       ignored.check(mp, pAt, MergeConfigParams.perModel(def));
@@ -210,6 +213,11 @@ public final class MergeConfigCodec {
         }
       }
       out.add(new ModelSpec(path, at + ".model", weight, density));
+    }
+    if (def.baseRole() == MethodDeclaration.BaseRole.INPUT && base != null
+        && out.stream().noneMatch(m -> m.path().equals(base))) {
+      // mergekit's planner adds a base_model the models do not list to the merged inputs
+      out.add(new ModelSpec(base, "base_model", ParamValue.of(1), ParamValue.of(1)));
     }
     if (out.isEmpty()) {
       throw new Bad("models", def.name() + " needs at least one model besides base_model");

@@ -21,7 +21,7 @@ import java.util.Map;
  * InputCheck}), then, in the target's order, copies each unmerged tensor and derives each merged one
  * with the method's {@link Derivation} ({@link TensorMerge} for the task-arithmetic family, linear,
  * passthrough and chat vectors; {@link InterpolationMerge} for slerp, model_stock and nearswap; {@link
- * SceMerge} for sce), computed from the memory-mapped inputs chunk by chunk as it is written.
+ * SphericalMerge} for nuslerp, multislerp and karcher; {@link SceMerge} for sce), computed from the memory-mapped inputs chunk by chunk as it is written.
  * Passthrough tensors with scale 1 are copied from the model. Stateless.
  */
 public final class MergeRun {
@@ -41,6 +41,9 @@ public final class MergeRun {
       case MergeMethod.ModelStock ms -> null;
       case MergeMethod.Nearswap ns -> null;
       case MergeMethod.Sce sce -> null;
+      case MergeMethod.Nuslerp n -> null;
+      case MergeMethod.Multislerp m -> null;
+      case MergeMethod.Karcher k -> null;
       default -> TaskArithmeticKernel.Rule.of(merge.method());
     };
     int numLayers = merge.target().config().numLayers();
@@ -74,7 +77,7 @@ public final class MergeRun {
       }
       Tensor target = merge.target().tensor(name);
       Tensor base = merge.base() == merge.target() ? target : merge.base().tensor(name);
-      Derivation d = rule == null ? other(merge, name, t, base, target, models, pos, count, chunk)
+      Derivation d = rule == null ? other(merge, name, t, base, target, models, weights, pos, count, chunk)
           : new TensorMerge(rule, name, base, target, models, weights, densities, count, chunk,
               t.elementCount() / rows(t));
       TensorInfo info = new TensorInfo(name, t.dtype(), source.shape());
@@ -95,7 +98,7 @@ public final class MergeRun {
    * threshold for this tensor, model_stock's rows, sce; the statistics come in phase 1.
    */
   private static Derivation other(Merge merge, String name, TensorInfo t, Tensor base, Tensor target,
-      Tensor[] models, double pos, long count, int chunk) {
+      Tensor[] models, double[] weights, double pos, long count, int chunk) {
     return switch (merge.method()) {
       case MergeMethod.Slerp s -> new InterpolationMerge(s, name, base, models, s.t().at(name, pos), 1, count, chunk);
       case MergeMethod.ModelStock ms -> new InterpolationMerge(ms, name, base, models, 0,
@@ -108,8 +111,19 @@ public final class MergeRun {
         yield new InterpolationMerge(ns, name, base, models, threshold, 1, count, chunk);
       }
       case MergeMethod.Sce sce -> new SceMerge(sce.selectTopk(), base, target, models, count, chunk);
+      case MergeMethod.Karcher k -> new SphericalMerge(k, name, null, models, weights, t.shape(), count, chunk);
+      // nuslerp and multislerp merge task vectors against a base that is not one of the models
+      case MergeMethod.Nuslerp n -> new SphericalMerge(n, name, baseIsAModel(merge) ? null : base, models, weights,
+          t.shape(), count, chunk);
+      case MergeMethod.Multislerp m -> new SphericalMerge(m, name, baseIsAModel(merge) ? null : base, models,
+          weights, t.shape(), count, chunk);
       default -> throw new IllegalArgumentException(merge.method().name());
     };
+  }
+
+  /** Whether the base is itself one of the merged models (nuslerp and multislerp then merge the models' values). */
+  static boolean baseIsAModel(Merge merge) {
+    return merge.models().stream().anyMatch(m -> m.checkpoint() == merge.base());
   }
 
   /** Rows of {@code t}: its first dimension (1 for a vector or scalar); DELLA ranks within rows. */
