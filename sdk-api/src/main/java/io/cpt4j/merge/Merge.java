@@ -65,6 +65,15 @@ import java.util.regex.Pattern;
  * @param chatTemplate a Jinja chat template written as the output's {@code chat_template.jinja}
  *     (which transformers prefers to tokenizer_config.json's), mergekit's {@code chat_template};
  *     empty: the tokenizer source's template is kept
+ * @param slices instead of {@code models}: the output's layers as slices of layer ranges ({@link
+ *     MergeSlice}), mergekit's {@code slices}. Each output layer merges the same-offset layers of its
+ *     slice's sources with the method; the tensors before the layers (embeddings) are merged from the
+ *     first slice's sources, those after them (final norm, LM head) from the last slice's, as mergekit
+ *     does; layers are renamed to consecutive indices and config.json (from the base) gets the layer
+ *     count and per-layer lists of the layers taken. The base, for methods that take task vectors
+ *     against it, must be a source of every slice; the model count the method allows applies to each
+ *     slice (passthrough: one source). Neither {@code onto}, filters nor differing vocabularies
+ *     combine with slices. Empty (the default): whole models
  */
 public record Merge(
     MergeMethod method,
@@ -78,37 +87,45 @@ public record Merge(
     boolean overwrite,
     Optional<Checkpoint> vocabularyFrom,
     Optional<Checkpoint> tokenizerFrom,
-    Optional<String> chatTemplate) {
+    Optional<String> chatTemplate,
+    List<MergeSlice> slices) {
 
   public Merge {
     Objects.requireNonNull(method, "method");
     Objects.requireNonNull(base, "base");
     Objects.requireNonNull(target, "target");
     models = List.copyOf(models);
-    if (models.isEmpty()) {
+    slices = List.copyOf(slices);
+    if (!slices.isEmpty()) {
+      MergeSlices.check(method, base, models, target, slices);
+    } else if (models.isEmpty()) {
       throw new MergeException(method.name() + " needs at least one model besides the base");
     }
-    if (method instanceof MergeMethod.ChatVector && models.size() != 1) {
+    if (method instanceof MergeMethod.ChatVector && models.size() != 1 && slices.isEmpty()) {
       throw new MergeException("chat_vector takes exactly one model (the instruction-tuned one), got " + models.size());
     }
-    if (method instanceof MergeMethod.Slerp && models.size() != 1) {
+    if (method instanceof MergeMethod.Slerp && models.size() != 1 && slices.isEmpty()) {
       throw new MergeException("slerp interpolates between the base and exactly one model, got " + models.size());
     }
     if ((method instanceof MergeMethod.Slerp || method instanceof MergeMethod.ModelStock
-        || method instanceof MergeMethod.Nearswap) && target != base) {
+        || method instanceof MergeMethod.Nearswap || method instanceof MergeMethod.Nuslerp
+        || method instanceof MergeMethod.Multislerp || method instanceof MergeMethod.Karcher) && target != base) {
       throw new MergeException(method.name() + " interpolates between the base and the models; onto("
           + target.directory() + ") is not supported");
     }
     if (method instanceof MergeMethod.Passthrough && target != base) {
       throw new MergeException("passthrough copies its one model; onto(" + target.directory() + ") is not supported");
     }
-    if (method instanceof MergeMethod.ModelStock && models.size() < 2) {
+    if (method instanceof MergeMethod.ModelStock && models.size() < 2 && slices.isEmpty()) {
       throw new MergeException("model_stock needs at least two fine-tuned models besides the base, got "
           + models.size());
     }
-    if (!method.declaration().models().allows(models.size())) {
-      throw new MergeException(method.name() + (method.declaration().models() == MethodDeclaration.Models.EXACTLY_ONE
-          ? " takes exactly one model" : " needs at least two models") + " besides the base, got " + models.size());
+    if (slices.isEmpty() && !method.declaration().models().allows(models.size())) {
+      throw new MergeException(method.name() + switch (method.declaration().models()) {
+        case EXACTLY_ONE -> " takes exactly one model";
+        case EXACTLY_TWO -> " takes exactly two models";
+        case AT_LEAST_TWO, AT_LEAST_ONE -> " needs at least two models";
+      } + " besides the base, got " + models.size());
     }
     Objects.requireNonNull(vocabularyFrom, "vocabularyFrom");
     Objects.requireNonNull(tokenizerFrom, "tokenizerFrom");
@@ -174,6 +191,7 @@ public record Merge(
     private Checkpoint vocabularyFrom;
     private Checkpoint tokenizerFrom;
     private String chatTemplate;
+    private final List<MergeSlice> slices = new ArrayList<>();
 
     private Builder(MergeMethod method, Checkpoint base) {
       this.method = Objects.requireNonNull(method, "method");
@@ -193,6 +211,7 @@ public record Merge(
       vocabularyFrom = m.vocabularyFrom.orElse(null);
       tokenizerFrom = m.tokenizerFrom.orElse(null);
       chatTemplate = m.chatTemplate.orElse(null);
+      slices.addAll(m.slices);
     }
 
     public Builder model(MergeInput input) {
@@ -203,6 +222,12 @@ public record Merge(
     /** Adds {@code checkpoint} with weight 1 and density 1. */
     public Builder model(Checkpoint checkpoint) {
       return model(MergeInput.of(checkpoint));
+    }
+
+    /** Adds a slice of output layers; see {@link Merge#slices} (a merge has models or slices, not both). */
+    public Builder slice(MergeSlice slice) {
+      slices.add(Objects.requireNonNull(slice, "slice"));
+      return this;
     }
 
     /** Adds the merged vector to {@code checkpoint} instead of the base; see {@link Merge#target}. */
@@ -273,7 +298,7 @@ public record Merge(
           Optional.ofNullable(ex), dtype, maxShardSize, overwrite, Optional.ofNullable(vocabularyFrom),
           Optional.ofNullable(tokenizerFrom != null || vocabularyFrom != null
               || !(method instanceof MergeMethod.ChatVector) || models.isEmpty()
-              ? tokenizerFrom : models.getFirst().checkpoint()), Optional.ofNullable(chatTemplate));
+              ? tokenizerFrom : models.getFirst().checkpoint()), Optional.ofNullable(chatTemplate), slices);
     }
   }
 }

@@ -18,7 +18,7 @@ import java.util.Objects;
  * }</pre>
  *
  * <p>The format is mergekit's ({@code merge_method}, {@code base_model}, {@code models: [{model,
- * parameters: {weight, density}}]}, {@code parameters}, {@code dtype}, {@code out_dtype}, {@code
+ * parameters: {weight, density}}]} or {@code slices}, {@code parameters}, {@code dtype}, {@code out_dtype}, {@code
  * tokenizer_source}) plus cpt4j's keys {@code onto}, {@code include}, {@code exclude} and {@code
  * max_shard_size}; docs/merging.md lists every key. Paths are relative to the file's directory.
  * Unknown top-level keys, wrong types, missing required parameters and a method's parameters given

@@ -5,8 +5,8 @@ import java.util.Optional;
 
 /**
  * A merge method with its declared parameters, following mergekit's definitions. The {@link
- * GeneralizedTaskArithmetic} methods are configurations of one rule (linear, sce, slerp, model_stock,
- * nearswap and passthrough have formulas of their own): for every tensor, each
+ * GeneralizedTaskArithmetic} methods are configurations of one rule (linear, sce, the spherical
+ * methods, model_stock, nearswap and passthrough have formulas of their own): for every tensor, each
  * model's task vector {@code δᵢ = xᵢ − base} is sparsified (TIES: keep the largest {@code density}
  * fraction of |δᵢ|; DARE: keep each entry with probability {@code density} and rescale by {@code
  * 1/density}), weighted ({@code wᵢ·δᵢ}), optionally filtered by sign consensus (TIES: keep entries
@@ -37,8 +37,8 @@ public sealed interface MergeMethod {
 
   /**
    * Every merge method's declaration, in this order: linear, task_arithmetic, ties, dare_linear,
-   * dare_ties, breadcrumbs, breadcrumbs_ties, della, della_linear, sce, slerp, model_stock, nearswap,
-   * passthrough, chat_vector.
+   * dare_ties, breadcrumbs, breadcrumbs_ties, della, della_linear, sce, slerp, nuslerp, multislerp,
+   * karcher, model_stock, nearswap, passthrough, chat_vector.
    */
   static List<MethodDeclaration> declarations() {
     return MethodDeclarations.ALL;
@@ -386,6 +386,90 @@ public sealed interface MergeMethod {
     @Override
     public MethodDeclaration declaration() {
       return MethodDeclarations.SLERP;
+    }
+  }
+
+  /**
+   * NuSLERP: spherical interpolation of exactly two models at {@code t = w₂ / (w₁ + w₂)} (0.5 when
+   * the weights sum to zero), of their task vectors when the base is not one of them ({@code base +
+   * slerp(t, x₁ − base, x₂ − base)}), else of their values. Each tensor is one vector ({@code flatten}),
+   * or each row ({@code flatten} false), or each column ({@code rowWise}, i.e. vectors along dimension
+   * 0). Vectors within 1e-8 of colinear ({@code |sin θ|}) are interpolated linearly. Reference:
+   * mergekit's {@code nuslerp}.
+   *
+   * @param rowWise with {@code flatten} false, interpolate vectors along dimension 0; default false
+   * @param flatten treat each tensor as one vector; default true
+   */
+  record Nuslerp(boolean rowWise, boolean flatten) implements MergeMethod {
+    public Nuslerp() {
+      this(MethodDeclarations.NUSLERP.defaults().bool("nuslerp_row_wise"),
+          MethodDeclarations.NUSLERP.defaults().bool("nuslerp_flatten"));
+    }
+
+    @Override
+    public MethodDeclaration declaration() {
+      return MethodDeclarations.NUSLERP;
+    }
+  }
+
+  /**
+   * Multi-SLERP: per tensor, the weighted mean of the models' unit vectors ({@code xᵢ/(|xᵢ| + eps)};
+   * task vectors when the base is not one of the models) projected back onto the sphere through its
+   * tangent space, times the weighted mean of their norms, plus the base. One model gives that model;
+   * a zero mean direction is linear interpolation for two models and an error for more. Reference:
+   * Goddard, "Multi-SLERP", 2025; mergekit's {@code multislerp}.
+   *
+   * @param normalizeWeights divide the weights by their sum; default true
+   * @param eps added to each norm before dividing by it, ≥ 0; default 1e-8
+   */
+  record Multislerp(boolean normalizeWeights, double eps) implements MergeMethod {
+    public Multislerp {
+      if (!(eps >= 0 && eps < Double.POSITIVE_INFINITY)) {
+        throw new MergeException("eps must be finite and >= 0, got " + eps);
+      }
+    }
+
+    public Multislerp() {
+      this(MethodDeclarations.MULTISLERP.defaults().bool("normalize_weights"),
+          MethodDeclarations.MULTISLERP.defaults().number("eps"));
+    }
+
+    @Override
+    public MethodDeclaration declaration() {
+      return MethodDeclarations.MULTISLERP;
+    }
+  }
+
+  /**
+   * Karcher mean: per tensor, the equally weighted Riemannian mean of the models' directions on the
+   * unit sphere (models with norm at most {@code tol} left out), found by at most {@code maxIter}
+   * fixed-point steps from the normalised arithmetic mean, times the mean of all the models' norms.
+   * Not a task-vector method: a base given here only supplies config and tokenizer (list it among the
+   * models to average it; a merge config's {@code base_model} is added to the models, as in mergekit).
+   * Reference: Karcher, "Riemannian center of mass and mollifier smoothing", 1977; mergekit's {@code
+   * karcher}.
+   *
+   * @param maxIter most iterations, ≥ 0; default 10
+   * @param tol the step norm that ends the iteration, the angle below which a model pulls no more,
+   *     and the norm at most which a model has no direction, ≥ 0; default 1e-5
+   */
+  record Karcher(long maxIter, double tol) implements MergeMethod {
+    public Karcher {
+      if (maxIter < 0 || maxIter > Integer.MAX_VALUE) {
+        throw new MergeException("max_iter must be in [0, " + Integer.MAX_VALUE + "], got " + maxIter);
+      }
+      if (!(tol >= 0 && tol < Double.POSITIVE_INFINITY)) {
+        throw new MergeException("tol must be finite and >= 0, got " + tol);
+      }
+    }
+
+    public Karcher() {
+      this(MethodDeclarations.KARCHER.defaults().integer("max_iter"), MethodDeclarations.KARCHER.defaults().number("tol"));
+    }
+
+    @Override
+    public MethodDeclaration declaration() {
+      return MethodDeclarations.KARCHER;
     }
   }
 

@@ -30,6 +30,8 @@ public final class MethodDeclaration {
     AT_LEAST_ONE(1, Integer.MAX_VALUE),
     /** Exactly one (slerp, chat_vector). */
     EXACTLY_ONE(1, 1),
+    /** Exactly two (nuslerp). */
+    EXACTLY_TWO(2, 2),
     /** Two or more (model_stock). */
     AT_LEAST_TWO(2, Integer.MAX_VALUE);
 
@@ -57,6 +59,26 @@ public final class MethodDeclaration {
     }
   }
 
+  /** What the base model ({@code base_model}) is to a method. */
+  public enum BaseRole {
+    /** Required: the reference the task vectors are taken against (ties, slerp, ...). */
+    REFERENCE,
+    /**
+     * Optional: with a base that is not itself one of the merged models, the method merges the task
+     * vectors against it; without (the base is one of the models, as when a config has no {@code
+     * base_model}), the models' values (nuslerp, multislerp). A config entry equal to {@code
+     * base_model} is skipped.
+     */
+    OPTIONAL_REFERENCE,
+    /**
+     * Optional: merged like any model. A config's {@code base_model} that is not listed among the
+     * models is added to them, as mergekit does (karcher).
+     */
+    INPUT,
+    /** Optional: it only supplies config, tokenizer and unmerged tensors (linear, passthrough). */
+    FILES
+  }
+
   /**
    * The values of a method's {@link MergeParameter.Scope#GLOBAL global} and {@link
    * MergeParameter.Scope#UNIFORM uniform} parameters, by name, as {@link #create} reads them; each
@@ -81,21 +103,21 @@ public final class MethodDeclaration {
   private final String reference;
   private final List<MergeParameter> parameters;
   private final Models models;
-  private final boolean needsBase;
+  private final BaseRole baseRole;
   private final boolean needsTarget;
   private final MergeMethod.Sparsification sparsification;
   private final boolean consensus;
   private final Function<Arguments, MergeMethod> factory;
 
   MethodDeclaration(String name, String summary, String reference, List<MergeParameter> parameters, Models models,
-      boolean needsBase, boolean needsTarget, MergeMethod.Sparsification sparsification, boolean consensus,
+      BaseRole baseRole, boolean needsTarget, MergeMethod.Sparsification sparsification, boolean consensus,
       Function<Arguments, MergeMethod> factory) {
     this.name = Objects.requireNonNull(name, "name");
     this.summary = Objects.requireNonNull(summary, "summary");
     this.reference = Objects.requireNonNull(reference, "reference");
     this.parameters = List.copyOf(parameters);
     this.models = Objects.requireNonNull(models, "models");
-    this.needsBase = needsBase;
+    this.baseRole = Objects.requireNonNull(baseRole, "baseRole");
     this.needsTarget = needsTarget;
     this.sparsification = Objects.requireNonNull(sparsification, "sparsification");
     this.consensus = consensus;
@@ -132,9 +154,14 @@ public final class MethodDeclaration {
     return models;
   }
 
-  /** Whether it needs a base model (task vectors are taken against it; every method but linear). */
+  /** Whether it needs a base model: its {@link #baseRole} is {@link BaseRole#REFERENCE}. */
   public boolean needsBase() {
-    return needsBase;
+    return baseRole == BaseRole.REFERENCE;
+  }
+
+  /** What the base model is to it. */
+  public BaseRole baseRole() {
+    return baseRole;
   }
 
   /** Whether it needs a separate target the result is added to ({@link Merge.Builder#onto}; chat_vector). */

@@ -11,6 +11,7 @@ import static io.cpt4j.merge.MergeParameter.Type.VALUE;
 
 import io.cpt4j.merge.MergeMethod.Sparsification;
 import io.cpt4j.merge.MethodDeclaration.Arguments;
+import io.cpt4j.merge.MethodDeclaration.BaseRole;
 import io.cpt4j.merge.MethodDeclaration.Models;
 import java.util.List;
 import java.util.function.Function;
@@ -59,7 +60,7 @@ final class MethodDeclarations {
 
   static final MethodDeclaration LINEAR = plain("linear", "weighted average of the models' values",
       "Wortsman et al., Model soups, 2022, arXiv:2203.05482", List.of(normalize(true), WEIGHT),
-      Models.AT_LEAST_ONE, false, a -> new MergeMethod.Linear(a.bool("normalize")));
+      Models.AT_LEAST_ONE, BaseRole.FILES, a -> new MergeMethod.Linear(a.bool("normalize")));
 
   static final MethodDeclaration TASK_ARITHMETIC = generalized("task_arithmetic",
       "base + lambda * sum of w * (model - base)",
@@ -119,52 +120,83 @@ final class MethodDeclarations {
       "Wan et al., FuseChat, 2024, arXiv:2408.07990",
       List.of(INT8_MASK, MergeParameter.of("select_topk", NUMBER, GLOBAL, "1",
           "fraction of positions kept by the variance of the task vectors across the models, in (0, 1]")),
-      Models.AT_LEAST_ONE, true, a -> new MergeMethod.Sce(a.number("select_topk")));
+      Models.AT_LEAST_ONE, BaseRole.REFERENCE, a -> new MergeMethod.Sce(a.number("select_topk")));
 
   static final MethodDeclaration SLERP = plain("slerp", "spherical interpolation between the base and one model",
       "Shoemake, Animating rotation with quaternion curves, 1985; mergekit",
       List.of(MergeParameter.required("t", VALUE, GLOBAL, "interpolation position: 0 is the base, 1 the model")),
-      Models.EXACTLY_ONE, true, a -> new MergeMethod.Slerp(a.value("t")));
+      Models.EXACTLY_ONE, BaseRole.REFERENCE, a -> new MergeMethod.Slerp(a.value("t")));
+
+  static final MethodDeclaration NUSLERP = plain("nuslerp",
+      "spherical interpolation of two models (of their task vectors with a base) at t = w2 / (w1 + w2)",
+      "Shoemake, Animating rotation with quaternion curves, 1985; mergekit",
+      List.of(MergeParameter.of("nuslerp_row_wise", BOOLEAN, GLOBAL, "false",
+              "interpolate the columns (vectors along dimension 0) separately; needs nuslerp_flatten false"),
+          MergeParameter.of("nuslerp_flatten", BOOLEAN, GLOBAL, "true",
+              "treat each tensor as one vector; false: each row (or column) separately"),
+          MergeParameter.required("weight", VALUE, PER_MODEL, "the model's share of the interpolation")),
+      Models.EXACTLY_TWO, BaseRole.OPTIONAL_REFERENCE,
+      a -> new MergeMethod.Nuslerp(a.bool("nuslerp_row_wise"), a.bool("nuslerp_flatten")));
+
+  static final MethodDeclaration MULTISLERP = plain("multislerp",
+      "weighted spherical barycentre of the models (of their task vectors with a base), scaled by their mean norm",
+      "Goddard, Multi-SLERP (goddard.blog), 2025; mergekit",
+      List.of(MergeParameter.of("normalize_weights", BOOLEAN, GLOBAL, "true", "divide the weights by their sum"),
+          MergeParameter.of("eps", NUMBER, GLOBAL, "1e-8", "added to the norms before dividing by them, >= 0"),
+          MergeParameter.required("weight", VALUE, PER_MODEL, "the model's weight in the barycentre")),
+      Models.AT_LEAST_ONE, BaseRole.OPTIONAL_REFERENCE,
+      a -> new MergeMethod.Multislerp(a.bool("normalize_weights"), a.number("eps")));
+
+  static final MethodDeclaration KARCHER = plain("karcher",
+      "Riemannian (Karcher) mean of the models' directions on the sphere, scaled by their mean norm",
+      "Karcher, Riemannian center of mass and mollifier smoothing, 1977; mergekit",
+      List.of(MergeParameter.of("max_iter", INTEGER, GLOBAL, "10", "most iterations of the fixed-point update, >= 0"),
+          MergeParameter.of("tol", NUMBER, GLOBAL, "1e-5",
+              "convergence tolerance; also the norm below which a model counts as zero, >= 0")),
+      Models.AT_LEAST_ONE, BaseRole.INPUT, a -> new MergeMethod.Karcher(a.integer("max_iter"), a.number("tol")));
 
   static final MethodDeclaration MODEL_STOCK = plain("model_stock",
       "r * mean(models) + (1 - r) * base, r from the angle between the task vectors",
       "Jang et al., Model Stock, 2024, arXiv:2403.19522",
       List.of(MergeParameter.of("filter_wise", BOOLEAN, GLOBAL, "false",
           "compute the ratio per output row instead of per tensor")),
-      Models.AT_LEAST_TWO, true, a -> new MergeMethod.ModelStock(a.bool("filter_wise")));
+      Models.AT_LEAST_TWO, BaseRole.REFERENCE, a -> new MergeMethod.ModelStock(a.bool("filter_wise")));
 
   static final MethodDeclaration NEARSWAP = plain("nearswap",
       "the model's value where it is within t of the base, a step of t towards it elsewhere",
       "alchemonaut, QuartetAnemoi-70B-t0.0001 (Hugging Face), 2024; mergekit",
       List.of(MergeParameter.required("t", VALUE, GLOBAL, "the sameness threshold, >= 0 (0 gives the base)")),
-      Models.EXACTLY_ONE, true, a -> new MergeMethod.Nearswap(a.value("t")));
+      Models.EXACTLY_ONE, BaseRole.REFERENCE, a -> new MergeMethod.Nearswap(a.value("t")));
 
   static final MethodDeclaration PASSTHROUGH = plain("passthrough", "the one model's tensors, each times scale",
       "mergekit",
       List.of(MergeParameter.of("scale", VALUE, UNIFORM, "1",
           "factor for the model's tensors, usually filtered: [{filter: o_proj, value: 0}, {value: 1}]")),
-      Models.EXACTLY_ONE, false, a -> new MergeMethod.Passthrough(a.value("scale")));
+      Models.EXACTLY_ONE, BaseRole.FILES, a -> new MergeMethod.Passthrough(a.value("scale")));
 
   static final MethodDeclaration CHAT_VECTOR = new MethodDeclaration("chat_vector",
       "onto + ratio * (instruct - base), embeddings and LM head kept from onto",
       "Huang et al., Chat Vector, 2024, arXiv:2310.04799",
       List.of(MergeParameter.of("ratio", NUMBER, GLOBAL, "1", "scale of the instruction vector")),
-      Models.EXACTLY_ONE, true, true, Sparsification.NONE, false, a -> new MergeMethod.ChatVector(a.number("ratio")));
+      Models.EXACTLY_ONE, BaseRole.REFERENCE, true, Sparsification.NONE, false,
+      a -> new MergeMethod.ChatVector(a.number("ratio")));
 
   /** Every method, in the order of docs/merging.md. */
   static final List<MethodDeclaration> ALL = List.of(LINEAR, TASK_ARITHMETIC, TIES, DARE_LINEAR, DARE_TIES,
-      BREADCRUMBS, BREADCRUMBS_TIES, DELLA, DELLA_LINEAR, SCE, SLERP, MODEL_STOCK, NEARSWAP, PASSTHROUGH, CHAT_VECTOR);
+      BREADCRUMBS, BREADCRUMBS_TIES, DELLA, DELLA_LINEAR, SCE, SLERP, NUSLERP, MULTISLERP, KARCHER, MODEL_STOCK,
+      NEARSWAP, PASSTHROUGH, CHAT_VECTOR);
 
   private static MethodDeclaration plain(String name, String summary, String reference, List<MergeParameter> params,
-      Models models, boolean needsBase, Function<Arguments, MergeMethod> factory) {
-    return new MethodDeclaration(name, summary, reference, params, models, needsBase, false, Sparsification.NONE,
+      Models models, BaseRole base, Function<Arguments, MergeMethod> factory) {
+    return new MethodDeclaration(name, summary, reference, params, models, base, false, Sparsification.NONE,
         false, factory);
   }
 
   private static MethodDeclaration generalized(String name, String summary, String reference,
       List<MergeParameter> params, Sparsification sparsification, boolean consensus,
       Function<Arguments, MergeMethod> factory) {
-    return new MethodDeclaration(name, summary, reference, params, Models.AT_LEAST_ONE, true, false, sparsification,
+    return new MethodDeclaration(name, summary, reference, params, Models.AT_LEAST_ONE, BaseRole.REFERENCE, false,
+        sparsification,
         consensus, factory);
   }
 }

@@ -14,7 +14,8 @@ class MethodDeclarationTest {
   void everyMethodIsDeclaredOnceInDocumentedOrder() {
     assertThat(MergeMethod.declarations()).extracting(MethodDeclaration::name).containsExactly("linear",
         "task_arithmetic", "ties", "dare_linear", "dare_ties", "breadcrumbs", "breadcrumbs_ties", "della",
-        "della_linear", "sce", "slerp", "model_stock", "nearswap", "passthrough", "chat_vector");
+        "della_linear", "sce", "slerp", "nuslerp", "multislerp", "karcher", "model_stock", "nearswap", "passthrough",
+        "chat_vector");
     for (MethodDeclaration d : MergeMethod.declarations()) {
       assertThat(MergeMethod.declaration(d.name())).containsSame(d);
       assertThat(d.parameters()).extracting(MergeParameter::name).doesNotHaveDuplicates();
@@ -33,6 +34,9 @@ class MethodDeclarationTest {
         Map.entry(new MergeMethod.Della(), new MergeMethod.Della(1, true, 0.15, 0)),
         Map.entry(new MergeMethod.DellaLinear(), new MergeMethod.DellaLinear(1, false, 0.15, 0)),
         Map.entry(new MergeMethod.Sce(), new MergeMethod.Sce(1)),
+        Map.entry(new MergeMethod.Nuslerp(), new MergeMethod.Nuslerp(false, true)),
+        Map.entry(new MergeMethod.Multislerp(), new MergeMethod.Multislerp(true, 1e-8)),
+        Map.entry(new MergeMethod.Karcher(), new MergeMethod.Karcher(10, 1e-5)),
         Map.entry(new MergeMethod.Passthrough(), new MergeMethod.Passthrough(ParamValue.of(1))),
         Map.entry(new MergeMethod.Linear(), new MergeMethod.Linear(true)),
         Map.entry(new MergeMethod.TaskArithmetic(), new MergeMethod.TaskArithmetic(1, false)),
@@ -94,6 +98,8 @@ class MethodDeclarationTest {
     assertThatThrownBy(() -> new MergeMethod.Della(1, true, -0.1, 0)).isInstanceOf(MergeException.class)
         .hasMessage("epsilon must be in [0, 0.5), got -0.1");
     assertThatThrownBy(() -> new MergeMethod.Sce(0)).hasMessage("select_topk must be in (0, 1], got 0.0");
+    assertThatThrownBy(() -> new MergeMethod.Karcher(-1, 1e-5)).hasMessage("max_iter must be in [0, 2147483647], got -1");
+    assertThatThrownBy(() -> new MergeMethod.Multislerp(true, -1)).hasMessage("eps must be finite and >= 0, got -1.0");
     MergeParameter lambda = MergeMethod.declaration("della").orElseThrow().parameter("lambda").orElseThrow();
     assertThat(lambda.scope()).as("mergekit reads della's lambda per model").isEqualTo(MergeParameter.Scope.UNIFORM);
   }
@@ -106,6 +112,10 @@ class MethodDeclarationTest {
     assertThat(MergeMethod.declaration("passthrough").orElseThrow().needsBase()).isFalse();
     assertThat(MergeMethod.declaration("nearswap").orElseThrow().models()).isEqualTo(MethodDeclaration.Models.EXACTLY_ONE);
     assertThat(MergeMethod.declaration("chat_vector").orElseThrow().needsTarget()).isTrue();
+    assertThat(MergeMethod.declaration("nuslerp").orElseThrow().models()).isEqualTo(MethodDeclaration.Models.EXACTLY_TWO);
+    assertThat(MergeMethod.declaration("multislerp").orElseThrow().baseRole())
+        .isEqualTo(MethodDeclaration.BaseRole.OPTIONAL_REFERENCE);
+    assertThat(MergeMethod.declaration("karcher").orElseThrow().baseRole()).isEqualTo(MethodDeclaration.BaseRole.INPUT);
     MergeParameter rescale = MergeMethod.declaration("dare_ties").orElseThrow().parameter("rescale").orElseThrow();
     assertThat(rescale.fixed()).isTrue();
     assertThat(rescale.defaultValue()).contains("true");

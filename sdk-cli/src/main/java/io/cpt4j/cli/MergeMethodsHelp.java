@@ -65,14 +65,18 @@ final class MergeMethodsHelp {
     }
     switch (d.models()) {
       case EXACTLY_ONE -> parts.add("exactly one model");
+      case EXACTLY_TWO -> parts.add("exactly two models");
       case AT_LEAST_TWO -> parts.add("at least two models");
       case AT_LEAST_ONE -> { }
     }
     if (d.needsTarget()) {
       parts.add("needs onto");
     }
-    if (!d.needsBase()) {
-      parts.add("base_model optional");
+    switch (d.baseRole()) {
+      case REFERENCE -> { }
+      case OPTIONAL_REFERENCE -> parts.add("base_model optional (with it, task vectors are merged)");
+      case INPUT -> parts.add("base_model optional (merged with the models)");
+      case FILES -> parts.add("base_model optional");
     }
     return parts.isEmpty() ? "no parameters" : String.join("; ", parts);
   }

@@ -287,7 +287,8 @@ class MergeConfigTest {
         "merge.yaml:9: models[2].parameters.gamma: is 0.03 but parameters.gamma is 0.02: cpt4j takes one gamma");
     expect("merge_method: model_stock\nbase_model: models/base\nmodels: [{model: models/a}]\n",
         "model_stock needs at least two models");
-    expect("merge_method: ties\nslices: []\n" + TWO, "merge.yaml:2: slices: slices (layer ranges) are not supported");
+    expect("merge_method: ties\nslices: []\n" + TWO, "merge.yaml:2: slices: a merge config has either models or slices");
+    expect("merge_method: ties\nmodules: {}\n" + TWO, "merge.yaml:2: modules: modules are not supported");
     expect("merge_method: ties\ndtype: int8\n" + TWO, "dtype: unknown dtype 'int8'");
     expect("merge_method: ties\ninclude: '(('\n" + TWO, "include: not a valid regular expression");
     expect("merge_method: ties\nmax_shard_size: lots\n" + TWO, "max_shard_size: must be a positive number");

@@ -1,12 +1,12 @@
 package io.cpt4j.grow.internal;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cpt4j.checkpoint.Checkpoint;
 import io.cpt4j.checkpoint.CheckpointException;
 import io.cpt4j.checkpoint.Tensor;
 import io.cpt4j.checkpoint.TensorInfo;
+import io.cpt4j.checkpoint.internal.LayerConfigs;
+import io.cpt4j.checkpoint.internal.RenamedTensor;
 import io.cpt4j.grow.GrowthException;
 import io.cpt4j.grow.GrowthReport;
 import java.io.IOException;
@@ -37,19 +37,6 @@ final class BlockExpansion {
       "mlp.dense_4h_to_h.weight", "mlp.dense_4h_to_h.bias");
   private static final Set<String> ATTENTION_OUT = Set.of("self_attn.o_proj.weight", "attention.dense.weight");
   private static final Set<String> MLP_OUT = Set.of("mlp.down_proj.weight", "mlp.dense_4h_to_h.weight");
-
-  /** A base tensor under another name. */
-  private record Renamed(TensorInfo info, Tensor source) implements Tensor {
-    @Override
-    public MemorySegment bytes() {
-      return source.bytes();
-    }
-
-    @Override
-    public void readFloats(long fromElement, float[] dst, int offset, int length) {
-      source.readFloats(fromElement, dst, offset, length);
-    }
-  }
 
   /** Zeros of a base tensor's shape and dtype, streamed. */
   private record Zeros(TensorInfo info) implements Tensor {
@@ -112,7 +99,7 @@ final class BlockExpansion {
           boolean zero = inserted[j] && OUTPUT_PROJECTIONS.contains(suffix);
           attention |= zero && ATTENTION_OUT.contains(suffix);
           mlp |= zero && MLP_OUT.contains(suffix);
-          out.add(zero ? new Zeros(renamed) : new Renamed(renamed, ckpt.tensor(t.name())));
+          out.add(zero ? new Zeros(renamed) : new RenamedTensor(renamed, ckpt.tensor(t.name())));
         }
         if (inserted[j] && !(attention && mlp)) {
           throw new GrowthException(base + ": layer " + source[j] + " has no attention and MLP output projections "
@@ -141,24 +128,7 @@ final class BlockExpansion {
     if (root.path("use_sliding_window").asBoolean(false) && root.has("max_window_layers")) {
       throw new GrowthException(base + ": max_window_layers with use_sliding_window cannot follow inserted layers");
     }
-    root.put("num_hidden_layers", source.length);
-    for (String key : new ArrayList<>(iterable(root))) {
-      JsonNode v = root.get(key);
-      if (v.isArray() && v.size() == layers && !key.equals("architectures")) {
-        ArrayNode grown = root.arrayNode();
-        for (int s : source) {
-          grown.add(v.get(s).deepCopy());
-        }
-        root.set(key, grown);
-      }
-    }
-    return root;
-  }
-
-  private static List<String> iterable(ObjectNode root) {
-    List<String> keys = new ArrayList<>();
-    root.fieldNames().forEachRemaining(keys::add);
-    return keys;
+    return LayerConfigs.remap(root, layers, source);
   }
 
   private static List<Integer> divisors(int n) {

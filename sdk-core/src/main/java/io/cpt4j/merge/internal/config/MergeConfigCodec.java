@@ -12,6 +12,7 @@ import io.cpt4j.merge.MergeException;
 import io.cpt4j.merge.MergeInput;
 import io.cpt4j.merge.MergeMethod;
 import io.cpt4j.merge.MergeParameter;
+import io.cpt4j.merge.MergeSlice;
 import io.cpt4j.merge.MethodDeclaration;
 import io.cpt4j.merge.ParamValue;
 import io.cpt4j.merge.internal.config.MergeConfigParams.Bad;
@@ -44,18 +45,19 @@ public final class MergeConfigCodec {
 
   private static final Logger LOG = LoggerFactory.getLogger(MergeConfigCodec.class);
 
-  private static final Set<String> TOP = Set.of("merge_method", "base_model", "models", "parameters", "dtype",
-      "out_dtype", "tokenizer_source", "tokenizer", "chat_template", "onto", "include", "exclude", "max_shard_size");
+  private static final Set<String> TOP = Set.of("merge_method", "base_model", "models", "slices", "parameters",
+      "dtype", "out_dtype", "tokenizer_source", "tokenizer", "chat_template", "onto", "include", "exclude",
+      "max_shard_size");
   private static final Map<String, String> UNSUPPORTED = Map.of(
-      "slices", "slices (layer ranges) are not supported: list whole models under models",
       "modules", "modules are not supported: list whole models under models",
       "input_model_parameters", "input_model_parameters is not supported: give parameters under each model");
 
   /** A model entry: the checkpoint path and the key path of its {@code model} value. */
-  private record ModelSpec(Path path, String at, ParamValue weight, ParamValue density) {}
+  record ModelSpec(Path path, String at, ParamValue weight, ParamValue density) {}
 
   /** What the file says, checked, before anything is opened. */
   private record Spec(MergeMethod method, Path base, String baseAt, Path onto, List<ModelSpec> models,
+      List<List<MergeConfigSlices.SourceSpec>> slices,
       Pattern include, Pattern exclude, boolean excludeSet, DType dtype, long maxShardSize, String tokenizerSource,
       String chatTemplate, IgnoredParameters ignored) {}
 
@@ -146,7 +148,23 @@ public final class MergeConfigCodec {
           + "vector (model − base_model) is added to");
     }
     Params p = new Params(def, params, "parameters");
-    List<ModelSpec> models = models(root.get("models"), dir, def, params, base, p, ignored);
+    List<ModelSpec> models = List.of();
+    List<List<MergeConfigSlices.SourceSpec>> slices = List.of();
+    if (root.has("slices")) {
+      if (root.has("models")) {
+        throw new Bad("slices", "a merge config has either models or slices, not both (as in mergekit): list every "
+            + "input under the slices' sources");
+      }
+      if (def.baseRole() == MethodDeclaration.BaseRole.OPTIONAL_REFERENCE && base == null) {
+        throw new Bad("slices", def.name() + " with slices needs base_model in cpt4j (the source from it is the "
+            + "task vectors' reference)");
+      }
+      boolean reference = def.baseRole() == MethodDeclaration.BaseRole.REFERENCE
+          || def.baseRole() == MethodDeclaration.BaseRole.OPTIONAL_REFERENCE;
+      slices = MergeConfigSlices.parse(root.get("slices"), dir, def, params, p, ignored, reference ? base : null);
+    } else {
+      models = models(root.get("models"), dir, def, params, base, p, ignored);
+    }
     MergeMethod method;
     try {
       method = def.create(p);
@@ -154,15 +172,16 @@ public final class MergeConfigCodec {
       throw new Bad("parameters", e.getMessage());
     }
     p.checkFixed();
-    if (!def.models().allows(models.size())) {
+    if (slices.isEmpty() && !def.models().allows(models.size())) {
       throw new Bad("models", switch (def.models()) {
         case EXACTLY_ONE -> def.name() + " takes exactly one model besides base_model, got " + models.size();
+        case EXACTLY_TWO -> def.name() + " takes exactly two models besides base_model, got " + models.size();
         case AT_LEAST_TWO -> def.name() + " needs at least two models besides base_model, got " + models.size();
         case AT_LEAST_ONE -> def.name() + " needs at least one model besides base_model";
       });
     }
     boolean excludeSet = root.has("exclude");
-    return new Spec(method, base, "base_model", onto, models, regex(root, "include"), regex(root, "exclude"),
+    return new Spec(method, base, "base_model", onto, models, slices, regex(root, "include"), regex(root, "exclude"),
         excludeSet, dtype(root), shardSize(root), MergeTokenizerKeys.source(root),
         MergeTokenizerKeys.chatTemplateValue(root), ignored);
   }
@@ -179,37 +198,17 @@ public final class MergeConfigCodec {
     for (int i = 0; i < list.size(); i++) {
       String at = "models[" + i + "]";
       JsonNode m = list.get(i);
-      if (m.isTextual()) {
-        throw new Bad(at, "must be a mapping {model: " + m.textValue() + "}, not a bare string");
+      boolean reference = def.baseRole() == MethodDeclaration.BaseRole.REFERENCE
+          || def.baseRole() == MethodDeclaration.BaseRole.OPTIONAL_REFERENCE;
+      ModelSpec spec = entry(m, at, Set.of("model", "parameters"), dir, def, top, p, ignored, reference ? base : null);
+      if (!(reference && spec.path().equals(base))) { // mergekit lists the base among the models: no task vector
+        out.add(spec);
       }
-      if (!m.isObject()) {
-        throw new Bad(at, "must be a mapping {model: PATH, parameters: {...}}");
-      }
-      m.fieldNames().forEachRemaining(k -> {
-        if (!k.equals("model") && !k.equals("parameters")) {
-          throw new Bad(at + "." + k, "unknown key (a model entry has model and parameters)");
-        }
-      });
-      Path path = path(dir, text(m, "model", true, at + ".model"));
-      JsonNode mp = m.path("parameters");
-      String pAt = at + ".parameters";
-      if (mp.isMissingNode() || mp.isNull()) {
-        mp = YAMLMapper.builder().build().createObjectNode();
-      } else if (!mp.isObject()) {
-        throw new Bad(pAt, "must be a mapping of parameter names to values");
-      }
-      if (def.needsBase() && path.equals(base)) {
-        continue; // mergekit lists the base among the models; it contributes no task vector
-      }
-      ignored.check(mp, pAt, MergeConfigParams.perModel(def));
-      ParamValue weight = MergeConfigParams.perModel(def, "weight", mp, top, pAt);
-      ParamValue density = MergeConfigParams.perModel(def, "density", mp, top, pAt);
-      for (MergeParameter u : def.parameters()) {
-        if (u.scope() == MergeParameter.Scope.UNIFORM && mp.has(u.name())) {
-          p.modelValues.add(Map.entry(u.name(), Map.entry(pAt + "." + u.name(), mp.get(u.name()))));
-        }
-      }
-      out.add(new ModelSpec(path, at + ".model", weight, density));
+    }
+    if (def.baseRole() == MethodDeclaration.BaseRole.INPUT && base != null
+        && out.stream().noneMatch(m -> m.path().equals(base))) {
+      // mergekit's planner adds a base_model the models do not list to the merged inputs
+      out.add(new ModelSpec(base, "base_model", ParamValue.of(1), ParamValue.of(1)));
     }
     if (out.isEmpty()) {
       throw new Bad("models", def.name() + " needs at least one model besides base_model");
@@ -217,11 +216,52 @@ public final class MergeConfigCodec {
     return out;
   }
 
+  /**
+   * One model entry ({@code models[i]} or a slice's source) with its keys among {@code keys}: the
+   * path, and the per-model parameters read as the method declares them; for an entry of {@code
+   * base} (the task vectors' reference) the parameters are not read, as in mergekit, and weight and
+   * density are 1.
+   */
+  static ModelSpec entry(JsonNode m, String at, Set<String> keys, Path dir, MethodDeclaration def, JsonNode top,
+      Params p, IgnoredParameters ignored, Path base) {
+    if (m.isTextual()) {
+      throw new Bad(at, "must be a mapping {model: " + m.textValue() + "}, not a bare string");
+    }
+    if (!m.isObject()) {
+      throw new Bad(at, "must be a mapping {model: PATH, parameters: {...}}");
+    }
+    m.fieldNames().forEachRemaining(k -> {
+      if (!keys.contains(k)) {
+        throw new Bad(at + "." + k, "unknown key (an entry here has " + String.join(", ", new TreeSet<>(keys)) + ")");
+      }
+    });
+    Path path = path(dir, text(m, "model", true, at + ".model"));
+    JsonNode mp = m.path("parameters");
+    String pAt = at + ".parameters";
+    if (mp.isMissingNode() || mp.isNull()) {
+      mp = YAMLMapper.builder().build().createObjectNode();
+    } else if (!mp.isObject()) {
+      throw new Bad(pAt, "must be a mapping of parameter names to values");
+    }
+    if (path.equals(base)) {
+      return new ModelSpec(path, at + ".model", ParamValue.of(1), ParamValue.of(1));
+    }
+    ignored.check(mp, pAt, MergeConfigParams.perModel(def));
+    ParamValue weight = MergeConfigParams.perModel(def, "weight", mp, top, pAt);
+    ParamValue density = MergeConfigParams.perModel(def, "density", mp, top, pAt);
+    for (MergeParameter u : def.parameters()) {
+      if (u.scope() == MergeParameter.Scope.UNIFORM && mp.has(u.name())) {
+        p.modelValues.add(Map.entry(u.name(), Map.entry(pAt + "." + u.name(), mp.get(u.name()))));
+      }
+    }
+    return new ModelSpec(path, at + ".model", weight, density);
+  }
+
   private static String text(JsonNode node, String key, boolean required) {
     return text(node, key, required, key);
   }
 
-  private static String text(JsonNode node, String key, boolean required, String at) {
+  static String text(JsonNode node, String key, boolean required, String at) {
     JsonNode v = node.get(key);
     if (v == null || v.isNull()) {
       if (required) {
@@ -235,7 +275,7 @@ public final class MergeConfigCodec {
     return v.textValue();
   }
 
-  private static Path path(Path dir, String p) {
+  static Path path(Path dir, String p) {
     return p == null ? null : dir.resolve(p).toAbsolutePath().normalize();
   }
 
@@ -296,8 +336,21 @@ public final class MergeConfigCodec {
       for (ModelSpec m : spec.models()) {
         inputs.add(new MergeInput(open(opened, m.path(), m.at(), file, lines), m.weight(), m.density()));
       }
-      Merge.Builder b = Merge.builder(spec.method(), base != null ? base : inputs.getFirst().checkpoint());
+      List<MergeSlice> slices = new ArrayList<>();
+      for (List<MergeConfigSlices.SourceSpec> slice : spec.slices()) {
+        List<MergeSlice.Source> sources = new ArrayList<>();
+        for (MergeConfigSlices.SourceSpec src : slice) {
+          ModelSpec m = src.model();
+          sources.add(new MergeSlice.Source(new MergeInput(open(opened, m.path(), m.at(), file, lines), m.weight(),
+              m.density()), src.start(), src.end()));
+        }
+        slices.add(new MergeSlice(sources));
+      }
+      Checkpoint first = slices.isEmpty() ? inputs.getFirst().checkpoint()
+          : slices.getFirst().sources().getFirst().input().checkpoint();
+      Merge.Builder b = Merge.builder(spec.method(), base != null ? base : first);
       inputs.forEach(b::model);
+      slices.forEach(b::slice);
       if (onto != null) {
         b.onto(onto);
       }

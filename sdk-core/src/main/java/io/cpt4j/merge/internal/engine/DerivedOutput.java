@@ -3,6 +3,7 @@ package io.cpt4j.merge.internal.engine;
 import io.cpt4j.checkpoint.Checkpoint;
 import io.cpt4j.checkpoint.CheckpointWriter;
 import io.cpt4j.checkpoint.DType;
+import io.cpt4j.checkpoint.ModelConfig;
 import io.cpt4j.checkpoint.Tensor;
 import io.cpt4j.merge.MergeException;
 import java.io.IOException;
@@ -30,10 +31,12 @@ import java.util.function.Supplier;
  *     ids replace those of {@code filesFrom}; ignored when it is {@code filesFrom}
  * @param metadata extra {@code __metadata__} entries of every shard
  * @param chatTemplate a Jinja template written as {@code chat_template.jinja}; empty: none
+ * @param config the text of the output's {@code config.json}, replacing that of {@code filesFrom}
+ *     (merge slices change the layer count); empty: {@code filesFrom}'s
  */
 public record DerivedOutput(Path directory, String action, DType dtype, long maxShardSize, boolean overwrite,
     Checkpoint filesFrom, Optional<Checkpoint> tokenizerFrom, Map<String, String> metadata,
-    Optional<String> chatTemplate) {
+    Optional<String> chatTemplate, Optional<String> config) {
 
   public DerivedOutput {
     Objects.requireNonNull(directory, "directory");
@@ -42,13 +45,14 @@ public record DerivedOutput(Path directory, String action, DType dtype, long max
     Objects.requireNonNull(tokenizerFrom, "tokenizerFrom");
     metadata = Map.copyOf(metadata);
     Objects.requireNonNull(chatTemplate, "chatTemplate");
+    Objects.requireNonNull(config, "config");
   }
 
   /** An output without a separate tokenizer source or chat template. */
   public static DerivedOutput of(Path directory, String action, DType dtype, long maxShardSize, boolean overwrite,
       Checkpoint filesFrom, Map<String, String> metadata) {
     return new DerivedOutput(directory, action, dtype, maxShardSize, overwrite, filesFrom, Optional.empty(), metadata,
-        Optional.empty());
+        Optional.empty(), Optional.empty());
   }
 
   /**
@@ -79,21 +83,28 @@ public record DerivedOutput(Path directory, String action, DType dtype, long max
     if (tokenizerFrom.isPresent() && tokenizerFrom.get() != filesFrom) {
       writer = writer.tokenizerFilesFrom(tokenizerFrom.get());
     }
-    Path templateDir = null;
+    Path staging = null;
     try {
-      if (chatTemplate.isPresent()) { // a file under its final name, copied in by the writer
-        templateDir = Files.createTempDirectory("cpt4j-chat-template");
-        writer = writer.copyFile(Files.writeString(templateDir.resolve("chat_template.jinja"), chatTemplate.get()));
+      if (chatTemplate.isPresent() || config.isPresent()) { // files under their final names, copied in by the writer
+        staging = Files.createTempDirectory("cpt4j-derived-files");
+      }
+      if (chatTemplate.isPresent()) {
+        writer = writer.copyFile(Files.writeString(staging.resolve("chat_template.jinja"), chatTemplate.get()));
+      }
+      if (config.isPresent()) {
+        Path json = Files.writeString(staging.resolve("config.json"), config.get());
+        writer = writer.config(ModelConfig.read(json)).copyFile(json);
       }
       CheckpointWriter w = writer;
       return failuresAsMergeException(action, () -> w.write(tensors));
     } catch (IOException e) {
-      throw new MergeException(action + " failed: cannot stage the chat template: " + e.getMessage(), e);
+      throw new MergeException(action + " failed: cannot stage the chat template or config: " + e.getMessage(), e);
     } finally {
-      if (templateDir != null) {
+      if (staging != null) {
         try {
-          Files.deleteIfExists(templateDir.resolve("chat_template.jinja"));
-          Files.deleteIfExists(templateDir);
+          Files.deleteIfExists(staging.resolve("chat_template.jinja"));
+          Files.deleteIfExists(staging.resolve("config.json"));
+          Files.deleteIfExists(staging);
         } catch (IOException ignored) {
           // a leftover temporary file in the system temp directory is harmless
         }

@@ -8,6 +8,7 @@ import io.cpt4j.merge.MergeException;
 import io.cpt4j.merge.MergeInput;
 import io.cpt4j.merge.MergeMethod;
 import io.cpt4j.merge.MergeReport;
+import io.cpt4j.merge.MethodDeclaration;
 import io.cpt4j.merge.internal.engine.Derivation;
 import io.cpt4j.merge.internal.engine.DerivedCheckpoint;
 import io.cpt4j.merge.internal.engine.DerivedOutput;
@@ -15,13 +16,14 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Runs a {@link Merge} on the derived-checkpoint engine: checks the inputs agree ({@link
  * InputCheck}), then, in the target's order, copies each unmerged tensor and derives each merged one
  * with the method's {@link Derivation} ({@link TensorMerge} for the task-arithmetic family, linear,
  * passthrough and chat vectors; {@link InterpolationMerge} for slerp, model_stock and nearswap; {@link
- * SceMerge} for sce), computed from the memory-mapped inputs chunk by chunk as it is written.
+ * SphericalMerge} for nuslerp, multislerp and karcher; {@link SceMerge} for sce), computed from the memory-mapped inputs chunk by chunk as it is written.
  * Passthrough tensors with scale 1 are copied from the model. Stateless.
  */
 public final class MergeRun {
@@ -32,18 +34,42 @@ public final class MergeRun {
     return run(merge, output, DerivedCheckpoint.DEFAULT_CHUNK);
   }
 
+  /**
+   * One output tensor and what it is made from: the target's tensor (added to), the base's (the
+   * task vectors' reference; null for nuslerp and multislerp merging the models themselves), the
+   * models with their tensors, and the layer position of its parameters.
+   */
+  record Inputs(TensorInfo info, Tensor target, Tensor base, List<MergeInput> models, Tensor[] tensors, double pos) {}
+
   /** Runs {@code merge} computing in chunks of {@code chunk} elements (small values exercise chunking in tests). */
   static MergeReport run(Merge merge, Path output, int chunk) {
     DerivedCheckpoint out = DerivedCheckpoint.start(chunk);
-    InputCheck.Vocabulary vocab = InputCheck.check(merge);
     TaskArithmeticKernel.Rule rule = switch (merge.method()) {
       case MergeMethod.Slerp s -> null;
       case MergeMethod.ModelStock ms -> null;
       case MergeMethod.Nearswap ns -> null;
       case MergeMethod.Sce sce -> null;
+      case MergeMethod.Nuslerp n -> null;
+      case MergeMethod.Multislerp m -> null;
+      case MergeMethod.Karcher k -> null;
       default -> TaskArithmeticKernel.Rule.of(merge.method());
     };
+    if (!merge.slices().isEmpty()) {
+      SlicePlan plan = SlicePlan.of(merge);
+      for (Inputs in : plan.tensors()) {
+        if (in.info().dtype().isFloatingPoint()) {
+          add(out, merge, rule, in, in.info().elementCount(), null, chunk);
+        } else {
+          out.copy(in.target());
+        }
+      }
+      return write(merge, output, out, merge.target(), Optional.of(plan.config()));
+    }
+    InputCheck.Vocabulary vocab = InputCheck.check(merge);
     int numLayers = merge.target().config().numLayers();
+    // nuslerp and multislerp merge the models themselves when the base is one of them
+    boolean reference = merge.method().declaration().baseRole() != MethodDeclaration.BaseRole.OPTIONAL_REFERENCE
+        || !baseIsAModel(merge);
     for (TensorInfo t : merge.target().tensors()) {
       String name = t.name();
       boolean vocabRows = vocab.differs() && InputCheck.isVocabularyTensor(name);
@@ -52,50 +78,70 @@ public final class MergeRun {
         out.copy(source);
         continue;
       }
-      long count = vocabRows ? vocab.sharedElements(t) : t.elementCount();
-      double pos = LayerPosition.of(name, numLayers);
-      double[] weights = new double[merge.models().size()];
-      double[] densities = new double[merge.models().size()];
-      Tensor[] models = new Tensor[merge.models().size()];
-      for (int k = 0; k < densities.length; k++) {
-        MergeInput m = merge.models().get(k);
-        weights[k] = merge.method() instanceof MergeMethod.Passthrough p ? p.scale().at(name, pos)
-            : m.weight().at(name, pos);
-        densities[k] = m.density().at(name, pos);
-        MergeInput.checkDensity(m.checkpoint(), name, densities[k]);
-        if (rule != null && rule.sparsify() == MergeMethod.Sparsification.RANK_SAMPLING) {
-          RankSampling.check(m.checkpoint().directory().toString(), name, densities[k], rule.epsilon());
-        }
-        models[k] = m.checkpoint().tensor(name);
-      }
-      if (merge.method() instanceof MergeMethod.Passthrough && weights[0] == 1) {
-        out.copy(models[0]); // the identity: the model's tensor as it is stored
-        continue;
-      }
+      Tensor[] models = merge.models().stream().map(m -> m.checkpoint().tensor(name)).toArray(Tensor[]::new);
       Tensor target = merge.target().tensor(name);
       Tensor base = merge.base() == merge.target() ? target : merge.base().tensor(name);
-      Derivation d = rule == null ? other(merge, name, t, base, target, models, pos, count, chunk)
-          : new TensorMerge(rule, name, base, target, models, weights, densities, count, chunk,
-              t.elementCount() / rows(t));
-      TensorInfo info = new TensorInfo(name, t.dtype(), source.shape());
-      out.derive(info, d, count < info.elementCount() ? source : null, bytesRead(merge, rule, name, count));
+      Inputs in = new Inputs(new TensorInfo(name, t.dtype(), source.shape()), target, reference ? base : null,
+          merge.models(), models, LayerPosition.of(name, numLayers));
+      add(out, merge, rule, in, vocabRows ? vocab.sharedElements(t) : t.elementCount(), source, chunk);
     }
     Checkpoint filesFrom = vocab.differs() ? vocab.from() : merge.target();
     if (vocab.differs() && merge.tokenizerFrom().isPresent() && merge.tokenizerFrom().get() != vocab.from()) {
       throw new MergeException("the vocabulary comes from " + vocab.from().directory() + " but the tokenizer from "
           + merge.tokenizerFrom().get().directory() + ": with differing vocabularies they must be the same model");
     }
+    return write(merge, output, out, filesFrom, Optional.empty());
+  }
+
+  private static MergeReport write(Merge merge, Path output, DerivedCheckpoint out, Checkpoint filesFrom,
+      Optional<String> config) {
     return out.write(new DerivedOutput(output, "merge into " + output, merge.dtype(), merge.maxShardSize(),
         merge.overwrite(), filesFrom, merge.tokenizerFrom(), Map.of("merge_method", merge.method().name()),
-        merge.chatTemplate())).toMergeReport();
+        merge.chatTemplate(), config)).toMergeReport();
+  }
+
+  /**
+   * Appends output tensor {@code in}: copied from the model where passthrough's scale is 1, else
+   * derived by the method from the first {@code count} elements of the inputs ({@code tail} supplies
+   * the rest: the extra vocabulary rows).
+   */
+  private static void add(DerivedCheckpoint out, Merge merge, TaskArithmeticKernel.Rule rule, Inputs in, long count,
+      Tensor tail, int chunk) {
+    String name = in.info().name();
+    double[] weights = new double[in.models().size()];
+    double[] densities = new double[weights.length];
+    for (int k = 0; k < weights.length; k++) {
+      MergeInput m = in.models().get(k);
+      weights[k] = merge.method() instanceof MergeMethod.Passthrough p ? p.scale().at(name, in.pos())
+          : m.weight().at(name, in.pos());
+      densities[k] = m.density().at(name, in.pos());
+      MergeInput.checkDensity(m.checkpoint(), name, densities[k]);
+      if (rule != null && rule.sparsify() == MergeMethod.Sparsification.RANK_SAMPLING) {
+        RankSampling.check(m.checkpoint().directory().toString(), name, densities[k], rule.epsilon());
+      }
+    }
+    Tensor[] models = in.tensors();
+    if (merge.method() instanceof MergeMethod.Passthrough && weights[0] == 1) {
+      out.copy(models[0]); // the identity: the model's tensor as it is stored
+      return;
+    }
+    Tensor base = in.base() == null ? in.target() : in.base();
+    Derivation d = rule == null ? other(merge, in, weights, count, chunk)
+        : new TensorMerge(rule, name, base, in.target(), models, weights, densities, count, chunk,
+            in.info().elementCount() / rows(in.info()));
+    out.derive(in.info(), d, count < in.info().elementCount() ? tail : null, bytesRead(in, rule, count));
   }
 
   /**
    * The derivation of the methods outside the task-arithmetic rule: slerp's {@code t} or nearswap's
    * threshold for this tensor, model_stock's rows, sce; the statistics come in phase 1.
    */
-  private static Derivation other(Merge merge, String name, TensorInfo t, Tensor base, Tensor target,
-      Tensor[] models, double pos, long count, int chunk) {
+  private static Derivation other(Merge merge, Inputs in, double[] weights, long count, int chunk) {
+    String name = in.info().name();
+    TensorInfo t = in.info();
+    Tensor base = in.base() == null ? in.target() : in.base();
+    Tensor[] models = in.tensors();
+    double pos = in.pos();
     return switch (merge.method()) {
       case MergeMethod.Slerp s -> new InterpolationMerge(s, name, base, models, s.t().at(name, pos), 1, count, chunk);
       case MergeMethod.ModelStock ms -> new InterpolationMerge(ms, name, base, models, 0,
@@ -107,9 +153,19 @@ public final class MergeRun {
         }
         yield new InterpolationMerge(ns, name, base, models, threshold, 1, count, chunk);
       }
-      case MergeMethod.Sce sce -> new SceMerge(sce.selectTopk(), base, target, models, count, chunk);
+      case MergeMethod.Sce sce -> new SceMerge(sce.selectTopk(), base, in.target(), models, count, chunk);
+      case MergeMethod.Karcher k -> new SphericalMerge(k, name, null, models, weights, t.shape(), count, chunk);
+      // nuslerp and multislerp merge task vectors against a base, the models themselves without one
+      case MergeMethod.Nuslerp n -> new SphericalMerge(n, name, in.base(), models, weights, t.shape(), count, chunk);
+      case MergeMethod.Multislerp m -> new SphericalMerge(m, name, in.base(), models, weights, t.shape(), count,
+          chunk);
       default -> throw new IllegalArgumentException(merge.method().name());
     };
+  }
+
+  /** Whether the base is itself one of the merged models (nuslerp and multislerp then merge the models' values). */
+  static boolean baseIsAModel(Merge merge) {
+    return merge.models().stream().anyMatch(m -> m.checkpoint() == merge.base());
   }
 
   /** Rows of {@code t}: its first dimension (1 for a vector or scalar); DELLA ranks within rows. */
@@ -117,14 +173,14 @@ public final class MergeRun {
     return t.shape().size() < 2 ? 1 : t.shape().getFirst();
   }
 
-  /** Bytes of the inputs read for {@code count} elements of tensor {@code name}. */
-  private static long bytesRead(Merge merge, TaskArithmeticKernel.Rule rule, String name, long count) {
-    long n = count * merge.target().tensor(name).dtype().byteSize();
-    if ((rule == null || !rule.linear()) && merge.base() != merge.target()) {
-      n += count * merge.base().tensor(name).dtype().byteSize();
+  /** Bytes of the inputs read for {@code count} elements of {@code in}. */
+  private static long bytesRead(Inputs in, TaskArithmeticKernel.Rule rule, long count) {
+    long n = count * in.target().dtype().byteSize();
+    if ((rule == null || !rule.linear()) && in.base() != null && in.base() != in.target()) {
+      n += count * in.base().dtype().byteSize();
     }
-    for (MergeInput m : merge.models()) {
-      n += count * m.checkpoint().tensor(name).dtype().byteSize();
+    for (Tensor m : in.tensors()) {
+      n += count * m.dtype().byteSize();
     }
     return n;
   }
