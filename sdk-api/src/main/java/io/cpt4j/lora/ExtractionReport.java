@@ -82,16 +82,18 @@ public record ExtractionReport(Path output, List<Module> modules, List<NotCaptur
     return modules.stream().map(Module::svd).reduce(Duration.ZERO, Duration::plus);
   }
 
-  /** One line per projection (rank, retained energy, error), then the tensors not captured and a summary. */
+  /** One warning per tensor that differs but is not in the adapter (see {@link #notCaptured}). */
+  public List<String> warnings() {
+    return notCaptured.stream().map(n -> String.format("WARNING: %s (%s) differs (‖Δ‖ %.4g, %.3g of its norm) and "
+        + "is not in the adapter", n.name(), n.kind(), n.deltaNorm(), n.relativeDelta())).toList();
+  }
+
+  /** One line per projection (shape, rank, retained energy, ‖Δ‖, error, SVD time), then a summary line. */
   public String describe() {
     StringBuilder sb = new StringBuilder();
     for (Module m : modules) {
       sb.append(String.format("%-48s %6d x %-6d rank %4d  energy %.6f  ‖Δ‖ %.4g  error %.4g  %d ms%n", m.name(),
           m.rows(), m.columns(), m.rank(), m.retainedEnergy(), m.deltaNorm(), m.error(), m.svd().toMillis()));
-    }
-    for (NotCaptured n : notCaptured) {
-      sb.append(String.format("WARNING: %s (%s) differs (‖Δ‖ %.4g, %.3g of its norm) and is not in the adapter%n",
-          n.name(), n.kind(), n.deltaNorm(), n.relativeDelta()));
     }
     long written = modules.stream().filter(m -> m.rank() > 0).count();
     int lo = modules.stream().filter(m -> m.rank() > 0).mapToInt(Module::rank).min().orElse(0);

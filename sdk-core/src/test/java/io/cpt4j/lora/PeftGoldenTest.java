@@ -44,7 +44,7 @@ class PeftGoldenTest {
     for (String name : new String[] {"adapter-energy", "adapter-alpha"}) {
       Path out = write ? GOLDEN.resolve(name) : tmp.resolve(name);
       ExtractionReport r = golden(name).overwrite(write).writeTo(out);
-      System.out.println(name + ":\n" + r.describe());
+      System.out.println(name + ":\n" + r.describe() + "\n" + String.join("\n", r.warnings()));
       for (String file : new String[] {"adapter_config.json", "adapter_model.safetensors"}) {
         assertThat(Files.readAllBytes(out.resolve(file))).as(name + "/" + file)
             .isEqualTo(Files.readAllBytes(GOLDEN.resolve(name).resolve(file)));
