@@ -123,14 +123,14 @@ class LoraExtractionTest {
   }
 
   @Test
-  void atFullRankApplyingTheAdapterGivesBackTheModel() throws IOException {
+  void atFullRankApplyingTheAdapterGivesBackTheModelInATemporaryCheckpoint() throws IOException {
     Path[] p = pair(0.1);
     Path adapter = tmp.resolve("adapter");
     ExtractionReport r = LoraExtraction.between(p[0], p[1]).rank(96).writeTo(adapter);
     assertThat(r.retainedEnergy()).isCloseTo(1, org.assertj.core.data.Offset.offset(1e-12));
-    LoraApplication.of(p[0], adapter).writeTo(tmp.resolve("merged"));
+    Path mergedDir = LoraApplication.of(p[0], adapter).writeToTemporaryDirectory();
     double worst = 0;
-    try (Checkpoint model = Checkpoint.open(p[1]); Checkpoint merged = Checkpoint.open(tmp.resolve("merged"))) {
+    try (Checkpoint model = Checkpoint.open(p[1]); Checkpoint merged = Checkpoint.open(mergedDir)) {
       for (TensorInfo t : model.tensors()) {
         float[] want = model.tensor(t.name()).toFloatArray();
         float[] got = merged.tensor(t.name()).toFloatArray();
@@ -139,6 +139,8 @@ class LoraExtractionTest {
         }
       }
       assertThat(merged.config()).isEqualTo(model.config());
+    } finally {
+      io.cpt4j.files.AtomicFiles.deleteTree(mergedDir);
     }
     System.out.printf("full rank round trip: worst |apply(extract(M)) - M| / (1e-3 + |M|) = %.3g%n", worst);
     assertThat(worst).isLessThan(1e-5);
