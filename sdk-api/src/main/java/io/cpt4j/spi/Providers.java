@@ -4,7 +4,7 @@ import io.cpt4j.Cpt4jException;
 import java.util.ServiceLoader;
 
 /**
- * Finds the registered format, tokenizer, data, trainer, merge, ONNX, scorer, task, plan, growth and vocabulary providers.
+ * Finds the registered format, tokenizer, data, trainer, merge, ONNX, scorer, task, plan, growth, vocabulary and LoRA providers.
  * Thread-safe; looks them up once.
  */
 public final class Providers {
@@ -22,6 +22,7 @@ public final class Providers {
     static final PlanProvider PLAN = load(PlanProvider.class);
     static final GrowthProvider GROWTH = load(GrowthProvider.class);
     static final VocabularyProvider VOCABULARY = load(VocabularyProvider.class);
+    static final LoraProvider LORA = load(LoraProvider.class);
 
     private static <T> T load(Class<T> type) {
       return ServiceLoader.load(type, Providers.class.getClassLoader())
@@ -128,6 +129,15 @@ public final class Providers {
    */
   public static VocabularyProvider vocabulary() {
     return require(Holder.VOCABULARY, "vocabulary");
+  }
+
+  /**
+   * The LoRA extraction and application implementation from {@code sdk-core}.
+   *
+   * @throws Cpt4jException if sdk-core is not on the class path
+   */
+  public static LoraProvider lora() {
+    return require(Holder.LORA, "LoRA");
   }
 
   private static <T> T require(T provider, String what) {

@@ -40,6 +40,7 @@ import picocli.CommandLine.Spec;
       PlanCommand.class,
       GrowCommand.class,
       VocabCommand.class,
+      LoraCommand.class,
       CommandLine.HelpCommand.class,
     },
     footer = {"", "Run 'cpt4j COMMAND --help' for a command's options. Set CPT4J_DEBUG=1 for stack traces."})

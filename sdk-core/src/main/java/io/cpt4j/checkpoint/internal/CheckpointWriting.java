@@ -166,7 +166,8 @@ public final class CheckpointWriting {
     AtomicFiles.fsync(file);
   }
 
-  private static void checkTarget(Path target, boolean overwrite) {
+  /** Refuses a target that is a file, or a non-empty directory unless {@code overwrite}; shared with the adapter writer. */
+  public static void checkTarget(Path target, boolean overwrite) {
     if (Files.exists(target) && !Files.isDirectory(target)) {
       throw new CheckpointException(target, "exists and is not a directory");
     }
