@@ -70,8 +70,8 @@ public final class SelfDistillation {
         teacher = teacherLogits(in);
       }
       NDArray m = logits.getManager().create(mask);
-      NDArray t = reg.kind() == Regularizer.Kind.LOGIT_SWAP ? swapped(teacher, in) : teacher;
-      NDArray kl = kl(t, logits, reg.temperature()).mul(m).sum(); // Σ m·KL, float32 scalar
+      boolean swap = reg.kind() == Regularizer.Kind.LOGIT_SWAP;
+      NDArray kl = kl(teacher, logits, reg.temperature(), in.targets, swap).mul(m).sum(); // Σ m·KL, float32 scalar
       pending.get(r).add(kept(kl));
       total = total.add(Scalars.times(kl, reg.weight() * reg.temperature() * reg.temperature()));
     }
@@ -115,25 +115,27 @@ public final class SelfDistillation {
     }
   }
 
-  /** {@code z} with each row's target logit and largest logit exchanged. */
-  static NDArray swapped(NDArray z, BatchInputs in) {
-    int vocab = Math.toIntExact(z.getShape().get(1));
-    NDArray top = z.argMax(1).reshape(-1, 1); // (N, 1) int64
-    NDArray zTop = z.gather(top, 1); // (N, 1)
-    NDArray zTarget = z.gather(in.targets, 1);
-    NDArray diff = zTop.sub(zTarget); // 0 where the target is the top already
-    NDArray targetHot = in.targets.reshape(-1).oneHot(vocab).toType(z.getDataType(), false);
-    NDArray topHot = top.reshape(-1).oneHot(vocab).toType(z.getDataType(), false);
-    return z.add(targetHot.mul(diff)).sub(topHot.mul(diff));
-  }
-
-  /** {@code KL(softmax(t/τ) ‖ softmax(s/τ))} per row, (N). */
-  static NDArray kl(NDArray teacher, NDArray student, double temperature) {
+  /**
+   * {@code KL(softmax(t/τ) ‖ softmax(s/τ))} per row, (N); with {@code swap}, of the teacher whose
+   * target and top logits are exchanged. That teacher {@code p'} is a permutation of {@code p}, so
+   * {@code Σ p' log p' = Σ p log p} and only two terms of the cross-entropy move: {@code KL(p' ‖ q) =
+   * KL(p ‖ q) + (p_top − p_y)·(log q_top − log q_y)} — two gathers instead of a permuted {@code N × V}
+   * copy (0 where the target is the top already).
+   */
+  static NDArray kl(NDArray teacher, NDArray student, double temperature, NDArray targets, boolean swap) {
     NDArray t = temperature == 1 ? teacher : Scalars.times(teacher, 1 / temperature);
     NDArray s = temperature == 1 ? student : Scalars.times(student, 1 / temperature);
     NDArray logP = t.logSoftmax(-1);
     NDArray logQ = s.logSoftmax(-1);
-    return logP.exp().mul(logP.sub(logQ)).sum(new int[] {1});
+    NDArray p = logP.exp();
+    NDArray kl = p.mul(logP.sub(logQ)).sum(new int[] {1});
+    if (!swap) {
+      return kl;
+    }
+    NDArray top = t.argMax(1).reshape(-1, 1); // (N, 1) int64
+    NDArray gap = p.gather(top, 1).sub(p.gather(targets, 1)); // p_top − p_y, (N, 1)
+    NDArray logRatio = logQ.gather(top, 1).sub(logQ.gather(targets, 1)); // log q_top − log q_y
+    return kl.add(gap.mul(logRatio).reshape(-1));
   }
 
   private NDArray kept(NDArray scalar) {
