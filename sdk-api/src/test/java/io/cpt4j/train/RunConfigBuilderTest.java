@@ -29,7 +29,8 @@ class RunConfigBuilderTest {
         .activationCheckpointing(true).backend("cpu:3").validation("code", CODE).validationTokens(128)
         .task(Path.of("arc.yaml")).taskLimit(50).evaluateEvery(2).checkpointEvery(3).keepLastCheckpoints(4).seed(5).output(Path.of("out"))
         .dataCache(Path.of("cache")).maxBadSteps(6).specialTokens(false).predictFinalLoss(false)
-        .branchOf(new BranchPoint(Path.of("main"), 4, 640)).build();
+        .branchOf(new BranchPoint(Path.of("main"), 4, 640)).trainable(io.cpt4j.backend.Trainable.layers(1))
+        .regularize(io.cpt4j.backend.Regularizer.kl(0.5).onSources("code")).build();
   }
 
   private static List<Field> fields() {
@@ -49,6 +50,8 @@ class RunConfigBuilderTest {
     assertThat(d.validation()).isEmpty();
     assertThat(d.tasks()).isEmpty();
     assertThat(d.taskLimit()).isZero();
+    assertThat(d.trainable().isAll()).isTrue();
+    assertThat(d.regularizers()).isEmpty();
     assertThat(List.of(d.tokens(), d.steps(), (long) d.sequenceLength(), d.batchTokens(), d.microBatchTokens(),
         d.validationTokens(), d.evaluateEvery(), d.checkpointEvery(), (long) d.keepLastCheckpoints(), d.seed(),
         (long) d.maxBadSteps())).containsOnly(0L);
