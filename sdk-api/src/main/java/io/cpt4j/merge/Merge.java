@@ -151,7 +151,9 @@ public record Merge(
           + " model), not " + tokenizerFrom.get().directory());
     }
     Objects.requireNonNull(tokenizer, "tokenizer");
-    tokenizer.ifPresent(t -> t.check(this));
+    if (tokenizer.isPresent()) {
+      tokenizer.get().check(base, target, models, vocabularyFrom, tokenizerFrom, !slices.isEmpty());
+    }
     if (dtype != null && !dtype.isFloatingPoint()) {
       throw new MergeException("output dtype must be floating point, got " + dtype);
     }

@@ -1,9 +1,12 @@
 package io.cpt4j.merge;
 
 import io.cpt4j.checkpoint.Checkpoint;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The output vocabulary of a merge whose inputs' tokenizers differ (mergekit's {@code tokenizer:
@@ -84,23 +87,25 @@ public record MergeTokenizer(Source source, Checkpoint model, Map<String, TokenE
   }
 
   /**
-   * Refuses what {@code merge} cannot combine with this vocabulary: a checkpoint named here that is
-   * not one of its inputs, {@code vocabularyFrom}, {@code tokenizerFrom}, slices.
+   * Refuses what a merge of these parts cannot combine with this vocabulary: a checkpoint named here
+   * that is not one of its inputs, {@code vocabularyFrom}, another {@code tokenizerFrom}, slices.
    */
-  void check(Merge merge) {
-    if (merge.vocabularyFrom().isPresent() || !merge.slices().isEmpty()) {
+  void check(Checkpoint base, Checkpoint target, List<MergeInput> models, Optional<Checkpoint> vocabularyFrom,
+      Optional<Checkpoint> tokenizerFrom, boolean sliced) {
+    if (vocabularyFrom.isPresent() || sliced) {
       throw new MergeException("tokenizer(...) builds the output vocabulary by token; it does not combine with "
-          + (merge.slices().isEmpty() ? "vocabularyFrom (which merges rows by id): keep one" : "slices"));
+          + (sliced ? "slices" : "vocabularyFrom (which merges rows by id): keep one"));
     }
-    java.util.List<Checkpoint> inputs = new java.util.ArrayList<>(java.util.List.of(merge.base(), merge.target()));
-    merge.models().forEach(m -> inputs.add(m.checkpoint()));
-    if (merge.tokenizerFrom().isPresent() && merge.tokenizerFrom().get() != vocabularySource(merge)) {
-      throw new MergeException("the tokenizer files follow the output vocabulary (" + source
-          + "); tokenizerFrom(" + merge.tokenizerFrom().get().directory() + ") names another model");
-    }
+    List<Checkpoint> inputs = new ArrayList<>(List.of(base, target));
+    models.forEach(m -> inputs.add(m.checkpoint()));
     if (model != null && inputs.stream().noneMatch(c -> c == model)) {
       throw new MergeException("the tokenizer source " + model.directory() + " is not one of the merged checkpoints"
           + " (base, target or a model)");
+    }
+    Checkpoint files = model != null ? model : base;
+    if (tokenizerFrom.isPresent() && tokenizerFrom.get() != files) {
+      throw new MergeException("the tokenizer files follow the output vocabulary (" + files.directory()
+          + "); tokenizerFrom(" + tokenizerFrom.get().directory() + ") names another model");
     }
     tokens.forEach((token, e) -> {
       Checkpoint c = e.source().checkpoint();
