@@ -9,7 +9,6 @@ import io.cpt4j.merge.MergeException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -165,10 +164,5 @@ record TokenizerVocabulary(Path file, ObjectNode root, Map<String, Integer> ids,
       e.put("special", addedEntry != null && addedEntry.path("special").asBoolean(false));
       return e;
     }
-  }
-
-  /** The tokens in id order. */
-  List<String> tokens() {
-    return new ArrayList<>(ids.keySet());
   }
 }
