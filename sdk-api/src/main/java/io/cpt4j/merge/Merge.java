@@ -74,6 +74,11 @@ import java.util.regex.Pattern;
  *     against it, must be a source of every slice; the model count the method allows applies to each
  *     slice (passthrough: one source). Neither {@code onto}, filters nor differing vocabularies
  *     combine with slices. Empty (the default): whole models
+ * @param tokenizer the output vocabulary built by token from the inputs' tokenizers, with every
+ *     input's embedding and LM-head rows remapped to it before the method runs (mergekit's {@code
+ *     tokenizer}); see {@link MergeTokenizer}. The checkpoints it names must be inputs; it excludes
+ *     {@code vocabularyFrom}, {@code tokenizerFrom} and slices. Empty (the default): the vocabularies
+ *     must agree, or {@code vocabularyFrom} picks one by row
  */
 public record Merge(
     MergeMethod method,
@@ -88,7 +93,17 @@ public record Merge(
     Optional<Checkpoint> vocabularyFrom,
     Optional<Checkpoint> tokenizerFrom,
     Optional<String> chatTemplate,
-    List<MergeSlice> slices) {
+    List<MergeSlice> slices,
+    Optional<MergeTokenizer> tokenizer) {
+
+  /** A merge without a {@link #tokenizer} (the form before it existed). */
+  public Merge(MergeMethod method, Checkpoint base, List<MergeInput> models, Checkpoint target,
+      Optional<Pattern> include, Optional<Pattern> exclude, DType dtype, long maxShardSize, boolean overwrite,
+      Optional<Checkpoint> vocabularyFrom, Optional<Checkpoint> tokenizerFrom, Optional<String> chatTemplate,
+      List<MergeSlice> slices) {
+    this(method, base, models, target, include, exclude, dtype, maxShardSize, overwrite, vocabularyFrom,
+        tokenizerFrom, chatTemplate, slices, Optional.empty());
+  }
 
   public Merge {
     Objects.requireNonNull(method, "method");
@@ -134,6 +149,10 @@ public record Merge(
         && models.stream().noneMatch(m -> m.checkpoint() == tokenizerFrom.get())) {
       throw new MergeException("the tokenizer must come from one of the merge's checkpoints (base, target or a"
           + " model), not " + tokenizerFrom.get().directory());
+    }
+    Objects.requireNonNull(tokenizer, "tokenizer");
+    if (tokenizer.isPresent()) {
+      tokenizer.get().check(base, target, models, vocabularyFrom, tokenizerFrom, !slices.isEmpty());
     }
     if (dtype != null && !dtype.isFloatingPoint()) {
       throw new MergeException("output dtype must be floating point, got " + dtype);
@@ -192,6 +211,7 @@ public record Merge(
     private Checkpoint tokenizerFrom;
     private String chatTemplate;
     private final List<MergeSlice> slices = new ArrayList<>();
+    private MergeTokenizer tokenizer;
 
     private Builder(MergeMethod method, Checkpoint base) {
       this.method = Objects.requireNonNull(method, "method");
@@ -212,6 +232,7 @@ public record Merge(
       tokenizerFrom = m.tokenizerFrom.orElse(null);
       chatTemplate = m.chatTemplate.orElse(null);
       slices.addAll(m.slices);
+      tokenizer = m.tokenizer.orElse(null);
     }
 
     public Builder model(MergeInput input) {
@@ -276,6 +297,12 @@ public record Merge(
       return this;
     }
 
+    /** Builds the output vocabulary from the inputs' tokenizers; see {@link Merge#tokenizer}. */
+    public Builder tokenizer(MergeTokenizer vocabulary) {
+      this.tokenizer = Objects.requireNonNull(vocabulary, "vocabulary");
+      return this;
+    }
+
     /** Gives the output this chat template (Jinja text); see {@link Merge#chatTemplate}. */
     public Builder chatTemplate(String jinja) {
       this.chatTemplate = Objects.requireNonNull(jinja, "jinja");
@@ -296,9 +323,10 @@ public record Merge(
       }
       return new Merge(method, base, models, target == null ? base : target, Optional.ofNullable(include),
           Optional.ofNullable(ex), dtype, maxShardSize, overwrite, Optional.ofNullable(vocabularyFrom),
-          Optional.ofNullable(tokenizerFrom != null || vocabularyFrom != null
+          Optional.ofNullable(tokenizerFrom != null || vocabularyFrom != null || tokenizer != null
               || !(method instanceof MergeMethod.ChatVector) || models.isEmpty()
-              ? tokenizerFrom : models.getFirst().checkpoint()), Optional.ofNullable(chatTemplate), slices);
+              ? tokenizerFrom : models.getFirst().checkpoint()), Optional.ofNullable(chatTemplate), slices,
+          Optional.ofNullable(tokenizer));
     }
   }
 }

@@ -88,8 +88,8 @@ class MergeChatTemplateConfigTest {
         .hasMessageContaining("chat_template").hasMessageContaining("<|im_start|>");
     assertThatThrownBy(() -> merge("chat_template: alpaca\n")).isInstanceOf(MergeException.class)
         .hasMessageContaining("chat_template").hasMessageContaining("alpaca");
-    assertThatThrownBy(() -> merge("tokenizer:\n  source: models/a\n  tokens: {x: {source: models/b}}\n"))
-        .isInstanceOf(MergeException.class).hasMessageContaining("tokenizer.tokens");
+    assertThatThrownBy(() -> merge("tokenizer:\n  source: models/a\n  tokens: {x: {source: models/c}}\n"))
+        .isInstanceOf(MergeException.class).hasMessageContaining("tokenizer.tokens.x.source: 'models/c' is not");
     assertThatThrownBy(() -> merge("tokenizer: {source: base}\ntokenizer_source: base\n"))
         .isInstanceOf(MergeException.class).hasMessageContaining("mutually exclusive");
   }

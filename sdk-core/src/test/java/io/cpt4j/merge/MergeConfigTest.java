@@ -211,13 +211,13 @@ class MergeConfigTest {
       assertThat(m.merges("model.layers.0.input_layernorm.weight")).isFalse();
       assertThat(m.merges("lm_head.weight")).isFalse();
       assertThat(m.maxShardSize()).isEqualTo(2048);
-      assertThat(m.vocabularyFrom()).containsSame(m.models().getFirst().checkpoint());
+      assertThat(m.tokenizer().orElseThrow().model()).isSameAs(m.models().getFirst().checkpoint());
     }
     try (MergeConfig c = load("merge_method: ties\nparameters: {weight: 1}\nmax_shard_size: 5GB\n"
         + "tokenizer_source: base\n" + TWO.replace("weight: 0.7, ", ""))) {
       assertThat(c.merge().models()).extracting(MergeInput::weight).containsExactly(ParamValue.of(1), ParamValue.of(0.3));
       assertThat(c.merge().maxShardSize()).isEqualTo(5_000_000_000L);
-      assertThat(c.merge().vocabularyFrom()).containsSame(c.merge().base());
+      assertThat(c.merge().tokenizer()).contains(MergeTokenizer.base());
     }
   }
 
@@ -292,7 +292,8 @@ class MergeConfigTest {
     expect("merge_method: ties\ndtype: int8\n" + TWO, "dtype: unknown dtype 'int8'");
     expect("merge_method: ties\ninclude: '(('\n" + TWO, "include: not a valid regular expression");
     expect("merge_method: ties\nmax_shard_size: lots\n" + TWO, "max_shard_size: must be a positive number");
-    expect("merge_method: ties\ntokenizer_source: union\n" + TWO, "tokenizer_source: 'union' is not supported");
+    expect("merge_method: ties\ntokenizer: {source: union, pad_to_multiple_of: 0}\n" + TWO,
+        "tokenizer.pad_to_multiple_of: must be a positive integer, got 0");
     expect("merge_method: ties\ntokenizer_source: models/cpt\n" + TWO, "tokenizer_source: 'models/cpt' is not");
     expect("merge_method: ties\nmodels: models/a\nbase_model: models/base\n", "models: must be a non-empty list");
     expect("merge_method: ties\nbase_model: models/base\nmodels: [models/a]\n", "models[0]: must be a mapping");

@@ -58,7 +58,7 @@ public final class MergeConfigCodec {
   /** What the file says, checked, before anything is opened. */
   private record Spec(MergeMethod method, Path base, String baseAt, Path onto, List<ModelSpec> models,
       List<List<MergeConfigSlices.SourceSpec>> slices,
-      Pattern include, Pattern exclude, boolean excludeSet, DType dtype, long maxShardSize, String tokenizerSource,
+      Pattern include, Pattern exclude, boolean excludeSet, DType dtype, long maxShardSize, JsonNode tokenizer,
       String chatTemplate, IgnoredParameters ignored) {}
 
   public static MergeConfig load(Path file) {
@@ -182,7 +182,7 @@ public final class MergeConfigCodec {
     }
     boolean excludeSet = root.has("exclude");
     return new Spec(method, base, "base_model", onto, models, slices, regex(root, "include"), regex(root, "exclude"),
-        excludeSet, dtype(root), shardSize(root), MergeTokenizerKeys.source(root),
+        excludeSet, dtype(root), shardSize(root), MergeTokenizerKeys.block(root),
         MergeTokenizerKeys.chatTemplateValue(root), ignored);
   }
 
@@ -361,9 +361,12 @@ public final class MergeConfigCodec {
         b.exclude(spec.exclude() == null ? null : spec.exclude().pattern());
       }
       b.dtype(spec.dtype()).maxShardSize(spec.maxShardSize());
-      if (spec.tokenizerSource() != null) {
-        Checkpoint source = vocabulary(spec, base, opened, file, lines);
-        b.vocabularyFrom(source).tokenizerFrom(source); // mergekit: the output's tokenizer is the source's
+      if (spec.tokenizer() != null) {
+        try {
+          b.tokenizer(MergeTokenizerKeys.resolve(spec.tokenizer(), (path, key) -> input(path, key, base, opened, file)));
+        } catch (Bad bad) {
+          throw new MergeException(where(file, lines, bad.path) + bad.getMessage());
+        }
       }
       if (spec.chatTemplate() != null) {
         try {
@@ -375,7 +378,8 @@ public final class MergeConfigCodec {
       Merge merge = b.build();
       if ("chatml".equals(spec.chatTemplate())) {
         try {
-          MergeTokenizerKeys.requireChatmlTokens(merge.tokenizerFrom().or(merge::vocabularyFrom).orElse(merge.target()));
+          MergeTokenizerKeys.requireChatmlTokens(merge.tokenizer().map(t -> t.vocabularySource(merge))
+              .or(merge::tokenizerFrom).orElse(merge.target()));
         } catch (Bad bad) {
           throw new MergeException(where(file, lines, bad.path) + bad.getMessage());
         }
@@ -414,23 +418,18 @@ public final class MergeConfigCodec {
     return c;
   }
 
-  private static Checkpoint vocabulary(Spec spec, Checkpoint base, Map<Path, Checkpoint> opened, Path file,
-      Map<String, Integer> lines) {
-    String src = spec.tokenizerSource();
+  /** The checkpoint a tokenizer key names: {@code base}, or the path of base_model, onto or a model. */
+  private static Checkpoint input(String src, String key, Checkpoint base, Map<Path, Checkpoint> opened, Path file) {
     if (src.equals("base")) {
       if (base == null) {
-        throw new MergeException(where(file, lines, "tokenizer_source") + "'base' needs base_model");
+        throw new Bad(key, "'base' needs base_model");
       }
       return base;
     }
-    if (src.equals("union")) {
-      throw new MergeException(where(file, lines, "tokenizer_source") + "'union' is not supported: cpt4j takes "
-          + "one model's vocabulary (name base or one of the models)");
-    }
     Checkpoint c = opened.get(file.toAbsolutePath().getParent().resolve(src).toAbsolutePath().normalize());
     if (c == null) {
-      throw new MergeException(where(file, lines, "tokenizer_source") + "'" + src + "' is not base_model, onto or "
-          + "one of the models (the vocabulary must come from an input)");
+      throw new Bad(key, "'" + src + "' is not base_model, onto or one of the models (the tokenizer and token "
+          + "sources must be inputs of the merge)");
     }
     return c;
   }

@@ -33,10 +33,12 @@ import java.util.function.Supplier;
  * @param chatTemplate a Jinja template written as {@code chat_template.jinja}; empty: none
  * @param config the text of the output's {@code config.json}, replacing that of {@code filesFrom}
  *     (merge slices change the layer count); empty: {@code filesFrom}'s
+ * @param files further files by name with their text, replacing those copied (a merge's rebuilt
+ *     tokenizer.json); empty: none
  */
 public record DerivedOutput(Path directory, String action, DType dtype, long maxShardSize, boolean overwrite,
     Checkpoint filesFrom, Optional<Checkpoint> tokenizerFrom, Map<String, String> metadata,
-    Optional<String> chatTemplate, Optional<String> config) {
+    Optional<String> chatTemplate, Optional<String> config, Map<String, String> files) {
 
   public DerivedOutput {
     Objects.requireNonNull(directory, "directory");
@@ -46,13 +48,14 @@ public record DerivedOutput(Path directory, String action, DType dtype, long max
     metadata = Map.copyOf(metadata);
     Objects.requireNonNull(chatTemplate, "chatTemplate");
     Objects.requireNonNull(config, "config");
+    files = Map.copyOf(files);
   }
 
   /** An output without a separate tokenizer source or chat template. */
   public static DerivedOutput of(Path directory, String action, DType dtype, long maxShardSize, boolean overwrite,
       Checkpoint filesFrom, Map<String, String> metadata) {
     return new DerivedOutput(directory, action, dtype, maxShardSize, overwrite, filesFrom, Optional.empty(), metadata,
-        Optional.empty(), Optional.empty());
+        Optional.empty(), Optional.empty(), Map.of());
   }
 
   /**
@@ -85,11 +88,14 @@ public record DerivedOutput(Path directory, String action, DType dtype, long max
     }
     Path staging = null;
     try {
-      if (chatTemplate.isPresent() || config.isPresent()) { // files under their final names, copied in by the writer
+      if (chatTemplate.isPresent() || config.isPresent() || !files.isEmpty()) { // files under their final names, copied in by the writer
         staging = Files.createTempDirectory("cpt4j-derived-files");
       }
       if (chatTemplate.isPresent()) {
         writer = writer.copyFile(Files.writeString(staging.resolve("chat_template.jinja"), chatTemplate.get()));
+      }
+      for (Map.Entry<String, String> f : files.entrySet()) {
+        writer = writer.copyFile(Files.writeString(staging.resolve(f.getKey()), f.getValue()));
       }
       if (config.isPresent()) {
         Path json = Files.writeString(staging.resolve("config.json"), config.get());
@@ -104,6 +110,9 @@ public record DerivedOutput(Path directory, String action, DType dtype, long max
         try {
           Files.deleteIfExists(staging.resolve("chat_template.jinja"));
           Files.deleteIfExists(staging.resolve("config.json"));
+          for (String f : files.keySet()) {
+            Files.deleteIfExists(staging.resolve(f));
+          }
           Files.deleteIfExists(staging);
         } catch (IOException ignored) {
           // a leftover temporary file in the system temp directory is harmless

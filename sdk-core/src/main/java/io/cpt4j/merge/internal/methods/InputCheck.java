@@ -5,11 +5,11 @@ import io.cpt4j.checkpoint.TensorInfo;
 import io.cpt4j.merge.Merge;
 import io.cpt4j.merge.MergeException;
 import io.cpt4j.merge.internal.engine.Mismatches;
+import io.cpt4j.merge.internal.tokens.VocabularyTensors;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 /**
  * The up-front check of a merge: every input must have the base's architecture and exactly its
@@ -20,11 +20,9 @@ import java.util.regex.Pattern;
 final class InputCheck {
   private InputCheck() {}
 
-  private static final Pattern VOCABULARY = Pattern.compile("(^|.*\\.)(embed_tokens|embed_in|embed_out|lm_head|wte)\\..*");
-
-  /** Whether dimension 0 of tensor {@code name} is the vocabulary. */
+  /** Whether dimension 0 of tensor {@code name} is the vocabulary ({@link VocabularyTensors#is}). */
   static boolean isVocabularyTensor(String name) {
-    return VOCABULARY.matcher(name).matches();
+    return VocabularyTensors.is(name);
   }
 
   /**

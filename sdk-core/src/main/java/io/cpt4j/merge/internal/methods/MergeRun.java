@@ -12,6 +12,7 @@ import io.cpt4j.merge.MethodDeclaration;
 import io.cpt4j.merge.internal.engine.Derivation;
 import io.cpt4j.merge.internal.engine.DerivedCheckpoint;
 import io.cpt4j.merge.internal.engine.DerivedOutput;
+import io.cpt4j.merge.internal.tokens.VocabularyRemap;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -63,8 +64,18 @@ public final class MergeRun {
           out.copy(in.target());
         }
       }
-      return write(merge, output, out, merge.target(), Optional.of(plan.config()));
+      return write(merge, output, out, merge.target(), Optional.of(plan.config()), Map.of());
     }
+    if (merge.tokenizer().isPresent()) { // the inputs' vocabulary tensors read in the output vocabulary
+      VocabularyRemap remap = VocabularyRemap.of(merge);
+      return whole(remap.remapped(merge), output, out, rule, chunk, Optional.of(remap.config(merge)), remap.files());
+    }
+    return whole(merge, output, out, rule, chunk, Optional.empty(), Map.of());
+  }
+
+  /** The merge of whole models (no slices), with the output's config.json text and further files if given. */
+  private static MergeReport whole(Merge merge, Path output, DerivedCheckpoint out, TaskArithmeticKernel.Rule rule,
+      int chunk, Optional<String> config, Map<String, String> files) {
     InputCheck.Vocabulary vocab = InputCheck.check(merge);
     int numLayers = merge.target().config().numLayers();
     // nuslerp and multislerp merge the models themselves when the base is one of them
@@ -90,14 +101,14 @@ public final class MergeRun {
       throw new MergeException("the vocabulary comes from " + vocab.from().directory() + " but the tokenizer from "
           + merge.tokenizerFrom().get().directory() + ": with differing vocabularies they must be the same model");
     }
-    return write(merge, output, out, filesFrom, Optional.empty());
+    return write(merge, output, out, filesFrom, config, files);
   }
 
   private static MergeReport write(Merge merge, Path output, DerivedCheckpoint out, Checkpoint filesFrom,
-      Optional<String> config) {
+      Optional<String> config, Map<String, String> files) {
     return out.write(new DerivedOutput(output, "merge into " + output, merge.dtype(), merge.maxShardSize(),
         merge.overwrite(), filesFrom, merge.tokenizerFrom(), Map.of("merge_method", merge.method().name()),
-        merge.chatTemplate(), config)).toMergeReport();
+        merge.chatTemplate(), config, files)).toMergeReport();
   }
 
   /**
