@@ -1,7 +1,6 @@
 package io.cpt4j.spark.internal;
 
 import io.cpt4j.data.DataException;
-import io.cpt4j.data.internal.ShardFiles;
 import io.cpt4j.tokenize.Tokenizer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -94,10 +93,5 @@ final class ExecutorTokenizer {
         return out.get(next++);
       }
     };
-  }
-
-  /** Bytes per token of this tokenizer's shards. */
-  static int width(Tokenizer tokenizer) {
-    return ShardFiles.width(tokenizer.vocabSize());
   }
 }
