@@ -3,6 +3,7 @@ package io.cpt4j.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cpt4j.Cpt4jException;
 import io.cpt4j.files.AtomicFiles;
 import io.cpt4j.data.Limits;
 import io.cpt4j.data.Mixture;
@@ -12,6 +13,7 @@ import io.cpt4j.data.SamplerStats;
 import io.cpt4j.data.ShardOptions;
 import io.cpt4j.data.Source;
 import io.cpt4j.data.TokenDataset;
+import io.cpt4j.spi.PrepareEngine;
 import io.cpt4j.tokenize.Tokenizer;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -55,7 +57,11 @@ import picocli.CommandLine.Spec;
       "pretrained: BOS (when the tokenizer adds one, e.g. Llama, Mistral) + document +",
       "end-of-document; the packing report does the same (--no-special-tokens: no BOS).",
       "The end-of-document token is --eos, else the eos_token_id of config.json (then",
-      "generation_config.json) beside the tokenizer, else a known end-of-text token."
+      "generation_config.json) beside the tokenizer, else a known end-of-text token.",
+      "",
+      "--engine spark runs the preparation as a Spark job (sdk-spark and Spark 4.2 on the",
+      "class path, see docs/spark.md): the same shards, plus optional normalisation,",
+      "quality filters and deduplication, reported per source in stats.json."
     })
 final class DataPrepareCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -102,6 +108,27 @@ final class DataPrepareCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print stats.json to stdout instead of a summary.")
   boolean json;
 
+  @Option(names = "--engine", paramLabel = "NAME", defaultValue = "local",
+      description = "local (this process, the default) or spark (a Spark job; see docs/spark.md).")
+  String engine;
+
+  @Option(names = "--master", paramLabel = "URL", description = "Spark master, e.g. local[2] (--engine spark; "
+      + "default: local[*]).")
+  String master;
+
+  @Option(names = "--normalize", description = "Unicode NFC and \\n line ends (--engine spark).")
+  boolean normalize;
+
+  @Option(names = "--quality-filters", description = "Drop documents failing Gopher's quality rules (--engine spark).")
+  boolean qualityFilters;
+
+  @Option(names = "--exact-dedup", description = "Drop exact duplicates (--engine spark).")
+  boolean exactDedup;
+
+  @Option(names = "--near-dedup", paramLabel = "JACCARD", defaultValue = "0",
+      description = "Drop near duplicates at this Jaccard similarity, MinHash LSH (--engine spark).")
+  double nearDedup;
+
   @Override
   public Integer call() throws IOException {
     validateOptions();
@@ -128,6 +155,7 @@ final class DataPrepareCommand implements Callable<Integer> {
       if (bosId >= 0) {
         tok.put("bos_id", bosId);
       }
+      Map<Path, String> pipeline = runEngine(tokenizerFile);
       ObjectNode perSource = stats.putObject("sources");
       long totalTokens = 0;
       for (SourceSpec s : sources) {
@@ -139,21 +167,20 @@ final class DataPrepareCommand implements Callable<Integer> {
         }
         if (validation > 0) {
           Source.Split split = s.source().split(validation, seed);
-          TokenDataset t = TokenDataset.prepare(split.train(), tokenizer, out.resolve(s.name()).resolve("train"), options);
-          TokenDataset v = TokenDataset.prepare(split.validation(), tokenizer,
-              out.resolve(s.name()).resolve("validation"), options);
+          TokenDataset t = dataset(split.train(), tokenizer, out.resolve(s.name()).resolve("train"), options);
+          TokenDataset v = dataset(split.validation(), tokenizer, out.resolve(s.name()).resolve("validation"), options);
           opened.add(t);
           opened.add(v);
           train.add(t);
           trainSources.add(split.train().named(s.name()));
-          describe(node, t);
-          describe(node.putObject("validation"), v);
+          describe(node, t, pipeline, mapper);
+          describe(node.putObject("validation"), v, pipeline, mapper);
         } else {
-          TokenDataset t = TokenDataset.prepare(s.source(), tokenizer, out.resolve(s.name()), options);
+          TokenDataset t = dataset(s.source(), tokenizer, out.resolve(s.name()), options);
           opened.add(t);
           train.add(t);
           trainSources.add(s.source());
-          describe(node, t);
+          describe(node, t, pipeline, mapper);
         }
         totalTokens += train.getLast().tokenCount();
       }
@@ -182,6 +209,20 @@ final class DataPrepareCommand implements Callable<Integer> {
     if (threads < 0) {
       throw new ParameterException(spec.commandLine(), "--threads must be >= 0, got " + threads);
     }
+    if (!"local".equals(engine) && !"spark".equals(engine)) {
+      throw new ParameterException(spec.commandLine(), "--engine must be local or spark, got " + engine);
+    }
+    boolean engineOnly = master != null || normalize || qualityFilters || exactDedup || nearDedup != 0;
+    if ("local".equals(engine) && engineOnly) {
+      throw new ParameterException(spec.commandLine(),
+          "--master, --normalize, --quality-filters, --exact-dedup and --near-dedup need --engine spark");
+    }
+    if (!(nearDedup >= 0 && nearDedup <= 1)) {
+      throw new ParameterException(spec.commandLine(), "--near-dedup must be in (0, 1], got " + nearDedup);
+    }
+    if (!"local".equals(engine) && metadataTemplate != null) {
+      throw new ParameterException(spec.commandLine(), "--metadata-template is not supported with --engine " + engine);
+    }
     Map<String, Boolean> seen = new LinkedHashMap<>();
     for (SourceSpec s : sources) {
       if (seen.put(s.name(), true) != null) {
@@ -207,11 +248,55 @@ final class DataPrepareCommand implements Callable<Integer> {
         + String.join(", ", Tokenizer.END_OF_DOCUMENT_TOKENS) + ": name the end-of-document token with --eos"));
   }
 
-  private static void describe(ObjectNode node, TokenDataset d) {
+  /** The targets of every source (OUT/NAME, or OUT/NAME/train and /validation). */
+  private List<PrepareEngine.Target> targets() {
+    List<PrepareEngine.Target> targets = new ArrayList<>();
+    for (SourceSpec s : sources) {
+      if (validation > 0) {
+        Source.Split split = s.source().split(validation, seed);
+        targets.add(new PrepareEngine.Target(split.train(), out.resolve(s.name()).resolve("train")));
+        targets.add(new PrepareEngine.Target(split.validation(), out.resolve(s.name()).resolve("validation")));
+      } else {
+        targets.add(new PrepareEngine.Target(s.source(), out.resolve(s.name())));
+      }
+    }
+    return targets;
+  }
+
+  /** With --engine other than local: prepares every target there; its stats.json by directory. */
+  private Map<Path, String> runEngine(Path tokenizerFile) {
+    Map<Path, String> byDirectory = new LinkedHashMap<>();
+    if ("local".equals(engine)) {
+      return byDirectory;
+    }
+    PrepareEngine e = PrepareEngine.find(engine).orElseThrow(() -> new Cpt4jException("--engine " + engine
+        + " is not on the class path: put sdk-spark's jar (sdk-spark/target/cpt4j-spark.jar) and Spark 4.2 there "
+        + "(the ./cpt4j launcher adds them when sdk-spark is built or SPARK_HOME is set); see docs/spark.md"));
+    List<PrepareEngine.Target> targets = targets();
+    List<String> stats = e.prepare(new PrepareEngine.Request(tokenizerFile, targets, master, normalize, exactDedup,
+        nearDedup, qualityFilters));
+    for (int i = 0; i < targets.size(); i++) {
+      byDirectory.put(targets.get(i).directory().toAbsolutePath().normalize(), stats.get(i));
+    }
+    return byDirectory;
+  }
+
+  /** The prepared dataset: tokenized here, or opened after the engine wrote it. */
+  private TokenDataset dataset(Source source, Tokenizer tokenizer, Path directory, ShardOptions options) {
+    return "local".equals(engine) ? TokenDataset.prepare(source, tokenizer, directory, options)
+        : TokenDataset.open(directory);
+  }
+
+  private static void describe(ObjectNode node, TokenDataset d, Map<Path, String> pipeline, ObjectMapper mapper)
+      throws IOException {
     node.put("directory", d.directory().toString());
     node.put("documents", d.documentCount());
     node.put("tokens", d.tokenCount());
     node.put("reused", d.reused());
+    String engineStats = pipeline.get(d.directory().toAbsolutePath().normalize());
+    if (engineStats != null) {
+      node.set("pipeline", mapper.readTree(engineStats));
+    }
   }
 
   /** One pass over every training dataset, each weighted by its size, packed as asked. */

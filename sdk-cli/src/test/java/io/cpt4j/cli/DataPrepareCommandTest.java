@@ -139,4 +139,22 @@ class DataPrepareCommandTest {
     assertThat(badEos.errLines()).hasSize(1);
     assertThat(badEos.errLines()[0]).contains("<nope>");
   }
+
+  @Test
+  void theSparkEngineNamesWhatToPutOnTheClassPathAndItsOptionsNeedIt() {
+    String[] base = {"data", "prepare", "--tokenizer", tokenizer.toString(), "--source", "general=text:" + general,
+        "--out", tmp.resolve("out").toString()};
+    String[] spark = java.util.stream.Stream.concat(java.util.Arrays.stream(base),
+        java.util.stream.Stream.of("--engine", "spark", "--master", "local[2]")).toArray(String[]::new);
+    Cli.Result missing = Cli.run(spark); // sdk-spark is not on this module's class path
+    assertThat(missing.exitCode()).isEqualTo(1);
+    assertThat(missing.errLines()).hasSize(1);
+    assertThat(missing.errLines()[0]).startsWith("error: --engine spark is not on the class path")
+        .contains("cpt4j-spark.jar").contains("docs/spark.md");
+    String[] dedupLocally = java.util.stream.Stream.concat(java.util.Arrays.stream(base),
+        java.util.stream.Stream.of("--exact-dedup")).toArray(String[]::new);
+    Cli.Result usage = Cli.run(dedupLocally);
+    assertThat(usage.exitCode()).isEqualTo(2);
+    assertThat(usage.err()).contains("need --engine spark");
+  }
 }

@@ -162,6 +162,11 @@ final class FileDocuments implements Closeable {
     return null;
   }
 
+  /** How many malformed UTF-8 sequences were replaced so far. */
+  long replacedUtf8() {
+    return utf8.replaced();
+  }
+
   private boolean nextLine() throws IOException {
     if (!lines.next()) {
       return false;

@@ -96,6 +96,28 @@ public final class ShardStore {
     } catch (IOException e) {
       // a rebuild renamed something meanwhile: look again under the lock
     }
+    return locked(target, () -> {
+      TokenDataset current = current(target, fingerprint, true);
+      if (current != null) {
+        return current;
+      }
+      write(target, sourceName, sourceFingerprint, fingerprint, documents, tokenizer, options);
+      return MappedTokenDataset.open(target, false);
+    });
+  }
+
+  /** Work done on a dataset directory while holding its lock. */
+  interface LockedWork<T> {
+    T run() throws IOException;
+  }
+
+  /**
+   * Runs {@code work} holding the lock of {@code target} (within the JVM and across processes),
+   * after removing what crashed builds of it left behind.
+   *
+   * @throws DataException if the work or the locking fails with an I/O error
+   */
+  static <T> T locked(Path target, LockedWork<T> work) {
     synchronized (JVM_LOCKS.computeIfAbsent(target, k -> new Object())) {
       try {
         Files.createDirectories(target.getParent());
@@ -103,12 +125,7 @@ public final class ShardStore {
         try (FileChannel lockChannel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
             FileLock ignored = lockChannel.lock()) {
           removeLeftovers(target);
-          TokenDataset current = current(target, fingerprint, true);
-          if (current != null) {
-            return current;
-          }
-          write(target, sourceName, sourceFingerprint, fingerprint, documents, tokenizer, options);
-          return MappedTokenDataset.open(target, false);
+          return work.run();
         }
       } catch (IOException e) {
         throw new DataException("writing token dataset " + target + " failed, nothing was changed: " + e.getMessage(),
@@ -215,11 +232,7 @@ public final class ShardStore {
       DatasetManifest manifest = new DatasetManifest(DatasetManifest.FORMAT, ShardFormat.VERSION, sourceName,
           fingerprint, sourceFingerprint, tokenizer.fingerprint(), template, ShardFormat.dtypeName(width),
           tokenizer.vocabSize(), totals.documents(), totals.tokens(), totals.prefixTokens(), shards);
-      Path json = staging.resolve(DatasetManifest.FILE);
-      manifest.write(json);
-      AtomicFiles.fsync(json);
-      AtomicFiles.fsyncDirectory(staging);
-      AtomicFiles.replaceDirectory(target, staging);
+      commit(target, staging, manifest);
       LOG.atInfo().setMessage(() -> String.format(Locale.ROOT, "wrote token dataset %s: %,d documents, %,d tokens (%s) "
           + "in %d shards; tokenized and written in %.1f s (%,.0f documents/s, %,.0f tokens/s)", target,
           totals.documents(), totals.tokens(), manifest.dtype(), shards.size(), totals.seconds(), totals.documents() / totals.seconds(),
@@ -227,6 +240,15 @@ public final class ShardStore {
     } finally {
       deleteQuietly(staging);
     }
+  }
+
+  /** Writes {@code manifest} into {@code staging}, fsyncs it and renames it to {@code target}. */
+  static void commit(Path target, Path staging, DatasetManifest manifest) throws IOException {
+    Path json = staging.resolve(DatasetManifest.FILE);
+    manifest.write(json);
+    AtomicFiles.fsync(json);
+    AtomicFiles.fsyncDirectory(staging);
+    AtomicFiles.replaceDirectory(target, staging);
   }
 
   /** Staging and moved-aside directories of builds of {@code target} that are running or crashed. */
@@ -251,7 +273,7 @@ public final class ShardStore {
     }
   }
 
-  private static void deleteQuietly(Path dir) {
+  static void deleteQuietly(Path dir) {
     try {
       AtomicFiles.deleteTree(dir);
     } catch (IOException e) {

@@ -33,6 +33,7 @@ final class ShardWriter implements AutoCloseable {
   private final ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
   private final List<DatasetManifest.Shard> shards = new ArrayList<>();
 
+  private final int firstShard;
   private FileChannel channel;
   private long firstDocument;
   private long firstToken;
@@ -42,6 +43,19 @@ final class ShardWriter implements AutoCloseable {
   private LongList prefixIndex = new LongList();
 
   ShardWriter(Path dir, int width, byte[] fingerprint, long maxShardTokens, boolean prefixes) {
+    this(dir, width, fingerprint, maxShardTokens, prefixes, 0, 0, 0);
+  }
+
+  /**
+   * A writer for a slice of a dataset written in parts (one per Spark partition): its first shard
+   * is numbered {@code firstShard} and starts at global document {@code firstDocument} and token
+   * {@code firstToken}.
+   */
+  ShardWriter(Path dir, int width, byte[] fingerprint, long maxShardTokens, boolean prefixes, int firstShard,
+      long firstDocument, long firstToken) {
+    this.firstShard = firstShard;
+    this.firstDocument = firstDocument;
+    this.firstToken = firstToken;
     this.dir = dir;
     this.width = width;
     this.fingerprint = fingerprint.clone();
@@ -51,8 +65,7 @@ final class ShardWriter implements AutoCloseable {
 
   /** Appends one document's tokens and its metadata prefix (empty for none). */
   void add(int[] tokens, int[] prefix) throws IOException {
-    if (channel != null && index.size() > 1
-        && (shardTokens + tokens.length > maxShardTokens || index.size() > MAX_DOCUMENTS_PER_SHARD)) {
+    if (channel != null && startsNewShard(index.size() - 1, shardTokens, tokens.length, maxShardTokens)) {
       finishShard();
     }
     if (channel == null) {
@@ -67,6 +80,14 @@ final class ShardWriter implements AutoCloseable {
     }
   }
 
+  /**
+   * Whether a document of {@code length} tokens goes to a new shard rather than the current one,
+   * which holds {@code documents} documents and {@code tokens} tokens.
+   */
+  static boolean startsNewShard(long documents, long tokens, int length, long maxShardTokens) {
+    return documents > 0 && (tokens + length > maxShardTokens || documents >= MAX_DOCUMENTS_PER_SHARD);
+  }
+
   /** Finishes the last shard and returns all shards in order. */
   List<DatasetManifest.Shard> finish() throws IOException {
     if (channel != null) {
@@ -76,7 +97,7 @@ final class ShardWriter implements AutoCloseable {
   }
 
   private void startShard() throws IOException {
-    Path file = dir.resolve(ShardFormat.shardName(shards.size()));
+    Path file = dir.resolve(ShardFormat.shardName(firstShard + shards.size()));
     channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.READ);
     channel.position(ShardFormat.HEADER_BYTES);
     shardTokens = 0;
@@ -151,7 +172,7 @@ final class ShardWriter implements AutoCloseable {
     String sha256 = sha256(channel, size);
     channel.close();
     channel = null;
-    shards.add(new DatasetManifest.Shard(ShardFormat.shardName(shards.size()), firstDocument, documents, firstToken,
+    shards.add(new DatasetManifest.Shard(ShardFormat.shardName(firstShard + shards.size()), firstDocument, documents, firstToken,
         shardTokens, header.prefixTokens(), size, sha256));
     firstDocument += documents;
     firstToken += shardTokens;

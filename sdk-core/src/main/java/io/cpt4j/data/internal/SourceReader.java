@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -50,6 +51,45 @@ public final class SourceReader {
     Spliterator<Document> spliterator = Spliterators.spliteratorUnknownSize(iterator,
         Spliterator.ORDERED | Spliterator.NONNULL | Spliterator.IMMUTABLE);
     return StreamSupport.stream(spliterator, false).onClose(iterator::close);
+  }
+
+  /** One file of a source: where it is and its path relative to the source's root. */
+  public record FileRef(String path, String relative, long bytes, long modified) implements java.io.Serializable {}
+
+  /**
+   * The files of {@code source} in its document order, with their sizes and modification times
+   * (for engines that read the files elsewhere, one task per file).
+   *
+   * @throws DataException if the location matches no file or cannot be listed
+   */
+  public static List<FileRef> files(Source source) {
+    return SourceFiles.resolve(source).stream().map(f -> {
+      try {
+        return new FileRef(f.path().toString(), f.relative(), Files.size(f.path()),
+            Files.getLastModifiedTime(f.path()).toMillis());
+      } catch (IOException e) {
+        throw FileDocuments.readError(f, false, e);
+      }
+    }).toList();
+  }
+
+  /**
+   * The documents of one file of {@code source} (one of {@link #files}), in order, the split side
+   * applied: exactly those {@link #documents(Source)} gives for that file. Close the stream to close
+   * the file; {@code replacedUtf8} then receives how many malformed UTF-8 sequences were replaced by
+   * U+FFFD (0 unless the source replaces).
+   *
+   * @throws DataException while streaming, for an unreadable or malformed file
+   */
+  public static Stream<Document> documents(Source source, FileRef file, java.util.function.LongConsumer replacedUtf8) {
+    DocumentIterator iterator =
+        new DocumentIterator(source, List.of(new SourceFile(Path.of(file.path()), file.relative())));
+    Spliterator<Document> spliterator = Spliterators.spliteratorUnknownSize(iterator,
+        Spliterator.ORDERED | Spliterator.NONNULL | Spliterator.IMMUTABLE);
+    return StreamSupport.stream(spliterator, false).onClose(() -> {
+      iterator.close();
+      replacedUtf8.accept(iterator.replaced);
+    });
   }
 
   /**
@@ -162,6 +202,7 @@ public final class SourceReader {
     private FileDocuments current;
     private Document next;
     private boolean closed;
+    private long replaced; // malformed UTF-8 sequences replaced in the files closed so far
 
     DocumentIterator(Source source, List<SourceFile> files) {
       this.source = source;
@@ -196,6 +237,7 @@ public final class SourceReader {
         }
         Document document = current.next();
         if (document == null) {
+          replaced += current.replacedUtf8();
           current.close();
           current = null;
         } else if (source.splitSpec() == null || keeps(source.splitSpec(), document.origin())) {
@@ -218,6 +260,7 @@ public final class SourceReader {
       closed = true;
       next = null;
       if (current != null) {
+        replaced += current.replacedUtf8();
         current.close();
         current = null;
       }
