@@ -105,7 +105,8 @@ class RunConfigBuilderTest {
         .validationTokens(c.validationTokens()).evaluateTasks(Path.of("arc.yaml")).taskLimit(c.taskLimit())
         .evaluateEvery(c.evaluateEvery()).checkpointEvery(c.checkpointEvery())
         .keepLastCheckpoints(c.keepLastCheckpoints()).seed(c.seed()).output(c.output()).dataCache(c.dataCache())
-        .maxBadSteps(c.maxBadSteps()).specialTokens(false).predictFinalLoss(false);
+        .maxBadSteps(c.maxBadSteps()).specialTokens(false).predictFinalLoss(false).trainOnly(c.trainable())
+        .regularize(c.regularizers().getFirst());
     // a branch point is set through ContinualPretrainer.branch (DecayBranch) or a RunConfig, not fluently
     assertThat(p.config()).isEqualTo(c.newBuilder().branchOf(null).build());
     assertThat(ContinualPretrainer.from(c).config()).isEqualTo(c);

@@ -235,7 +235,7 @@ public final class MergeConfigCodec {
         throw new Bad(at + "." + k, "unknown key (an entry here has " + String.join(", ", new TreeSet<>(keys)) + ")");
       }
     });
-    Path path = path(dir, text(m, "model", true, at + ".model"));
+    Path path = AdapterInputs.key(dir, text(m, "model", true, at + ".model"));
     JsonNode mp = m.path("parameters");
     String pAt = at + ".parameters";
     if (mp.isMissingNode() || mp.isNull()) {
@@ -403,6 +403,15 @@ public final class MergeConfigCodec {
   private static Checkpoint open(Map<Path, Checkpoint> opened, Path path, String at, Path file,
       Map<String, Integer> lines) {
     Checkpoint c = opened.get(path);
+    if (c == null && AdapterInputs.isAdapterInput(path)) {
+      try {
+        c = AdapterInputs.open(path);
+      } catch (RuntimeException e) {
+        throw new MergeException(where(file, lines, at) + "cannot apply the adapter of " + AdapterInputs.describe(path)
+            + ": " + e.getMessage(), e);
+      }
+      opened.put(path, c);
+    }
     if (c == null) {
       if (!Files.isDirectory(path)) {
         throw new MergeException(where(file, lines, at) + path + " is not a directory (cpt4j merges local "
