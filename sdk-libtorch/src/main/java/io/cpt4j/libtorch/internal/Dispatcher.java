@@ -24,7 +24,8 @@ import java.util.List;
  * </ul>
  *
  * <p>{@code Scalar}, {@code Scalar?} and {@code Dict} have no stable encoding: an op whose schema
- * has one (for example {@code aten::add.Tensor}'s {@code alpha}) cannot be called this way. Returns
+ * has one (for example {@code aten::add.Tensor}'s {@code alpha}) cannot be called this way; for
+ * addition, {@link #subtract} binds the stable shim {@code aoti_torch_aten_subtract_Tensor}. Returns
  * replace the stack from slot 0 on; each returned tensor is a new owning handle the caller must
  * take with {@link Result#tensor}. Stateless; as thread-safe as the ops called.
  */
@@ -59,6 +60,21 @@ public final class Dispatcher {
   /** Shorthand for an op with one tensor return. */
   public static TorchTensor tensor(LibTorch torch, String name, String overload, Object... args) {
     return call(torch, name, overload, args).tensor(0);
+  }
+
+  /**
+   * {@code self - alpha * other} through {@code aoti_torch_aten_subtract_Tensor} (stable since
+   * 2.10), which takes {@code alpha} as a double; {@code alpha = -1} adds. Recorded by autograd.
+   */
+  public static TorchTensor subtract(LibTorch torch, TorchTensor self, TorchTensor other, double alpha) {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment out = arena.allocate(ValueLayout.ADDRESS);
+      torch.check((int) torch.subtract.invokeExact(self.borrowed(), other.borrowed(), alpha, out),
+          "aoti_torch_aten_subtract_Tensor");
+      return new TorchTensor(torch, out.get(ValueLayout.ADDRESS, 0));
+    } catch (Throwable t) {
+      throw LibTorch.rethrow(t);
+    }
   }
 
   private static long encode(LibTorch torch, Object arg) throws Throwable {

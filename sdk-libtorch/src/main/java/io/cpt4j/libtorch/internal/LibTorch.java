@@ -64,6 +64,7 @@ public final class LibTorch {
   final MethodHandle listPushBack;
   final MethodHandle newStableIValue;
   final MethodHandle deleteStableIValue;
+  final MethodHandle subtract;
   private final Optional<MethodHandle> lastError;
 
   private LibTorch(Path library, SymbolLookup lookup) {
@@ -99,6 +100,8 @@ public final class LibTorch {
     listPushBack = s.get("torch_list_push_back", FunctionDescriptor.of(I32, ADDR, I64));
     newStableIValue = s.get("torch_new_stable_ivalue", FunctionDescriptor.of(I32, ADDR));
     deleteStableIValue = s.get("torch_delete_stable_ivalue", FunctionDescriptor.of(I32, ADDR));
+    subtract = s.get("aoti_torch_aten_subtract_Tensor",
+        FunctionDescriptor.of(I32, ADDR, ADDR, ValueLayout.JAVA_DOUBLE, ADDR));
     lastError = s.find("torch_exception_get_what_without_backtrace", FunctionDescriptor.of(ADDR));
     if (!s.missing.isEmpty()) {
       throw new BackendException("libtorch at " + library + " (stable ABI version " + versionString(abiVersion)

@@ -136,6 +136,11 @@ public final class TorchTensor implements AutoCloseable {
     }
   }
 
+  /** The handle itself, for shim functions that borrow rather than consume it. */
+  MemorySegment borrowed() {
+    return live();
+  }
+
   /** The tensor's memory; the tensor must be contiguous and on the CPU. */
   MemorySegment data(long bytes) {
     try (Arena arena = Arena.ofConfined()) {

@@ -127,4 +127,18 @@ class StableAbiForwardTest {
           .hasMessageContaining("Scalar");
     }
   }
+
+  @Test
+  void addingIsTheStableSubtractShimWithAlphaMinusOneAndAutogradRecordsIt() {
+    LibTorch torch = Torch.require();
+    try (TorchTensor a = TorchTensor.of(torch, new float[] {1, 2, 3}, 3).requiresGrad(true);
+        TorchTensor b = TorchTensor.of(torch, new float[] {10, 20, 30}, 3);
+        TorchTensor sum = Dispatcher.subtract(torch, a, b, -1);
+        TorchTensor aGrad = StableAbiAutogradTest.seedGrad(torch, a);
+        TorchTensor total = Dispatcher.tensor(torch, "aten::sum", "", sum, null)) {
+      assertThat(sum.floats()).containsExactly(11, 22, 33);
+      Dispatcher.call(torch, "aten::_backward", "", total, java.util.List.of(), null, null, false);
+      assertThat(aGrad.floats()).containsExactly(1, 1, 1);
+    }
+  }
 }
