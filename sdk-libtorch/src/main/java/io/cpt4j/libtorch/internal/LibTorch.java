@@ -8,11 +8,13 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * A libtorch found on this machine (a pip wheel's {@code torch/lib} or an unpacked libtorch zip),
@@ -70,18 +72,10 @@ public final class LibTorch {
   private LibTorch(Path library, SymbolLookup lookup) {
     this.library = library;
     Symbols s = new Symbols(lookup);
-    try {
-      abiVersion = (long) s.get("aoti_torch_abi_version", FunctionDescriptor.of(I64)).invokeExact();
-      float32 = code(s, "aoti_torch_dtype_float32");
-      float64 = code(s, "aoti_torch_dtype_float64");
-      bfloat16 = code(s, "aoti_torch_dtype_bfloat16");
-      float16 = code(s, "aoti_torch_dtype_float16");
-      int64 = code(s, "aoti_torch_dtype_int64");
-      bool = code(s, "aoti_torch_dtype_bool");
-      cpu = code(s, "aoti_torch_device_type_cpu");
-    } catch (Throwable t) {
-      throw new BackendException("libtorch at " + library + " failed while reporting its dtype codes: " + t, t);
-    }
+    MethodHandle version = s.get("aoti_torch_abi_version", FunctionDescriptor.of(I64));
+    MethodHandle[] codes = Stream.of("dtype_float32", "dtype_float64", "dtype_bfloat16", "dtype_float16",
+        "dtype_int64", "dtype_bool", "device_type_cpu").map(n -> s.get("aoti_torch_" + n, FunctionDescriptor.of(I32)))
+        .toArray(MethodHandle[]::new);
     callDispatcher = s.get("torch_call_dispatcher", FunctionDescriptor.of(I32, ADDR, ADDR, ADDR, I64));
     emptyStrided = s.get("aoti_torch_empty_strided", FunctionDescriptor.of(I32, I64, ADDR, ADDR, I32, I32, I32, ADDR));
     fromBlob = s.get("aoti_torch_create_tensor_from_blob",
@@ -104,8 +98,38 @@ public final class LibTorch {
         FunctionDescriptor.of(I32, ADDR, ADDR, ValueLayout.JAVA_DOUBLE, ADDR));
     lastError = s.find("torch_exception_get_what_without_backtrace", FunctionDescriptor.of(ADDR));
     if (!s.missing.isEmpty()) {
-      throw new BackendException("libtorch at " + library + " (stable ABI version " + versionString(abiVersion)
-          + ") lacks " + String.join(", ", s.missing) + ": the libtorch backend needs torch 2.13 or later");
+      throw new BackendException("libtorch at " + library + " lacks " + String.join(", ", s.missing)
+          + ": the libtorch backend needs torch 2.13 or later" + otherLibtorch(library.getParent()));
+    }
+    try {
+      abiVersion = (long) version.invokeExact();
+      float32 = (int) codes[0].invokeExact();
+      float64 = (int) codes[1].invokeExact();
+      bfloat16 = (int) codes[2].invokeExact();
+      float16 = (int) codes[3].invokeExact();
+      int64 = (int) codes[4].invokeExact();
+      bool = (int) codes[5].invokeExact();
+      cpu = (int) codes[6].invokeExact();
+    } catch (Throwable t) {
+      throw new BackendException("libtorch at " + library + " failed while reporting its dtype codes: " + t, t);
+    }
+  }
+
+  /**
+   * Another libtorch already in this process (DJL's, say) shadows the one asked for: the dynamic
+   * linker resolves {@code libtorch_cpu.so} and {@code libc10.so} by soname to the first loaded.
+   */
+  private static String otherLibtorch(Path dir) {
+    try (Stream<String> maps = Files.lines(Path.of("/proc/self/maps"))) {
+      return maps.map(line -> line.substring(line.lastIndexOf(' ') + 1))
+          .filter(f -> f.endsWith("/libtorch_cpu.so") || f.endsWith("/libc10.so"))
+          .filter(f -> !Path.of(f).getParent().equals(dir))
+          .findFirst()
+          .map(f -> " (this process already holds " + f + ", and the dynamic linker binds the new library's "
+              + "dependencies to it by soname: load the libtorch backend in a process without DJL's PyTorch)")
+          .orElse("");
+    } catch (IOException | RuntimeException e) {
+      return "";
     }
   }
 
@@ -187,10 +211,6 @@ public final class LibTorch {
 
   static RuntimeException rethrow(Throwable t) {
     return t instanceof RuntimeException r ? r : new BackendException("libtorch call failed: " + t, t);
-  }
-
-  private static int code(Symbols s, String function) throws Throwable {
-    return (int) s.get(function, FunctionDescriptor.of(I32)).invokeExact();
   }
 
   private static String versionString(long v) {
