@@ -138,7 +138,7 @@ public sealed interface MergeMethod {
    */
   record TaskArithmetic(double lambda, boolean normalize) implements GeneralizedTaskArithmetic {
     public TaskArithmetic {
-      requireFinite("lambda", lambda);
+      ParameterChecks.finite("lambda", lambda);
     }
 
     public TaskArithmetic() {
@@ -163,7 +163,7 @@ public sealed interface MergeMethod {
    */
   record Ties(double lambda, boolean normalize) implements GeneralizedTaskArithmetic {
     public Ties {
-      requireFinite("lambda", lambda);
+      ParameterChecks.finite("lambda", lambda);
     }
 
     public Ties() {
@@ -189,7 +189,7 @@ public sealed interface MergeMethod {
    */
   record DareLinear(double lambda, boolean normalize, long seed) implements GeneralizedTaskArithmetic {
     public DareLinear {
-      requireFinite("lambda", lambda);
+      ParameterChecks.finite("lambda", lambda);
     }
 
     public DareLinear() {
@@ -210,7 +210,7 @@ public sealed interface MergeMethod {
    */
   record DareTies(double lambda, boolean normalize, long seed) implements GeneralizedTaskArithmetic {
     public DareTies {
-      requireFinite("lambda", lambda);
+      ParameterChecks.finite("lambda", lambda);
     }
 
     public DareTies() {
@@ -244,8 +244,8 @@ public sealed interface MergeMethod {
    */
   record Breadcrumbs(double lambda, boolean normalize, double gamma) implements GeneralizedTaskArithmetic {
     public Breadcrumbs {
-      requireFinite("lambda", lambda);
-      requireGamma(gamma);
+      ParameterChecks.finite("lambda", lambda);
+      ParameterChecks.gamma(gamma);
     }
 
     public Breadcrumbs() {
@@ -266,8 +266,8 @@ public sealed interface MergeMethod {
    */
   record BreadcrumbsTies(double lambda, boolean normalize, double gamma) implements GeneralizedTaskArithmetic {
     public BreadcrumbsTies {
-      requireFinite("lambda", lambda);
-      requireGamma(gamma);
+      ParameterChecks.finite("lambda", lambda);
+      ParameterChecks.gamma(gamma);
     }
 
     public BreadcrumbsTies() {
@@ -299,8 +299,8 @@ public sealed interface MergeMethod {
    */
   record Della(double lambda, boolean normalize, double epsilon, long seed) implements GeneralizedTaskArithmetic {
     public Della {
-      requireFinite("lambda", lambda);
-      requireEpsilon(epsilon);
+      ParameterChecks.finite("lambda", lambda);
+      ParameterChecks.dellaEpsilon(epsilon);
     }
 
     public Della() {
@@ -317,8 +317,8 @@ public sealed interface MergeMethod {
   /** {@link Della}'s sparsification without sign consensus ({@code normalize} defaults to false). */
   record DellaLinear(double lambda, boolean normalize, double epsilon, long seed) implements GeneralizedTaskArithmetic {
     public DellaLinear {
-      requireFinite("lambda", lambda);
-      requireEpsilon(epsilon);
+      ParameterChecks.finite("lambda", lambda);
+      ParameterChecks.dellaEpsilon(epsilon);
     }
 
     public DellaLinear() {
@@ -424,9 +424,7 @@ public sealed interface MergeMethod {
    */
   record Multislerp(boolean normalizeWeights, double eps) implements MergeMethod {
     public Multislerp {
-      if (!(eps >= 0 && eps < Double.POSITIVE_INFINITY)) {
-        throw new MergeException("eps must be finite and >= 0, got " + eps);
-      }
+      ParameterChecks.finiteNonNegative("eps", eps);
     }
 
     public Multislerp() {
@@ -458,9 +456,7 @@ public sealed interface MergeMethod {
       if (maxIter < 0 || maxIter > Integer.MAX_VALUE) {
         throw new MergeException("max_iter must be in [0, " + Integer.MAX_VALUE + "], got " + maxIter);
       }
-      if (!(tol >= 0 && tol < Double.POSITIVE_INFINITY)) {
-        throw new MergeException("tol must be finite and >= 0, got " + tol);
-      }
+      ParameterChecks.finiteNonNegative("tol", tol);
     }
 
     public Karcher() {
@@ -554,7 +550,7 @@ public sealed interface MergeMethod {
     public static final String DEFAULT_SKIP = ".*(embed_tokens|embed_in|embed_out|lm_head|wte|wpe).*";
 
     public ChatVector {
-      requireFinite("ratio", ratio);
+      ParameterChecks.finite("ratio", ratio);
     }
 
     public ChatVector() {
@@ -576,24 +572,6 @@ public sealed interface MergeMethod {
     @Override
     public MethodDeclaration declaration() {
       return MethodDeclarations.CHAT_VECTOR;
-    }
-  }
-
-  private static void requireGamma(double gamma) {
-    if (!(gamma >= 0 && gamma < 1)) {
-      throw new MergeException("gamma must be in [0, 1), got " + gamma);
-    }
-  }
-
-  private static void requireEpsilon(double epsilon) {
-    if (!(epsilon >= 0 && epsilon < 0.5)) {
-      throw new MergeException("epsilon must be in [0, 0.5), got " + epsilon);
-    }
-  }
-
-  private static void requireFinite(String what, double v) {
-    if (!Double.isFinite(v)) {
-      throw new MergeException(what + " must be finite, got " + v);
     }
   }
 }
