@@ -126,16 +126,7 @@ final class SceMerge implements Derivation {
 
   /** The task vectors of elements {@code [from, from + n)} in the scratch's input buffers (the base in work 0). */
   private float[][] read(long from, int n, Scratch s) {
-    float[] b = s.work(0);
-    float[][] d = s.inputs(models.length);
-    base.readFloats(from, b, 0, n);
-    for (int k = 0; k < models.length; k++) {
-      models[k].readFloats(from, d[k], 0, n);
-      for (int i = 0; i < n; i++) {
-        d[k][i] -= b[i];
-      }
-    }
-    return d;
+    return TaskVectorBlock.read(base, models, from, n, s);
   }
 
   /** Population variance across the models of each position, in double, rounded to float. */
