@@ -5,8 +5,8 @@ import java.util.Optional;
 
 /**
  * A merge method with its declared parameters, following mergekit's definitions. The {@link
- * GeneralizedTaskArithmetic} methods are configurations of one rule (linear, sce, the spherical
- * methods, model_stock, nearswap and passthrough have formulas of their own): for every tensor, each
+ * GeneralizedTaskArithmetic} methods are configurations of one rule (linear, sce, ram, the
+ * spherical methods, model_stock, nearswap and passthrough have formulas of their own): for every tensor, each
  * model's task vector {@code δᵢ = xᵢ − base} is sparsified (TIES: keep the largest {@code density}
  * fraction of |δᵢ|; DARE: keep each entry with probability {@code density} and rescale by {@code
  * 1/density}), weighted ({@code wᵢ·δᵢ}), optionally filtered by sign consensus (TIES: keep entries
@@ -37,8 +37,8 @@ public sealed interface MergeMethod {
 
   /**
    * Every merge method's declaration, in this order: linear, task_arithmetic, ties, dare_linear,
-   * dare_ties, breadcrumbs, breadcrumbs_ties, della, della_linear, sce, slerp, nuslerp, multislerp,
-   * karcher, model_stock, nearswap, passthrough, chat_vector.
+   * dare_ties, breadcrumbs, breadcrumbs_ties, della, della_linear, sce, ram, ramplus_tl, slerp, nuslerp,
+   * multislerp, karcher, model_stock, nearswap, passthrough, chat_vector.
    */
   static List<MethodDeclaration> declarations() {
     return MethodDeclarations.ALL;
@@ -358,6 +358,59 @@ public sealed interface MergeMethod {
     @Override
     public MethodDeclaration declaration() {
       return MethodDeclarations.SCE;
+    }
+  }
+
+  /**
+   * RAM (Reinforced Agent Merging), per element: with task vectors {@code δₖ = xₖ − base}, model
+   * {@code k} contributes where {@code |δₖ| > epsilon}; an element one model contributes to takes
+   * its {@code δₖ}, one several contribute to the mean of theirs, one none contributes to stays the
+   * base. Weights from the config are not used. Reference: Yuan et al., "Behavior Knowledge Merge in
+   * Reinforced Agentic Models", 2026 (arXiv:2601.13572); mergekit's {@code ram}.
+   *
+   * @param epsilon the magnitude a task-vector entry must exceed to contribute, ≥ 0; default 1e-5
+   */
+  record Ram(double epsilon) implements MergeMethod {
+    public Ram {
+      ParameterChecks.finiteNonNegative("epsilon", epsilon);
+    }
+
+    public Ram() {
+      this(MethodDeclarations.RAM.defaults().number("epsilon"));
+    }
+
+    @Override
+    public MethodDeclaration declaration() {
+      return MethodDeclarations.RAM;
+    }
+  }
+
+  /**
+   * RAM+ (tensor-local): {@link Ram}, with each model's unique entries scaled per tensor by {@code
+   * λₖ = 1 + r·clamp(ρₖ, 0, alpha)}, {@code ρₖ = sharedₖ / max(uniqueₖ, epsilon)} (its entries
+   * contributing to shared elements over those contributing alone). {@code r = 0} is {@link Ram}.
+   * Reference: as {@link Ram}; mergekit's {@code ramplus_tl}.
+   *
+   * @param r the rescaling strength, ≥ 0; default 0.1
+   * @param alpha the cap of the overlap ratio, ≥ 0; default 0.2
+   * @param epsilon as {@link Ram}'s, ≥ 0; default 1e-5
+   */
+  record RamplusTl(double r, double alpha, double epsilon) implements MergeMethod {
+    public RamplusTl {
+      ParameterChecks.finiteNonNegative("r", r);
+      ParameterChecks.finiteNonNegative("alpha", alpha);
+      ParameterChecks.finiteNonNegative("epsilon", epsilon);
+    }
+
+    public RamplusTl() {
+      this(MethodDeclarations.RAMPLUS_TL.defaults().number("r"),
+          MethodDeclarations.RAMPLUS_TL.defaults().number("alpha"),
+          MethodDeclarations.RAMPLUS_TL.defaults().number("epsilon"));
+    }
+
+    @Override
+    public MethodDeclaration declaration() {
+      return MethodDeclarations.RAMPLUS_TL;
     }
   }
 
