@@ -2,8 +2,6 @@ package io.cpt4j.merge.internal.methods;
 
 import io.cpt4j.checkpoint.Tensor;
 import io.cpt4j.merge.MergeMethod;
-import io.cpt4j.merge.internal.engine.Derivation;
-import io.cpt4j.merge.internal.engine.InputPages;
 import io.cpt4j.merge.internal.engine.Scratch;
 import java.util.Arrays;
 
@@ -28,16 +26,11 @@ import java.util.Arrays;
  * The counts are exact integers, so the result does not depend on the chunking. Phase 1 streams the
  * inputs once, a block at a time. Thread-safe after construction.
  */
-final class RamMerge implements Derivation {
+final class RamMerge extends TaskVectorMerge {
   private final double r;
   private final double alpha;
   private final double epsilon;
   private final float threshold;
-  private final Tensor base;
-  private final Tensor target;
-  private final Tensor[] models;
-  private final long count;
-  private final int block;
   private volatile float[] lambdas;
 
   /**
@@ -47,6 +40,7 @@ final class RamMerge implements Derivation {
    * @param block elements per phase-1 read
    */
   RamMerge(MergeMethod method, Tensor base, Tensor target, Tensor[] models, long count, int block) {
+    super(base, target, models, count, block);
     switch (method) {
       case MergeMethod.Ram ram -> {
         this.r = 0;
@@ -61,16 +55,6 @@ final class RamMerge implements Derivation {
       default -> throw new IllegalArgumentException(method.name() + " is not a RAM method");
     }
     this.threshold = (float) epsilon;
-    this.base = base;
-    this.target = target;
-    this.models = models.clone();
-    this.count = count;
-    this.block = (int) Math.min(block, Math.max(1, count));
-  }
-
-  @Override
-  public long count() {
-    return count;
   }
 
   @Override
@@ -98,7 +82,7 @@ final class RamMerge implements Derivation {
     Scratch s = new Scratch(block);
     for (long from = 0; from < count; from += block) {
       int n = (int) Math.min(block, count - from);
-      float[][] d = TaskVectorBlock.read(base, models, from, n, s);
+      float[][] d = taskVectors(from, n, s);
       for (int i = 0; i < n; i++) {
         int c = contributors(d, i);
         for (int k = 0; k < d.length && c > 0; k++) {
@@ -132,21 +116,12 @@ final class RamMerge implements Derivation {
     return c;
   }
 
-  @Override
-  public void release(long from, long n) {
-    InputPages.release(from, n, models);
-    InputPages.release(from, n, base, target == base ? null : target);
-  }
-
   /** Step 3 on elements {@code [from, from + n)}. */
   @Override
   public void compute(long from, int n, float[] out, int off, Scratch s) {
     float[] lambda = lambdas;
-    float[][] d = TaskVectorBlock.read(base, models, from, n, s);
-    float[] t = s.work(0); // the base, unless the target differs
-    if (target != base) {
-      target.readFloats(from, t, 0, n);
-    }
+    float[][] d = taskVectors(from, n, s);
+    float[] t = targetValues(from, n, s);
     for (int i = 0; i < n; i++) {
       int c = contributors(d, i);
       float merged = 0;
