@@ -5,8 +5,8 @@ import java.util.Optional;
 
 /**
  * A merge method with its declared parameters, following mergekit's definitions. The {@link
- * GeneralizedTaskArithmetic} methods are configurations of one rule (linear, sce, the spherical
- * methods, model_stock, nearswap and passthrough have formulas of their own): for every tensor, each
+ * GeneralizedTaskArithmetic} methods are configurations of one rule (linear, sce, ram, the
+ * spherical methods, model_stock, nearswap and passthrough have formulas of their own): for every tensor, each
  * model's task vector {@code δᵢ = xᵢ − base} is sparsified (TIES: keep the largest {@code density}
  * fraction of |δᵢ|; DARE: keep each entry with probability {@code density} and rescale by {@code
  * 1/density}), weighted ({@code wᵢ·δᵢ}), optionally filtered by sign consensus (TIES: keep entries
@@ -37,8 +37,8 @@ public sealed interface MergeMethod {
 
   /**
    * Every merge method's declaration, in this order: linear, task_arithmetic, ties, dare_linear,
-   * dare_ties, breadcrumbs, breadcrumbs_ties, della, della_linear, sce, slerp, nuslerp, multislerp,
-   * karcher, model_stock, nearswap, passthrough, chat_vector.
+   * dare_ties, breadcrumbs, breadcrumbs_ties, della, della_linear, sce, ram, ramplus_tl, slerp, nuslerp,
+   * multislerp, karcher, model_stock, nearswap, passthrough, chat_vector.
    */
   static List<MethodDeclaration> declarations() {
     return MethodDeclarations.ALL;
@@ -138,7 +138,7 @@ public sealed interface MergeMethod {
    */
   record TaskArithmetic(double lambda, boolean normalize) implements GeneralizedTaskArithmetic {
     public TaskArithmetic {
-      requireFinite("lambda", lambda);
+      ParameterChecks.finite("lambda", lambda);
     }
 
     public TaskArithmetic() {
@@ -163,7 +163,7 @@ public sealed interface MergeMethod {
    */
   record Ties(double lambda, boolean normalize) implements GeneralizedTaskArithmetic {
     public Ties {
-      requireFinite("lambda", lambda);
+      ParameterChecks.finite("lambda", lambda);
     }
 
     public Ties() {
@@ -189,7 +189,7 @@ public sealed interface MergeMethod {
    */
   record DareLinear(double lambda, boolean normalize, long seed) implements GeneralizedTaskArithmetic {
     public DareLinear {
-      requireFinite("lambda", lambda);
+      ParameterChecks.finite("lambda", lambda);
     }
 
     public DareLinear() {
@@ -210,7 +210,7 @@ public sealed interface MergeMethod {
    */
   record DareTies(double lambda, boolean normalize, long seed) implements GeneralizedTaskArithmetic {
     public DareTies {
-      requireFinite("lambda", lambda);
+      ParameterChecks.finite("lambda", lambda);
     }
 
     public DareTies() {
@@ -244,8 +244,8 @@ public sealed interface MergeMethod {
    */
   record Breadcrumbs(double lambda, boolean normalize, double gamma) implements GeneralizedTaskArithmetic {
     public Breadcrumbs {
-      requireFinite("lambda", lambda);
-      requireGamma(gamma);
+      ParameterChecks.finite("lambda", lambda);
+      ParameterChecks.gamma(gamma);
     }
 
     public Breadcrumbs() {
@@ -266,8 +266,8 @@ public sealed interface MergeMethod {
    */
   record BreadcrumbsTies(double lambda, boolean normalize, double gamma) implements GeneralizedTaskArithmetic {
     public BreadcrumbsTies {
-      requireFinite("lambda", lambda);
-      requireGamma(gamma);
+      ParameterChecks.finite("lambda", lambda);
+      ParameterChecks.gamma(gamma);
     }
 
     public BreadcrumbsTies() {
@@ -299,8 +299,8 @@ public sealed interface MergeMethod {
    */
   record Della(double lambda, boolean normalize, double epsilon, long seed) implements GeneralizedTaskArithmetic {
     public Della {
-      requireFinite("lambda", lambda);
-      requireEpsilon(epsilon);
+      ParameterChecks.finite("lambda", lambda);
+      ParameterChecks.dellaEpsilon(epsilon);
     }
 
     public Della() {
@@ -317,8 +317,8 @@ public sealed interface MergeMethod {
   /** {@link Della}'s sparsification without sign consensus ({@code normalize} defaults to false). */
   record DellaLinear(double lambda, boolean normalize, double epsilon, long seed) implements GeneralizedTaskArithmetic {
     public DellaLinear {
-      requireFinite("lambda", lambda);
-      requireEpsilon(epsilon);
+      ParameterChecks.finite("lambda", lambda);
+      ParameterChecks.dellaEpsilon(epsilon);
     }
 
     public DellaLinear() {
@@ -358,6 +358,59 @@ public sealed interface MergeMethod {
     @Override
     public MethodDeclaration declaration() {
       return MethodDeclarations.SCE;
+    }
+  }
+
+  /**
+   * RAM (Reinforced Agent Merging), per element: with task vectors {@code δₖ = xₖ − base}, model
+   * {@code k} contributes where {@code |δₖ| > epsilon}; an element one model contributes to takes
+   * its {@code δₖ}, one several contribute to the mean of theirs, one none contributes to stays the
+   * base. Weights from the config are not used. Reference: Yuan et al., "Behavior Knowledge Merge in
+   * Reinforced Agentic Models", 2026 (arXiv:2601.13572); mergekit's {@code ram}.
+   *
+   * @param epsilon the magnitude a task-vector entry must exceed to contribute, ≥ 0; default 1e-5
+   */
+  record Ram(double epsilon) implements MergeMethod {
+    public Ram {
+      ParameterChecks.finiteNonNegative("epsilon", epsilon);
+    }
+
+    public Ram() {
+      this(MethodDeclarations.RAM.defaults().number("epsilon"));
+    }
+
+    @Override
+    public MethodDeclaration declaration() {
+      return MethodDeclarations.RAM;
+    }
+  }
+
+  /**
+   * RAM+ (tensor-local): {@link Ram}, with each model's unique entries scaled per tensor by {@code
+   * λₖ = 1 + r·clamp(ρₖ, 0, alpha)}, {@code ρₖ = sharedₖ / max(uniqueₖ, epsilon)} (its entries
+   * contributing to shared elements over those contributing alone). {@code r = 0} is {@link Ram}.
+   * Reference: as {@link Ram}; mergekit's {@code ramplus_tl}.
+   *
+   * @param r the rescaling strength, ≥ 0; default 0.1
+   * @param alpha the cap of the overlap ratio, ≥ 0; default 0.2
+   * @param epsilon as {@link Ram}'s, ≥ 0; default 1e-5
+   */
+  record RamplusTl(double r, double alpha, double epsilon) implements MergeMethod {
+    public RamplusTl {
+      ParameterChecks.finiteNonNegative("r", r);
+      ParameterChecks.finiteNonNegative("alpha", alpha);
+      ParameterChecks.finiteNonNegative("epsilon", epsilon);
+    }
+
+    public RamplusTl() {
+      this(MethodDeclarations.RAMPLUS_TL.defaults().number("r"),
+          MethodDeclarations.RAMPLUS_TL.defaults().number("alpha"),
+          MethodDeclarations.RAMPLUS_TL.defaults().number("epsilon"));
+    }
+
+    @Override
+    public MethodDeclaration declaration() {
+      return MethodDeclarations.RAMPLUS_TL;
     }
   }
 
@@ -424,9 +477,7 @@ public sealed interface MergeMethod {
    */
   record Multislerp(boolean normalizeWeights, double eps) implements MergeMethod {
     public Multislerp {
-      if (!(eps >= 0 && eps < Double.POSITIVE_INFINITY)) {
-        throw new MergeException("eps must be finite and >= 0, got " + eps);
-      }
+      ParameterChecks.finiteNonNegative("eps", eps);
     }
 
     public Multislerp() {
@@ -458,9 +509,7 @@ public sealed interface MergeMethod {
       if (maxIter < 0 || maxIter > Integer.MAX_VALUE) {
         throw new MergeException("max_iter must be in [0, " + Integer.MAX_VALUE + "], got " + maxIter);
       }
-      if (!(tol >= 0 && tol < Double.POSITIVE_INFINITY)) {
-        throw new MergeException("tol must be finite and >= 0, got " + tol);
-      }
+      ParameterChecks.finiteNonNegative("tol", tol);
     }
 
     public Karcher() {
@@ -554,7 +603,7 @@ public sealed interface MergeMethod {
     public static final String DEFAULT_SKIP = ".*(embed_tokens|embed_in|embed_out|lm_head|wte|wpe).*";
 
     public ChatVector {
-      requireFinite("ratio", ratio);
+      ParameterChecks.finite("ratio", ratio);
     }
 
     public ChatVector() {
@@ -576,24 +625,6 @@ public sealed interface MergeMethod {
     @Override
     public MethodDeclaration declaration() {
       return MethodDeclarations.CHAT_VECTOR;
-    }
-  }
-
-  private static void requireGamma(double gamma) {
-    if (!(gamma >= 0 && gamma < 1)) {
-      throw new MergeException("gamma must be in [0, 1), got " + gamma);
-    }
-  }
-
-  private static void requireEpsilon(double epsilon) {
-    if (!(epsilon >= 0 && epsilon < 0.5)) {
-      throw new MergeException("epsilon must be in [0, 0.5), got " + epsilon);
-    }
-  }
-
-  private static void requireFinite(String what, double v) {
-    if (!Double.isFinite(v)) {
-      throw new MergeException(what + " must be finite, got " + v);
     }
   }
 }

@@ -122,6 +122,25 @@ final class MethodDeclarations {
           "fraction of positions kept by the variance of the task vectors across the models, in (0, 1]")),
       Models.AT_LEAST_ONE, BaseRole.REFERENCE, a -> new MergeMethod.Sce(a.number("select_topk")));
 
+  // RAM: mergekit's ram.py (one definition for both methods, global parameters only)
+  private static final MergeParameter RAM_EPSILON = MergeParameter.of("epsilon", NUMBER, GLOBAL, "1e-5",
+      "a task-vector entry contributes when its magnitude exceeds epsilon, >= 0");
+  private static final String RAM_PAPER =
+      "Yuan et al., Behavior Knowledge Merge in Reinforced Agentic Models (RAM), 2026, arXiv:2601.13572";
+
+  static final MethodDeclaration RAM = plain("ram",
+      "per element: the task vector of the one model that changed it, the mean where several did",
+      RAM_PAPER, List.of(RAM_EPSILON), Models.AT_LEAST_ONE, BaseRole.REFERENCE,
+      a -> new MergeMethod.Ram(a.number("epsilon")));
+
+  static final MethodDeclaration RAMPLUS_TL = plain("ramplus_tl",
+      "ram, each model's unique entries scaled by 1 + r * clamp(shared / unique, 0, alpha) per tensor",
+      RAM_PAPER, List.of(MergeParameter.of("r", NUMBER, GLOBAL, "0.1", "strength of the rescaling, >= 0"),
+          MergeParameter.of("alpha", NUMBER, GLOBAL, "0.2", "cap of a model's shared-to-unique ratio, >= 0"),
+          RAM_EPSILON),
+      Models.AT_LEAST_ONE, BaseRole.REFERENCE,
+      a -> new MergeMethod.RamplusTl(a.number("r"), a.number("alpha"), a.number("epsilon")));
+
   static final MethodDeclaration SLERP = plain("slerp", "spherical interpolation between the base and one model",
       "Shoemake, Animating rotation with quaternion curves, 1985; mergekit",
       List.of(MergeParameter.required("t", VALUE, GLOBAL, "interpolation position: 0 is the base, 1 the model")),
@@ -183,8 +202,8 @@ final class MethodDeclarations {
 
   /** Every method, in the order of docs/merging.md. */
   static final List<MethodDeclaration> ALL = List.of(LINEAR, TASK_ARITHMETIC, TIES, DARE_LINEAR, DARE_TIES,
-      BREADCRUMBS, BREADCRUMBS_TIES, DELLA, DELLA_LINEAR, SCE, SLERP, NUSLERP, MULTISLERP, KARCHER, MODEL_STOCK,
-      NEARSWAP, PASSTHROUGH, CHAT_VECTOR);
+      BREADCRUMBS, BREADCRUMBS_TIES, DELLA, DELLA_LINEAR, SCE, RAM, RAMPLUS_TL, SLERP, NUSLERP, MULTISLERP, KARCHER,
+      MODEL_STOCK, NEARSWAP, PASSTHROUGH, CHAT_VECTOR);
 
   private static MethodDeclaration plain(String name, String summary, String reference, List<MergeParameter> params,
       Models models, BaseRole base, Function<Arguments, MergeMethod> factory) {

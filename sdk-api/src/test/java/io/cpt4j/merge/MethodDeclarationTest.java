@@ -14,7 +14,7 @@ class MethodDeclarationTest {
   void everyMethodIsDeclaredOnceInDocumentedOrder() {
     assertThat(MergeMethod.declarations()).extracting(MethodDeclaration::name).containsExactly("linear",
         "task_arithmetic", "ties", "dare_linear", "dare_ties", "breadcrumbs", "breadcrumbs_ties", "della",
-        "della_linear", "sce", "slerp", "nuslerp", "multislerp", "karcher", "model_stock", "nearswap", "passthrough",
+        "della_linear", "sce", "ram", "ramplus_tl", "slerp", "nuslerp", "multislerp", "karcher", "model_stock", "nearswap", "passthrough",
         "chat_vector");
     for (MethodDeclaration d : MergeMethod.declarations()) {
       assertThat(MergeMethod.declaration(d.name())).containsSame(d);
@@ -34,6 +34,8 @@ class MethodDeclarationTest {
         Map.entry(new MergeMethod.Della(), new MergeMethod.Della(1, true, 0.15, 0)),
         Map.entry(new MergeMethod.DellaLinear(), new MergeMethod.DellaLinear(1, false, 0.15, 0)),
         Map.entry(new MergeMethod.Sce(), new MergeMethod.Sce(1)),
+        Map.entry(new MergeMethod.Ram(), new MergeMethod.Ram(1e-5)),
+        Map.entry(new MergeMethod.RamplusTl(), new MergeMethod.RamplusTl(0.1, 0.2, 1e-5)),
         Map.entry(new MergeMethod.Nuslerp(), new MergeMethod.Nuslerp(false, true)),
         Map.entry(new MergeMethod.Multislerp(), new MergeMethod.Multislerp(true, 1e-8)),
         Map.entry(new MergeMethod.Karcher(), new MergeMethod.Karcher(10, 1e-5)),
@@ -100,6 +102,12 @@ class MethodDeclarationTest {
     assertThatThrownBy(() -> new MergeMethod.Sce(0)).hasMessage("select_topk must be in (0, 1], got 0.0");
     assertThatThrownBy(() -> new MergeMethod.Karcher(-1, 1e-5)).hasMessage("max_iter must be in [0, 2147483647], got -1");
     assertThatThrownBy(() -> new MergeMethod.Multislerp(true, -1)).hasMessage("eps must be finite and >= 0, got -1.0");
+    assertThatThrownBy(() -> new MergeMethod.Ram(-1e-6)).hasMessage("epsilon must be finite and >= 0, got -1.0E-6");
+    assertThatThrownBy(() -> new MergeMethod.RamplusTl(-0.1, 0.2, 1e-5)).hasMessage("r must be finite and >= 0, got -0.1");
+    assertThatThrownBy(() -> new MergeMethod.RamplusTl(0.1, -0.2, 1e-5))
+        .hasMessage("alpha must be finite and >= 0, got -0.2");
+    assertThatThrownBy(() -> new MergeMethod.RamplusTl(0.1, 0.2, Double.NaN))
+        .hasMessage("epsilon must be finite and >= 0, got NaN");
     MergeParameter lambda = MergeMethod.declaration("della").orElseThrow().parameter("lambda").orElseThrow();
     assertThat(lambda.scope()).as("mergekit reads della's lambda per model").isEqualTo(MergeParameter.Scope.UNIFORM);
   }
@@ -116,6 +124,12 @@ class MethodDeclarationTest {
     assertThat(MergeMethod.declaration("multislerp").orElseThrow().baseRole())
         .isEqualTo(MethodDeclaration.BaseRole.OPTIONAL_REFERENCE);
     assertThat(MergeMethod.declaration("karcher").orElseThrow().baseRole()).isEqualTo(MethodDeclaration.BaseRole.INPUT);
+    for (String ram : List.of("ram", "ramplus_tl")) {
+      MethodDeclaration d = MergeMethod.declaration(ram).orElseThrow();
+      assertThat(d.needsBase()).as(ram).isTrue();
+      assertThat(d.models()).isEqualTo(MethodDeclaration.Models.AT_LEAST_ONE);
+      assertThat(d.parameters()).noneMatch(MergeParameter::perModel); // mergekit's ram takes no weights
+    }
     MergeParameter rescale = MergeMethod.declaration("dare_ties").orElseThrow().parameter("rescale").orElseThrow();
     assertThat(rescale.fixed()).isTrue();
     assertThat(rescale.defaultValue()).contains("true");

@@ -24,7 +24,8 @@ import java.util.Optional;
  * InputCheck}), then, in the target's order, copies each unmerged tensor and derives each merged one
  * with the method's {@link Derivation} ({@link TensorMerge} for the task-arithmetic family, linear,
  * passthrough and chat vectors; {@link InterpolationMerge} for slerp, model_stock and nearswap; {@link
- * SphericalMerge} for nuslerp, multislerp and karcher; {@link SceMerge} for sce), computed from the memory-mapped inputs chunk by chunk as it is written.
+ * SphericalMerge} for nuslerp, multislerp and karcher; {@link SceMerge} for sce; {@link RamMerge} for ram and
+ * ramplus_tl), computed from the memory-mapped inputs chunk by chunk as it is written.
  * Passthrough tensors with scale 1 are copied from the model. Stateless.
  */
 public final class MergeRun {
@@ -50,6 +51,7 @@ public final class MergeRun {
       case MergeMethod.ModelStock ms -> null;
       case MergeMethod.Nearswap ns -> null;
       case MergeMethod.Sce sce -> null;
+      case MergeMethod.Ram _, MergeMethod.RamplusTl _ -> null;
       case MergeMethod.Nuslerp n -> null;
       case MergeMethod.Multislerp m -> null;
       case MergeMethod.Karcher k -> null;
@@ -145,7 +147,7 @@ public final class MergeRun {
 
   /**
    * The derivation of the methods outside the task-arithmetic rule: slerp's {@code t} or nearswap's
-   * threshold for this tensor, model_stock's rows, sce; the statistics come in phase 1.
+   * threshold for this tensor, model_stock's rows, sce, ram; the statistics come in phase 1.
    */
   private static Derivation other(Merge merge, Inputs in, double[] weights, long count, int chunk) {
     String name = in.info().name();
@@ -165,6 +167,8 @@ public final class MergeRun {
         yield new InterpolationMerge(ns, name, base, models, threshold, 1, count, chunk);
       }
       case MergeMethod.Sce sce -> new SceMerge(sce.selectTopk(), base, in.target(), models, count, chunk);
+      case MergeMethod.Ram _, MergeMethod.RamplusTl _ -> new RamMerge(merge.method(), base, in.target(), models,
+          count, chunk);
       case MergeMethod.Karcher k -> new SphericalMerge(k, name, null, models, weights, t.shape(), count, chunk);
       // nuslerp and multislerp merge task vectors against a base, the models themselves without one
       case MergeMethod.Nuslerp n -> new SphericalMerge(n, name, in.base(), models, weights, t.shape(), count, chunk);

@@ -1,8 +1,6 @@
 package io.cpt4j.merge.internal.methods;
 
 import io.cpt4j.checkpoint.Tensor;
-import io.cpt4j.merge.internal.engine.Derivation;
-import io.cpt4j.merge.internal.engine.InputPages;
 import io.cpt4j.merge.internal.engine.Scratch;
 import io.cpt4j.merge.internal.select.MagnitudeSelect;
 import io.cpt4j.merge.internal.select.MagnitudeSelect.TopMask;
@@ -27,13 +25,8 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * with {@link MagnitudeSelect}, the sums of squares), holding a few blocks; phase 2 applies the
  * mask, weights and erasure to any range. Thread-safe after construction.
  */
-final class SceMerge implements Derivation {
+final class SceMerge extends TaskVectorMerge {
   private final double selectTopk;
-  private final Tensor base;
-  private final Tensor target;
-  private final Tensor[] models;
-  private final long count;
-  private final int block;
   private volatile Selection selection;
 
   /** The variance mask (ALL when nothing is deselected) and the models' weights. */
@@ -45,17 +38,8 @@ final class SceMerge implements Derivation {
    * @param block elements per phase-1 read
    */
   SceMerge(double selectTopk, Tensor base, Tensor target, Tensor[] models, long count, int block) {
+    super(base, target, models, count, block);
     this.selectTopk = selectTopk;
-    this.base = base;
-    this.target = target;
-    this.models = models.clone();
-    this.count = count;
-    this.block = (int) Math.min(block, Math.max(1, count));
-  }
-
-  @Override
-  public long count() {
-    return count;
   }
 
   @Override
@@ -78,7 +62,7 @@ final class SceMerge implements Derivation {
     for (long from = 0; from < count; from += block) {
       int n = (int) Math.min(block, count - from);
       float[] v = s.work(1);
-      variances(read(from, n, s), n, v);
+      variances(taskVectors(from, n, s), n, v);
       for (int i = 0; i < n; i++) {
         nonZero += v[i] != 0 ? 1 : 0;
       }
@@ -92,7 +76,7 @@ final class SceMerge implements Derivation {
     MagnitudeSelect.RangeSource source = (from, n, dst, spare) -> {
       Scratch own = idle.poll();
       own = own != null ? own : new Scratch(block);
-      variances(read(from, n, own), n, dst[0]);
+      variances(taskVectors(from, n, own), n, dst[0]);
       idle.add(own);
       release(from, n);
     };
@@ -105,7 +89,7 @@ final class SceMerge implements Derivation {
     double[] squares = new double[models.length];
     for (long from = 0; from < count; from += block) {
       int n = (int) Math.min(block, count - from);
-      float[][] d = select(read(from, n, s), from, n, mask, s);
+      float[][] d = select(taskVectors(from, n, s), from, n, mask, s);
       for (int k = 0; k < models.length; k++) {
         for (int i = 0; i < n; i++) {
           squares[k] += (double) d[k][i] * d[k][i]; // in index order: the sum does not depend on the block
@@ -122,20 +106,6 @@ final class SceMerge implements Derivation {
       w[k] = (float) (total == 0 ? 1.0 / w.length : squares[k] / count / total);
     }
     return w;
-  }
-
-  /** The task vectors of elements {@code [from, from + n)} in the scratch's input buffers (the base in work 0). */
-  private float[][] read(long from, int n, Scratch s) {
-    float[] b = s.work(0);
-    float[][] d = s.inputs(models.length);
-    base.readFloats(from, b, 0, n);
-    for (int k = 0; k < models.length; k++) {
-      models[k].readFloats(from, d[k], 0, n);
-      for (int i = 0; i < n; i++) {
-        d[k][i] -= b[i];
-      }
-    }
-    return d;
   }
 
   /** Population variance across the models of each position, in double, rounded to float. */
@@ -171,21 +141,12 @@ final class SceMerge implements Derivation {
     return d;
   }
 
-  @Override
-  public void release(long from, long n) {
-    InputPages.release(from, n, models);
-    InputPages.release(from, n, base, target == base ? null : target);
-  }
-
   /** Step 3 on elements {@code [from, from + n)}. */
   @Override
   public void compute(long from, int n, float[] out, int off, Scratch s) {
     Selection sel = selection;
-    float[][] d = select(read(from, n, s), from, n, sel.mask(), s);
-    float[] t = s.work(0); // the base, unless the target differs
-    if (target != base) {
-      target.readFloats(from, t, 0, n);
-    }
+    float[][] d = select(taskVectors(from, n, s), from, n, sel.mask(), s);
+    float[] t = targetValues(from, n, s);
     float[] w = sel.weights();
     for (int i = 0; i < n; i++) {
       float sum = 0;

@@ -36,6 +36,7 @@ final class TaskArithmeticKernel {
         case MergeMethod.ModelStock ms -> throw notTaskArithmetic(m, "InterpolationMerge");
         case MergeMethod.Nearswap ns -> throw notTaskArithmetic(m, "InterpolationMerge");
         case MergeMethod.Sce sce -> throw notTaskArithmetic(m, "SceMerge");
+        case MergeMethod.Ram _, MergeMethod.RamplusTl _ -> throw notTaskArithmetic(m, "RamMerge");
         case MergeMethod.Nuslerp n -> throw notTaskArithmetic(m, "SphericalMerge");
         case MergeMethod.Multislerp n -> throw notTaskArithmetic(m, "SphericalMerge");
         case MergeMethod.Karcher k -> throw notTaskArithmetic(m, "SphericalMerge");

@@ -26,16 +26,11 @@ import java.util.stream.IntStream;
  * <p>Thread-safe: {@link #compute} may run on many threads at once, each with its own {@link
  * Scratch} (per-model input buffers and six work buffers).
  */
-final class TensorMerge implements Derivation {
+final class TensorMerge extends TaskVectorMerge {
   private final Rule rule;
   private final String name;
-  private final Tensor base;
-  private final Tensor target;
-  private final Tensor[] models;
   private final float[] w;
   private final double[] densities;
-  private final long count;
-  private final int block;
   private final float linearDiv;
   private final float plainDiv;
   private final RankSampling[] rankSampling; // DELLA, per model; null entries: no sampling
@@ -55,14 +50,10 @@ final class TensorMerge implements Derivation {
   /** @param rowLength elements per row, the unit DELLA ranks magnitudes in */
   TensorMerge(Rule rule, String name, Tensor base, Tensor target, Tensor[] models, double[] weights,
       double[] densities, long count, int block, long rowLength) {
+    super(base, target, models, count, block);
     this.rule = rule;
     this.name = name;
-    this.base = base;
-    this.target = target;
-    this.models = models.clone();
     this.densities = densities.clone();
-    this.count = count;
-    this.block = block;
     this.w = new float[weights.length];
     float wsum = 0;
     for (int k = 0; k < w.length; k++) {
@@ -78,11 +69,6 @@ final class TensorMerge implements Derivation {
             DropPattern.key(rule.seed(), name, k));
       }
     }
-  }
-
-  @Override
-  public long count() {
-    return count;
   }
 
   /** The work buffers of {@link Scratch} this merge uses. */
@@ -148,12 +134,6 @@ final class TensorMerge implements Derivation {
       }
       masks = m;
     }
-  }
-
-  @Override
-  public void release(long from, long n) {
-    InputPages.release(from, n, models);
-    InputPages.release(from, n, base, target == base ? null : target);
   }
 
   /**

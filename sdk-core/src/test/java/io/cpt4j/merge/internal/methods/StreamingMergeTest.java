@@ -38,8 +38,12 @@ class StreamingMergeTest {
       new MergeMethod.Linear(), new MergeMethod.TaskArithmetic(0.7, true), new MergeMethod.DareLinear(1, false, 3),
       new MergeMethod.Della(0.9, true, 0.2, 5), new MergeMethod.DellaLinear(1, false, 0.1, 2));
 
-  /** Methods with their own derivation (phase-1 sums in double over index order: exact across chunkings). */
-  static final List<MergeMethod> OTHERS = List.of(new MergeMethod.Sce(0.6), new MergeMethod.Sce(1));
+  /**
+   * Methods with their own derivation (phase-1 sums in double over index order, or integer counts:
+   * exact across chunkings); ram's epsilon puts about half the task-vector entries below it.
+   */
+  static final List<MergeMethod> OTHERS = List.of(new MergeMethod.Sce(0.6), new MergeMethod.Sce(1),
+      new MergeMethod.Ram(0.05), new MergeMethod.RamplusTl(0.5, 5, 0.05));
 
   @Test
   void chunksOfAFewElementsGiveBitForBitTheResultOfWholeTensorChunks() {
