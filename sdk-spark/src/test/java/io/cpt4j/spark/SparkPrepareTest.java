@@ -90,6 +90,31 @@ class SparkPrepareTest {
   }
 
   @Test
+  void aParquetSourceGivesTheTokensOfTheSameDocumentsReadFromJsonl() throws IOException {
+    Path jsonl = corpus.resolve("jsonl/a.jsonl");
+    Path parquet = out.resolve("parquet");
+    // one file, rows in the JSONL's order, plus a column the job must ignore
+    SparkFixtures.spark().read().json(jsonl.toString()).coalesce(1)
+        .withColumn("other", org.apache.spark.sql.functions.lit("x")).write().parquet(parquet.toString());
+    Path spark = out.resolve("parquet-spark");
+    PrepareReport report = SparkPrepare.parquet(parquet.toString(), "text").named("p").tokenizer(tokenizer)
+        .output(spark).partitions(2).build().run(SparkFixtures.spark());
+    try (var tok = io.cpt4j.tokenize.Tokenizer.open(tokenizer);
+        TokenDataset single = TokenDataset.prepare(Source.jsonl(jsonl.toString(), "text").named("p"), tok,
+            out.resolve("jsonl-single"), ShardOptions.builder().threads(2).build());
+        TokenDataset distributed = TokenDataset.open(spark)) {
+      assertThat(distributed.documentCount()).isEqualTo(single.documentCount()).isEqualTo(report.keptDocuments())
+          .isPositive();
+      List<int[]> expected = SparkFixtures.tokens(single);
+      List<int[]> actual = SparkFixtures.tokens(distributed);
+      for (int i = 0; i < expected.size(); i++) {
+        assertThat(actual.get(i)).as("document %d", i).containsExactly(expected.get(i));
+      }
+    }
+    ShardStore.verify(spark);
+  }
+
+  @Test
   void theSameInputGivesTheSameShardsAndTheSameTokensWhateverThePartitioning() throws IOException {
     Source source = sources().get(0);
     String[] runs = {"p1", "p4", "p4-again"};
