@@ -8,14 +8,16 @@ The same computation as cpt4j's engine (SceMerge), in float32 per tensor:
   in float64 in index order (a sequential sum, as cpt4j adds them, not numpy's pairwise one) and the
   weight rounded to float32; erase: at each position keep the delta_k whose sign is that of
   sum_k delta_k (>= 0 counts as +; a zero delta_k is never kept) and out = base + sum w_k delta_k /
-  sum w_k over the kept ones (divisor 1 when none is kept); written as BF16. The models' --weights are
+  sum w_k over the kept ones (divisor 1 when none is kept), ties_merge.consensus with the unweighted
+  deltas electing the sign (a kept delta_k is told by the sign of w_k delta_k, the same unless that
+  product is 0, which changes neither sum's result); written as BF16. The models' --weights are
   not used, as in cpt4j and mergekit.
 
 usage: sce_merge.py BASE MODEL [MODEL ...] OUT [--compare OTHER_CHECKPOINT]
 """
 import numpy as np
 
-from ties_merge import cli
+from ties_merge import cli, consensus
 
 BLOCK = 1 << 20  # elements per step of the sequential sum of squares
 
@@ -38,19 +40,7 @@ def sce(base, models):
     for q in squares:
         total += q / n
     weights = [np.float32(1.0 / len(models) if total == 0 else q / n / total) for q in squares]
-    s = np.zeros_like(base)
-    for d in deltas:
-        s += d
-    sign = np.where(s >= 0, np.float32(1), np.float32(-1))
-    del s
-    mixed = np.zeros_like(base)
-    div = np.zeros_like(base)
-    for d, w in zip(deltas, weights):
-        agree = np.sign(d) == sign
-        mixed += np.where(agree, w * d, np.float32(0))
-        div += np.where(agree, w, np.float32(0))
-    div[div == 0] = 1
-    return base + mixed / div
+    return consensus(base, [w * d for w, d in zip(weights, deltas)], weights, 1, electors=deltas)
 
 
 def main():

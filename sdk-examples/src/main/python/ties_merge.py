@@ -87,11 +87,12 @@ def keep_largest(d, k):
     return np.where(keep, d, np.float32(0))
 
 
-def consensus(base, weighted, weights, lam):
-    """TIES's sign election and disjoint mean over the weighted task vectors; base + lambda * that."""
+def consensus(base, weighted, weights, lam, electors=None):
+    """TIES's sign election and disjoint mean over the weighted task vectors; base + lambda * that.
+    The sign is that of the sum of the electors (default: the weighted vectors themselves)."""
     s = np.zeros_like(base)
-    for wd in weighted:
-        s += wd
+    for e in weighted if electors is None else electors:
+        s += e
     majority = np.where(s >= 0, np.float32(1), np.float32(-1))
     del s
     mixed = np.zeros_like(base)
