@@ -87,18 +87,12 @@ def keep_largest(d, k):
     return np.where(keep, d, np.float32(0))
 
 
-def ties(base, models, weights, density, lam):
-    n = base.size
-    k = int(density * n)
-    weighted = []
-    for x, w in zip(models, weights):
-        d = x - base
-        if density < 1:
-            d = keep_largest(d, k)
-        weighted.append(np.float32(w) * d)
+def consensus(base, weighted, weights, lam, electors=None):
+    """TIES's sign election and disjoint mean over the weighted task vectors; base + lambda * that.
+    The sign is that of the sum of the electors (default: the weighted vectors themselves)."""
     s = np.zeros_like(base)
-    for wd in weighted:
-        s += wd
+    for e in weighted if electors is None else electors:
+        s += e
     majority = np.where(s >= 0, np.float32(1), np.float32(-1))
     del s
     mixed = np.zeros_like(base)
@@ -112,7 +106,20 @@ def ties(base, models, weights, density, lam):
     return base + np.float32(lam) * mixed
 
 
-def write_merged(out, base, models, weights, density, lam):
+def ties(base, models, weights, density, lam):
+    n = base.size
+    k = int(density * n)
+    weighted = []
+    for x, w in zip(models, weights):
+        d = x - base
+        if density < 1:
+            d = keep_largest(d, k)
+        weighted.append(np.float32(w) * d)
+    return consensus(base, weighted, weights, lam)
+
+
+def write_merged(out, base, models, method, merge):
+    """Writes merge(name, shape, base values, model values) of every tensor as BF16 to directory out."""
     staging = os.path.join(os.path.dirname(os.path.abspath(out)), "." + os.path.basename(out) + ".partial-numpy")
     shutil.rmtree(staging, ignore_errors=True)
     os.makedirs(staging)
@@ -122,7 +129,7 @@ def write_merged(out, base, models, weights, density, lam):
         nbytes = 2 * int(np.prod(shape, dtype=np.int64))
         header[name] = {"dtype": "BF16", "shape": shape, "data_offsets": [offset, offset + nbytes]}
         offset += nbytes
-    header["__metadata__"] = {"format": "pt", "merge_method": "ties"}
+    header["__metadata__"] = {"format": "pt", "merge_method": method}
     raw = json.dumps(header, separators=(",", ":")).encode()
     raw += b" " * (-len(raw) % 8)
     path = os.path.join(staging, "model.safetensors")
@@ -130,8 +137,7 @@ def write_merged(out, base, models, weights, density, lam):
         f.write(struct.pack("<Q", len(raw)))
         f.write(raw)
         for name in base.order:
-            b = base.floats(name)
-            merged = ties(b, [m.floats(name) for m in models], weights, density, lam)
+            merged = merge(name, base.tensors[name][2], base.floats(name), [m.floats(name) for m in models])
             f.write(to_bf16(merged).tobytes())
         f.flush()
         os.fsync(f.fileno())
@@ -157,15 +163,16 @@ def compare(a_dir, b_dir):
     return f"compare: {differing} of {total} elements differ between numpy and {b_dir} (max |diff| {worst:g})"
 
 
-def main():
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def cli(doc, method, add_options, make_merge):
+    """The command line of a numpy merge script: parses BASE MODEL... OUT [--weights] [--compare] and the
+    method's options (add_options(parser)), merges with make_merge(args, weights), compares."""
+    p = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("base")
     p.add_argument("models", nargs="+")
     p.add_argument("out")
-    p.add_argument("--density", type=float, default=0.5)
     p.add_argument("--weights", default=None, help="comma-separated, one per model (default 1 each)")
-    p.add_argument("--lambda", dest="lam", type=float, default=1.0)
     p.add_argument("--compare", default=None, help="a checkpoint to compare the output with, element by element")
+    add_options(p)
     args = p.parse_args()
     weights = [float(w) for w in args.weights.split(",")] if args.weights else [1.0] * len(args.models)
     if len(weights) != len(args.models):
@@ -173,10 +180,19 @@ def main():
     t0 = time.perf_counter()
     base = Checkpoint(args.base)
     models = [Checkpoint(m) for m in args.models]
-    write_merged(args.out, base, models, weights, args.density, args.lam)
+    write_merged(args.out, base, models, method, make_merge(args, weights))
     print(f"numpy: merged {len(base.order)} tensors in {time.perf_counter() - t0:.2f} s -> {args.out}")
     if args.compare and os.path.isdir(args.compare):
         print(compare(args.out, args.compare))
+
+
+def main():
+    def options(p):
+        p.add_argument("--density", type=float, default=0.5)
+        p.add_argument("--lambda", dest="lam", type=float, default=1.0)
+
+    cli(__doc__, "ties", options,
+        lambda args, weights: lambda name, shape, b, xs: ties(b, xs, weights, args.density, args.lam))
 
 
 if __name__ == "__main__":

@@ -9,7 +9,6 @@ import io.cpt4j.checkpoint.Tensor;
 import io.cpt4j.checkpoint.TensorInfo;
 import io.cpt4j.merge.Merge;
 import io.cpt4j.merge.MergeInput;
-import io.cpt4j.merge.MergeMethod;
 import io.cpt4j.merge.MergeReport;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -23,15 +22,16 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * TIES over three synthetic Llama-shaped BF16 checkpoints (base + 3 tuned = base + small random
- * deltas), BF16 out: wall time, GB/s of input and peak memory of the cpt4j merge (in a child JVM),
- * next to the sequential read speed of the same input files and a numpy implementation of the same
- * formula ({@code sdk-examples/src/main/python/ties_merge.py}) on the same files, whose output is
- * compared with cpt4j's.
+ * TIES (or DELLA, SCE: {@link MergeBenchMethod}) over three synthetic Llama-shaped BF16 checkpoints
+ * (base + 3 tuned = base + small random deltas), BF16 out: wall time, GB/s of input and peak memory of
+ * the cpt4j merge (in a child JVM), next to the sequential read speed of the same input files and a
+ * numpy implementation of the same computation ({@code sdk-examples/src/main/python/ties_merge.py},
+ * {@code della_merge.py}, {@code sce_merge.py}) on the same files, whose output is compared with
+ * cpt4j's.
  *
  * <p>Run from the repository root: {@code ./mvnw -B -o -q package -DskipTests -pl sdk-cli,sdk-examples
  * -am && java --enable-native-access=ALL-UNNAMED -cp "sdk-examples/target/classes:sdk-cli/target/lib/*"
- * io.cpt4j.examples.bench.MergeBenchmark [--size 1b|300m|100m|20m] [--work DIR] [--density 0.5]
+ * io.cpt4j.examples.bench.MergeBenchmark [--method ties|della|sce] [--size 1b|300m|100m|20m] [--work DIR] [--density 0.5]
  * [--repeats 3] [--cold] [--child-opts "-Xmx1g"] [--no-numpy]}. The inputs are generated once per
  * size (deterministic) and reused; {@code --cold} evicts the input files from the page cache
  * ({@code posix_fadvise(DONTNEED)} through python3) before every timed run, otherwise every timed
@@ -58,12 +58,13 @@ public final class MergeBenchmark {
       return;
     }
     Map<String, String> opt = options(args);
+    MergeBenchMethod method = MergeBenchMethod.of(opt.getOrDefault("method", "ties"));
     String size = opt.getOrDefault("size", "1b");
     Path work = Path.of(opt.getOrDefault("work", "sdk-examples/target/merge-bench")).resolve(size).toAbsolutePath();
     double density = Double.parseDouble(opt.getOrDefault("density", "0.5"));
     int repeats = Integer.parseInt(opt.getOrDefault("repeats", "3"));
     boolean cold = opt.containsKey("cold");
-    Path script = Path.of(opt.getOrDefault("numpy-script", "sdk-examples/src/main/python/ties_merge.py"));
+    Path script = opt.containsKey("numpy-script") ? Path.of(opt.get("numpy-script")) : method.script();
     ModelConfig config = shape(size);
 
     List<Path> inputs = new ArrayList<>();
@@ -89,8 +90,8 @@ public final class MergeBenchmark {
     for (Path f : files) {
       inputBytes += Files.size(f);
     }
-    System.out.printf(Locale.ROOT, "TIES density %.2f, 3 models + base, %s input (%.2f GB), largest tensor %,d elements; "
-        + "page cache: %s; %d cores%n", density, size, inputBytes / 1e9, largest, cold ? "cold (evicted before each run)"
+    System.out.printf(Locale.ROOT, "%s, 3 models + base, %s input (%.2f GB), largest tensor %,d elements; "
+        + "page cache: %s; %d cores%n", method.parameters(density), size, inputBytes / 1e9, largest, cold ? "cold (evicted before each run)"
         : "warm (files read before each run)", Runtime.getRuntime().availableProcessors());
 
     double read = Double.MAX_VALUE;
@@ -105,7 +106,7 @@ public final class MergeBenchmark {
     Path javaOut = work.resolve("out-cpt4j");
     for (int i = 0; i < repeats; i++) {
       prepare(files, cold);
-      Map<String, Double> r = runChild(inputs, javaOut, density, childOpts);
+      Map<String, Double> r = runChild(method, inputs, javaOut, density, childOpts);
       if (java == null || r.get("wall") < java.get("wall")) {
         java = r;
       }
@@ -117,11 +118,8 @@ public final class MergeBenchmark {
     if (!opt.containsKey("no-numpy")) {
       prepare(files, cold);
       Path numpyOut = work.resolve("out-numpy");
-      List<String> cmd = new ArrayList<>(List.of("python3", script.toString()));
-      inputs.forEach(p -> cmd.add(p.toString()));
-      cmd.addAll(List.of(numpyOut.toString(), "--density", Double.toString(density), "--compare", javaOut.toString()));
       long t0 = System.nanoTime();
-      Ran ran = run(cmd);
+      Ran ran = run(method.numpyCommand(script, inputs, numpyOut, density, javaOut));
       numpy = (System.nanoTime() - t0) / 1e9;
       numpyAnon = ran.peakAnon();
       numpyHwm = ran.hwm();
@@ -132,11 +130,11 @@ public final class MergeBenchmark {
     double wall = java.get("wall");
     System.out.printf(Locale.ROOT, "%-34s %9s %11s %14s%n", "case", "seconds", "input GB/s", "peak memory");
     System.out.printf(Locale.ROOT, "%-34s %9.2f %11.2f %14s%n", "sequential read (FileChannel)", read, gb / read, "-");
-    System.out.printf(Locale.ROOT, "%-34s %9.2f %11.2f %14s%n", "cpt4j TIES, BF16 out (child JVM)", wall, gb / wall,
+    System.out.printf(Locale.ROOT, "%-34s %9.2f %11.2f %14s%n", "cpt4j " + method.label + ", BF16 out (child JVM)", wall, gb / wall,
         mb(java.get("peakAnon")) + " anon");
     System.out.printf(Locale.ROOT, "%-34s %9s %11s %14s%n", "", "", "", mb(java.get("hwm")) + " VmHWM");
     if (!Double.isNaN(numpy)) {
-      System.out.printf(Locale.ROOT, "%-34s %9.2f %11.2f %14s%n", "numpy TIES, BF16 out", numpy, gb / numpy,
+      System.out.printf(Locale.ROOT, "%-34s %9.2f %11.2f %14s%n", "numpy " + method.label + ", BF16 out", numpy, gb / numpy,
           mb(numpyAnon) + " anon");
       System.out.printf(Locale.ROOT, "%-34s %9s %11s %14s%n", "", "", "", mb(numpyHwm) + " VmHWM");
     }
@@ -175,13 +173,14 @@ public final class MergeBenchmark {
 
   // ------------------------------------------------------------------ child: the timed merge
 
-  private static Map<String, Double> runChild(List<Path> inputs, Path out, double density, List<String> opts)
+  private static Map<String, Double> runChild(MergeBenchMethod method, List<Path> inputs, Path out, double density,
+      List<String> opts)
       throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "--enable-native-access=ALL-UNNAMED"));
     cmd.addAll(opts);
     cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), MergeBenchmark.class.getName(), "--child",
-        Double.toString(density), out.toString()));
+        method.name(), Double.toString(density), out.toString()));
     inputs.forEach(p -> cmd.add(p.toString()));
     Ran ran = run(cmd);
     String output = ran.output();
@@ -197,15 +196,16 @@ public final class MergeBenchmark {
     return r;
   }
 
-  /** {@code --child DENSITY OUT BASE A B C}: merges, then prints wall time and peak memory. */
+  /** {@code --child METHOD DENSITY OUT BASE A B C}: merges, then prints wall time and peak memory. */
   private static void child(String[] args) throws Exception {
-    double density = Double.parseDouble(args[1]);
-    Path out = Path.of(args[2]);
+    MergeBenchMethod method = MergeBenchMethod.of(args[1]);
+    double density = method.density(Double.parseDouble(args[2]));
+    Path out = Path.of(args[3]);
     long t0 = System.nanoTime();
     MergeReport report;
-    try (Checkpoint base = Checkpoint.open(Path.of(args[3])); Checkpoint a = Checkpoint.open(Path.of(args[4]));
-        Checkpoint b = Checkpoint.open(Path.of(args[5])); Checkpoint c = Checkpoint.open(Path.of(args[6]))) {
-      report = Merge.builder(new MergeMethod.Ties(1, true), base).model(new MergeInput(a, 1, density))
+    try (Checkpoint base = Checkpoint.open(Path.of(args[4])); Checkpoint a = Checkpoint.open(Path.of(args[5]));
+        Checkpoint b = Checkpoint.open(Path.of(args[6])); Checkpoint c = Checkpoint.open(Path.of(args[7]))) {
+      report = Merge.builder(method.method(), base).model(new MergeInput(a, 1, density))
           .model(new MergeInput(b, 1, density)).model(new MergeInput(c, 1, density)).dtype(DType.BF16)
           .overwrite(true).build().writeTo(out);
     }

@@ -17,42 +17,66 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The benchmark's numpy TIES ({@code src/main/python/ties_merge.py}) and cpt4j's engine, two
- * independent implementations of the same formula, agree on generated BF16 checkpoints with unequal
- * weights, density 0.3 and λ = 1.2. Both compute in float32 in the same order, so they agree exactly
- * today; the test allows 0.1 % of elements to differ by at most 2 BF16 ulps (2.5e-4 at these
- * magnitudes) so that a re-associated (e.g. fused multiply-add) engine still passes. Skipped where
- * python3 with numpy is missing.
+ * The benchmark's numpy peers ({@code src/main/python/ties_merge.py}, {@code della_merge.py}, {@code
+ * sce_merge.py}) and cpt4j's engine, two independent implementations of each method, agree on
+ * generated BF16 checkpoints with unequal weights, a density below 1 and λ ≠ 1 (DELLA also with its own
+ * ε and seed, so its seeded drop pattern is reproduced, not just its default). Both compute in float32
+ * in the same order, so they agree exactly today; each test allows 0.1 % of elements to differ by at
+ * most 2 BF16 ulps (2.5e-4 at these magnitudes) so that a re-associated (e.g. fused multiply-add)
+ * engine still passes, while a different drop pattern or selection would change far more. Skipped
+ * where python3 with numpy is missing.
  */
-class TiesNumpyCrossCheckTest {
+class NumpyCrossCheckTest {
   @TempDir Path dir;
+  private final List<Path> inputs = new ArrayList<>();
 
-  @Test
-  void numpyAndTheEngineAgree() throws Exception {
+  @BeforeEach
+  void generateInputs() throws Exception {
     assumeTrue(exitCode(List.of("python3", "-c", "import numpy")) == 0, "python3 with numpy is not available");
     ModelConfig config = ModelConfig.builder(Architecture.LLAMA).vocabSize(512).hiddenSize(64).intermediateSize(160)
         .numLayers(3).numHeads(4).numKvHeads(2).build();
-    List<Path> inputs = new ArrayList<>();
     for (int k = 0; k < 4; k++) {
       Path p = dir.resolve(k == 0 ? "base" : "tuned" + k);
       CheckpointWriter.to(p).config(config).dtype(DType.BF16).write(MergeBenchmark.generated(config, k));
       inputs.add(p);
     }
+  }
+
+  @Test
+  void numpyTiesAndTheEngineAgree() throws Exception {
+    assertAgree(new MergeMethod.Ties(1.2, true), 0.3, "ties_merge.py", "--density", "0.3", "--weights",
+        "0.6,0.3,0.8", "--lambda", "1.2");
+  }
+
+  @Test
+  void numpyDellaAndTheEngineAgree() throws Exception {
+    assertAgree(new MergeMethod.Della(1.2, true, 0.1, 7), 0.4, "della_merge.py", "--density", "0.4", "--epsilon",
+        "0.1", "--seed", "7", "--weights", "0.6,0.3,0.8", "--lambda", "1.2");
+  }
+
+  @Test
+  void numpySceAndTheEngineAgree() throws Exception {
+    assertAgree(new MergeMethod.Sce(), 1, "sce_merge.py");
+  }
+
+  /** Merges the inputs with weights 0.6, 0.3, 0.8 in cpt4j and with the numpy script, and compares. */
+  private void assertAgree(MergeMethod method, double density, String script, String... args) throws Exception {
     Path java = dir.resolve("java");
     try (Checkpoint base = Checkpoint.open(inputs.get(0)); Checkpoint a = Checkpoint.open(inputs.get(1));
         Checkpoint b = Checkpoint.open(inputs.get(2)); Checkpoint c = Checkpoint.open(inputs.get(3))) {
-      Merge.builder(new MergeMethod.Ties(1.2, true), base).model(new MergeInput(a, 0.6, 0.3))
-          .model(new MergeInput(b, 0.3, 0.3)).model(new MergeInput(c, 0.8, 0.3)).dtype(DType.BF16).build()
-          .writeTo(java);
+      Merge.builder(method, base).model(new MergeInput(a, 0.6, density)).model(new MergeInput(b, 0.3, density))
+          .model(new MergeInput(c, 0.8, density)).dtype(DType.BF16).build().writeTo(java);
     }
-    List<String> cmd = new ArrayList<>(List.of("python3", "src/main/python/ties_merge.py"));
+    List<String> cmd = new ArrayList<>(List.of("python3", "src/main/python/" + script));
     inputs.forEach(p -> cmd.add(p.toString()));
-    cmd.addAll(List.of(dir.resolve("numpy").toString(), "--density", "0.3", "--weights", "0.6,0.3,0.8",
-        "--lambda", "1.2", "--compare", java.toString()));
+    cmd.add(dir.resolve("numpy").toString());
+    cmd.addAll(List.of(args));
+    cmd.addAll(List.of("--compare", java.toString()));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes());
     assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
@@ -61,7 +85,9 @@ class TiesNumpyCrossCheckTest {
     assertThat(m.find()).as(out).isTrue();
     long differing = Long.parseLong(m.group(1));
     long total = Long.parseLong(m.group(2));
-    assertThat(total).isEqualTo(config.parameterCount());
+    try (Checkpoint base = Checkpoint.open(inputs.get(0))) {
+      assertThat(total).isEqualTo(base.config().parameterCount());
+    }
     assertThat(differing).as(out).isLessThanOrEqualTo(total / 1000);
     assertThat(Double.parseDouble(m.group(3))).as(out).isLessThanOrEqualTo(2.5e-4);
   }
