@@ -82,7 +82,7 @@ public final class PrepareJob {
       counts.remove(null);
       PrepareReport report = new PrepareReport(s.name(), s.output(), read, invalidUtf8.value(), kept.documents(),
           kept.tokens(), Stats.inStageOrder(counts), shards, (System.nanoTime() - start) / 1e9);
-      ShardFiles.build(s.output(), s.name(), sourceFingerprint, info, staging -> {
+      ShardFiles.build(s.output(), s.name(), sourceFingerprint, info, false, staging -> {
         List<ShardFiles.Entry> entries = write(ordered, plans, staging, info,
             ShardFiles.fingerprint(sourceFingerprint, info.fingerprint()), s.maxShardTokens());
         Files.writeString(staging.resolve(Stats.FILE), Stats.json(report, s));
