@@ -18,7 +18,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Planted clusters of related documents: the In-Context order writes each cluster contiguously, every document once. */
+/** Planted clusters of related documents: the In-Context order writes each cluster contiguously, each document once. */
 class InContextOrderTest {
   private static final int CLUSTERS = 4;
   private static final int PER_CLUSTER = 5;

@@ -68,7 +68,8 @@ final class InContextStage {
     for (int k = 0; k < n; k++) {
       positions.add(RowFactory.create(ids[path.order()[k]], (long) k));
     }
-    return new Result(spark.createDataFrame(positions, POSITIONS), n, distinctEdges(a, b), path.jumps(), path.meanSimilarity());
+    return new Result(spark.createDataFrame(positions, POSITIONS), n, distinctEdges(a, b), path.jumps(),
+        path.meanSimilarity());
   }
 
   private static long distinctEdges(int[] a, int[] b) {
