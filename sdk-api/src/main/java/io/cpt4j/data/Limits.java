@@ -15,7 +15,8 @@ package io.cpt4j.data;
  *
  * <p>Defaults ({@link #none()}): no budget, all documents, one epoch, RESTART — the source repeats,
  * reshuffled, for as long as the run needs it. With a budget or more than one epoch the default
- * action is DROP.
+ * action is DROP. A dataset that declares its order ({@link TokenDataset#ordered()}) is never
+ * shuffled: every pass reads it (or its subset) in stored order.
  *
  * @param tokenBudget tokens this source may contribute, 0 for no budget
  * @param subsetDocuments use only this many documents (a seeded random choice, the same in every

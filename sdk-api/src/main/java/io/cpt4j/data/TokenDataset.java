@@ -59,6 +59,16 @@ public interface TokenDataset extends AutoCloseable {
   /** The tokenized metadata prefix of document {@code i}, empty when it has none. */
   int[] metadataPrefix(long i);
 
+  /**
+   * True when the documents' stored order is meant to be kept ({@code "ordered": true} in {@code
+   * dataset.json}, written e.g. by sdk-spark's In-Context Pretraining stage): {@link MixtureSampler}
+   * then reads them in that order every pass instead of a seeded shuffle. False for datasets that do
+   * not say so, which is every dataset {@link #prepare} writes. Default: false.
+   */
+  default boolean ordered() {
+    return false;
+  }
+
   /** The combined fingerprint (source, tokenizer, template) stored in the shard header. */
   String fingerprint();
 

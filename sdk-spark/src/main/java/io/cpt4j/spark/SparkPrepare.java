@@ -9,7 +9,7 @@ import org.apache.spark.sql.SparkSession;
 /**
  * Corpus preparation as a Spark job: reads a source, optionally normalises it, drops documents that
  * fail {@link QualityFilters}, exact duplicates and {@link NearDedup near duplicates} (in that
- * order), tokenizes per partition with the model's tokenizer and writes cpt4j token shards (one or
+ * order), optionally orders the rest for {@link InContextOrder In-Context Pretraining}, tokenizes per partition with the model's tokenizer and writes cpt4j token shards (one or
  * more per partition) plus one {@code dataset.json} that {@code TokenDataset.open} and {@code
  * MixtureSampler} read unchanged, and {@code stats.json} beside it in the directory.
  *
@@ -22,7 +22,8 @@ import org.apache.spark.sql.SparkSession;
  * }</pre>
  *
  * <p>Deterministic: documents are ordered by a stable id (the file's rank in the source's file order,
- * then the document's index in its file), never by partitioning, and every choice (which duplicate
+ * then the document's index in its file), or with {@link InContextOrder} by a traversal whose ties go
+ * by that id, never by partitioning, and every choice (which duplicate
  * is kept) goes by that id; the same input and settings give the same shards. With no stage on, the
  * documents and their tokens are exactly those of {@code TokenDataset.prepare} on the same source.
  * Shards hold each document's own tokens as the single-machine path does (what the tokenizer's
@@ -48,7 +49,7 @@ public final class SparkPrepare {
    */
   public record Settings(Source source, String parquetLocation, String parquetField, String name, Path tokenizer,
       Path output, boolean normalize, QualityFilters filters, boolean exactDedup, NearDedup nearDedup,
-      long maxShardTokens, int partitions) {
+      InContextOrder inContext, long maxShardTokens, int partitions) {
     public Settings {
       Objects.requireNonNull(tokenizer, "a tokenizer: call tokenizer(path)");
       Objects.requireNonNull(output, "an output directory: call output(path)");
@@ -124,6 +125,7 @@ public final class SparkPrepare {
     private QualityFilters filters;
     private boolean exactDedup;
     private NearDedup nearDedup;
+    private InContextOrder inContext;
     private long maxShardTokens = 1L << 28;
     private int partitions;
 
@@ -155,6 +157,12 @@ public final class SparkPrepare {
     /** Near-duplicate removal, or null for none (the default). */
     public Builder nearDedup(NearDedup n) { this.nearDedup = n; return this; }
 
+    /**
+     * Write the kept documents in In-Context Pretraining order (related documents adjacent) and mark
+     * the dataset {@code "ordered"} so the sampler keeps that order; null for id order (the default).
+     */
+    public Builder inContextOrder(InContextOrder o) { this.inContext = o; return this; }
+
     /** Tokens per shard file before a new one starts (default 2^28). */
     public Builder maxShardTokens(long n) { this.maxShardTokens = n; return this; }
 
@@ -169,7 +177,7 @@ public final class SparkPrepare {
      */
     public SparkPrepare build() {
       return new SparkPrepare(new Settings(source, parquetLocation, parquetField, name, tokenizer, output, normalize,
-          filters, exactDedup, nearDedup, maxShardTokens, partitions));
+          filters, exactDedup, nearDedup, inContext, maxShardTokens, partitions));
     }
   }
 }

@@ -82,6 +82,7 @@ class SparkPrepareTest {
           assertThat(actual.get(i)).as("document %d of %s", i, source).containsExactly(expected.get(i));
         }
         assertThat(distributed.sourceName()).isEqualTo(source.name());
+        assertThat(distributed.ordered()).as("no In-Context stage: the sampler shuffles as before").isFalse();
       }
       ShardStore.verify(spark);
       assertThat(report.dropped()).isEmpty();

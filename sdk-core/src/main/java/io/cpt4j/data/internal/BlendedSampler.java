@@ -97,7 +97,9 @@ public final class BlendedSampler implements MixtureSampler {
         throw new IllegalArgumentException("source '" + name + "' asks for a subset of " + limits.subsetDocuments()
             + " documents but its dataset has " + docs);
       }
-      DocumentOrder order = new DocumentOrder(mixture.seed(), i, (int) docs, limits.subsetDocuments());
+      DocumentOrder order = ds.ordered()
+          ? DocumentOrder.stored(mixture.seed(), i, (int) docs, limits.subsetDocuments())
+          : new DocumentOrder(mixture.seed(), i, (int) docs, limits.subsetDocuments());
       streams[i] = new SourceStream(i, name, ds, limits, order, packing);
     }
     this.schedule = new DeficitSchedule(mixture);

@@ -32,11 +32,13 @@ import java.util.List;
  * @param tokens tokens in all shards, metadata prefixes not included
  * @param prefixTokens metadata-prefix tokens in all shards
  * @param shards the shard files in document order
+ * @param ordered true when samplers must read the documents in stored order instead of shuffling
+ *     them (an In-Context Pretraining order); written only when true, absent (false) in older files
  */
 @JsonInclude(JsonInclude.Include.ALWAYS)
 record DatasetManifest(String format, int version, String source, String fingerprint, String sourceFingerprint,
     String tokenizerFingerprint, String metadataTemplate, String dtype, int vocabSize, long documents, long tokens,
-    long prefixTokens, List<Shard> shards) {
+    long prefixTokens, List<Shard> shards, @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean ordered) {
 
   static final String FORMAT = "cpt4j-token-shards";
   static final String FILE = "dataset.json";

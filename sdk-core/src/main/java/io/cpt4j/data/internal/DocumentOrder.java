@@ -17,7 +17,8 @@ import java.util.Arrays;
  * {@code N}, the first {@code N} indices of a shuffle of all documents (sorted ascending) are the
  * pool for every pass, and each pass is a shuffle of that pool.
  *
- * <p>{@link #inDatasetOrder} is the unshuffled order of a fixed evaluation set ({@link DatasetPass}):
+ * <p>{@link #stored} keeps a dataset's stored order: the subset is drawn as above, but passes are not
+ * shuffled. {@link #inDatasetOrder} is the unshuffled order of a fixed evaluation set ({@link DatasetPass}):
  * every pass reads documents {@code 0, 1, ..., n - 1}. Not thread-safe.
  */
 final class DocumentOrder {
@@ -29,9 +30,13 @@ final class DocumentOrder {
   private int[] cached;
 
   DocumentOrder(long mixtureSeed, int component, int documentCount, int subsetDocuments) {
+    this(mixtureSeed, component, documentCount, subsetDocuments, true);
+  }
+
+  private DocumentOrder(long mixtureSeed, int component, int documentCount, int subsetDocuments, boolean shuffled) {
     this.componentSeed = mix(mix(mixtureSeed) + component);
     this.documents = documentCount;
-    this.shuffled = true;
+    this.shuffled = shuffled;
     if (subsetDocuments > 0 && subsetDocuments < documentCount) {
       Rng rng = new Rng(mix(componentSeed - 1));
       int[] all = identity(documentCount);
@@ -50,6 +55,15 @@ final class DocumentOrder {
     this.documents = documentCount;
     this.subset = null;
     this.shuffled = false;
+  }
+
+  /**
+   * The order of a dataset that declares its stored order meaningful ({@code "ordered": true} in
+   * {@code dataset.json}, e.g. an In-Context Pretraining order): the same subset as the shuffled
+   * order, but every pass reads it ascending, so consecutive documents stay consecutive.
+   */
+  static DocumentOrder stored(long mixtureSeed, int component, int documentCount, int subsetDocuments) {
+    return new DocumentOrder(mixtureSeed, component, documentCount, subsetDocuments, false);
   }
 
   /** Every document in every pass, in dataset order: {@code 0, 1, ..., documentCount - 1}. */

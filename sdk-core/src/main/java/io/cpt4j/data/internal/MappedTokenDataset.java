@@ -230,6 +230,11 @@ final class MappedTokenDataset implements TokenDataset {
   }
 
   @Override
+  public boolean ordered() {
+    return manifest.ordered();
+  }
+
+  @Override
   public boolean reused() {
     return reused;
   }

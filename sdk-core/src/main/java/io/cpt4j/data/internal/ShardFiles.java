@@ -117,12 +117,13 @@ public final class ShardFiles {
    * lock, removes what crashed builds left, lets {@code parts} write into a fresh hidden staging
    * sibling (which must be visible to whoever writes the parts), writes {@code dataset.json},
    * fsyncs and renames the staging directory into place. A failure or a kill leaves the previous
-   * dataset (or nothing) under {@code directory}.
+   * dataset (or nothing) under {@code directory}. With {@code ordered}, {@code dataset.json} says
+   * {@code "ordered": true}: samplers read the documents in the order the parts wrote them.
    *
    * @throws DataException if writing fails or the entries do not tile the documents
    */
   public static void build(Path directory, String sourceName, String sourceFingerprint, TokenizerInfo tokenizer,
-      Parts parts) {
+      boolean ordered, Parts parts) {
     Path target = directory.toAbsolutePath().normalize();
     String fingerprint = fingerprint(sourceFingerprint, tokenizer.fingerprint());
     ShardStore.locked(target, () -> {
@@ -145,7 +146,8 @@ public final class ShardFiles {
         }
         DatasetManifest manifest = new DatasetManifest(DatasetManifest.FORMAT, ShardFormat.VERSION, sourceName,
             fingerprint, sourceFingerprint, tokenizer.fingerprint(), null,
-            ShardFormat.dtypeName(width(tokenizer.vocabSize())), tokenizer.vocabSize(), documents, tokens, 0, shards);
+            ShardFormat.dtypeName(width(tokenizer.vocabSize())), tokenizer.vocabSize(), documents, tokens, 0, shards,
+            ordered);
         ShardStore.commit(target, staging, manifest);
         return null;
       } finally {

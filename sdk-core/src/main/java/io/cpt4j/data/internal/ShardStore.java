@@ -231,7 +231,7 @@ public final class ShardStore {
       }
       DatasetManifest manifest = new DatasetManifest(DatasetManifest.FORMAT, ShardFormat.VERSION, sourceName,
           fingerprint, sourceFingerprint, tokenizer.fingerprint(), template, ShardFormat.dtypeName(width),
-          tokenizer.vocabSize(), totals.documents(), totals.tokens(), totals.prefixTokens(), shards);
+          tokenizer.vocabSize(), totals.documents(), totals.tokens(), totals.prefixTokens(), shards, false);
       commit(target, staging, manifest);
       LOG.atInfo().setMessage(() -> String.format(Locale.ROOT, "wrote token dataset %s: %,d documents, %,d tokens (%s) "
           + "in %d shards; tokenized and written in %.1f s (%,.0f documents/s, %,.0f tokens/s)", target,

@@ -28,8 +28,8 @@ import org.apache.spark.storage.StorageLevel;
 import org.apache.spark.util.LongAccumulator;
 
 /**
- * The job behind {@link io.cpt4j.spark.SparkPrepare#run}: read → stages → tokenize → order by id →
- * plan → write → commit.
+ * The job behind {@link io.cpt4j.spark.SparkPrepare#run}: read → stages → tokenize → order by id (or
+ * by {@link InContextStage}) → plan → write → commit.
  *
  * <ol>
  *   <li>Documents are read and persisted, then the {@link Stages} mark what they drop.
@@ -61,6 +61,9 @@ public final class PrepareJob {
         .repartition(partitions, col("id")).persist(StorageLevel.MEMORY_AND_DISK());
     long read = docs.count();
     Dataset<Row> staged = Stages.apply(docs, s.normalize(), s.filters(), s.exactDedup(), s.nearDedup());
+    if (s.inContext() != null) { // read twice: tokenized, and ordered below
+      staged = staged.persist(StorageLevel.MEMORY_AND_DISK());
+    }
 
     Broadcast<byte[]> tokenizerBytes = spark.sparkContext().broadcast(json,
         scala.reflect.ClassTag$.MODULE$.apply(byte[].class));
@@ -71,9 +74,15 @@ public final class PrepareJob {
             tokenizerBytes.value(), width), Encoders.row(ExecutorTokenizer.SCHEMA))
         .persist(StorageLevel.MEMORY_AND_DISK());
     Map<String, PrepareReport.Count> counts = Stats.counts(tokenized);
-    JavaRDD<Row> ordered = tokenized.filter(col("drop").isNull()).select("id", "tokens")
-        .repartitionByRange(partitions, col("id")).sortWithinPartitions("id")
+    Dataset<Row> keptTokens = tokenized.filter(col("drop").isNull()).select("id", "tokens");
+    InContextStage.Result inContext = null;
+    if (s.inContext() != null) { // written by position in the path instead of by id
+      inContext = InContextStage.order(spark, staged.filter(col("drop").isNull()).select("id", "text"), s.inContext());
+      keptTokens = keptTokens.join(inContext.positions(), "id").select(col("pos").as("id"), col("tokens"));
+    }
+    JavaRDD<Row> ordered = keptTokens.repartitionByRange(partitions, col("id")).sortWithinPartitions("id")
         .javaRDD().persist(StorageLevel.MEMORY_AND_DISK());
+    InContextStage.Result icp = inContext;
     try {
       List<long[]> plans = plan(ordered, s.maxShardTokens());
       int shards = plans.stream().mapToInt(p -> (int) p[3]).sum();
@@ -82,16 +91,17 @@ public final class PrepareJob {
       counts.remove(null);
       PrepareReport report = new PrepareReport(s.name(), s.output(), read, invalidUtf8.value(), kept.documents(),
           kept.tokens(), Stats.inStageOrder(counts), shards, (System.nanoTime() - start) / 1e9);
-      ShardFiles.build(s.output(), s.name(), sourceFingerprint, info, staging -> {
+      ShardFiles.build(s.output(), s.name(), sourceFingerprint, info, icp != null, staging -> {
         List<ShardFiles.Entry> entries = write(ordered, plans, staging, info,
             ShardFiles.fingerprint(sourceFingerprint, info.fingerprint()), s.maxShardTokens());
-        Files.writeString(staging.resolve(Stats.FILE), Stats.json(report, s));
+        Files.writeString(staging.resolve(Stats.FILE), Stats.json(report, s, icp));
         return entries;
       });
       return report;
     } finally {
       ordered.unpersist(false);
       tokenized.unpersist(false);
+      staged.unpersist(false);
       docs.unpersist(false);
       tokenizerBytes.destroy();
     }
@@ -161,6 +171,9 @@ public final class PrepareJob {
     }
     b.append(s.normalize()).append('\t').append(s.filters()).append('\t').append(s.exactDedup()).append('\t')
         .append(s.nearDedup()).append('\n');
+    if (s.inContext() != null) { // absent when off, so fingerprints of earlier settings are unchanged
+      b.append("in-context\t").append(s.inContext()).append('\n');
+    }
     try {
       return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
           .digest(b.toString().getBytes(StandardCharsets.UTF_8)));

@@ -16,6 +16,7 @@ import org.apache.spark.ml.feature.MinHashLSH;
 import org.apache.spark.ml.feature.MinHashLSHModel;
 import org.apache.spark.ml.feature.NGram;
 import org.apache.spark.ml.feature.RegexTokenizer;
+import org.apache.spark.ml.feature.StopWordsRemover;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -67,24 +68,46 @@ final class Stages {
 
   /** Ids {@code dup_id} of documents in a near-duplicate cluster with a smaller id. */
   static Dataset<Row> nearDuplicates(Dataset<Row> docs, NearDedup near) {
-    Dataset<Row> words = new RegexTokenizer().setInputCol("text").setOutputCol("words").setPattern("\\W+")
-        .setToLowercase(true).transform(docs);
-    Dataset<Row> shingles = new NGram().setN(near.shingle()).setInputCol("words").setOutputCol("shingles")
-        .transform(words).filter(size(col("shingles")).gt(0));
-    Dataset<Row> features = new HashingTF().setInputCol("shingles").setOutputCol("features")
-        .setNumFeatures(near.features()).setBinary(true).transform(shingles).select("id", "features");
-    MinHashLSHModel model = new MinHashLSH().setNumHashTables(near.hashTables()).setSeed(near.seed())
-        .setInputCol("features").setOutputCol("hashes").fit(features);
-    Dataset<Row> hashed = model.transform(features).cache();
-    // The join keeps distance < its threshold; a tiny margin keeps pairs at exactly the Jaccard threshold.
-    double distance = 1 - near.threshold() + 1e-9;
-    Dataset<Row> edges = model.approxSimilarityJoin(hashed, hashed, distance, "distance")
-        .select(col("datasetA.id").as("a"), col("datasetB.id").as("b"))
-        .filter(col("a").lt(col("b")))
-        .distinct();
+    Dataset<Row> hashed = minHashed(docs, near.shingle(), near.features(), false);
+    Dataset<Row> edges = similarPairs(hashed, near.hashTables(), near.seed(), near.threshold()).select("a", "b");
     Dataset<Row> labels = components(edges);
     hashed.unpersist();
     return labels.filter(col("label").lt(col("v"))).select(col("v").as("dup_id"));
+  }
+
+  /**
+   * {@code (id, text)} → {@code (id, features)}, cached: the set of a document's lower-cased word
+   * {@code shingle}-grams (split at non-word characters; English stop words removed first with {@code
+   * stopWords}) hashed into {@code features} buckets. Documents without a shingle are left out.
+   */
+  static Dataset<Row> minHashed(Dataset<Row> docs, int shingle, int features, boolean stopWords) {
+    Dataset<Row> words = new RegexTokenizer().setInputCol("text").setOutputCol("words").setPattern("\\W+")
+        .setToLowercase(true).transform(docs);
+    if (stopWords) {
+      words = new StopWordsRemover().setInputCol("words").setOutputCol("content").setLocale("en").transform(words)
+          .drop("words").withColumnRenamed("content", "words");
+    }
+    Dataset<Row> shingles = new NGram().setN(shingle).setInputCol("words").setOutputCol("shingles")
+        .transform(words).filter(size(col("shingles")).gt(0));
+    return new HashingTF().setInputCol("shingles").setOutputCol("features").setNumFeatures(features)
+        .setBinary(true).transform(shingles).select("id", "features").cache();
+  }
+
+  /**
+   * Pairs {@code (a, b, similarity)}, {@code a < b}, of {@link #minHashed} documents whose Jaccard
+   * similarity is at least {@code threshold}, found by Spark ML {@code MinHashLSH} with {@code
+   * hashTables} tables (may miss a pair, never reports one below the threshold; similarities exact).
+   */
+  static Dataset<Row> similarPairs(Dataset<Row> features, int hashTables, long seed, double threshold) {
+    MinHashLSHModel model = new MinHashLSH().setNumHashTables(hashTables).setSeed(seed)
+        .setInputCol("features").setOutputCol("hashes").fit(features);
+    Dataset<Row> hashed = model.transform(features);
+    // The join keeps distance < its threshold; a tiny margin keeps pairs at exactly the Jaccard threshold.
+    double distance = 1 - threshold + 1e-9;
+    return model.approxSimilarityJoin(hashed, hashed, distance, "distance")
+        .select(col("datasetA.id").as("a"), col("datasetB.id").as("b"), lit(1).minus(col("distance")).as("similarity"))
+        .filter(col("a").lt(col("b")))
+        .distinct();
   }
 
   /**

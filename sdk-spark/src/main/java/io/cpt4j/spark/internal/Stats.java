@@ -59,8 +59,11 @@ final class Stats {
     };
   }
 
-  /** {@code stats.json}: settings, documents read, kept, and dropped per stage and reason. */
-  static String json(PrepareReport r, Settings s) {
+  /**
+   * {@code stats.json}: settings, documents read, kept, dropped per stage and reason, and with the
+   * In-Context stage its path (documents, neighbour edges, jumps, mean similarity along edges).
+   */
+  static String json(PrepareReport r, Settings s, InContextStage.Result inContext) {
     ObjectNode root = JSON.createObjectNode();
     root.put("engine", "spark");
     root.put("source", r.source());
@@ -69,6 +72,7 @@ final class Stats {
     stages.set("quality_filters", s.filters() == null ? null : JSON.valueToTree(s.filters()));
     stages.put("exact_dedup", s.exactDedup());
     stages.set("near_dedup", s.nearDedup() == null ? null : JSON.valueToTree(s.nearDedup()));
+    stages.set("in_context_order", s.inContext() == null ? null : JSON.valueToTree(s.inContext()));
     root.put("read", r.read());
     root.put("invalid_utf8_replaced", r.invalidUtf8());
     ObjectNode kept = root.putObject("kept");
@@ -83,6 +87,13 @@ final class Stats {
       n.put("documents", c.documents());
       n.put("tokens", c.tokens());
     });
+    if (inContext != null) {
+      ObjectNode order = root.putObject("in_context_order");
+      order.put("documents", inContext.documents());
+      order.put("edges", inContext.edges());
+      order.put("jumps", inContext.jumps());
+      order.put("mean_similarity", inContext.meanSimilarity());
+    }
     root.put("seconds", r.seconds());
     try {
       return JSON.writeValueAsString(root) + "\n";

@@ -2,6 +2,7 @@ package io.cpt4j.spark.internal;
 
 import io.cpt4j.Cpt4jException;
 import io.cpt4j.data.Source;
+import io.cpt4j.spark.InContextOrder;
 import io.cpt4j.spark.NearDedup;
 import io.cpt4j.spark.PrepareReport;
 import io.cpt4j.spark.QualityFilters;
@@ -25,6 +26,7 @@ final class SubmitArgs {
         --quality-filters      Gopher quality filters (QualityFilters.gopher())
         --exact-dedup          drop exact duplicates
         --near-dedup T         drop near duplicates at Jaccard similarity >= T (MinHash LSH)
+        --in-context-order K   write related documents adjacently (In-Context Pretraining, K neighbours)
         --max-shard-tokens N   tokens per shard file (default 2^28)
         --partitions N         partitions to tokenize and write (default: default parallelism)
         --master M             Spark master when not set by spark-submit (e.g. local[2])""";
@@ -40,6 +42,7 @@ final class SubmitArgs {
       boolean exact = false;
       boolean filters = false;
       double near = 0;
+      int inContext = 0;
       long maxShardTokens = 1L << 28;
       int partitions = 0;
       for (int i = 0; i < args.length; i++) {
@@ -56,6 +59,7 @@ final class SubmitArgs {
           case "--exact-dedup" -> exact = true;
           case "--quality-filters" -> filters = true;
           case "--near-dedup" -> near = Double.parseDouble(value(args, ++i));
+          case "--in-context-order" -> inContext = Integer.parseInt(value(args, ++i));
           case "--max-shard-tokens" -> maxShardTokens = Long.parseLong(value(args, ++i));
           case "--partitions" -> partitions = Integer.parseInt(value(args, ++i));
           default -> throw new IllegalArgumentException("unknown argument '" + args[i] + "'");
@@ -72,7 +76,8 @@ final class SubmitArgs {
         String name = spec.substring(0, eq);
         jobs.add(builder(spec.substring(eq + 1), spec).named(name).tokenizer(tokenizer).output(out.resolve(name))
             .normalize(normalize).exactDedup(exact).qualityFilters(filters ? QualityFilters.gopher() : null)
-            .nearDedup(near > 0 ? NearDedup.jaccard(near) : null).maxShardTokens(maxShardTokens)
+            .nearDedup(near > 0 ? NearDedup.jaccard(near) : null)
+            .inContextOrder(inContext > 0 ? InContextOrder.minHash(inContext) : null).maxShardTokens(maxShardTokens)
             .partitions(partitions));
       }
     } catch (IllegalArgumentException e) { // NumberFormatException among them
