@@ -37,7 +37,12 @@ public final class Source {
     /** Plain UTF-8 text. */
     TEXT,
     /** JSON Lines: one JSON object per line. */
-    JSONL
+    JSONL,
+    /**
+     * A token dataset already prepared ({@code cpt4j data prepare}, on one machine or with Spark): its
+     * directory is used as it is, without reading or tokenizing text.
+     */
+    DATASET
   }
 
   /** What reading does with bytes that are not valid UTF-8. */
@@ -116,6 +121,30 @@ public final class Source {
     return jsonl(path.toString(), field);
   }
 
+  /**
+   * The token dataset in {@code directory} ({@code dataset.json} and its shards, as {@code cpt4j data
+   * prepare} writes them, on one machine or with Spark): training reads it as it is, in its stored
+   * order if it is {@link TokenDataset#ordered() ordered}. It must have been tokenized with the run's
+   * tokenizer (checked when the run prepares its data). Its documents are tokens, not text: the
+   * text options ({@link #split}, metadata, {@link #documents()}) do not apply.
+   */
+  public static Source dataset(String directory) {
+    requireLocation(directory);
+    return new Source(Kind.DATASET, directory, null, false, List.of(), Map.of(), Utf8Errors.FAIL, directory, null);
+  }
+
+  /** {@link #dataset(String)} of a path. */
+  public static Source dataset(Path directory) {
+    return dataset(directory.toString());
+  }
+
+  private void requireText(String what) {
+    if (kind == Kind.DATASET) {
+      throw new IllegalStateException(what + " applies to text and JSONL sources, not to the prepared dataset "
+          + location + " (it is already tokenized)");
+    }
+  }
+
   private static void requireLocation(String location) {
     if (location == null || location.isBlank()) {
       throw new IllegalArgumentException("a source needs a file, directory or glob");
@@ -135,6 +164,7 @@ public final class Source {
    * strings; a missing or null field is left out).
    */
   public Source metadataFields(String... fields) {
+    requireText("metadata");
     if (kind != Kind.JSONL) {
       throw new IllegalStateException("metadata fields apply to JSONL sources; use metadata(key, value) for " + kind);
     }
@@ -145,6 +175,7 @@ public final class Source {
 
   /** The same metadata on every document, e.g. {@code metadata("domain", "finance")}. */
   public Source metadata(String key, String value) {
+    requireText("metadata");
     Map<String, String> all = new LinkedHashMap<>(constantMetadata);
     all.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
     return new Source(kind, location, field, blankLineDocuments, metadataFields, all, utf8Errors, name, split);
@@ -152,6 +183,7 @@ public final class Source {
 
   /** Decode invalid UTF-8 as U+FFFD instead of failing. */
   public Source replaceInvalidUtf8() {
+    requireText("replaceInvalidUtf8");
     return new Source(kind, location, field, blankLineDocuments, metadataFields, constantMetadata,
         Utf8Errors.REPLACE, name, split);
   }
@@ -173,6 +205,7 @@ public final class Source {
    * @throws IllegalStateException if this source is already one side of a split
    */
   public Split split(double fraction, long seed) {
+    requireText("a split");
     if (split != null) {
       throw new IllegalStateException("source '" + name + "' is already one side of a split");
     }
@@ -190,6 +223,7 @@ public final class Source {
    * @throws DataException if the location matches no file or cannot be listed
    */
   public Stream<Document> documents() {
+    requireText("reading documents");
     return Providers.data().documents(this);
   }
 
@@ -199,6 +233,7 @@ public final class Source {
    * decide whether they can be reused. Reads every file once.
    */
   public String fingerprint() {
+    requireText("a text fingerprint");
     return Providers.data().fingerprint(this);
   }
 

@@ -88,6 +88,7 @@ final class FileDocuments implements Closeable {
       Document document = switch (source.kind()) {
         case TEXT -> source.isBlankLineDocuments() ? nextBlock() : wholeFile();
         case JSONL -> nextJsonLine();
+        case DATASET -> throw new IllegalStateException("a prepared dataset has no text documents");
       };
       if (document == null) {
         done = true;

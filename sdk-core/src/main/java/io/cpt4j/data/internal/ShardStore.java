@@ -60,10 +60,32 @@ public final class ShardStore {
 
   /** Tokenizes {@code source} into {@code directory}, or opens what is there if it is current. */
   public static TokenDataset prepare(Source source, Tokenizer tokenizer, Path directory, ShardOptions options) {
+    if (source.kind() == Source.Kind.DATASET) {
+      return prepared(source, tokenizer);
+    }
     return build(source.name(), source.fingerprint(), source::documents, tokenizer, directory, options);
   }
 
   /** Opens a dataset directory without checking it against any source. */
+  /**
+   * A {@link Source.Kind#DATASET} source: its directory opened as it is, after checking that it was
+   * tokenized with {@code tokenizer} (the same fingerprint in its {@code dataset.json}).
+   */
+  private static TokenDataset prepared(Source source, Tokenizer tokenizer) {
+    Path dir = Path.of(source.location());
+    if (!Files.isRegularFile(dir.resolve("dataset.json"))) {
+      throw new DataException("source '" + source.name() + "': " + dir + " is not a prepared token dataset (no "
+          + "dataset.json): prepare it with 'cpt4j data prepare', or give the text as a text or jsonl source");
+    }
+    DatasetManifest m = DatasetManifest.read(dir);
+    if (!tokenizer.fingerprint().equals(m.tokenizerFingerprint())) {
+      throw new DataException("source '" + source.name() + "': " + dir + " was tokenized with another tokenizer "
+          + "(fingerprint " + m.tokenizerFingerprint() + ", this run's is " + tokenizer.fingerprint() + "): prepare it "
+          + "again with the run's tokenizer");
+    }
+    return open(dir);
+  }
+
   public static TokenDataset open(Path directory) {
     return MappedTokenDataset.open(directory.toAbsolutePath().normalize(), false);
   }

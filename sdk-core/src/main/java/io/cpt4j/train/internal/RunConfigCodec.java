@@ -236,9 +236,20 @@ final class RunConfigCodec {
   }
 
   static Source source(JsonNode s, Path dir, String where) {
-    checkKeys(s, Set.of("name", "text", "blocks", "jsonl", "field", "metadata_fields", "metadata",
+    checkKeys(s, Set.of("name", "text", "blocks", "jsonl", "dataset", "field", "metadata_fields", "metadata",
         "replace_invalid_utf8", "split", "weight", "replay", "limits"), where + ".");
     Source src;
+    if (s.has("dataset")) {
+      for (String textOnly : List.of("text", "blocks", "jsonl", "field", "metadata_fields", "metadata",
+          "replace_invalid_utf8", "split")) {
+        if (s.has(textOnly)) {
+          throw new IllegalArgumentException(where + "." + textOnly + " does not apply to a prepared dataset (" + where
+              + ".dataset): its documents are already tokenized");
+        }
+      }
+      src = Source.dataset(location(dir, s.get("dataset").asText()));
+      return s.has("name") ? src.named(s.get("name").asText()) : src;
+    }
     if (s.has("text") || s.has("blocks")) {
       src = Source.text(location(dir, s.has("text") ? s.get("text").asText() : s.get("blocks").asText()));
       if (s.has("blocks")) {
@@ -247,7 +258,8 @@ final class RunConfigCodec {
     } else if (s.has("jsonl")) {
       src = Source.jsonl(location(dir, s.get("jsonl").asText()), text(s, "field", "text"));
     } else {
-      throw new IllegalArgumentException(where + " needs one of text, blocks or jsonl (a file, directory or glob)");
+      throw new IllegalArgumentException(where + " needs one of text, blocks or jsonl (a file, directory or glob) or "
+          + "dataset (a prepared token dataset)");
     }
     for (JsonNode f : s.path("metadata_fields")) {
       src = src.metadataFields(f.asText());
@@ -277,6 +289,10 @@ final class RunConfigCodec {
     Source.SplitSpec split = s.splitSpec();
     String base = split == null ? s.name() : s.name().substring(0, s.name().lastIndexOf('/'));
     o.put("name", base);
+    if (s.kind() == Source.Kind.DATASET) {
+      o.put("dataset", s.location());
+      return o;
+    }
     if (s.kind() == Source.Kind.JSONL) {
       o.put("jsonl", s.location());
       o.put("field", s.field());
