@@ -48,15 +48,26 @@ public interface PrepareEngine {
    * @param nearDedupThreshold drop near duplicates whose Jaccard similarity reaches this, in (0, 1];
    *     0 for none
    * @param qualityFilters apply the engine's default quality filters
+   * @param inContextNeighbours write the documents in In-Context Pretraining order with this many
+   *     neighbours per document; 0 for none
    */
   record Request(Path tokenizerJson, List<Target> targets, String master, boolean normalize, boolean exactDedup,
-      double nearDedupThreshold, boolean qualityFilters) {
+      double nearDedupThreshold, boolean qualityFilters, int inContextNeighbours) {
     public Request {
       Objects.requireNonNull(tokenizerJson, "tokenizerJson");
       targets = List.copyOf(targets);
       if (!(nearDedupThreshold >= 0 && nearDedupThreshold <= 1)) {
         throw new IllegalArgumentException("near-dedup threshold must be in [0, 1], got " + nearDedupThreshold);
       }
+      if (inContextNeighbours < 0) {
+        throw new IllegalArgumentException("in-context neighbours must be >= 0, got " + inContextNeighbours);
+      }
+    }
+
+    /** A request without the In-Context order stage. */
+    public Request(Path tokenizerJson, List<Target> targets, String master, boolean normalize, boolean exactDedup,
+        double nearDedupThreshold, boolean qualityFilters) {
+      this(tokenizerJson, targets, master, normalize, exactDedup, nearDedupThreshold, qualityFilters, 0);
     }
   }
 

@@ -129,6 +129,10 @@ final class DataPrepareCommand implements Callable<Integer> {
       description = "Drop near duplicates at this Jaccard similarity, MinHash LSH (--engine spark).")
   double nearDedup;
 
+  @Option(names = "--in-context-order", paramLabel = "K", defaultValue = "0",
+      description = "Write the documents in In-Context Pretraining order, K MinHash neighbours each (--engine spark).")
+  int inContextOrder;
+
   @Override
   public Integer call() throws IOException {
     validateOptions();
@@ -212,10 +216,14 @@ final class DataPrepareCommand implements Callable<Integer> {
     if (!"local".equals(engine) && !"spark".equals(engine)) {
       throw new ParameterException(spec.commandLine(), "--engine must be local or spark, got " + engine);
     }
-    boolean engineOnly = master != null || normalize || qualityFilters || exactDedup || nearDedup != 0;
+    boolean engineOnly = master != null || normalize || qualityFilters || exactDedup || nearDedup != 0
+        || inContextOrder != 0;
     if ("local".equals(engine) && engineOnly) {
-      throw new ParameterException(spec.commandLine(),
-          "--master, --normalize, --quality-filters, --exact-dedup and --near-dedup need --engine spark");
+      throw new ParameterException(spec.commandLine(), "--master, --normalize, --quality-filters, --exact-dedup, "
+          + "--near-dedup and --in-context-order need --engine spark");
+    }
+    if (inContextOrder < 0) {
+      throw new ParameterException(spec.commandLine(), "--in-context-order must be >= 1, got " + inContextOrder);
     }
     if (!(nearDedup >= 0 && nearDedup <= 1)) {
       throw new ParameterException(spec.commandLine(), "--near-dedup must be in (0, 1], got " + nearDedup);
@@ -274,7 +282,7 @@ final class DataPrepareCommand implements Callable<Integer> {
         + "(the ./cpt4j launcher adds them when sdk-spark is built or SPARK_HOME is set); see docs/spark.md"));
     List<PrepareEngine.Target> targets = targets();
     List<String> stats = e.prepare(new PrepareEngine.Request(tokenizerFile, targets, master, normalize, exactDedup,
-        nearDedup, qualityFilters));
+        nearDedup, qualityFilters, inContextOrder));
     for (int i = 0; i < targets.size(); i++) {
       byDirectory.put(targets.get(i).directory().toAbsolutePath().normalize(), stats.get(i));
     }

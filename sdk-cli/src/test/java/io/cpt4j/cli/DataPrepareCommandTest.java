@@ -156,5 +156,9 @@ class DataPrepareCommandTest {
     Cli.Result usage = Cli.run(dedupLocally);
     assertThat(usage.exitCode()).isEqualTo(2);
     assertThat(usage.err()).contains("need --engine spark");
+    Cli.Result icpLocally = Cli.run(java.util.stream.Stream.concat(java.util.Arrays.stream(base),
+        java.util.stream.Stream.of("--in-context-order", "8")).toArray(String[]::new));
+    assertThat(icpLocally.exitCode()).isEqualTo(2);
+    assertThat(icpLocally.err()).contains("--in-context-order need --engine spark");
   }
 }

@@ -80,6 +80,21 @@ class InContextOrderTest {
     assertThat(documentsInOrder(run("p1", 1))).isEqualTo(documentsInOrder(run("p4", 4)));
   }
 
+  @Test
+  void theCommandLineEngineWritesTheSameOrder() throws IOException {
+    Path out = dir.resolve("engine");
+    SparkFixtures.spark(); // the engine takes the test's session (no master given)
+    List<String> stats = new io.cpt4j.spark.internal.SparkPrepareEngine().prepare(new io.cpt4j.spi.PrepareEngine.Request(
+        tokenizer, List.of(new io.cpt4j.spi.PrepareEngine.Target(Source.jsonl(corpus.toString(), "text"), out)), null,
+        false, false, 0, false, PER_CLUSTER - 1));
+    assertThat(stats).hasSize(1);
+    assertThat(new ObjectMapper().readTree(stats.getFirst()).has("in_context_order")).isTrue();
+    try (TokenDataset d = TokenDataset.open(out)) {
+      assertThat(d.ordered()).isTrue();
+    }
+    assertThat(documentsInOrder(out)).isEqualTo(documentsInOrder(run("p3-again", 3)));
+  }
+
   private static Path run(String name, int partitions) {
     Path out = dir.resolve(name);
     SparkPrepare.of(Source.jsonl(corpus.toString(), "text")).tokenizer(tokenizer).output(out)

@@ -1,5 +1,6 @@
 package io.cpt4j.spark.internal;
 
+import io.cpt4j.spark.InContextOrder;
 import io.cpt4j.spark.NearDedup;
 import io.cpt4j.spark.PrepareReport;
 import io.cpt4j.spark.QualityFilters;
@@ -24,6 +25,8 @@ final class EngineRun {
             .normalize(request.normalize()).exactDedup(request.exactDedup())
             .qualityFilters(request.qualityFilters() ? QualityFilters.gopher() : null)
             .nearDedup(request.nearDedupThreshold() > 0 ? NearDedup.jaccard(request.nearDedupThreshold()) : null)
+            .inContextOrder(request.inContextNeighbours() > 0 ? InContextOrder.minHash(request.inContextNeighbours())
+                : null)
             .build();
         PrepareReport report = job.run(spark);
         stats.add(Files.readString(report.directory().resolve(Stats.FILE)));
