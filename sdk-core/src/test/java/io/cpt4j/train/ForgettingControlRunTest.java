@@ -11,9 +11,7 @@ import io.cpt4j.checkpoint.Checkpoint;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -77,8 +75,8 @@ class ForgettingControlRunTest {
     Path cut = tmp.resolve("cut");
     ContinualPretrainer.fromYaml(runFile(cut, 12)).train();
     // as if killed after the checkpoint of step 8: later checkpoints and the final model gone
-    deleteTree(cut.resolve("final"));
-    deleteTree(cut.resolve("checkpoints").resolve("step-12"));
+    io.cpt4j.files.AtomicFiles.deleteTree(cut.resolve("final"));
+    io.cpt4j.files.AtomicFiles.deleteTree(cut.resolve("checkpoints").resolve("step-12"));
     Files.delete(cut.resolve("report.json"));
     ContinualPretrainer.resume(cut);
     assertThat(metrics(cut).stream().filter(n -> n.has("loss")).map(JsonNode::toString).toList())
@@ -123,11 +121,5 @@ class ForgettingControlRunTest {
     }).toList();
   }
 
-  private static void deleteTree(Path dir) throws IOException {
-    try (Stream<Path> s = Files.walk(dir)) {
-      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
-    }
-  }
+
 }

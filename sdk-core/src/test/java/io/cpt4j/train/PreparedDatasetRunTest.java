@@ -47,7 +47,7 @@ class PreparedDatasetRunTest {
     prepare(Source.jsonl(tmp.resolve("general.jsonl").toString(), "text"), "general", tokenizer);
     Path fromText = tmp.resolve("from-text");
     ContinualPretrainer.fromYaml(TrainFixtures.runFile(tmp, fromText, 6, 0)).train();
-    deleteTree(tmp.resolve("cache")); // the run's data cache: the text run tokenized into it
+    io.cpt4j.files.AtomicFiles.deleteTree(tmp.resolve("cache")); // the run's data cache: the text run tokenized into it
     Path fromPrepared = tmp.resolve("from-prepared");
     TrainingReport r = ContinualPretrainer.fromYaml(withPreparedSources(fromPrepared)).train();
     assertThat(r.steps()).isEqualTo(6);
@@ -79,13 +79,7 @@ class PreparedDatasetRunTest {
         .hasMessageContaining("a split applies to text and JSONL sources, not to the prepared dataset prepared/code");
   }
 
-  private static void deleteTree(Path dir) throws IOException {
-    try (var walk = Files.walk(dir)) {
-      for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
-    }
-  }
+
 
   private static List<String> lossLines(Path run) throws IOException {
     return Files.readAllLines(run.resolve("metrics.jsonl")).stream().filter(l -> l.contains("\"loss\"")).toList();

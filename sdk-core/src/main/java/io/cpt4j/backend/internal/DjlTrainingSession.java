@@ -121,14 +121,6 @@ public final class DjlTrainingSession implements TrainingSession {
     return params.count();
   }
 
-  /** Parameters that train (all unless {@link SessionOptions#trainable()} says otherwise). */
-  long trainableCount() {
-    long n = 0;
-    for (NDArray a : trainable.values()) {
-      n += a.getShape().size();
-    }
-    return n;
-  }
 
   @Override
   public long steps() {

@@ -87,17 +87,9 @@ final class Regularization implements AutoCloseable {
       return;
     }
     distill.drain().forEach(l -> l.forEach(NDArray::close));
-    for (Batch b : microBatches) {
-      for (Regularizer r : distill.regularizers()) {
-        double w = 0;
-        float[] m = SelfDistillation.mask(b, r);
-        if (m != null) {
-          for (float x : m) {
-            w += x;
-          }
-        }
-        positions.merge(r, w, Double::sum);
-      }
+    double[] weights = distill.prepare(microBatches);
+    for (int r = 0; r < weights.length; r++) {
+      positions.put(distill.regularizers().get(r), weights[r]);
     }
   }
 

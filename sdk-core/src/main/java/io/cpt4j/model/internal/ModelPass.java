@@ -29,6 +29,8 @@ public final class ModelPass {
   private final DataType compute;
   private final NDManager manager;
   private final RopeTables rope;
+  /** {@link #findLowestTrained()}, found on first use (which tensors train is fixed once a pass runs); -1 before. */
+  private volatile int lowestTrained = -1;
 
   /** Logits per LM-head call of {@link #tokenScores}: 2^24 floats (64 MiB in float32). */
   static final int HEAD_CHUNK = 1 << 24;
@@ -160,7 +162,7 @@ public final class ModelPass {
         upstream = x.getGradient();
         NDScope.unregister(upstream);
       }
-      int lowest = lowestTrained();
+      int lowest = lowestTrained >= 0 ? lowestTrained : (lowestTrained = findLowestTrained());
       for (int l = layers - 1; l >= lowest; l--) {
         try (NDScope blockScope = new NDScope()) {
           NDArray x = leaf(inputs[l]);
@@ -195,7 +197,7 @@ public final class ModelPass {
    * The lowest layer that must be back-propagated: 0 if the embeddings train, else the lowest layer
    * with a trainable tensor (the number of layers if none: only the head then).
    */
-  private int lowestTrained() {
+  private int findLowestTrained() {
     if (trains(embeddingName())) {
       return 0;
     }

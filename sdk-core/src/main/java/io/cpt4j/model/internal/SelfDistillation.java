@@ -8,6 +8,7 @@ import ai.djl.pytorch.jni.JniUtils;
 import io.cpt4j.backend.Batch;
 import io.cpt4j.backend.Regularizer;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -30,6 +31,8 @@ public final class SelfDistillation {
   private final List<Regularizer> terms;
   private final NDManager manager;
   private final List<List<NDArray>> pending = new ArrayList<>();
+  /** This step's masks per micro-batch and regularizer ({@link #prepare}); a null entry: nothing regularized. */
+  private final Map<Batch, float[][]> masks = new IdentityHashMap<>();
 
   /**
    * @param base the frozen base's weights under HF names, in the masters' dtype (cast to {@code
@@ -48,6 +51,31 @@ public final class SelfDistillation {
     }
   }
 
+  /**
+   * Builds the masks of a step's micro-batches before any of them runs (so a batch that cannot be
+   * regularized is refused before any gradient) and returns, per regularizer, the sum of its mask
+   * weights over the step.
+   *
+   * @throws IllegalArgumentException as {@link #mask}
+   */
+  public double[] prepare(List<Batch> microBatches) {
+    masks.clear();
+    double[] weights = new double[terms.size()];
+    for (Batch b : microBatches) {
+      float[][] perTerm = new float[terms.size()][];
+      for (int r = 0; r < terms.size(); r++) {
+        perTerm[r] = mask(b, terms.get(r));
+        if (perTerm[r] != null) {
+          for (float x : perTerm[r]) {
+            weights[r] += x;
+          }
+        }
+      }
+      masks.put(b, perTerm);
+    }
+    return weights;
+  }
+
   /** The regularizers this computes, in the order of {@link #drain}'s lists. */
   public List<Regularizer> regularizers() {
     return terms;
@@ -62,7 +90,8 @@ public final class SelfDistillation {
     NDArray teacher = null;
     for (int r = 0; r < terms.size(); r++) {
       Regularizer reg = terms.get(r);
-      float[] mask = mask(b, reg);
+      float[][] prepared = masks.get(b);
+      float[] mask = prepared != null ? prepared[r] : mask(b, reg);
       if (mask == null) {
         continue; // no regularized position in this micro-batch: nothing to add, nothing to run
       }
@@ -151,6 +180,7 @@ public final class SelfDistillation {
    */
   public List<List<NDArray>> drain() {
     List<List<NDArray>> out = new ArrayList<>();
+    masks.clear();
     for (List<NDArray> p : pending) {
       out.add(List.copyOf(p));
       p.clear();

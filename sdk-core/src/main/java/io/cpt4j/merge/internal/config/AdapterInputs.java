@@ -4,17 +4,16 @@ import io.cpt4j.checkpoint.Checkpoint;
 import io.cpt4j.checkpoint.ModelConfig;
 import io.cpt4j.checkpoint.Tensor;
 import io.cpt4j.checkpoint.TensorInfo;
+import io.cpt4j.files.AtomicFiles;
 import io.cpt4j.lora.LoraApplication;
 import io.cpt4j.tokenize.Tokenizer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Stream;
 
 /**
  * mergekit's {@code model: MODEL+ADAPTER} inputs: a checkpoint with a PEFT LoRA adapter merged into
@@ -70,10 +69,8 @@ final class AdapterInputs {
   }
 
   private static void delete(Path dir) {
-    try (Stream<Path> s = Files.walk(dir)) {
-      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
+    try {
+      AtomicFiles.deleteTree(dir);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot delete the temporary merged adapter " + dir + ": " + e.getMessage(), e);
     }
